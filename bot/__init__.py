@@ -1,0 +1,1 @@
+"""Telegram bot for approved SMS broadcasts to IPPanel phonebooks."""

@@ -1,0 +1,194 @@
+"""Plain records shared by the store, the services and the handlers.
+
+No I/O here: these are the nouns of the product (a draft, its phonebook
+selections, an approval request, a broadcast) and the pure functions that turn
+a draft into the IPPanel ``params`` list and a stable content hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+SelectionMode = Literal["all", "slice", "contacts"]
+
+
+class Step(StrEnum):
+    """Where a draft stands in the compose conversation."""
+
+    SENDER = "sender"
+    PHONEBOOKS = "phonebooks"
+    TEXT = "text"
+    TIME = "time"
+    REVIEW = "review"
+
+
+class RequestState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class BroadcastState(StrEnum):
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # certainly not sent; may be retried by a person
+    UNKNOWN = "unknown"  # the provider may have queued it; never resent by itself
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class PhonebookSelection:
+    """One chosen phonebook: the whole book, a slice of rows, or picked contacts."""
+
+    phonebook_id: str
+    title: str
+    count: int  # contacts in the whole phonebook
+    mode: SelectionMode = "all"
+    start: int | None = None  # 1-based first row, for mode == "slice"
+    size: int | None = None  # rows from start, for mode == "slice"
+    contact_ids: list[str] = field(default_factory=list)  # for mode == "contacts"
+
+    def recipients(self) -> int:
+        if self.mode == "contacts":
+            return len(self.contact_ids)
+        if self.mode == "slice" and self.start is not None and self.size is not None:
+            return max(0, min(self.size, self.count - self.start + 1))
+        return self.count
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PhonebookSelection:
+        return cls(
+            phonebook_id=str(data["phonebook_id"]),
+            title=str(data.get("title", "")),
+            count=int(data.get("count", 0)),
+            mode=data.get("mode", "all"),
+            start=data.get("start"),
+            size=data.get("size"),
+            contact_ids=[str(c) for c in data.get("contact_ids", [])],
+        )
+
+
+def selections_to_params(selections: list[PhonebookSelection]) -> list[dict[str, Any]]:
+    """Build the IPPanel ``params`` list: whole books share one ``all`` entry."""
+    params: list[dict[str, Any]] = []
+    whole = [s.phonebook_id for s in selections if s.mode == "all"]
+    if whole:
+        params.append({"type": "all", "phonebook_ids": whole})
+    for s in selections:
+        if s.mode == "slice":
+            params.append(
+                {
+                    "type": "all",
+                    "phonebook_ids": [s.phonebook_id],
+                    "start": str(s.start),
+                    "size": str(s.size),
+                }
+            )
+        elif s.mode == "contacts":
+            params.append(
+                {"type": "detail", "phonebook_id": s.phonebook_id, "number_ids": s.contact_ids}
+            )
+    return params
+
+
+@dataclass
+class Draft:
+    """An admin's broadcast in the making; saved at every step."""
+
+    id: int
+    owner_id: int
+    sender: str | None = None  # E.164 sender line, e.g. +983000505
+    sender_label: str | None = None  # alias shown to people
+    selections: list[PhonebookSelection] = field(default_factory=list)
+    text: str = ""  # as typed, normalised, without the configured suffix
+    send_at: datetime | None = None  # timezone-aware; None means "now"
+    step: Step = Step.SENDER
+    version: int = 1
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def recipients(self) -> int:
+        return sum(s.recipients() for s in self.selections)
+
+    def snapshot(self, suffix: str = "") -> dict[str, Any]:
+        """What an approver approves and what is sent: immutable once requested."""
+        return {
+            "draft_id": self.id,
+            "owner_id": self.owner_id,
+            "sender": self.sender,
+            "sender_label": self.sender_label,
+            "selections": [s.to_dict() for s in self.selections],
+            "message": full_message(self.text, suffix),
+            "send_at": self.send_at.isoformat() if self.send_at else None,
+            "recipients": self.recipients(),
+        }
+
+
+def full_message(text: str, suffix: str) -> str:
+    """The text as it goes out: the admin's words plus the configured suffix line."""
+    suffix = suffix.strip()
+    return f"{text}\n{suffix}" if suffix else text
+
+
+def content_hash(snapshot: dict[str, Any]) -> str:
+    """Stable SHA-256 of a snapshot, so what is sent is provably what was approved."""
+    blob = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class ApprovalRequest:
+    id: int
+    draft_id: int
+    requester_id: int
+    snapshot: dict[str, Any]
+    content_hash: str
+    state: RequestState
+    created_at: datetime
+    expires_at: datetime
+    decided_by: int | None = None
+    decided_at: datetime | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Broadcast:
+    id: int
+    request_id: int | None  # None when approvals are off
+    requester_id: int
+    approver_id: int | None
+    snapshot: dict[str, Any]
+    state: BroadcastState
+    created_at: datetime
+    updated_at: datetime
+    outbox_ids: list[int] = field(default_factory=list)
+    error: str | None = None
+    attempts: int = 1
+
+
+@dataclass
+class Profile:
+    user_id: int
+    lang: str = "fa"
+    last_sender: str | None = None
+    last_sender_label: str | None = None
+    last_selections: list[PhonebookSelection] = field(default_factory=list)
+
+
+@dataclass
+class KeyInfo:
+    """What may be shown about a stored API key: never the key itself."""
+
+    hint: str  # e.g. "••••abcd"
+    account_name: str | None
+    updated_at: datetime

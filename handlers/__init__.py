@@ -1,0 +1,1 @@
+"""Thin Telegram callbacks: the gate, commands, the compose conversation, approvals."""

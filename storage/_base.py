@@ -1,0 +1,32 @@
+"""What every record-kind mixin of :class:`storage.store.Store` relies on."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from .db import Database, to_db_time
+from .keys import KeyCipher
+
+
+class StoreBase:
+    _db: Database
+    _cipher: KeyCipher
+    _clock: Callable[[], datetime]
+
+    def _now(self) -> datetime:
+        return self._clock()
+
+    def _stamp(self) -> str:
+        """The current time as stored: ISO-8601 UTC text."""
+        return to_db_time(self._clock())
+
+
+def dump_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def load_json(text: str | None, default: Any = None) -> Any:
+    return default if text is None else json.loads(text)

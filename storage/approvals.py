@@ -1,0 +1,161 @@
+"""Approval requests: an immutable snapshot a second admin approves or rejects."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from bot.domain import ApprovalRequest, Draft, RequestState, content_hash
+
+from ._base import StoreBase, dump_json, load_json
+from .db import from_db_time, parse_db_time, to_db_time
+from .errors import StoreError
+
+
+def _request(row: sqlite3.Row) -> ApprovalRequest:
+    return ApprovalRequest(
+        id=row["id"],
+        draft_id=row["draft_id"],
+        requester_id=row["requester_id"],
+        snapshot=load_json(row["snapshot"], {}),
+        content_hash=row["content_hash"],
+        state=RequestState(row["state"]),
+        created_at=parse_db_time(row["created_at"]),
+        expires_at=parse_db_time(row["expires_at"]),
+        decided_by=row["decided_by"],
+        decided_at=from_db_time(row["decided_at"]),
+        reason=row["reason"],
+    )
+
+
+class ApprovalStore(StoreBase):
+    async def create_request(
+        self, draft: Draft, requester_id: int, snapshot: dict[str, Any], expires_at: datetime
+    ) -> ApprovalRequest:
+        """Store a pending request; any other pending request for the draft is withdrawn.
+
+        The snapshot is stored as JSON and hashed in the form it will be read back, so
+        ``content_hash(request.snapshot) == request.content_hash`` always holds.
+        """
+        snapshot_json = dump_json(snapshot)  # TypeError here if it is not plain JSON data
+        stored_snapshot = json.loads(snapshot_json)
+        digest = content_hash(stored_snapshot)
+        now = self._stamp()
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE approval_requests SET state = 'withdrawn', decided_at = ?, "
+                "reason = 'superseded' WHERE draft_id = ? AND state = 'pending'",
+                (now, draft.id),
+            )
+            row = await tx.fetchone(
+                "INSERT INTO approval_requests (draft_id, requester_id, snapshot, content_hash, "
+                "state, created_at, expires_at) VALUES (?, ?, ?, ?, 'pending', ?, ?) RETURNING *",
+                (draft.id, requester_id, snapshot_json, digest, now, to_db_time(expires_at)),
+            )
+        if row is None:  # INSERT … RETURNING always yields the row
+            raise StoreError("insert returned no row")
+        return _request(row)
+
+    async def get_request(self, request_id: int) -> ApprovalRequest | None:
+        row = await self._db.fetchone("SELECT * FROM approval_requests WHERE id = ?", (request_id,))
+        return _request(row) if row else None
+
+    async def decide_request(
+        self,
+        request_id: int,
+        *,
+        to_state: RequestState,
+        decided_by: int | None,
+        reason: str | None = None,
+        from_state: RequestState = RequestState.PENDING,
+        now: datetime | None = None,
+    ) -> bool:
+        """Move a request from ``from_state`` to ``to_state`` in one compare-and-set.
+
+        True only for the single caller that made the change. An approval also needs an
+        approver other than the requester and, when ``now`` is given, a request whose
+        ``expires_at`` is still after ``now`` (even if :meth:`expire_requests` has not run).
+        """
+        to_state = RequestState(to_state)
+        from_state = RequestState(from_state)
+        if to_state == from_state:
+            raise ValueError(f"request transition {from_state} -> {to_state} changes nothing")
+        sql = (
+            "UPDATE approval_requests SET state = ?, decided_by = ?, decided_at = ?, reason = ? "
+            "WHERE id = ? AND state = ?"
+        )
+        params: list[Any] = [
+            to_state.value,
+            decided_by,
+            self._stamp(),
+            reason,
+            request_id,
+            from_state.value,
+        ]
+        if to_state == RequestState.APPROVED:
+            if decided_by is None:
+                raise ValueError("an approval needs the approver's id")
+            sql += " AND requester_id <> ?"
+            params.append(decided_by)
+            if now is not None:
+                sql += " AND expires_at > ?"
+                params.append(to_db_time(now))
+        return await self._db.execute(sql, params) == 1
+
+    async def pending_request_for_draft(self, draft_id: int) -> ApprovalRequest | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM approval_requests WHERE draft_id = ? AND state = 'pending' "
+            "ORDER BY id DESC LIMIT 1",
+            (draft_id,),
+        )
+        return _request(row) if row else None
+
+    async def withdraw_requests_for_draft(self, draft_id: int) -> list[int]:
+        rows = await self._db.fetchall(
+            "UPDATE approval_requests SET state = 'withdrawn', decided_at = ?, "
+            "reason = COALESCE(reason, 'draft changed') "
+            "WHERE draft_id = ? AND state = 'pending' RETURNING id",
+            (self._stamp(), draft_id),
+        )
+        return sorted(r["id"] for r in rows)
+
+    async def expire_requests(self, now: datetime) -> list[ApprovalRequest]:
+        rows = await self._db.fetchall(
+            "UPDATE approval_requests SET state = 'expired', decided_at = ? "
+            "WHERE state = 'pending' AND expires_at <= ? RETURNING *",
+            (to_db_time(now), to_db_time(now)),
+        )
+        return sorted((_request(r) for r in rows), key=lambda r: r.id)
+
+    async def list_pending_requests(self) -> list[ApprovalRequest]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM approval_requests WHERE state = 'pending' ORDER BY created_at, id"
+        )
+        return [_request(r) for r in rows]
+
+    async def add_request_message(self, request_id: int, chat_id: int, message_id: int) -> None:
+        await self._db.execute(
+            "INSERT OR IGNORE INTO request_messages (request_id, chat_id, message_id) "
+            "VALUES (?, ?, ?)",
+            (request_id, chat_id, message_id),
+        )
+
+    async def list_request_messages(self, request_id: int) -> list[tuple[int, int]]:
+        rows = await self._db.fetchall(
+            "SELECT chat_id, message_id FROM request_messages WHERE request_id = ? "
+            "ORDER BY chat_id, message_id",
+            (request_id,),
+        )
+        return [(r["chat_id"], r["message_id"]) for r in rows]
+
+    async def list_decided_requests(
+        self, decided_by: int, limit: int, offset: int
+    ) -> list[ApprovalRequest]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM approval_requests WHERE decided_by = ? "
+            "ORDER BY decided_at DESC, id DESC LIMIT ? OFFSET ?",
+            (decided_by, limit, offset),
+        )
+        return [_request(r) for r in rows]

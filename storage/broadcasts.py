@@ -1,0 +1,162 @@
+"""Broadcasts: one row per send, written *before* the HTTP call to the provider."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from bot.domain import Broadcast, BroadcastState
+
+from ._base import StoreBase, dump_json, load_json
+from .db import parse_db_time
+from .errors import StoreError
+
+
+def _broadcast(row: sqlite3.Row) -> Broadcast:
+    return Broadcast(
+        id=row["id"],
+        request_id=row["request_id"],
+        requester_id=row["requester_id"],
+        approver_id=row["approver_id"],
+        snapshot=load_json(row["snapshot"], {}),
+        state=BroadcastState(row["state"]),
+        created_at=parse_db_time(row["created_at"]),
+        updated_at=parse_db_time(row["updated_at"]),
+        outbox_ids=[int(i) for i in load_json(row["outbox_ids"], [])],
+        error=row["error"],
+        attempts=row["attempts"],
+    )
+
+
+class BroadcastStore(StoreBase):
+    async def start_broadcast(
+        self,
+        *,
+        request_id: int | None,
+        requester_id: int,
+        approver_id: int | None,
+        snapshot: dict[str, Any],
+    ) -> Broadcast | None:
+        """Record a send in state ``sending`` (attempts=1) before calling the provider.
+
+        Returns None if a broadcast for this approval request already exists: the
+        UNIQUE(request_id) constraint is the last line of defence against a double send.
+        """
+        now = self._stamp()
+        try:
+            row = await self._db.fetchone(
+                "INSERT INTO broadcasts (request_id, requester_id, approver_id, snapshot, state, "
+                "outbox_ids, attempts, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, 'sending', '[]', 1, ?, ?) "
+                "ON CONFLICT (request_id) DO NOTHING RETURNING *",
+                (request_id, requester_id, approver_id, dump_json(snapshot), now, now),
+            )
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" in str(exc):
+                return None
+            raise StoreError(f"cannot start a broadcast for request {request_id}: {exc}") from exc
+        return _broadcast(row) if row else None
+
+    async def finish_broadcast(
+        self,
+        broadcast_id: int,
+        *,
+        state: BroadcastState,
+        outbox_ids: list[int] | None = None,
+        error: str | None = None,
+        from_state: BroadcastState = BroadcastState.SENDING,
+    ) -> bool:
+        """CAS ``from_state`` -> ``state``; outbox_ids are kept when None, error is replaced."""
+        return (
+            await self._db.execute(
+                "UPDATE broadcasts SET state = ?, outbox_ids = COALESCE(?, outbox_ids), "
+                "error = ?, updated_at = ? WHERE id = ? AND state = ?",
+                (
+                    BroadcastState(state).value,
+                    None if outbox_ids is None else dump_json([int(i) for i in outbox_ids]),
+                    error,
+                    self._stamp(),
+                    broadcast_id,
+                    BroadcastState(from_state).value,
+                ),
+            )
+            == 1
+        )
+
+    async def retry_broadcast(self, broadcast_id: int) -> Broadcast | None:
+        """CAS ``failed`` -> ``sending`` with attempts+1; None if it was not ``failed``."""
+        row = await self._db.fetchone(
+            "UPDATE broadcasts SET state = 'sending', attempts = attempts + 1, error = NULL, "
+            "updated_at = ? WHERE id = ? AND state = 'failed' RETURNING *",
+            (self._stamp(), broadcast_id),
+        )
+        return _broadcast(row) if row else None
+
+    async def transition_broadcast(
+        self,
+        broadcast_id: int,
+        from_state: BroadcastState,
+        to_state: BroadcastState,
+        error: str | None = None,
+    ) -> bool:
+        """CAS ``from_state`` -> ``to_state``; the stored error is kept when error is None."""
+        return (
+            await self._db.execute(
+                "UPDATE broadcasts SET state = ?, error = COALESCE(?, error), updated_at = ? "
+                "WHERE id = ? AND state = ?",
+                (
+                    BroadcastState(to_state).value,
+                    error,
+                    self._stamp(),
+                    broadcast_id,
+                    BroadcastState(from_state).value,
+                ),
+            )
+            == 1
+        )
+
+    async def get_broadcast(self, broadcast_id: int) -> Broadcast | None:
+        row = await self._db.fetchone("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
+        return _broadcast(row) if row else None
+
+    async def get_broadcast_for_request(self, request_id: int) -> Broadcast | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM broadcasts WHERE request_id = ?", (request_id,)
+        )
+        return _broadcast(row) if row else None
+
+    async def mark_interrupted_sends(self) -> list[Broadcast]:
+        """At start-up: every ``sending`` row becomes ``unknown`` (error "interrupted").
+
+        Call it before the application starts sending, and only while no other process
+        is using the database.
+        """
+        rows = await self._db.fetchall(
+            "UPDATE broadcasts SET state = 'unknown', error = 'interrupted', updated_at = ? "
+            "WHERE state = 'sending' RETURNING *",
+            (self._stamp(),),
+        )
+        return sorted((_broadcast(r) for r in rows), key=lambda b: b.id)
+
+    async def list_broadcasts(
+        self, user_id: int, limit: int = 5, offset: int = 0
+    ) -> list[Broadcast]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM broadcasts WHERE requester_id = ? OR approver_id = ? "
+            "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            (user_id, user_id, limit, offset),
+        )
+        return [_broadcast(r) for r in rows]
+
+    async def count_broadcasts(self, user_id: int) -> int:
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) AS n FROM broadcasts WHERE requester_id = ? OR approver_id = ?",
+            (user_id, user_id),
+        )
+        return int(row["n"]) if row else 0
+
+    async def list_unknown_broadcasts(self) -> list[Broadcast]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM broadcasts WHERE state = 'unknown' ORDER BY id"
+        )
+        return [_broadcast(r) for r in rows]

@@ -1,0 +1,213 @@
+"""The one SQLite connection: opening, pragmas, the write lock, transactions, migrations.
+
+aiosqlite runs a single :mod:`sqlite3` connection in one worker thread. SQLite gives no
+isolation between statements issued on the *same* connection, so two asyncio tasks that
+interleave their statements would see (and commit or roll back) each other's half-done
+work. Every access therefore goes through :attr:`Database.lock`: single statements run in
+autocommit mode under the lock, multi-statement writes run under the lock inside
+``BEGIN IMMEDIATE … COMMIT`` (rolled back on any error). Other processes are kept apart by
+SQLite's own file locking, with ``busy_timeout`` to wait for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from .errors import StoreError
+from .migrations import MIGRATIONS, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+
+Params = Sequence[Any]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_db_time(value: datetime) -> str:
+    """Aware datetime -> fixed-width ISO-8601 UTC text (sorts and compares as text)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("naive datetime: pass a timezone-aware datetime")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_db_time(value: str | None) -> datetime | None:
+    return None if value is None else parse_db_time(value)
+
+
+def parse_db_time(value: str) -> datetime:
+    """Stored text -> aware UTC datetime."""
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:  # written by hand or by an old tool: treat as UTC
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+class Transaction:
+    """Statements inside one ``BEGIN IMMEDIATE … COMMIT``; only valid within the block."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement, return its rowcount."""
+        cursor = await self._conn.execute(sql, params)
+        try:
+            return cursor.rowcount
+        finally:
+            await cursor.close()
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        return list(await self._conn.execute_fetchall(sql, params))
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+
+async def migrate(conn: aiosqlite.Connection, target: int | None = None) -> int:
+    """Apply every migration above the database's ``user_version`` up to ``target``.
+
+    Each migration runs in its own transaction together with its ``user_version`` bump, so
+    a crash leaves the database at a whole version. Returns the resulting version.
+    """
+    target = SCHEMA_VERSION if target is None else target
+    rows = list(await conn.execute_fetchall("PRAGMA user_version"))
+    current = int(rows[0][0])
+    if current > SCHEMA_VERSION:
+        raise StoreError(
+            f"database schema version {current} is newer than this code ({SCHEMA_VERSION})"
+        )
+    for migration in MIGRATIONS:
+        if migration.version <= current or migration.version > target:
+            continue
+        log.info("migrating database to version %d: %s", migration.version, migration.description)
+        try:
+            await conn.executescript(
+                "BEGIN IMMEDIATE;\n"
+                f"{migration.script}\n"
+                f"PRAGMA user_version = {int(migration.version)};\n"
+                "COMMIT;"
+            )
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await conn.rollback()
+            raise
+        current = migration.version
+    return current
+
+
+class Database:
+    """Owns the aiosqlite connection and the lock that serialises all access to it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.lock = asyncio.Lock()
+        self._open_lock = asyncio.Lock()
+        self._conn: aiosqlite.Connection | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise StoreError("store is not open")
+        return self._conn
+
+    async def open(self) -> None:
+        async with self._open_lock:
+            if self._conn is not None:
+                return
+            self._prepare_file()
+            conn = await aiosqlite.connect(self.path, isolation_level=None)
+            try:
+                conn.row_factory = sqlite3.Row
+                await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                rows = list(await conn.execute_fetchall("PRAGMA journal_mode = WAL"))
+                if str(rows[0][0]).lower() != "wal":
+                    raise StoreError(f"could not enable WAL journal mode (got {rows[0][0]!r})")
+                await conn.execute("PRAGMA synchronous = NORMAL")
+                await conn.execute("PRAGMA foreign_keys = ON")
+                # Freed pages (old key ciphertext after rotation or deletion) are zeroed.
+                await conn.execute("PRAGMA secure_delete = ON")
+                await migrate(conn)
+            except BaseException:
+                await conn.close()
+                raise
+            self._conn = conn
+
+    def _prepare_file(self) -> None:
+        """Create the parent directory and an owner-only database file if missing.
+
+        SQLite gives its ``-wal`` and ``-shm`` files the permissions of the database file.
+        """
+        if not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+        if not self.path.exists():
+            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+
+    async def close(self) -> None:
+        async with self._open_lock:
+            conn = self._conn
+            if conn is None:
+                return
+            async with self.lock:  # let a running transaction finish first
+                self._conn = None
+                try:
+                    await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                except sqlite3.Error:  # another process may hold a read lock; not fatal
+                    log.warning("WAL checkpoint before close failed", exc_info=True)
+                finally:
+                    await conn.close()
+
+    # -- access helpers ---------------------------------------------------------------------
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """One statement in autocommit mode under the lock; returns its rowcount."""
+        async with self.lock:
+            return await Transaction(self.conn).execute(sql, params)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """One statement (a SELECT, or a write with RETURNING) under the lock."""
+        async with self.lock:
+            return await Transaction(self.conn).fetchall(sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """``BEGIN IMMEDIATE … COMMIT`` under the lock; rolls back on any exception."""
+        async with self.lock:
+            conn = self.conn
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(conn)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(conn.rollback())
+                raise
+            else:
+                try:
+                    await conn.commit()
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(conn.rollback())
+                    raise

@@ -1,0 +1,123 @@
+"""Drafts: saved at every compose step, guarded by an optimistic ``version``."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from bot.domain import Draft, PhonebookSelection, Step
+
+from ._base import StoreBase, dump_json, load_json
+from .db import from_db_time, to_db_time
+from .errors import StaleDraftError, StoreError
+
+_EDITABLE = ("sender", "sender_label", "selections", "text", "send_at", "step")
+
+
+def _draft(row: sqlite3.Row) -> Draft:
+    return Draft(
+        id=row["id"],
+        owner_id=row["owner_id"],
+        sender=row["sender"],
+        sender_label=row["sender_label"],
+        selections=[PhonebookSelection.from_dict(d) for d in load_json(row["selections"], [])],
+        text=row["text"],
+        send_at=from_db_time(row["send_at"]),
+        step=Step(row["step"]),
+        version=row["version"],
+        created_at=from_db_time(row["created_at"]),
+        updated_at=from_db_time(row["updated_at"]),
+    )
+
+
+def _selections_json(selections: list[Any]) -> str:
+    return dump_json(
+        [
+            (s if isinstance(s, PhonebookSelection) else PhonebookSelection.from_dict(s)).to_dict()
+            for s in selections
+        ]
+    )
+
+
+def _columns(values: dict[str, Any]) -> tuple[Any, ...]:
+    send_at: datetime | None = values["send_at"]
+    return (
+        values["sender"],
+        values["sender_label"],
+        _selections_json(values["selections"]),
+        values["text"],
+        to_db_time(send_at) if send_at is not None else None,
+        Step(values["step"]).value,
+    )
+
+
+class DraftStore(StoreBase):
+    async def create_draft(self, owner_id: int, **fields: Any) -> Draft:
+        unknown = set(fields) - set(_EDITABLE)
+        if unknown:
+            raise TypeError(f"create_draft() got unexpected fields: {sorted(unknown)}")
+        defaults = Draft(id=0, owner_id=owner_id)
+        values = {name: fields.get(name, getattr(defaults, name)) for name in _EDITABLE}
+        now = self._stamp()
+        row = await self._db.fetchone(
+            "INSERT INTO drafts (owner_id, sender, sender_label, selections, text, send_at, "
+            "step, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) "
+            "RETURNING *",
+            (owner_id, *_columns(values), now, now),
+        )
+        if row is None:  # INSERT … RETURNING always yields the row
+            raise StoreError("insert returned no row")
+        return _draft(row)
+
+    async def get_draft(self, draft_id: int) -> Draft | None:
+        row = await self._db.fetchone("SELECT * FROM drafts WHERE id = ?", (draft_id,))
+        return _draft(row) if row else None
+
+    async def list_drafts(self, owner_id: int, limit: int = 20) -> list[Draft]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM drafts WHERE owner_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?",
+            (owner_id, limit),
+        )
+        return [_draft(r) for r in rows]
+
+    async def save_draft(self, draft: Draft) -> Draft:
+        """Write every editable field if nobody saved since ``draft.version`` was read.
+
+        Returns the draft as stored (next version, new updated_at, send_at in UTC); the
+        argument is not modified. Raises :class:`StaleDraftError` if the version moved or
+        the draft is gone.
+        """
+        values = {name: getattr(draft, name) for name in _EDITABLE}
+        row = await self._db.fetchone(
+            "UPDATE drafts SET sender = ?, sender_label = ?, selections = ?, text = ?, "
+            "send_at = ?, step = ?, version = version + 1, updated_at = ? "
+            "WHERE id = ? AND owner_id = ? AND version = ? RETURNING *",
+            (
+                *_columns(values),
+                self._stamp(),
+                draft.id,
+                draft.owner_id,
+                draft.version,
+            ),
+        )
+        if row is None:
+            raise StaleDraftError(
+                f"draft {draft.id} was changed elsewhere or deleted (had version {draft.version})"
+            )
+        return _draft(row)
+
+    async def delete_draft(self, draft_id: int, owner_id: int) -> bool:
+        """Delete an owner's draft; its pending approval request, if any, is withdrawn."""
+        now = self._stamp()
+        async with self._db.transaction() as tx:
+            deleted = await tx.execute(
+                "DELETE FROM drafts WHERE id = ? AND owner_id = ?", (draft_id, owner_id)
+            )
+            if deleted:
+                await tx.execute(
+                    "UPDATE approval_requests SET state = 'withdrawn', decided_at = ?, "
+                    "reason = 'draft deleted' WHERE draft_id = ? AND state = 'pending'",
+                    (now, draft_id),
+                )
+        return deleted > 0

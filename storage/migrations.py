@@ -1,0 +1,145 @@
+"""Forward-only schema migrations, applied in order and tracked in ``PRAGMA user_version``.
+
+Migration N brings a database from version N-1 to version N. Never edit a migration that
+has shipped: add a new one at the end of :data:`MIGRATIONS` instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    script: str  # SQL statements; run inside one transaction together with the version bump
+
+
+_V1_CORE_TABLES = """
+CREATE TABLE profiles (
+    user_id           INTEGER PRIMARY KEY,
+    lang              TEXT    NOT NULL DEFAULT 'fa',
+    last_sender       TEXT,
+    last_sender_label TEXT,
+    last_selections   TEXT    NOT NULL DEFAULT '[]',   -- JSON list of PhonebookSelection
+    updated_at        TEXT    NOT NULL
+);
+
+CREATE TABLE api_keys (
+    user_id      INTEGER PRIMARY KEY,
+    token        TEXT    NOT NULL,   -- Fernet token of {"owner": user_id, "key": api_key}
+    hint         TEXT    NOT NULL,   -- "••••" + last 4 characters
+    account_name TEXT,
+    updated_at   TEXT    NOT NULL
+);
+
+CREATE TABLE drafts (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner_id     INTEGER NOT NULL,
+    sender       TEXT,
+    sender_label TEXT,
+    selections   TEXT    NOT NULL DEFAULT '[]',       -- JSON list of PhonebookSelection
+    text         TEXT    NOT NULL DEFAULT '',
+    send_at      TEXT,                                -- ISO-8601 UTC, NULL means "now"
+    step         TEXT    NOT NULL,
+    version      INTEGER NOT NULL DEFAULT 1,
+    created_at   TEXT    NOT NULL,
+    updated_at   TEXT    NOT NULL
+);
+CREATE INDEX drafts_by_owner ON drafts (owner_id, updated_at);
+
+CREATE TABLE approval_requests (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    draft_id     INTEGER NOT NULL,   -- no FK: the request outlives its draft
+    requester_id INTEGER NOT NULL,
+    snapshot     TEXT    NOT NULL,   -- JSON, immutable
+    content_hash TEXT    NOT NULL,
+    state        TEXT    NOT NULL CHECK (state IN
+                     ('pending', 'approved', 'rejected', 'expired', 'withdrawn')),
+    created_at   TEXT    NOT NULL,
+    expires_at   TEXT    NOT NULL,
+    decided_by   INTEGER,
+    decided_at   TEXT,
+    reason       TEXT
+);
+CREATE INDEX requests_by_draft ON approval_requests (draft_id, state);
+
+CREATE TABLE request_messages (
+    request_id INTEGER NOT NULL REFERENCES approval_requests (id) ON DELETE CASCADE,
+    chat_id    INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    PRIMARY KEY (request_id, chat_id, message_id)
+) WITHOUT ROWID;
+
+CREATE TABLE broadcasts (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id   INTEGER UNIQUE REFERENCES approval_requests (id),  -- one send per approval
+    requester_id INTEGER NOT NULL,
+    approver_id  INTEGER,
+    snapshot     TEXT    NOT NULL,
+    state        TEXT    NOT NULL CHECK (state IN
+                     ('sending', 'sent', 'failed', 'unknown', 'cancelled')),
+    outbox_ids   TEXT    NOT NULL DEFAULT '[]',
+    error        TEXT,
+    attempts     INTEGER NOT NULL DEFAULT 1,
+    created_at   TEXT    NOT NULL,
+    updated_at   TEXT    NOT NULL
+);
+
+CREATE TABLE audit_log (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at       TEXT    NOT NULL,
+    actor_id INTEGER,
+    action   TEXT    NOT NULL,
+    subject  TEXT,
+    detail   TEXT                -- JSON object or NULL
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+"""
+
+_V2_PERSISTENCE_AND_INDEXES = """
+-- python-telegram-bot persistence (conversations, user/chat/bot data, callback data).
+CREATE TABLE persistence (
+    namespace  TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,   -- tagged JSON, see storage/codec.py
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (namespace, key)
+) WITHOUT ROWID;
+
+-- At most one pending request per draft. Version 1 did not enforce this, so keep only the
+-- newest pending request of each draft before adding the constraint.
+UPDATE approval_requests
+   SET state = 'withdrawn', reason = COALESCE(reason, 'superseded')
+ WHERE state = 'pending'
+   AND id NOT IN (SELECT MAX(id) FROM approval_requests
+                   WHERE state = 'pending' GROUP BY draft_id);
+CREATE UNIQUE INDEX requests_one_pending_per_draft
+    ON approval_requests (draft_id) WHERE state = 'pending';
+
+CREATE INDEX requests_pending_by_expiry ON approval_requests (expires_at) WHERE state = 'pending';
+CREATE INDEX requests_by_decider ON approval_requests (decided_by, decided_at);
+CREATE INDEX broadcasts_by_requester ON broadcasts (requester_id, created_at);
+CREATE INDEX broadcasts_by_approver ON broadcasts (approver_id, created_at);
+CREATE INDEX broadcasts_by_state ON broadcasts (state);
+CREATE INDEX audit_log_by_actor ON audit_log (actor_id, id);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
+    Migration(
+        2,
+        "persistence table, one pending request per draft, lookup indexes",
+        _V2_PERSISTENCE_AND_INDEXES,
+    ),
+)
+
+SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,152 @@
+"""python-telegram-bot persistence in the bot's SQLite file, through the :class:`Store`.
+
+Rows live in the ``persistence`` table: one per user (``user_data``), per chat
+(``chat_data``), one for ``bot_data``, one for ``callback_data`` and one per conversation
+key (``conversation:<handler name>``). Values are tagged JSON (storage/codec.py), never
+pickle, so a tampered database file cannot run code.
+
+Every call writes through at once; nothing is buffered, so :meth:`flush` has nothing left
+to do and leaves the store open (the application's ``post_shutdown`` closes it). Note that
+python-telegram-bot 22 hands conversation states to :meth:`update_conversation` from
+``Application.update_persistence()``, which runs every ``update_interval`` seconds and at
+shutdown; a handler that must not lose a step to a crash can ``await
+context.application.update_persistence()`` itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+
+from . import codec
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+USER_DATA = "user_data"
+CHAT_DATA = "chat_data"
+BOT_DATA = "bot_data"
+CALLBACK_DATA = "callback_data"
+SINGLE_ROW = ""
+
+DataDict = dict[Any, Any]
+
+
+def _conversation_namespace(name: str) -> str:
+    return f"conversation:{name}"
+
+
+def _conversation_key(key: tuple[int | str, ...]) -> str:
+    return json.dumps(list(key), separators=(",", ":"))
+
+
+class SQLitePersistence(BasePersistence[DataDict, DataDict, DataDict]):
+    """Stores conversations, user/chat/bot data and callback data in the Store's database."""
+
+    def __init__(self, store: Store, *, update_interval: float = 5.0) -> None:
+        super().__init__(store_data=PersistenceInput(), update_interval=update_interval)
+        self._store = store
+        # Last text written for each (namespace, key): unchanged values are not rewritten
+        # on every periodic update.
+        self._written: dict[tuple[str, str], str] = {}
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    async def _load(self, namespace: str) -> dict[str, Any]:
+        await self._store.ensure_open()
+        out: dict[str, Any] = {}
+        for key, text in (await self._store._kv_load(namespace)).items():
+            try:
+                out[key] = codec.loads(text)
+            except (ValueError, TypeError, KeyError):
+                log.exception("skipping unreadable persisted %s entry %r", namespace, key)
+                continue
+            self._written[(namespace, key)] = text
+        return out
+
+    async def _put(self, namespace: str, key: str, value: Any) -> None:
+        text = codec.dumps(value)
+        if self._written.get((namespace, key)) == text:
+            return
+        await self._store.ensure_open()
+        await self._store._kv_put(namespace, key, text)
+        self._written[(namespace, key)] = text
+
+    async def _delete(self, namespace: str, key: str) -> None:
+        await self._store.ensure_open()
+        await self._store._kv_delete(namespace, key)
+        self._written.pop((namespace, key), None)
+
+    @staticmethod
+    def _by_int_id(rows: dict[str, Any]) -> dict[int, DataDict]:
+        return {int(k): v for k, v in rows.items() if isinstance(v, dict)}
+
+    # -- user / chat / bot data -------------------------------------------------------------
+
+    async def get_user_data(self) -> dict[int, DataDict]:
+        return self._by_int_id(await self._load(USER_DATA))
+
+    async def update_user_data(self, user_id: int, data: DataDict) -> None:
+        await self._put(USER_DATA, str(user_id), data)
+
+    async def refresh_user_data(self, user_id: int, user_data: DataDict) -> None:
+        """Nothing to do: this process is the only writer of user_data."""
+
+    async def drop_user_data(self, user_id: int) -> None:
+        await self._delete(USER_DATA, str(user_id))
+
+    async def get_chat_data(self) -> dict[int, DataDict]:
+        return self._by_int_id(await self._load(CHAT_DATA))
+
+    async def update_chat_data(self, chat_id: int, data: DataDict) -> None:
+        await self._put(CHAT_DATA, str(chat_id), data)
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: DataDict) -> None:
+        """Nothing to do: this process is the only writer of chat_data."""
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        await self._delete(CHAT_DATA, str(chat_id))
+
+    async def get_bot_data(self) -> DataDict:
+        value = (await self._load(BOT_DATA)).get(SINGLE_ROW)
+        return value if isinstance(value, dict) else {}
+
+    async def update_bot_data(self, data: DataDict) -> None:
+        await self._put(BOT_DATA, SINGLE_ROW, data)
+
+    async def refresh_bot_data(self, bot_data: DataDict) -> None:
+        """Nothing to do: this process is the only writer of bot_data."""
+
+    # -- callback data ----------------------------------------------------------------------
+
+    async def get_callback_data(self) -> Any:
+        return (await self._load(CALLBACK_DATA)).get(SINGLE_ROW)
+
+    async def update_callback_data(self, data: Any) -> None:
+        await self._put(CALLBACK_DATA, SINGLE_ROW, data)
+
+    # -- conversations ----------------------------------------------------------------------
+
+    async def get_conversations(self, name: str) -> dict[tuple[int | str, ...], object]:
+        rows = await self._load(_conversation_namespace(name))
+        return {tuple(json.loads(key)): state for key, state in rows.items()}
+
+    async def update_conversation(
+        self, name: str, key: tuple[int | str, ...], new_state: object | None
+    ) -> None:
+        """Write the state through at once; None (conversation ended) deletes the row."""
+        namespace, row_key = _conversation_namespace(name), _conversation_key(key)
+        if new_state is None:
+            await self._delete(namespace, row_key)
+        else:
+            await self._put(namespace, row_key, new_state)
+
+    async def flush(self) -> None:
+        """Everything is already written; the store stays open for post_shutdown to close."""

@@ -1,0 +1,80 @@
+"""The :class:`Store` facade: every record kind in one SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from cryptography.fernet import MultiFernet
+
+from .api_keys import ApiKeyStore
+from .approvals import ApprovalStore
+from .audit import AuditStore
+from .broadcasts import BroadcastStore
+from .db import Database, utcnow
+from .drafts import DraftStore
+from .keys import KeyCipher
+from .kv import KeyValueStore
+from .profiles import ProfileStore
+
+
+class Store(
+    ProfileStore,
+    ApiKeyStore,
+    DraftStore,
+    ApprovalStore,
+    BroadcastStore,
+    AuditStore,
+    KeyValueStore,
+):
+    """Async access to the bot's SQLite database.
+
+    ``open()`` and ``close()`` are idempotent; ``async with Store(...) as store`` does both.
+    All methods need an open store and raise :class:`~storage.errors.StoreError` otherwise.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        fernet: MultiFernet,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        """``clock`` (timezone-aware, default: now in UTC) stamps created/updated times."""
+        self._db = Database(Path(path))
+        self._cipher = KeyCipher(fernet)
+        self._clock = clock
+
+    @property
+    def path(self) -> Path:
+        return self._db.path
+
+    @property
+    def is_open(self) -> bool:
+        return self._db.is_open
+
+    async def open(self) -> None:
+        """Create the file if needed, set the pragmas and run pending migrations."""
+        await self._db.open()
+
+    async def ensure_open(self) -> None:
+        if not self._db.is_open:
+            await self._db.open()
+
+    async def close(self) -> None:
+        """Checkpoint the WAL into the database file and close the connection."""
+        await self._db.close()
+
+    async def __aenter__(self) -> Store:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

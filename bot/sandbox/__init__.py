@@ -1,0 +1,21 @@
+"""A local fake IPPanel Edge panel for tests and demos (see ``bot.sandbox.app``)."""
+
+from .app import (
+    DEFAULT_KEY,
+    FAULT_MODES,
+    RunningSandbox,
+    SandboxSend,
+    SandboxState,
+    create_app,
+    start_sandbox,
+)
+
+__all__ = [
+    "DEFAULT_KEY",
+    "FAULT_MODES",
+    "RunningSandbox",
+    "SandboxSend",
+    "SandboxState",
+    "create_app",
+    "start_sandbox",
+]

@@ -1,0 +1,79 @@
+"""Reusable helpers to run the IPPanel sandbox inside a test's event loop.
+
+Import them explicitly::
+
+    from tests.sandbox_fixtures import running_sandbox, sandbox_client
+
+    async def test_something():
+        async with running_sandbox(phonebooks=5) as sandbox:
+            async with sandbox_client(sandbox) as client:
+                await client.phonebooks(SANDBOX_KEY)
+            assert sandbox.state.send_post_count == 0
+
+or as pytest fixtures (``from tests.sandbox_fixtures import sandbox, ippanel``
+in the test module makes them available).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest_asyncio
+
+from bot.ippanel import IPPanelClient
+from bot.sandbox import DEFAULT_KEY, RunningSandbox, SandboxState, start_sandbox
+
+SANDBOX_KEY = DEFAULT_KEY
+SANDBOX_KEY_2 = "sandbox-key-2"
+SANDBOX_KEY_3 = "sandbox-key-3"
+SANDBOX_KEY_BLOCKED = "sandbox-key-blocked"
+SANDBOX_SENDER = "+983000505"
+
+
+@asynccontextmanager
+async def running_sandbox(**seed_kwargs: Any) -> AsyncIterator[RunningSandbox]:
+    """A sandbox on a free loopback port; ``seed_kwargs`` go to ``SandboxState``
+    (``seed``, ``phonebooks``, ``contacts_per_book``, ``credit``)."""
+    sandbox = await start_sandbox(SandboxState(**seed_kwargs))
+    try:
+        yield sandbox
+    finally:
+        await sandbox.stop()
+
+
+@asynccontextmanager
+async def sandbox_client(
+    sandbox: RunningSandbox | str, **client_kwargs: Any
+) -> AsyncIterator[IPPanelClient]:
+    """An ``IPPanelClient`` pointed at ``sandbox`` (or at a base URL)."""
+    base_url = sandbox if isinstance(sandbox, str) else sandbox.base_url
+    client = IPPanelClient(base_url, **client_kwargs)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+def closed_port_url() -> str:
+    """A base URL on a loopback port nobody listens on (connection refused)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
+@pytest_asyncio.fixture
+async def sandbox() -> AsyncIterator[RunningSandbox]:
+    """A default sandbox (12 phonebooks × 25 contacts) on a free port."""
+    async with running_sandbox() as running:
+        yield running
+
+
+@pytest_asyncio.fixture
+async def ippanel(sandbox: RunningSandbox) -> AsyncIterator[IPPanelClient]:
+    """A client for the ``sandbox`` fixture, with short timeouts for tests."""
+    async with sandbox_client(sandbox, connect_timeout=2.0, read_timeout=5.0) as client:
+        yield client

@@ -364,21 +364,25 @@ class IPPanelClient:
     ) -> Any:
         url = path.lstrip("/")
         started = time.monotonic()
+        error: TransportError | None = None
         try:
             response = await self._http.request(
                 method, url, params=params, json=json, headers={"Authorization": api_key}
             )
         except httpx.HTTPError as exc:
             error = _transport_error(exc, send)
+        if error is not None:
+            # Raised outside the except block on purpose: no __context__ chain
+            # leads back to the httpx request, whose headers hold the key.
             logger.warning(
                 "ippanel %s %s failed after %.0f ms: %s (outcome_unknown=%s)",
                 method,
                 path,
                 (time.monotonic() - started) * 1000,
-                type(exc).__name__,
+                error.cause_type,
                 error.outcome_unknown,
             )
-            raise error from None
+            raise error
         elapsed = (time.monotonic() - started) * 1000
         status = response.status_code
         level = logging.INFO if send or status >= 400 else logging.DEBUG

@@ -508,7 +508,15 @@ def _ts(value: datetime | None) -> str | None:
     return str(int(value.timestamp())) if value else None
 
 
+def _parse_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None
+
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+STATE_KEY = web.AppKey("state", SandboxState)
 
 
 def create_app(state: SandboxState) -> web.Application:
@@ -521,14 +529,14 @@ def create_app(state: SandboxState) -> web.Application:
             raise ApiFailure(401, MSG_AUTH, "400-1")
         return acc
 
-    def body(request: web.Request) -> dict[str, Any]:
-        data = request.get("json_body")
+    async def body(request: web.Request) -> dict[str, Any]:
+        data = _parse_json(await request.read())  # aiohttp caches the bytes
         return data if isinstance(data, dict) else {}
 
-    def arg(request: web.Request, name: str) -> Any:
+    async def arg(request: web.Request, name: str) -> Any:
         if name in request.query:
             return request.query[name]
-        return body(request).get(name)
+        return (await body(request)).get(name)
 
     def drop(request: web.Request) -> None:
         if request.transport is not None:
@@ -538,12 +546,7 @@ def create_app(state: SandboxState) -> web.Application:
     async def api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith(PREFIX + "/"):
             return await handler(request)
-        raw = await request.read()
-        try:
-            parsed = json.loads(raw) if raw else None
-        except ValueError:
-            parsed = None
-        request["json_body"] = parsed
+        parsed = _parse_json(await request.read())
         record = RequestRecord(
             method=request.method,
             path=request.path,
@@ -593,7 +596,7 @@ def create_app(state: SandboxState) -> web.Application:
         return None  # accept_then_*: do the work first
 
     app = web.Application(middlewares=[api_middleware])
-    app["state"] = state
+    app[STATE_KEY] = state
     r = app.router
 
     # ------------------------------------------------------------ auth
@@ -617,8 +620,8 @@ def create_app(state: SandboxState) -> web.Application:
 
     async def numbers(request: web.Request) -> web.Response:
         acc = account(request)
-        page = _int_arg(arg(request, "page"), "page", 1)
-        per_page = _int_arg(arg(request, "per_page"), "per_page", 10, maximum=MAX_PER_PAGE)
+        page = _int_arg(await arg(request, "page"), "page", 1)
+        per_page = _int_arg(await arg(request, "per_page"), "per_page", 10, maximum=MAX_PER_PAGE)
         rows = [asdict(state.lines[n]) for n in acc.lines]
         items, meta = _paginate(rows, page, per_page, "/api/number/numbers")
         return _json(envelope(items, extra_meta=meta))
@@ -627,10 +630,10 @@ def create_app(state: SandboxState) -> web.Application:
 
     async def phonebooks(request: web.Request) -> web.Response:
         account(request)
-        page = _int_arg(arg(request, "page"), "page", 1)
-        per_page = _int_arg(arg(request, "per_page"), "per_page", 10, maximum=MAX_PER_PAGE)
-        title = arg(request, "title")
-        wanted_id = arg(request, "id")
+        page = _int_arg(await arg(request, "page"), "page", 1)
+        per_page = _int_arg(await arg(request, "per_page"), "per_page", 10, maximum=MAX_PER_PAGE)
+        title = await arg(request, "title")
+        wanted_id = await arg(request, "id")
         books: list[PhonebookInfo] = list(state.phonebooks.values())
         if wanted_id:
             book = state.phonebooks.get(str(wanted_id))
@@ -645,15 +648,15 @@ def create_app(state: SandboxState) -> web.Application:
 
     async def contact_list(request: web.Request) -> web.Response:
         account(request)
-        book_id = arg(request, "phonebook_id")
+        book_id = await arg(request, "phonebook_id")
         if not book_id:
             raise _invalid("phonebook_id", "تکمیل گزینه phonebook_id الزامی است")
         book = state.phonebooks.get(str(book_id))
         if book is None:
             raise ApiFailure(404, MSG_PHONEBOOK_NOT_FOUND, "404-1")
-        page = _int_arg(arg(request, "page"), "page", 1)
-        per_page = _int_arg(arg(request, "per_page"), "per_page", 10, maximum=MAX_PER_PAGE)
-        number = arg(request, "number")
+        page = _int_arg(await arg(request, "page"), "page", 1)
+        per_page = _int_arg(await arg(request, "per_page"), "per_page", 10, maximum=MAX_PER_PAGE)
+        number = await arg(request, "number")
         if number:
             needle = str(number).strip()
             if needle.startswith("0"):
@@ -684,7 +687,7 @@ def create_app(state: SandboxState) -> web.Application:
 
     async def calculate_price(request: web.Request) -> web.Response:
         acc = account(request)
-        data = body(request)
+        data = await body(request)
         number = data.get("number")
         message = data.get("message")
         if not number:
@@ -762,7 +765,7 @@ def create_app(state: SandboxState) -> web.Application:
 
     async def send(request: web.Request) -> web.Response:
         acc = account(request)
-        data = body(request)
+        data = await body(request)
         if acc.send_block:
             raise ApiFailure(422, "امکان ارسال برای این حساب مسدود شده است", "400-2")
         if data.get("sending_type") != "phonebook":
@@ -841,7 +844,7 @@ def create_app(state: SandboxState) -> web.Application:
 
     async def cancel(request: web.Request) -> web.Response:
         acc = account(request)
-        outbox_id = body(request).get("message_outbox_id")
+        outbox_id = (await body(request)).get("message_outbox_id")
         if outbox_id is None:
             raise _invalid("message_outbox_id", "تکمیل گزینه message_outbox_id الزامی است")
         target = find_send(acc, outbox_id)
@@ -885,14 +888,14 @@ def create_app(state: SandboxState) -> web.Application:
 
     async def by_bulk(request: web.Request) -> web.Response:
         acc = account(request)
-        outbox_id = arg(request, "messages_outbox_id")
+        outbox_id = await arg(request, "messages_outbox_id")
         if not outbox_id:
             raise _invalid("messages_outbox_id", "تکمیل گزینه messages_outbox_id الزامی است")
         return _json(envelope(report_row(find_send(acc, outbox_id))))
 
     async def bulk_stats(request: web.Request) -> web.Response:
         acc = account(request)
-        bulk_id = arg(request, "bulk_id")
+        bulk_id = await arg(request, "bulk_id")
         if not bulk_id:
             raise _invalid("bulk_id", "تکمیل گزینه bulk_id الزامی است")
         s = find_send(acc, bulk_id)
@@ -930,7 +933,7 @@ def create_app(state: SandboxState) -> web.Application:
 
     async def new_list(request: web.Request) -> web.Response:
         acc = account(request)
-        data = body(request)
+        data = await body(request)
         page = _int_arg(data.get("page"), "page", 1)
         limit = _int_arg(data.get("limit"), "limit", 10, maximum=MAX_PER_PAGE)
         filters = data.get("filters") or {}

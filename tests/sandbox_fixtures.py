@@ -10,8 +10,19 @@ Import them explicitly::
                 await client.phonebooks(SANDBOX_KEY)
             assert sandbox.state.send_post_count == 0
 
-or as pytest fixtures (``from tests.sandbox_fixtures import sandbox, ippanel``
-in the test module makes them available).
+or as pytest fixtures, bound to module names so ruff does not see a shadowed
+import (conftest.py is not ours to change)::
+
+    from tests import sandbox_fixtures as fx
+
+    sandbox = fx.sandbox   # RunningSandbox, default seed, free port
+    ippanel = fx.ippanel   # IPPanelClient on it (read timeout 5 s)
+
+    async def test_x(sandbox, ippanel): ...
+
+Subprocess tests can run ``python -m bot.sandbox --port 0`` and read the first
+stdout line (``... IPPANEL_BASE_URL=http://127.0.0.1:PORT/v1``), then steer it
+over HTTP: ``/__sandbox/faults``, ``/__sandbox/reset``, ``/__sandbox/requests``.
 """
 
 from __future__ import annotations

@@ -324,6 +324,8 @@ class FakeTelegram:
         self._allowed_updates: set[str] | None = None  # None: Telegram defaults
         self._failures: list[_Failure] = []
         self._inflight = 0
+        self._pollers = 0
+        self._poll_generation = 0
         self._last_activity = time.monotonic()
         self._changed_event = asyncio.Event()
         self._closing = False
@@ -447,6 +449,11 @@ class FakeTelegram:
     def chat_messages(self, chat_id: int, *, include_deleted: bool = False) -> list[BotMessage]:
         found = [m for m in self._bot_log if m.chat_id == chat_id]
         return [m for m in found if include_deleted or not m.deleted]
+
+    @property
+    def polling(self) -> bool:
+        """True while a getUpdates request is being held open (the bot is ready for updates)."""
+        return self._pollers > 0
 
     @property
     def pending_updates(self) -> int:
@@ -664,10 +671,12 @@ class FakeTelegram:
         call = ApiCall(method=method, params=params, time=time.monotonic())
         self.calls.append(call)
         polling = method.lower() == _GETUPDATES
-        if not polling:
+        if polling:
+            self._pollers += 1
+        else:
             self._inflight += 1
             self._last_activity = call.time
-            self._changed()
+        self._changed()
         try:
             if request.match_info["token"] != self.token:
                 error = _ApiError(401, "Unauthorized")
@@ -699,7 +708,9 @@ class FakeTelegram:
                 call.response = {"ok": False, "error_code": 500, "description": f"fake: {exc!r}"}
             return web.json_response(call.response, status=call.status, dumps=_dumps)
         finally:
-            if not polling:
+            if polling:
+                self._pollers -= 1
+            else:
                 self._inflight -= 1
                 self._last_activity = time.monotonic()
             self._changed()
@@ -864,10 +875,17 @@ class FakeTelegram:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         elif offset < 0:
             self._updates = self._updates[offset:]
-        if offset:
-            self._changed()
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._changed()  # an older, still waiting getUpdates is now terminated (409)
         deadline = time.monotonic() + max(0.0, timeout)
         while True:
+            if generation != self._poll_generation:
+                raise _ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; "
+                    "make sure that only one bot instance is running",
+                )
             self._drop_not_allowed()
             if self._updates or self._closing:
                 return self._updates[:limit]

@@ -1,1 +1,152 @@
-"""Thin Telegram callbacks: the gate, commands, the compose conversation, approvals."""
+"""Thin Telegram callbacks: the gate, commands, the compose conversation, approvals.
+
+``register`` puts them in order. Group -2 is the gate, group -1 catches a typed
+reject reason, group 0 holds everything else; the first matching handler of a
+group wins, so approval and result buttons come before the conversation's
+catch-all for stale menus.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.domain import Step
+from handlers import approval, commands, compose, gate, token
+from handlers.common import Context, say, tr
+
+log = logging.getLogger("handlers")
+
+TEXT = filters.TEXT & ~filters.COMMAND
+NOT_TEXT = ~filters.TEXT & ~filters.COMMAND
+ANY = ~filters.COMMAND
+BACK = "^k:back$"
+
+
+def _conversation() -> ConversationHandler:
+    c = compose
+    states = {
+        c.RESUME: [CallbackQueryHandler(c.resume_choice, pattern="^r:")],
+        c.SENDER: [CallbackQueryHandler(c.choose_sender, pattern="^s:")],
+        c.BOOKS: [
+            CallbackQueryHandler(c.books_press, pattern="^b:"),
+            CallbackQueryHandler(c.back_to(Step.SENDER), pattern=BACK),
+            MessageHandler(TEXT, c.books_search),
+        ],
+        c.OPTIONS: [
+            CallbackQueryHandler(c.options_press, pattern="^o:"),
+            CallbackQueryHandler(c.mode_press, pattern="^m:"),
+            CallbackQueryHandler(c.back_to(Step.PHONEBOOKS), pattern=BACK),
+        ],
+        c.SLICE: [
+            MessageHandler(TEXT, c.slice_typed),
+            CallbackQueryHandler(c.back_to("options"), pattern=BACK),
+        ],
+        c.CONTACTS: [
+            CallbackQueryHandler(c.contacts_press, pattern="^c:"),
+            CallbackQueryHandler(c.back_to("options"), pattern=BACK),
+            MessageHandler(TEXT, c.contacts_search),
+        ],
+        c.TEXT: [
+            MessageHandler(TEXT, c.text_typed),
+            CallbackQueryHandler(c.text_done, pattern="^x:ok$"),
+            CallbackQueryHandler(c.back_to("options"), pattern=BACK),
+            MessageHandler(NOT_TEXT, c.text_not_text),
+        ],
+        c.TIME: [
+            CallbackQueryHandler(c.time_press, pattern="^w:"),
+            MessageHandler(TEXT, c.time_typed),
+            CallbackQueryHandler(c.back_to(Step.TEXT), pattern=BACK),
+            MessageHandler(NOT_TEXT, c.time_not_text),
+        ],
+        c.REVIEW: [CallbackQueryHandler(c.review_press, pattern="^v:")],
+        token.AWAIT_KEY: [
+            MessageHandler(TEXT, token.key_typed),
+            MessageHandler(NOT_TEXT, token.key_not_text),
+        ],
+    }
+    with warnings.catch_warnings():
+        # text steps and buttons share one conversation; per_message=False is intended
+        warnings.filterwarnings("ignore", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[
+                CommandHandler("send", c.start_send),
+                CommandHandler("token", token.ask_key),
+                CallbackQueryHandler(commands.draft_press, pattern="^dr:"),
+                CallbackQueryHandler(approval.send_again, pattern="^ag:"),
+                CallbackQueryHandler(approval.fix_draft, pattern="^fx:"),
+            ],
+            states=states,
+            fallbacks=[
+                CommandHandler("cancel", c.cancel),
+                CallbackQueryHandler(c.stale),
+                MessageHandler(ANY, c.use_buttons),
+            ],
+            name="compose",
+            persistent=True,
+            allow_reentry=True,
+            per_chat=True,
+            per_user=True,
+            per_message=False,
+        )
+
+
+async def outside_hint(update: Update, context: Context) -> None:
+    await say(update, context, tr(context, "outside_hint"))
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the failure (secrets are redacted by the formatter) and tell the user, briefly."""
+    log.error("unhandled error while handling an update", exc_info=context.error)
+    if (
+        isinstance(update, Update)
+        and update.effective_chat
+        and update.effective_chat.type == "private"
+    ):
+        try:
+            await say(update, context, tr(context, "error_generic"))
+        except Exception:
+            log.warning("could not tell the user about the error")
+
+
+def register(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, gate.gate), group=-2)
+    app.add_handler(MessageHandler(TEXT, approval.reason_typed), group=-1)
+    buttons = {
+        "ap": approval.approve,
+        "rj": approval.reject,
+        "rn": approval.reject_no_reason,
+        "rk": approval.reject_keep,
+        "wd": approval.withdraw,
+        "rp": approval.delivery_report,
+        "cn": approval.cancel_send,
+        "rt": approval.retry,
+        "rc": approval.check_status,
+        "hs": commands.history_press,
+        "lg": commands.lang_press,
+    }
+    for prefix, callback in buttons.items():
+        app.add_handler(CallbackQueryHandler(callback, pattern=f"^{prefix}:"))
+    app.add_handler(_conversation())
+    app.add_handler(CommandHandler(["start", "help"], commands.help_command))
+    app.add_handler(CommandHandler("logout", token.logout))
+    app.add_handler(CommandHandler("drafts", commands.drafts_command))
+    app.add_handler(CommandHandler("history", commands.history_command))
+    app.add_handler(CommandHandler("credit", commands.credit_command))
+    app.add_handler(CommandHandler("lang", commands.lang_command))
+    app.add_handler(CommandHandler("cancel", commands.cancel_outside))
+    app.add_handler(CallbackQueryHandler(commands.stale_press))
+    app.add_handler(MessageHandler(ANY, outside_hint))
+    app.add_error_handler(on_error)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+import aiohttp
 import pytest
 import telegram
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -485,3 +487,24 @@ async def test_bot_in_a_separate_process(fake: FakeTelegram) -> None:
         except TimeoutError:
             proc.kill()
             await proc.wait()
+
+
+async def test_raw_http_json_and_form_bodies(fake: FakeTelegram) -> None:
+    fake.user(ADMIN_ID)
+    url = f"{fake.base_url}{fake.token}/sendMessage"
+    keyboard = {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            url, json={"chat_id": ADMIN_ID, "text": "json", "reply_markup": keyboard}
+        ) as r:
+            assert (await r.json())["result"]["reply_markup"] == keyboard
+        # form values are strings; "123" stays a text, JSON-ish parameters are decoded
+        form = {"chat_id": str(ADMIN_ID), "text": "123", "reply_markup": json.dumps(keyboard)}
+        async with http.post(url, data=form) as r:
+            assert (await r.json())["result"]["text"] == "123"
+        async with http.get(f"{fake.base_url}wrong:token/getMe") as r:
+            assert r.status == 401
+
+    assert [c.params["reply_markup"] for c in fake.calls_to("sendMessage")] == [keyboard] * 2
+    assert fake.calls_to("sendMessage")[1].params["chat_id"] == ADMIN_ID
+    assert [m.buttons for m in fake.user(ADMIN_ID).messages()] == [[[("A", "a")]]] * 2

@@ -21,7 +21,21 @@ Typical use::
         await admin.press(menu, "Broadcast")
         assert "phonebook" in admin.last().text
 
-Everything runs on the asyncio loop of the test. Nothing here is thread-safe; nothing needs to be.
+Semantics worth knowing:
+
+* Message ids count per chat and are shared by user and bot messages (like Telegram).
+* ``BotMessage`` objects are live: edits/deletes mutate them; ``.text`` is the visible text
+  (HTML tags stripped, entities decoded), ``.raw_text`` what the bot sent.
+* ``FakeUser.reply()`` returns the next bot message created after the user's last action
+  (send*/press/edit) or after the message the previous ``reply()`` returned, in the chat of
+  that last action. If one action produces several messages, use ``replies(n)`` or
+  ``await fake.idle()`` before acting again.
+* A chat must be known to the fake (``fake.user(id)`` or a group a user wrote in); otherwise
+  the bot gets "400 chat not found", as for a user who never started the bot.
+* Validation like Telegram's: 4096-char text / 1024-char caption limits (UTF-16 units, after
+  HTML parsing), callback_data 1..64 bytes, strict HTML for ``parse_mode="HTML"``,
+  "message is not modified", "message to edit not found". MarkdownV2 is not validated.
+* One instance per event loop: everything runs on the test's loop; nothing is thread-safe.
 """
 
 from __future__ import annotations

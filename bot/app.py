@@ -1,0 +1,118 @@
+"""Application wiring: builder, lifecycle hooks, handler order, background jobs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from cryptography.fernet import MultiFernet
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+
+from bot.broadcasts import BroadcastService, Policy
+from bot.config import Settings
+from bot.ippanel import IPPanelClient
+from bot.texts import LANGUAGES, t
+from storage import SQLitePersistence, Store
+
+log = logging.getLogger("bot.app")
+
+COMMANDS = ("send", "drafts", "history", "credit", "token", "logout", "lang", "help", "cancel")
+EXPIRY_INTERVAL = timedelta(seconds=60)
+RECONCILE_INTERVAL = timedelta(minutes=2)
+
+
+@dataclass
+class Services:
+    """What every handler needs; built in post_init, closed in post_shutdown."""
+
+    settings: Settings
+    store: Store
+    client: IPPanelClient
+    broadcasts: BroadcastService
+
+
+class BroadcastApplication(Application):
+    """PTB's Application with a typed slot for our services."""
+
+    services: Services
+
+
+def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastApplication:
+    store = Store(settings.database_path, fernet)
+    builder = (
+        ApplicationBuilder()
+        .application_class(BroadcastApplication)
+        .token(settings.telegram_bot_token.get_secret_value())
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+            )
+        )
+        .persistence(SQLitePersistence(store))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .concurrent_updates(False)  # ConversationHandler assumes one update at a time
+    )
+    if settings.telegram_api_base_url:
+        # PTB appends the token: http://host:8081/bot → http://host:8081/bot<token>/getMe
+        base = settings.telegram_api_base_url
+        file_base = base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base
+        builder = builder.base_url(base).base_file_url(file_base)
+    if settings.telegram_proxy_url:
+        builder = builder.proxy(settings.telegram_proxy_url).get_updates_proxy(
+            settings.telegram_proxy_url
+        )
+    app: BroadcastApplication = builder.build()  # type: ignore[assignment]
+    # httpx opens no connection until the first request, so the client can be made here
+    client = IPPanelClient(
+        settings.ippanel_base_url,
+        connect_timeout=settings.ippanel_connect_timeout,
+        read_timeout=settings.ippanel_read_timeout,
+    )
+    policy = Policy(
+        approvers=settings.approvers,
+        approvals_required=settings.approvals_required,
+        approval_ttl=timedelta(hours=settings.approval_ttl_hours),
+        message_suffix=settings.message_suffix,
+    )
+    app.services = Services(settings, store, client, BroadcastService(store, client, policy))
+
+    from handlers import register
+
+    register(app)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    services: Services = app.services  # type: ignore[attr-defined]
+    await services.store.ensure_open()
+    await _register_commands(app)
+
+    from handlers import jobs
+
+    await jobs.recover_interrupted_sends(app)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(jobs.expire_requests, EXPIRY_INTERVAL, first=5)
+        app.job_queue.run_repeating(jobs.reconcile_unknown, RECONCILE_INTERVAL, first=30)
+    log.info("bot ready")
+
+
+async def _register_commands(app: Application) -> None:
+    scope = BotCommandScopeAllPrivateChats()
+    for lang in LANGUAGES:
+        commands = [BotCommand(c, t(lang, f"cmd_{c}")) for c in COMMANDS]
+        code = None if lang == "fa" else lang  # Persian is the default menu
+        await app.bot.set_my_commands(commands, scope=scope, language_code=code)
+
+
+async def _post_shutdown(app: Application) -> None:
+    services: Services | None = getattr(app, "services", None)
+    if services is None:
+        return
+    await services.client.aclose()
+    await services.store.close()
+    log.info("store closed")

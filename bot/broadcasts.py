@@ -1,0 +1,812 @@
+"""The broadcast service: submit, approve, send, retry, reconcile, cancel, report.
+
+Pure logic over the store and the IPPanel client; no Telegram here. Handlers
+call one method and turn its named result into a Persian message.
+
+Money rules this module enforces:
+
+* At most one POST per approval: the approval is a single-winner CAS in the
+  store, and ``store.start_broadcast`` (UNIQUE per request) writes the row in
+  state ``sending`` BEFORE the HTTP call, so a second caller gets "duplicate".
+* A send whose outcome is unknown is never resent automatically: it becomes
+  ``unknown`` and only ``reconcile`` (which never sends) may move it on.
+* Only a certain failure (``failed``) may be retried, and only by a person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from bot.domain import (
+    ApprovalRequest,
+    Broadcast,
+    BroadcastState,
+    Draft,
+    PhonebookSelection,
+    RequestState,
+    Step,
+    content_hash,
+    selections_to_params,
+)
+from bot.ippanel import (
+    AuthError,
+    BulkReport,
+    Credit,
+    IPPanelClient,
+    IPPanelError,
+    NotFoundError,
+    OperatorStats,
+    SendRecord,
+    ValidationError,
+)
+from bot.sms import measure
+from storage import KeyIntegrityError, Store
+
+log = logging.getLogger(__name__)
+
+MIN_LEAD = timedelta(minutes=10)  # a scheduled send must be at least this far ahead
+CANCEL_LEAD = timedelta(minutes=5)  # the provider refuses cancels closer than this
+RECONCILE_GRACE = timedelta(minutes=2)  # before "not in the provider's list" proves absence
+RECONCILE_SLACK = timedelta(minutes=1)  # clock skew allowed when matching provider rows
+RECONCILE_MAX_PAGES = 10  # beyond this we cannot prove absence; stay unknown
+DIRECT_DEDUP_WINDOW = timedelta(minutes=10)  # double-click guard for direct sends
+MAX_MESSAGE_CHARS = 1400  # provider limit (Persian docs)
+MAX_MESSAGE_PARTS = 20
+
+NO_KEY_TEXT = "کلید دسترسی ثبت نشده است؛ با /token آن را ثبت کنید"
+NOT_FOUND_AT_PROVIDER = "در گزارش سامانه پیامک یافت نشد؛ ارسال نشده است"
+UNEXPECTED_TEXT = "خطای پیش‌بینی‌نشده هنگام ارسال؛ وضعیت ارسال نامعلوم است"
+PREPARE_FAILED_TEXT = "خطای داخلی پیش از ارسال؛ چیزی ارسال نشد"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class NoApiKeyError(AuthError):
+    """The user has no usable stored key: the fix is the same as a 401, /token."""
+
+    default_message = NO_KEY_TEXT
+
+
+# --------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Policy:
+    approvers: frozenset[int]
+    approvals_required: bool
+    approval_ttl: timedelta
+    message_suffix: str = ""
+
+
+SubmitKind = Literal["incomplete", "no_approver", "pending", "direct", "not_allowed"]
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    kind: SubmitKind
+    missing_step: Step | None = None  # for "incomplete"
+    request: ApprovalRequest | None = None  # for "pending"
+    approvers: list[int] = field(default_factory=list)  # whom to notify, for "pending"
+
+
+DecisionKind = Literal[
+    "approved",
+    "rejected",
+    "withdrawn",
+    "not_found",
+    "not_allowed",
+    "self_approval",
+    "already_decided",
+    "expired",
+    "tampered",
+]
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: DecisionKind
+    request: ApprovalRequest | None = None
+    state: RequestState | None = None  # the request's state as last seen
+    decided_by: int | None = None  # for "already_decided"
+
+
+SendKind = Literal[
+    "sent",
+    "failed",
+    "unknown",
+    "duplicate",  # a broadcast already exists / already went out: nothing was sent now
+    "no_key",
+    "incomplete",  # send_direct with a draft that is not ready; see fix_step
+    "not_found",
+    "not_allowed",
+    "refused",  # retry of a broadcast that is not `failed` (e.g. unknown): never resent
+    "too_late",  # retry of a scheduled broadcast whose time has passed
+]
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    kind: SendKind
+    broadcast: Broadcast | None = None
+    error: IPPanelError | None = None
+    fix_step: Step | None = None
+
+    @property
+    def needs_new_key(self) -> bool:
+        """Renew the key with /token (401, or no usable key stored)."""
+        return self.kind == "no_key" or isinstance(self.error, AuthError)
+
+    @property
+    def retryable(self) -> bool:
+        """Nothing was sent and trying again unchanged may work (network, 5xx-before-send)."""
+        if self.kind != "failed" or self.error is None or not self.error.certainly_not_sent:
+            return False
+        if isinstance(self.error, ValidationError | AuthError | NotFoundError):
+            return False
+        return self.error.status is None or not 400 <= self.error.status < 500
+
+
+@dataclass(frozen=True)
+class ReconcileResult:
+    kind: Literal["sent", "not_sent", "still_unknown", "not_found"]
+    broadcast: Broadcast | None = None
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    kind: Literal[
+        "cancelled",
+        "not_found",
+        "not_allowed",
+        "not_cancellable",  # not in state sent
+        "not_scheduled",
+        "too_late",  # fewer than 5 minutes left
+        "no_key",
+        "refused",  # the provider said no; see message
+        "partial",  # some outbox ids cancelled, some not; state stays sent
+    ]
+    broadcast: Broadcast | None = None
+    message: str | None = None  # the provider's Persian text
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    kind: Literal["ok", "not_found", "not_allowed", "no_outbox", "no_key", "error"]
+    broadcast: Broadcast | None = None
+    reports: list[BulkReport] = field(default_factory=list)
+    operators: dict[str, OperatorStats] = field(default_factory=dict)
+    error: IPPanelError | None = None
+
+    def total(self, kind: str) -> int:
+        return sum(getattr(s, kind) for s in self.operators.values())
+
+
+# ------------------------------------------------------------- pure helpers
+
+
+def recipients_total(snapshot: dict[str, Any]) -> int:
+    """Recipients of a snapshot, recomputed from its selections."""
+    return sum(PhonebookSelection.from_dict(s).recipients() for s in snapshot["selections"])
+
+
+def parse_send_at(snapshot: dict[str, Any]) -> datetime | None:
+    raw = snapshot.get("send_at")
+    if not raw:
+        return None
+    parsed = datetime.fromisoformat(raw)
+    # a naive time would be sent as the wrong hour; treat it as UTC like the store does
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def missing_step(draft: Draft, now: datetime) -> Step | None:
+    """The first step a draft still needs, or None when it can be submitted."""
+    if not draft.sender:
+        return Step.SENDER
+    if not draft.selections or draft.recipients() <= 0:
+        return Step.PHONEBOOKS
+    if not draft.text.strip():
+        return Step.TEXT
+    if draft.send_at is not None and draft.send_at < now + MIN_LEAD:
+        return Step.TIME
+    return None
+
+
+def message_too_long(message: str) -> bool:
+    length = measure(message)
+    return len(message) > MAX_MESSAGE_CHARS or length.parts > MAX_MESSAGE_PARTS
+
+
+def fix_step_for(error: IPPanelError | None) -> Step | None:
+    """Which compose step fixes a refused send (422 fields, 404 phonebook)."""
+    if isinstance(error, NotFoundError):
+        return Step.PHONEBOOKS
+    if not isinstance(error, ValidationError):
+        return None
+    for name in error.errors:
+        if name.startswith("from_number"):
+            return Step.SENDER
+        if name.startswith("message"):
+            return Step.TEXT
+        if name.startswith(("params", "phonebook", "number_ids")):
+            return Step.PHONEBOOKS
+        if name.startswith("send_time"):
+            return Step.TIME
+    return None
+
+
+def aggregate_stats(stats: list[dict[str, OperatorStats]]) -> dict[str, OperatorStats]:
+    totals: dict[str, dict[str, int]] = {}
+    for per_operator in stats:
+        for op, s in per_operator.items():
+            t = totals.setdefault(op, dict.fromkeys(OperatorStats.__dataclass_fields__, 0))
+            for name in t:
+                t[name] += getattr(s, name)
+    return {op: OperatorStats(**t) for op, t in totals.items()}
+
+
+def record_matches(record: SendRecord, snapshot: dict[str, Any], since: datetime) -> bool:
+    """A provider row is our send: same line, same text, created in the window.
+
+    Lenient on purpose: wrongly calling a broadcast "sent" costs a missed
+    message, wrongly calling it "not sent" invites a double send. So a row
+    without a time matches, and so does a text the listing shortened.
+    """
+    if _line_digits(record.from_number) != _line_digits(str(snapshot["sender"])):
+        return False
+    listed, ours = " ".join(record.message.split()), " ".join(str(snapshot["message"]).split())
+    if listed != ours and not (len(listed) >= 20 and ours.startswith(listed.rstrip(".… "))):
+        return False
+    return record.created_at is None or record.created_at >= since
+
+
+def _line_digits(number: str) -> str:
+    """+983000505, 983000505 and 03000505 are one line."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return digits.removeprefix("98") if digits.startswith("98") else digits.lstrip("0")
+
+
+# ------------------------------------------------------------------ service
+
+
+class BroadcastService:
+    def __init__(
+        self,
+        store: Store,
+        client: IPPanelClient,
+        policy: Policy,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        reconcile_grace: timedelta = RECONCILE_GRACE,
+    ) -> None:
+        self._store = store
+        self._client = client
+        self.policy = policy
+        self._clock = clock
+        self._reconcile_grace = reconcile_grace
+        # Direct sends have no request row for UNIQUE to guard, so a double
+        # click is caught here: content hash -> (broadcast id, when).
+        self._direct_lock = asyncio.Lock()
+        self._recent_direct: dict[str, tuple[int, datetime]] = {}
+
+    # ---------------------------------------------------------------- submit
+
+    async def submit(self, draft: Draft, requester_id: int) -> SubmitResult:
+        if draft.owner_id != requester_id:
+            return SubmitResult("not_allowed")
+        now = self._clock()
+        step = self._check_ready(draft, now)
+        if step is not None:
+            return SubmitResult("incomplete", missing_step=step)
+        if not self.policy.approvals_required:
+            return SubmitResult("direct")
+        others = sorted(self.policy.approvers - {requester_id})
+        if not others:
+            return SubmitResult("no_approver")
+        expires_at = now + self.policy.approval_ttl
+        if draft.send_at is not None:
+            # approving after the scheduled time would send at the wrong moment
+            expires_at = min(expires_at, draft.send_at)
+        snapshot = draft.snapshot(self.policy.message_suffix)
+        request = await self._store.create_request(draft, requester_id, snapshot, expires_at)
+        await self._audit(requester_id, "submitted", f"request:{request.id}", _brief(snapshot))
+        return SubmitResult("pending", request=request, approvers=others)
+
+    def _check_ready(self, draft: Draft, now: datetime) -> Step | None:
+        step = missing_step(draft, now)
+        if step is None and message_too_long(draft.snapshot(self.policy.message_suffix)["message"]):
+            return Step.TEXT
+        return step
+
+    # ------------------------------------------------------------- decisions
+
+    async def approve(self, request_id: int, approver_id: int) -> Decision:
+        checked = await self._decidable(request_id, approver_id)
+        if isinstance(checked, Decision):
+            return checked
+        return await self._decide(checked, approver_id, RequestState.APPROVED, None, "approved")
+
+    async def approve_and_send(
+        self, request_id: int, approver_id: int
+    ) -> tuple[Decision, SendOutcome | None]:
+        """The one call the approve button makes: only the single winner sends."""
+        decision = await self.approve(request_id, approver_id)
+        if decision.kind != "approved" or decision.request is None:
+            return decision, None
+        return decision, await self.send_approved(decision.request, approver_id)
+
+    async def reject(self, request_id: int, approver_id: int, reason: str | None) -> Decision:
+        checked = await self._decidable(request_id, approver_id)
+        if isinstance(checked, Decision):
+            return checked
+        return await self._decide(checked, approver_id, RequestState.REJECTED, reason, "rejected")
+
+    async def withdraw(self, request_id: int, requester_id: int) -> Decision:
+        request = await self._store.get_request(request_id)
+        if request is None:
+            return Decision("not_found")
+        if request.requester_id != requester_id:
+            return Decision("not_allowed", request, request.state)
+        if request.state != RequestState.PENDING:
+            return Decision("already_decided", request, request.state, request.decided_by)
+        return await self._decide(request, requester_id, RequestState.WITHDRAWN, None, "withdrawn")
+
+    async def _decidable(self, request_id: int, approver_id: int) -> ApprovalRequest | Decision:
+        """The shared checks of approve and reject, in the order the rules give."""
+        request = await self._store.get_request(request_id)
+        if request is None:
+            return Decision("not_found")
+        if approver_id not in self.policy.approvers:  # policy as of this click
+            return Decision("not_allowed", request, request.state)
+        if approver_id == request.requester_id:
+            return Decision("self_approval", request, request.state)
+        if request.state != RequestState.PENDING:
+            return Decision("already_decided", request, request.state, request.decided_by)
+        if self._is_expired(request):
+            return await self._expire(request)
+        if content_hash(request.snapshot) != request.content_hash:
+            log.error("request %s: snapshot does not match its content hash", request.id)
+            await self._audit(approver_id, "tampered", f"request:{request.id}")
+            return Decision("tampered", request, request.state)
+        return request
+
+    def _is_expired(self, request: ApprovalRequest) -> bool:
+        now = self._clock()
+        send_at = parse_send_at(request.snapshot)
+        return request.expires_at <= now or (send_at is not None and send_at <= now)
+
+    async def _expire(self, request: ApprovalRequest) -> Decision:
+        won = await self._store.decide_request(
+            request.id, to_state=RequestState.EXPIRED, decided_by=None
+        )
+        if won:
+            await self._audit(None, "expired", f"request:{request.id}")
+            return Decision("expired", request, RequestState.EXPIRED)
+        return await self._lost_race(request.id)
+
+    async def _decide(
+        self,
+        request: ApprovalRequest,
+        actor_id: int,
+        to_state: RequestState,
+        reason: str | None,
+        kind: DecisionKind,
+    ) -> Decision:
+        won = await self._store.decide_request(
+            request.id, to_state=to_state, decided_by=actor_id, reason=reason
+        )
+        if not won:
+            fresh = await self._store.get_request(request.id)
+            if to_state == RequestState.APPROVED and fresh and fresh.state == RequestState.PENDING:
+                # still pending yet not approvable: the store judged it expired
+                return await self._expire(fresh)
+            return await self._lost_race(request.id)
+        await self._audit(
+            actor_id, kind, f"request:{request.id}", {"reason": reason} if reason else None
+        )
+        return Decision(kind, request, to_state, actor_id)
+
+    async def _lost_race(self, request_id: int) -> Decision:
+        fresh = await self._store.get_request(request_id)
+        if fresh is None:
+            return Decision("not_found")
+        return Decision("already_decided", fresh, fresh.state, fresh.decided_by)
+
+    # ------------------------------------------------------------------ send
+
+    async def send_approved(self, request: ApprovalRequest, approver_id: int) -> SendOutcome:
+        """Send what was approved. Re-reads the request: the caller's copy is not proof."""
+        fresh = await self._store.get_request(request.id)
+        if fresh is None:
+            return SendOutcome("not_found")
+        if fresh.state != RequestState.APPROVED or fresh.decided_by != approver_id:
+            return SendOutcome("not_allowed")
+        if content_hash(fresh.snapshot) != fresh.content_hash:
+            log.error("request %s: snapshot does not match its content hash", fresh.id)
+            return SendOutcome("not_allowed")
+        broadcast = await self._store.start_broadcast(
+            request_id=fresh.id,
+            requester_id=fresh.requester_id,
+            approver_id=approver_id,
+            snapshot=fresh.snapshot,
+        )
+        if broadcast is None:
+            return SendOutcome("duplicate", await self._store.get_broadcast_for_request(fresh.id))
+        return await self._send(broadcast)
+
+    async def send_direct(self, draft: Draft, requester_id: int) -> SendOutcome:
+        """Approvals off: send the draft as it is now, without a request row."""
+        if self.policy.approvals_required or draft.owner_id != requester_id:
+            return SendOutcome("not_allowed")
+        step = self._check_ready(draft, self._clock())
+        if step is not None:
+            return SendOutcome("incomplete", fix_step=step)
+        snapshot = draft.snapshot(self.policy.message_suffix)
+        digest = content_hash(snapshot)
+        async with self._direct_lock:
+            now = self._clock()
+            self._recent_direct = {
+                h: v for h, v in self._recent_direct.items() if now - v[1] < DIRECT_DEDUP_WINDOW
+            }
+            if digest in self._recent_direct:
+                earlier = await self._store.get_broadcast(self._recent_direct[digest][0])
+                return SendOutcome("duplicate", earlier)
+            broadcast = await self._store.start_broadcast(
+                request_id=None, requester_id=requester_id, approver_id=None, snapshot=snapshot
+            )
+            if broadcast is None:
+                return SendOutcome("duplicate")
+            self._recent_direct[digest] = (broadcast.id, now)
+        return await self._send(broadcast)
+
+    async def _send(self, broadcast: Broadcast) -> SendOutcome:
+        """One POST for a row already in state ``sending``, then record what happened."""
+        b = broadcast
+        subject = f"broadcast:{b.id}"
+        await self._audit(b.requester_id, "send_started", subject, {"attempt": b.attempts})
+        try:
+            api_key = await self._key(b.requester_id)
+            snap = b.snapshot
+            params = selections_to_params(
+                [PhonebookSelection.from_dict(s) for s in snap["selections"]]
+            )
+            send_at = parse_send_at(snap)
+        except Exception:
+            # before the HTTP call: certainly nothing went out
+            log.exception("broadcast %s: could not prepare the send", b.id)
+            return await self._finish(b, BroadcastState.FAILED, "failed", None, PREPARE_FAILED_TEXT)
+        if api_key is None:
+            return await self._fail_no_key(b)
+
+        try:
+            result = await self._client.send_to_phonebooks(
+                api_key,
+                sender=snap["sender"],
+                message=snap["message"],
+                params=params,
+                send_at=send_at,
+            )
+        except IPPanelError as error:
+            text = _scrub(error.message, api_key)
+            if error.outcome_unknown:
+                log.warning("broadcast %s: outcome unknown: %r", b.id, error)
+                return await self._finish(b, BroadcastState.UNKNOWN, "unknown", error, text)
+            log.info("broadcast %s: not sent: %r", b.id, error)
+            return await self._finish(b, BroadcastState.FAILED, "failed", error, text)
+        except asyncio.CancelledError:
+            # shutting down mid-request: it may have gone out; never leave it resendable
+            await asyncio.shield(self._mark(b, BroadcastState.UNKNOWN, None, UNEXPECTED_TEXT))
+            raise
+        except Exception:
+            log.exception("broadcast %s: unexpected error during the send", b.id)
+            return await self._finish(b, BroadcastState.UNKNOWN, "unknown", None, UNEXPECTED_TEXT)
+
+        outcome = await self._finish(
+            b, BroadcastState.SENT, "sent", None, None, outbox_ids=result.outbox_ids
+        )
+        await self._remember_last_used(b)
+        return outcome
+
+    async def _fail_no_key(self, b: Broadcast) -> SendOutcome:
+        outcome = await self._finish(b, BroadcastState.FAILED, "failed", None, NO_KEY_TEXT)
+        return SendOutcome("no_key", outcome.broadcast, NoApiKeyError())
+
+    async def _finish(
+        self,
+        b: Broadcast,
+        state: BroadcastState,
+        kind: SendKind,
+        error: IPPanelError | None,
+        text: str | None,
+        *,
+        outbox_ids: list[int] | None = None,
+    ) -> SendOutcome:
+        await self._mark(b, state, outbox_ids, text)
+        fresh = await self._safe_get_broadcast(b)
+        detail = {"outbox_ids": outbox_ids} if outbox_ids else {"error": text}
+        await self._audit(b.requester_id, str(state), f"broadcast:{b.id}", detail)
+        fix = fix_step_for(error) if kind == "failed" else None
+        return SendOutcome(kind, fresh, error, fix)
+
+    async def _mark(
+        self, b: Broadcast, state: BroadcastState, outbox_ids: list[int] | None, text: str | None
+    ) -> None:
+        """Move the row off ``sending``. A lost write leaves it ``sending``, which
+        the restart recovery turns into ``unknown``: the safe direction."""
+        try:
+            done = await self._store.finish_broadcast(
+                b.id, state=state, outbox_ids=outbox_ids, error=text
+            )
+        except Exception:
+            log.exception("broadcast %s: could not record state %s", b.id, state)
+            return
+        if not done:
+            log.error("broadcast %s: was no longer sending when marking %s", b.id, state)
+
+    async def _safe_get_broadcast(self, b: Broadcast) -> Broadcast:
+        try:
+            return await self._store.get_broadcast(b.id) or b
+        except Exception:
+            log.exception("broadcast %s: could not re-read", b.id)
+            return b
+
+    async def _remember_last_used(self, b: Broadcast) -> None:
+        snap = b.snapshot
+        try:
+            await self._store.set_last_used(
+                b.requester_id,
+                snap["sender"],
+                snap.get("sender_label"),
+                [PhonebookSelection.from_dict(s) for s in snap["selections"]],
+            )
+        except Exception:  # a convenience; the send itself is recorded
+            log.exception("broadcast %s: could not remember last used", b.id)
+
+    # ----------------------------------------------------------------- retry
+
+    async def retry(self, broadcast_id: int, actor_id: int) -> SendOutcome:
+        """Resend a certain failure. Never an unknown one: it may have gone out."""
+        b = await self._store.get_broadcast(broadcast_id)
+        if b is None:
+            return SendOutcome("not_found")
+        if not self._may_act(b, actor_id):
+            return SendOutcome("not_allowed", b)
+        if b.state in (BroadcastState.SENT, BroadcastState.CANCELLED):
+            return SendOutcome("duplicate", b)
+        if b.state != BroadcastState.FAILED:
+            return SendOutcome("refused", b)
+        if not await self._still_as_approved(b):
+            return SendOutcome("not_allowed", b)
+        send_at = parse_send_at(b.snapshot)
+        if send_at is not None and send_at <= self._clock():
+            return SendOutcome("too_late", b)
+        again = await self._store.retry_broadcast(b.id)
+        if again is None:  # someone else retried first, or the state moved
+            return SendOutcome("refused", await self._store.get_broadcast(b.id))
+        await self._audit(actor_id, "retry", f"broadcast:{b.id}", {"attempt": again.attempts})
+        return await self._send(again)
+
+    async def _still_as_approved(self, b: Broadcast) -> bool:
+        """The broadcast's snapshot is still exactly what its request approved."""
+        if b.request_id is None:
+            return True
+        request = await self._store.get_request(b.request_id)
+        return (
+            request is not None
+            and request.state == RequestState.APPROVED
+            and content_hash(b.snapshot) == request.content_hash
+        )
+
+    def _may_act(self, b: Broadcast, actor_id: int) -> bool:
+        return actor_id == b.requester_id or actor_id in self.policy.approvers
+
+    # ------------------------------------------------------------- reconcile
+
+    async def reconcile(self, broadcast_id: int) -> ReconcileResult:
+        """Settle an ``unknown`` broadcast from the provider's list of sends. Never sends."""
+        b = await self._store.get_broadcast(broadcast_id)
+        if b is None:
+            return ReconcileResult("not_found")
+        if b.state != BroadcastState.UNKNOWN:
+            return ReconcileResult(_settled_kind(b.state), b)
+        try:
+            api_key = await self._key(b.requester_id)
+        except Exception:
+            log.exception("broadcast %s: key unreadable during reconcile", b.id)
+            api_key = None
+        if api_key is None:
+            return ReconcileResult("still_unknown", b)
+        try:
+            found = await self._find_at_provider(api_key, b)
+        except IPPanelError as error:
+            log.info("broadcast %s: reconcile could not ask the provider: %r", b.id, error)
+            return ReconcileResult("still_unknown", b)
+        if found:
+            return await self._settle(b, BroadcastState.SENT, "sent", outbox_ids=found)
+        if found is not None and self._clock() - b.created_at >= self._reconcile_grace:
+            return await self._settle(
+                b, BroadcastState.FAILED, "not_sent", text=NOT_FOUND_AT_PROVIDER
+            )
+        return ReconcileResult("still_unknown", b)
+
+    async def _find_at_provider(self, api_key: str, b: Broadcast) -> list[int] | None:
+        """Outbox ids of matching sends; [] when the provider's full answer has none;
+        None when the answer was too long to prove absence."""
+        since = b.created_at - RECONCILE_SLACK
+        filters = {
+            # no "message" filter: its matching rules are undocumented; we compare here
+            "number": b.snapshot["sender"],
+            "create_from_date": int(since.timestamp()),
+        }
+        matches: list[int] = []
+        for page_no in range(1, RECONCILE_MAX_PAGES + 1):
+            page = await self._client.list_sends(api_key, page=page_no, limit=50, filters=filters)
+            matches += [
+                r.messages_outbox_id
+                for r in page.items
+                if record_matches(r, b.snapshot, since) and r.messages_outbox_id
+            ]
+            if not page.has_next:
+                return sorted(set(matches))
+        return sorted(set(matches)) or None
+
+    async def _settle(
+        self,
+        b: Broadcast,
+        state: BroadcastState,
+        kind: Literal["sent", "not_sent"],
+        *,
+        outbox_ids: list[int] | None = None,
+        text: str | None = None,
+    ) -> ReconcileResult:
+        done = await self._store.finish_broadcast(
+            b.id,
+            state=state,
+            outbox_ids=outbox_ids,
+            error=text,
+            from_state=BroadcastState.UNKNOWN,
+        )
+        fresh = await self._store.get_broadcast(b.id)
+        if not done:  # someone settled it meanwhile; report what is recorded
+            return ReconcileResult(_settled_kind(fresh.state) if fresh else "not_found", fresh)
+        await self._audit(
+            None, f"reconciled_{state}", f"broadcast:{b.id}", {"outbox_ids": outbox_ids}
+        )
+        return ReconcileResult(kind, fresh)
+
+    # --------------------------------------------------------- housekeeping
+
+    async def recover_after_restart(self) -> list[Broadcast]:
+        """Rows left ``sending`` by a crash may have gone out: make them ``unknown``."""
+        interrupted = await self._store.mark_interrupted_sends()
+        for b in interrupted:
+            await self._audit(None, "unknown", f"broadcast:{b.id}", {"reason": "interrupted"})
+        return interrupted
+
+    async def expire_due(self) -> list[ApprovalRequest]:
+        expired = await self._store.expire_requests(self._clock())
+        for request in expired:
+            await self._audit(None, "expired", f"request:{request.id}")
+        return expired
+
+    # ------------------------------------------------------------ after send
+
+    async def cancel(self, broadcast_id: int, actor_id: int) -> CancelResult:
+        b = await self._store.get_broadcast(broadcast_id)
+        if b is None:
+            return CancelResult("not_found")
+        if not self._may_act(b, actor_id):
+            return CancelResult("not_allowed", b)
+        if b.state != BroadcastState.SENT or not b.outbox_ids:
+            return CancelResult("not_cancellable", b)
+        send_at = parse_send_at(b.snapshot)
+        if send_at is None:
+            return CancelResult("not_scheduled", b)
+        if send_at - self._clock() < CANCEL_LEAD:
+            return CancelResult("too_late", b)
+        api_key = await self._key_or_none(b.requester_id)
+        if api_key is None:
+            return CancelResult("no_key", b, NO_KEY_TEXT)
+        return await self._cancel_at_provider(b, api_key, actor_id)
+
+    async def _cancel_at_provider(self, b: Broadcast, api_key: str, actor_id: int) -> CancelResult:
+        done: list[int] = []
+        message: str | None = None
+        refusal: str | None = None
+        for outbox_id in b.outbox_ids:
+            try:
+                message = await self._client.cancel(api_key, outbox_id=outbox_id)
+                done.append(outbox_id)
+            except IPPanelError as error:
+                refusal = _scrub(error.message, api_key)
+        subject = f"broadcast:{b.id}"
+        if refusal is None:
+            await self._store.transition_broadcast(
+                b.id, BroadcastState.SENT, BroadcastState.CANCELLED
+            )
+            await self._audit(actor_id, "cancelled", subject, {"message": message})
+            return CancelResult("cancelled", await self._store.get_broadcast(b.id), message)
+        await self._audit(
+            actor_id, "cancel_refused", subject, {"error": refusal, "cancelled": done}
+        )
+        return CancelResult("partial" if done else "refused", b, refusal)
+
+    async def delivery_report(self, broadcast_id: int, actor_id: int) -> DeliveryReport:
+        b = await self._store.get_broadcast(broadcast_id)
+        if b is None:
+            return DeliveryReport("not_found")
+        if not self._may_act(b, actor_id):
+            return DeliveryReport("not_allowed", b)
+        if not b.outbox_ids:
+            return DeliveryReport("no_outbox", b)
+        api_key = await self._key_or_none(b.requester_id)
+        if api_key is None:
+            return DeliveryReport("no_key", b)
+        try:
+            reports = [await self._client.report(api_key, outbox_id=i) for i in b.outbox_ids]
+            stats = [
+                (await self._client.bulk_stats(api_key, bulk_id=i)).operators for i in b.outbox_ids
+            ]
+        except IPPanelError as error:
+            return DeliveryReport("error", b, error=error)
+        return DeliveryReport("ok", b, reports, aggregate_stats(stats))
+
+    async def credit(self, user_id: int) -> Credit:
+        """The account credit; raises NoApiKeyError (an AuthError) without a usable key."""
+        api_key = await self._key_or_none(user_id)
+        if api_key is None:
+            raise NoApiKeyError()
+        return await self._client.credit(api_key)
+
+    # --------------------------------------------------------------- plumbing
+
+    async def _key(self, user_id: int) -> str | None:
+        """The user's key; None when missing or failing its integrity check."""
+        try:
+            return await self._store.get_api_key(user_id)
+        except KeyIntegrityError:
+            log.warning("user %s: stored API key failed its integrity check", user_id)
+            return None
+
+    async def _key_or_none(self, user_id: int) -> str | None:
+        try:
+            return await self._key(user_id)
+        except Exception:
+            log.exception("user %s: could not read the API key", user_id)
+            return None
+
+    async def _audit(
+        self,
+        actor_id: int | None,
+        action: str,
+        subject: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Audit every step; a failing audit write must not change a send's fate."""
+        try:
+            await self._store.audit(actor_id, action, subject, detail)
+        except Exception:
+            log.exception("audit %s %s failed", action, subject)
+
+
+def _settled_kind(state: BroadcastState) -> Literal["sent", "not_sent", "still_unknown"]:
+    if state in (BroadcastState.SENT, BroadcastState.CANCELLED):
+        return "sent"
+    if state == BroadcastState.FAILED:
+        return "not_sent"
+    return "still_unknown"
+
+
+def _scrub(text: str, api_key: str | None) -> str:
+    """Belt and braces: the client scrubs too, but a key must never reach a row."""
+    return text.replace(api_key, "***") if api_key else text
+
+
+def _brief(snapshot: dict[str, Any]) -> dict[str, Any]:
+    return {k: snapshot.get(k) for k in ("draft_id", "sender", "recipients", "send_at")}

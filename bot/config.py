@@ -1,0 +1,230 @@
+"""Configuration from environment variables and an optional ``.env`` file.
+
+Every setting is documented in README.md and .env.example. ``load_settings``
+turns any problem into a one-line ``ConfigError`` that names the variable and
+what is expected, so ``python -m bot`` can print it and exit 2 without a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_IPPANEL_BASE_URL = "https://edge.ippanel.com/v1"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line for people."""
+
+
+# What each variable expects, used to word the one-line error.
+EXPECTED = {
+    "TELEGRAM_BOT_TOKEN": "the bot token from @BotFather, like 123456:ABC-DEF…",
+    "ADMIN_IDS": "comma-separated numeric Telegram user ids, like 11111,22222",
+    "APPROVER_IDS": "comma-separated numeric Telegram user ids (default: ADMIN_IDS)",
+    "APPROVALS_REQUIRED": "0 or 1",
+    "APPROVAL_TTL_HOURS": "a positive number of hours, like 24",
+    "IPPANEL_BASE_URL": "an http(s) URL, like https://edge.ippanel.com/v1",
+    "TELEGRAM_API_BASE_URL": "an http(s) URL of a Bot API server, like http://127.0.0.1:8081/bot",
+    "DATA_DIR": "a readable and writable directory",
+    "SECRET_KEY": "one or more comma-separated Fernet keys (32 url-safe base64-encoded bytes)",
+    "TIMEZONE": "an IANA time zone name, like Asia/Tehran",
+    "WEBHOOK_URL": "a public https URL Telegram can reach",
+    "WEBHOOK_SECRET": "1-256 characters of A-Z, a-z, 0-9, _ and -",
+    "PORT": "a TCP port number between 1 and 65535",
+    "TELEGRAM_PROXY_URL": "a proxy URL, like socks5://127.0.0.1:1080 or http://proxy:3128",
+    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    "MESSAGE_SUFFIX": "text appended to every SMS, like لغو۱۱",
+    "IPPANEL_CONNECT_TIMEOUT": "seconds, a positive number",
+    "IPPANEL_READ_TIMEOUT": "seconds, a positive number",
+}
+
+IdList = Annotated[list[int], NoDecode]
+
+
+def _parse_ids(value: Any) -> Any:
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        if not all(p.isascii() and p.lstrip("-").isdigit() for p in parts):
+            raise ValueError("not a list of numbers")
+        return [int(p) for p in parts]
+    return value
+
+
+def _check_url(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("not an http(s) URL")
+    return value.rstrip("/")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    telegram_bot_token: SecretStr
+    admin_ids: IdList
+    approver_ids: IdList | None = None
+    approvals_required: bool = True
+    approval_ttl_hours: float = Field(24.0, gt=0)
+    ippanel_base_url: str = DEFAULT_IPPANEL_BASE_URL
+    ippanel_connect_timeout: float = Field(5.0, gt=0)
+    ippanel_read_timeout: float = Field(20.0, gt=0)
+    telegram_api_base_url: str | None = None
+    data_dir: Path = Path("./data")
+    secret_key: SecretStr | None = None
+    timezone: str = "Asia/Tehran"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    port: int = Field(8443, ge=1, le=65535)
+    telegram_proxy_url: str | None = None
+    log_level: str = "INFO"
+    message_suffix: str = ""
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, v: SecretStr) -> SecretStr:
+        raw = v.get_secret_value().strip()
+        head, _, tail = raw.partition(":")
+        if not (head.isdigit() and len(tail) >= 10):
+            raise ValueError("malformed token")
+        return SecretStr(raw)
+
+    @field_validator("admin_ids", "approver_ids", mode="before")
+    @classmethod
+    def _ids(cls, v: Any) -> Any:
+        return _parse_ids(v)
+
+    @field_validator("admin_ids")
+    @classmethod
+    def _admins_not_empty(cls, v: list[int]) -> list[int]:
+        if not v:
+            raise ValueError("empty")
+        return v
+
+    @field_validator("approvals_required", mode="before")
+    @classmethod
+    def _zero_or_one(cls, v: Any) -> Any:
+        if isinstance(v, str) and v.strip() not in ("0", "1"):
+            raise ValueError("not 0 or 1")
+        return v
+
+    @field_validator("ippanel_base_url", "telegram_api_base_url", "webhook_url")
+    @classmethod
+    def _urls(cls, v: str | None) -> str | None:
+        return _check_url(v)
+
+    @field_validator("telegram_proxy_url")
+    @classmethod
+    def _proxy(cls, v: str | None) -> str | None:
+        if not v:
+            return None
+        if not v.startswith(("http://", "https://", "socks5://", "socks5h://", "socks4://")):
+            raise ValueError("not a proxy URL")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone") from exc
+        return v
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        v = v.strip().upper()
+        if v not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("unknown level")
+        return v
+
+    @field_validator("secret_key")
+    @classmethod
+    def _fernet_keys(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or not v.get_secret_value().strip():
+            return None
+        for key in v.get_secret_value().split(","):
+            Fernet(key.strip().encode())  # raises ValueError on a malformed key
+        return v
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or not v.get_secret_value():
+            return None
+        raw = v.get_secret_value()
+        if not (
+            1 <= len(raw) <= 256 and all(c.isascii() and (c.isalnum() or c in "_-") for c in raw)
+        ):
+            raise ValueError("bad characters")
+        return v
+
+    @model_validator(mode="after")
+    def _defaults(self) -> Settings:
+        if self.approver_ids is None:
+            self.approver_ids = list(self.admin_ids)
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("WEBHOOK_SECRET: required when WEBHOOK_URL is set")
+        return self
+
+    # Derived views used across the bot.
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def approvers(self) -> frozenset[int]:
+        return frozenset(self.approver_ids or ())
+
+    @property
+    def known_users(self) -> frozenset[int]:
+        return frozenset(self.admin_ids) | self.approvers
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "bot.sqlite3"
+
+    @property
+    def key_file(self) -> Path:
+        return self.data_dir / "secret.key"
+
+
+def _one_line(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = err.get("loc") or ()
+    if loc:
+        name = str(loc[0]).upper()
+        kind = "is required" if err.get("type") == "missing" else "is invalid"
+        return f"{name} {kind}: expected {EXPECTED.get(name, 'a valid value')}"
+    # model-level errors carry "VARIABLE: reason" in their message
+    msg = str(err.get("msg", "invalid configuration")).removeprefix("Value error, ")
+    return msg
+
+
+def check_data_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"DATA_DIR is invalid: cannot create {path} ({exc.strerror})") from None
+    if not path.is_dir() or not os.access(path, os.R_OK | os.W_OK | os.X_OK):
+        raise ConfigError(f"DATA_DIR is invalid: expected {EXPECTED['DATA_DIR']}, got {path}")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and check the configuration; raise ConfigError with one line on any problem."""
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc)) from None
+    check_data_dir(settings.data_dir)
+    return settings

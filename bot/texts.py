@@ -1,0 +1,510 @@
+"""Every user-facing string, Persian first, with an English catalogue.
+
+Values are ``str.format`` templates in Telegram HTML. Whatever is filled in from
+users or the provider must be escaped by the caller (``bot.render`` does it);
+numbers, phone numbers and Latin ids are wrapped in Unicode isolation marks there
+so they render left-to-right inside Persian sentences.
+"""
+
+from __future__ import annotations
+
+FA: dict[str, str] = {
+    # gate
+    "stranger": "سلام! این ربات فقط برای مدیران این مجموعه است.\n"
+    "شناسهٔ عددی شما: <code>{user_id}</code>\n"
+    "اگر باید دسترسی داشته باشید، این شناسه را به مدیر ربات بدهید.",
+    "stranger_button": "این ربات فقط برای مدیران است. شناسهٔ شما: {user_id}",
+    "group_key_warning": "⚠️ کلید API را در گروه فرستادید. آن را ذخیره نکردم. "
+    "همین حالا کلید را در پنل IPPanel باطل کنید و کلید تازه را فقط در گفتگوی خصوصی با ربات بفرستید.",
+    "edited_ignored": "ویرایش پیام‌ها در نظر گرفته نمی‌شود؛ لطفاً متن را دوباره بفرستید.",
+    "use_buttons": "لطفاً از دکمه‌های پیام بالا استفاده کنید، یا /cancel برای خروج.",
+    "outside_hint": "برای ارسال پیامک /send را بزنید؛ راهنما: /help",
+    "stale_menu": "این منو قدیمی است. برای ادامه /send یا /drafts را بزنید.",
+    "error_generic": "خطایی پیش آمد و کار انجام نشد. پیش‌نویس شما محفوظ است؛ دوباره امتحان کنید.",
+    # start / help
+    "help": "<b>ربات ارسال پیامک گروهی IPPanel</b>\n"
+    "با این ربات یک خط ارسال، چند دفترچهٔ تلفن و متن فارسی را انتخاب می‌کنید؛ "
+    "پس از تأیید مدیر دوم، پیامک‌ها از طریق IPPanel ارسال می‌شوند.\n\n"
+    "نقش شما: {role}\n"
+    "کلید API: {key_state}\n\n"
+    "<b>فرمان‌ها</b>\n"
+    "/send ارسال تازه\n/drafts پیش‌نویس‌ها\n/history سابقهٔ ارسال‌ها\n"
+    "/credit اعتبار حساب\n/token ثبت کلید API\n/logout حذف کلید API\n"
+    "/lang زبان\n/cancel خروج از گفتگو (پیش‌نویس می‌ماند)",
+    "role_admin": "مدیر (ارسال‌کننده)",
+    "role_approver": "تأییدکننده",
+    "role_both": "مدیر و تأییدکننده",
+    "key_set": "ثبت شده ({hint}، حساب {account})",
+    "key_missing": "ثبت نشده — با /token ثبت کنید",
+    # commands menu
+    "cmd_send": "ارسال پیامک تازه",
+    "cmd_drafts": "پیش‌نویس‌ها",
+    "cmd_history": "سابقهٔ ارسال‌ها",
+    "cmd_credit": "اعتبار حساب",
+    "cmd_token": "ثبت کلید API",
+    "cmd_logout": "حذف کلید API",
+    "cmd_lang": "تغییر زبان",
+    "cmd_help": "راهنما",
+    "cmd_cancel": "خروج از گفتگو",
+    # token
+    "token_ask": "کلید API پنل IPPanel را بفرستید (پنل کاربری ← توسعه‌دهندگان ← کلیدهای دسترسی).\n"
+    "پیام حاوی کلید را بلافاصله پاک می‌کنم. برای انصراف /cancel.",
+    "token_checking": "در حال بررسی کلید…",
+    "token_saved": "✅ کلید ثبت شد.\nحساب: <b>{account}</b>\nکلید: {hint}\n{block}",
+    "token_send_blocked": "⚠️ ارسال پیامک برای این حساب مسدود است؛ تا رفع آن ارسال ممکن نیست.",
+    "token_send_ok": "ارسال برای این حساب آزاد است. برای شروع /send را بزنید.",
+    "token_rejected": "❌ این کلید پذیرفته نشد: {reason}\nکلید ذخیره نشد. کلید را از پنل بررسی و دوباره /token را بزنید.",
+    "token_unreachable": "❌ اکنون به IPPanel دسترسی ندارم ({reason}). کلید ذخیره نشد؛ کمی بعد دوباره /token را بزنید.",
+    "token_not_text": "فقط متن کلید را بفرستید. برای انصراف /cancel.",
+    "token_forwarded": "پیام بازارسال‌شده را به‌عنوان کلید نمی‌پذیرم. کلید را خودتان کپی و ارسال کنید.",
+    "token_not_deleted": "⚠️ نتوانستم پیام حاوی کلید را پاک کنم؛ لطفاً خودتان آن را پاک کنید.",
+    "logout_done": "کلید API شما حذف شد.",
+    "logout_none": "کلیدی ثبت نشده بود.",
+    "need_key": "ابتدا کلید API خود را با /token ثبت کنید.",
+    "key_broken": "کلید ذخیره‌شده قابل استفاده نیست. لطفاً با /token دوباره ثبت کنید.",
+    "key_expired": "کلید API شما نامعتبر یا منقضی است. با /token کلید تازه ثبت کنید. پیش‌نویس محفوظ است.",
+    # provider problems during the conversation
+    "provider_error": "IPPanel خطا داد: {reason}\nپیش‌نویس محفوظ است؛ کمی بعد دوباره امتحان کنید.",
+    "provider_timeout": "IPPanel پاسخ نداد. پیش‌نویس محفوظ است؛ کمی بعد دوباره امتحان کنید.",
+    "provider_invalid": "IPPanel این مقدار را نپذیرفت: {reason}",
+    # compose: sender
+    "sender_title": "<b>۱. خط ارسال</b>\nخطی را که پیامک از آن فرستاده می‌شود انتخاب کنید:",
+    "sender_only_one": "خط ارسال: {sender} (تنها خط حساب شما)",
+    "sender_none": "در حساب IPPanel شما خط ارسالی پیدا نشد. پس از افزودن خط در پنل، دوباره /send را بزنید.",
+    "sender_chosen": "خط ارسال: {sender}",
+    "same_as_last": "🔁 مثل دفعهٔ قبل",
+    "resume_offer": "یک پیش‌نویس نیمه‌کاره دارید ({summary}). ادامه می‌دهید یا پیش‌نویس تازه؟",
+    "btn_resume": "▶️ ادامهٔ پیش‌نویس",
+    "btn_new_draft": "🆕 پیش‌نویس تازه",
+    # compose: phonebooks
+    "books_title": "<b>۲. دفترچه‌های تلفن</b>\nروی دفترچه‌ها بزنید تا انتخاب شوند (✓). "
+    "برای جستجو، بخشی از نام دفترچه را بنویسید.",
+    "books_filter": "جستجو: «{filter}»",
+    "books_none": "دفترچه‌ای پیدا نشد.",
+    "books_total": "انتخاب‌شده: {books} دفترچه، {recipients} گیرنده",
+    "books_need_one": "دست‌کم یک دفترچه انتخاب کنید.",
+    "books_page": "صفحهٔ {page} از {pages}",
+    "btn_clear_filter": "✖️ حذف جستجو",
+    "btn_books_done": "ادامه ◀️",
+    "options_title": "<b>دفترچه‌های انتخاب‌شده</b>\nبرای هر دفترچه می‌توانید کل آن، یک بازه، یا مخاطبان دلخواه را بفرستید. "
+    "برای تغییر، روی نام دفترچه بزنید.",
+    "mode_all": "کل دفترچه",
+    "mode_slice": "ردیف {start} تا {end}",
+    "mode_contacts": "{n} مخاطب انتخابی",
+    "book_options": "<b>{title}</b> ({count} مخاطب)\nچه کسانی از این دفترچه پیام بگیرند؟",
+    "btn_whole": "کل دفترچه",
+    "btn_slice": "یک بازه از ردیف‌ها",
+    "btn_pick": "انتخاب مخاطبان",
+    "btn_remove": "🗑 حذف از انتخاب",
+    "btn_to_text": "ادامه: متن پیام ◀️",
+    "slice_ask": "ردیف شروع و تعداد را بنویسید، مثلاً <code>1 500</code> یعنی ۵۰۰ مخاطب از ردیف اول. "
+    "این دفترچه {count} مخاطب دارد.",
+    "slice_bad": "این بازه درست نیست. دو عدد بنویسید: ردیف شروع (۱ تا {count}) و تعداد، مثلاً <code>1 500</code>.",
+    "contacts_title": "<b>مخاطبان {title}</b>\nروی مخاطبان بزنید تا انتخاب شوند (✓). برای جستجو بخشی از شماره را بنویسید.\n"
+    "انتخاب‌شده: {n}",
+    "contacts_none": "مخاطبی پیدا نشد.",
+    "btn_contacts_done": "تأیید انتخاب ✅",
+    "contacts_empty_reverted": "مخاطبی انتخاب نشد؛ کل دفترچه در نظر گرفته شد.",
+    # compose: text
+    "text_ask": "<b>۳. متن پیام</b>\nمتن پیامک را بنویسید.{suffix_note}",
+    "text_suffix_note": "\nاین سطر به انتهای پیام افزوده می‌شود: {suffix}",
+    "text_preview": "<b>پیش‌نمایش پیامک</b>\n<pre>{message}</pre>\n"
+    "نویسه: {chars} · بخش: {parts} ({encoding})\n{price}",
+    "text_price": "هزینهٔ هر گیرنده: {per} ریال · برای {recipients} گیرنده: حدود {total} ریال\nاعتبار حساب: {credit} ریال",
+    "text_price_unknown": "برآورد هزینه اکنون ممکن نشد ({reason}).",
+    "credit_short": "⚠️ اعتبار حساب برای این ارسال کافی نیست.",
+    "text_empty": "متن خالی است. متن پیامک را بنویسید.",
+    "text_too_long": "متن طولانی است: {chars} نویسه در {parts} بخش. حداکثر ۱۴۰۰ نویسه و ۲۰ بخش مجاز است؛ کوتاه‌ترش کنید.",
+    "text_not_text": "در این مرحله فقط متن پذیرفته می‌شود (نه عکس، استیکر، صدا یا فایل). متن پیامک را بنویسید.",
+    "btn_text_ok": "ادامه: زمان ارسال ◀️",
+    # compose: time
+    "time_ask": "<b>۴. زمان ارسال</b>\nیکی را انتخاب کنید یا تاریخ و ساعت شمسی را بنویسید، "
+    "مثلاً <code>{example}</code> (به وقت {tz}).",
+    "btn_now": "همین حالا",
+    "btn_hour": "یک ساعت دیگر",
+    "btn_tonight": "امشب ساعت ۲۰",
+    "btn_tomorrow": "فردا ساعت ۹",
+    "time_format": "این تاریخ را نفهمیدم. مثل این بنویسید: <code>{example}</code>",
+    "time_invalid_date": "این تاریخ در تقویم شمسی وجود ندارد. مثل این بنویسید: <code>{example}</code>",
+    "time_too_soon": "زمان ارسال باید دست‌کم ۱۰ دقیقه بعد از اکنون باشد. مثلاً: <code>{example}</code>",
+    "time_not_text": "تاریخ و ساعت را به‌صورت متن بنویسید یا یکی از دکمه‌ها را بزنید.",
+    "time_now": "همین حالا (پس از تأیید)",
+    # review
+    "review": "<b>۵. بازبینی</b>\n"
+    "خط ارسال: {sender}\n"
+    "دفترچه‌ها:\n{books}\n"
+    "مجموع گیرندگان: <b>{recipients}</b>\n"
+    "زمان: {when}\n"
+    "نویسه: {chars} · بخش: {parts}\n"
+    "{cost}"
+    "متن دقیق پیامک:\n<pre>{message}</pre>",
+    "review_cost": "هزینهٔ تخمینی: {total} ریال · اعتبار: {credit} ریال\n",
+    "btn_submit": "✅ ارسال برای تأیید",
+    "btn_send_now": "✅ ارسال",
+    "btn_edit_sender": "✏️ خط",
+    "btn_edit_books": "✏️ دفترچه‌ها",
+    "btn_edit_text": "✏️ متن",
+    "btn_edit_time": "✏️ زمان",
+    "btn_save_leave": "💾 ذخیره و خروج",
+    "btn_discard": "🗑 دور ریختن",
+    "btn_back": "↩️ بازگشت",
+    "btn_prev": "▶️ قبلی",
+    "btn_next": "بعدی ◀️",
+    "saved_left": "پیش‌نویس ذخیره شد. با /drafts می‌توانید ادامه دهید.",
+    "discarded": "پیش‌نویس دور ریخته شد.",
+    "cancelled": "از گفتگو خارج شدید. پیش‌نویس ذخیره شد؛ با /drafts ادامه دهید.",
+    "nothing_to_cancel": "گفتگوی فعالی نبود.",
+    "draft_incomplete": "پیش‌نویس کامل نیست؛ مرحلهٔ «{step}» را کامل کنید.",
+    "step_sender": "خط ارسال",
+    "step_phonebooks": "دفترچه‌ها",
+    "step_text": "متن",
+    "step_time": "زمان",
+    "step_review": "بازبینی",
+    # drafts
+    "drafts_title": "<b>پیش‌نویس‌های شما</b>",
+    "drafts_none": "پیش‌نویسی ندارید. با /send شروع کنید.",
+    "draft_line": "#{id} · {summary} · {updated}",
+    "draft_summary_empty": "بدون متن",
+    "btn_draft_open": "▶️ #{id}",
+    "btn_draft_copy": "📄 کپی",
+    "btn_draft_delete": "🗑",
+    "draft_deleted": "پیش‌نویس #{id} حذف شد.",
+    "draft_missing": "این پیش‌نویس دیگر وجود ندارد.",
+    # approval
+    "no_approver": "تأییدکنندهٔ دیگری تعریف نشده است؛ این ارسال نمی‌تواند تأیید شود. "
+    "از مدیر ربات بخواهید شناسهٔ مدیر دوم را در APPROVER_IDS بگذارد. پیش‌نویس محفوظ است.",
+    "waiting_approval": "⏳ درخواست #{id} برای تأیید فرستاده شد ({n} تأییدکننده). تا تأیید، چیزی ارسال نمی‌شود.",
+    "approvers_unreachable": "⚠️ درخواست #{id} ثبت شد اما به هیچ تأییدکننده‌ای نرسید "
+    "(ربات را مسدود کرده‌اند یا هنوز آن را شروع نکرده‌اند). از آن‌ها بخواهید ربات را باز کنند، "
+    "سپس درخواست را پس بگیرید و دوباره بفرستید.",
+    "btn_withdraw": "↩️ پس گرفتن درخواست",
+    "approval_card": "<b>درخواست ارسال #{id}</b> از {requester}\n{card}\n\nمهلت تأیید تا: {expires}",
+    "btn_approve": "✅ تأیید و ارسال",
+    "btn_reject": "❌ رد",
+    "reject_reason_ask": "دلیل رد درخواست #{id} را بنویسید، یا بدون دلیل رد کنید.",
+    "btn_reject_no_reason": "رد بدون دلیل",
+    "btn_reject_keep": "انصراف",
+    "decided_approved": "✅ تأیید شد توسط {who} در {when}.",
+    "decided_rejected": "❌ رد شد توسط {who} در {when}.{reason}",
+    "decided_withdrawn": "↩️ درخواست‌کننده این درخواست را پس گرفت.",
+    "decided_expired": "⌛️ مهلت تأیید این درخواست تمام شد.",
+    "reason_line": "\nدلیل: {reason}",
+    "request_rejected": "❌ درخواست #{id} توسط {who} رد شد.{reason}\nپیش‌نویس محفوظ است؛ با /drafts ویرایش کنید.",
+    "request_expired": "⌛️ مهلت تأیید درخواست #{id} تمام شد و چیزی ارسال نشد. پیش‌نویس محفوظ است.",
+    "request_withdrawn": "درخواست #{id} پس گرفته شد. پیش‌نویس محفوظ است.",
+    "request_invalidated": "پیش‌نویس ویرایش شد و درخواست قبلی #{id} باطل شد؛ پس از بازبینی دوباره ارسال کنید.",
+    "decision_not_found": "این درخواست پیدا نشد.",
+    "decision_not_allowed": "شما اجازهٔ تأیید ندارید.",
+    "decision_self": "درخواست خودتان را نمی‌توانید تأیید یا رد کنید.",
+    "decision_already": "این درخواست قبلاً تعیین تکلیف شده است ({state}).",
+    "decision_expired": "مهلت این درخواست تمام شده است؛ چیزی تغییر نکرد.",
+    "decision_tampered": "محتوای این درخواست با نسخهٔ تأییدشده یکی نیست؛ ارسال انجام نشد.",
+    "decision_not_requester": "فقط درخواست‌کننده می‌تواند درخواست را پس بگیرد.",
+    "state_pending": "در انتظار",
+    "state_approved": "تأییدشده",
+    "state_rejected": "ردشده",
+    "state_expired": "منقضی",
+    "state_withdrawn": "پس‌گرفته",
+    "state_sending": "در حال ارسال",
+    "state_sent": "ارسال‌شده",
+    "state_failed": "ارسال‌نشده",
+    "state_unknown": "نامعلوم",
+    "state_cancelled": "لغوشده",
+    # sending results
+    "sending_now": "⏳ در حال ارسال درخواست #{id}…",
+    "sent_ok": "✅ ارسال #{bid} انجام شد.\nشناسه‌های ارسال: {outbox}\n{when}",
+    "sent_scheduled": "زمان ارسال: {when}",
+    "sent_immediate": "ارسال فوری.",
+    "send_failed_invalid": "❌ ارسال #{bid} انجام نشد؛ IPPanel ایراد گرفت: {reason}\n"
+    "پیش‌نویس به درخواست‌کننده برگشت؛ مرحلهٔ «{step}» را اصلاح کنید.",
+    "send_failed_auth": "❌ ارسال #{bid} انجام نشد: کلید API درخواست‌کننده نامعتبر یا منقضی است. "
+    "درخواست‌کننده باید با /token کلید تازه ثبت کند و سپس «تلاش دوباره» را بزند.",
+    "send_failed_no_key": "❌ ارسال #{bid} انجام نشد: درخواست‌کننده کلید API ثبت‌شده ندارد. "
+    "پس از ثبت کلید با /token، «تلاش دوباره» را بزنید.",
+    "send_failed_network": "❌ ارسال #{bid} انجام نشد: به IPPanel وصل نشدم. مطمئنیم هیچ پیامکی نرفته است. "
+    "می‌توانید دوباره تلاش کنید؛ تأیید تازه لازم نیست.",
+    "send_failed_other": "❌ ارسال #{bid} انجام نشد: {reason}",
+    "send_unknown": "⚠️ نتیجهٔ ارسال #{bid} نامعلوم است: {reason}\n"
+    "ممکن است IPPanel آن را پذیرفته باشد. برای جلوگیری از ارسال دوباره، خودکار تکرار نمی‌کنم. "
+    "با «بررسی وضعیت» نتیجه را از IPPanel بپرسید.",
+    "send_interrupted": "⚠️ ربات هنگام ارسال #{bid} قطع شد و نتیجه نامعلوم است. "
+    "خودکار تکرار نمی‌کنم؛ با «بررسی وضعیت» نتیجه را بپرسید.",
+    "send_duplicate": "این درخواست قبلاً ارسال شده است؛ دوباره فرستاده نمی‌شود.",
+    "reconciled_sent": "✅ بررسی شد: ارسال #{bid} انجام شده است. شناسه‌ها: {outbox}",
+    "reconciled_not_sent": "بررسی شد: ارسال #{bid} انجام نشده است. در صورت نیاز «تلاش دوباره» را بزنید.",
+    "reconciled_unknown": "هنوز نمی‌توان گفت ارسال #{bid} انجام شده یا نه. کمی بعد دوباره بررسی کنید.",
+    "retry_refused": "فقط ارسالی که مطمئناً انجام نشده قابل تکرار است.",
+    "btn_report": "📊 گزارش تحویل",
+    "btn_cancel_send": "⛔️ لغو ارسال زمان‌بندی‌شده",
+    "btn_again": "🔁 ارسال دوباره",
+    "btn_retry": "🔄 تلاش دوباره",
+    "btn_check": "🔎 بررسی وضعیت",
+    "btn_fix": "✏️ اصلاح پیش‌نویس",
+    "report": "<b>گزارش ارسال #{bid}</b>\n{state}\n<pre>{table}</pre>",
+    "report_unavailable": "گزارش اکنون در دسترس نیست: {reason}",
+    "report_header": "اپراتور    ارسال  تحویل  ناموفق  در صف",
+    "cancel_ok": "ارسال #{bid} لغو شد. پاسخ IPPanel: {reason}",
+    "cancel_refused": "لغو ممکن نیست: {reason}",
+    "cancel_too_late": "کمتر از ۵ دقیقه به زمان ارسال مانده یا ارسال زمان‌بندی نشده است؛ لغو ممکن نیست.",
+    "again_ready": "پیش‌نویس تازهٔ #{id} از روی ارسال #{bid} ساخته شد؛ به تأیید جداگانه نیاز دارد.",
+    "not_yours": "این مورد به شما مربوط نیست.",
+    # history / credit / lang
+    "history_title": "<b>سابقهٔ ارسال‌ها</b> (صفحهٔ {page} از {pages})",
+    "history_none": "هنوز ارسالی ثبت نشده است.",
+    "history_item": "#{id} · {state} · {when}\nدرخواست: {requester} · تأیید: {approver}\n"
+    "گیرندگان: {recipients} · شناسه‌ها: {outbox}",
+    "history_decided": "<b>درخواست‌هایی که شما تعیین تکلیف کردید</b>",
+    "history_decided_item": "#{id} · {state} · {when}",
+    "credit": "اعتبار حساب: <b>{credit}</b> ریال{gift}",
+    "credit_gift": "\nهدیه: {gift} ریال",
+    "lang_ask": "زبان را انتخاب کنید / Choose a language:",
+    "lang_set": "زبان: فارسی",
+    "dash": "—",
+}
+
+EN: dict[str, str] = {
+    "stranger": "Hello! This bot is only for this company's admins.\n"
+    "Your numeric id: <code>{user_id}</code>\n"
+    "If you should have access, give this id to the bot's owner.",
+    "stranger_button": "This bot is for admins only. Your id: {user_id}",
+    "group_key_warning": "⚠️ You sent an API key in a group. It was NOT stored. Revoke it in the "
+    "IPPanel panel now and send a new key only in a private chat with the bot.",
+    "edited_ignored": "Edits are ignored; please send the text again.",
+    "use_buttons": "Please use the buttons of the message above, or /cancel to leave.",
+    "outside_hint": "Use /send to send an SMS broadcast; /help for help.",
+    "stale_menu": "This menu is out of date. Use /send or /drafts to continue.",
+    "error_generic": "Something went wrong and nothing was done. Your draft is safe; try again.",
+    "help": "<b>IPPanel SMS broadcast bot</b>\n"
+    "Pick a sender line, a few phonebooks and a text; after a second admin approves, "
+    "the SMS go out through IPPanel.\n\n"
+    "Your role: {role}\n"
+    "API key: {key_state}\n\n"
+    "<b>Commands</b>\n"
+    "/send new broadcast\n/drafts drafts\n/history past broadcasts\n"
+    "/credit account credit\n/token set API key\n/logout forget API key\n"
+    "/lang language\n/cancel leave the conversation (the draft stays)",
+    "role_admin": "admin (sender)",
+    "role_approver": "approver",
+    "role_both": "admin and approver",
+    "key_set": "set ({hint}, account {account})",
+    "key_missing": "not set — use /token",
+    "cmd_send": "New SMS broadcast",
+    "cmd_drafts": "Drafts",
+    "cmd_history": "Past broadcasts",
+    "cmd_credit": "Account credit",
+    "cmd_token": "Set API key",
+    "cmd_logout": "Forget API key",
+    "cmd_lang": "Language",
+    "cmd_help": "Help",
+    "cmd_cancel": "Leave the conversation",
+    "token_ask": "Send your IPPanel API key (panel → Developers → Access keys).\n"
+    "I delete the message carrying it at once. /cancel to stop.",
+    "token_checking": "Checking the key…",
+    "token_saved": "✅ Key saved.\nAccount: <b>{account}</b>\nKey: {hint}\n{block}",
+    "token_send_blocked": "⚠️ Sending is blocked for this account; nothing can be sent until it is lifted.",
+    "token_send_ok": "Sending is allowed for this account. Use /send to start.",
+    "token_rejected": "❌ This key was refused: {reason}\nIt was not stored. Check it in the panel and use /token again.",
+    "token_unreachable": "❌ IPPanel cannot be reached now ({reason}). The key was not stored; try /token again later.",
+    "token_not_text": "Send only the key as text. /cancel to stop.",
+    "token_forwarded": "A forwarded message is not accepted as a key. Copy and send the key yourself.",
+    "token_not_deleted": "⚠️ I could not delete the message with the key; please delete it yourself.",
+    "logout_done": "Your API key was deleted.",
+    "logout_none": "No key was stored.",
+    "need_key": "First set your API key with /token.",
+    "key_broken": "The stored key cannot be used. Please set it again with /token.",
+    "key_expired": "Your API key is invalid or expired. Set a new one with /token. The draft is safe.",
+    "provider_error": "IPPanel answered with an error: {reason}\nThe draft is safe; try again shortly.",
+    "provider_timeout": "IPPanel did not answer. The draft is safe; try again shortly.",
+    "provider_invalid": "IPPanel refused this value: {reason}",
+    "sender_title": "<b>1. Sender line</b>\nChoose the line the SMS are sent from:",
+    "sender_only_one": "Sender line: {sender} (your account's only line)",
+    "sender_none": "No sender line was found on your IPPanel account. Add one in the panel, then /send again.",
+    "sender_chosen": "Sender line: {sender}",
+    "same_as_last": "🔁 Same as last time",
+    "resume_offer": "You have an unfinished draft ({summary}). Continue it or start a new one?",
+    "btn_resume": "▶️ Continue draft",
+    "btn_new_draft": "🆕 New draft",
+    "books_title": "<b>2. Phonebooks</b>\nTap phonebooks to select them (✓). Type part of a title to search.",
+    "books_filter": "Search: “{filter}”",
+    "books_none": "No phonebook found.",
+    "books_total": "Selected: {books} phonebooks, {recipients} recipients",
+    "books_need_one": "Select at least one phonebook.",
+    "books_page": "Page {page} of {pages}",
+    "btn_clear_filter": "✖️ Clear search",
+    "btn_books_done": "Continue ▶️",
+    "options_title": "<b>Selected phonebooks</b>\nFor each you may send to the whole book, a slice, or "
+    "hand-picked contacts. Tap a title to change it.",
+    "mode_all": "whole book",
+    "mode_slice": "rows {start} to {end}",
+    "mode_contacts": "{n} picked contacts",
+    "book_options": "<b>{title}</b> ({count} contacts)\nWho in this phonebook gets the SMS?",
+    "btn_whole": "Whole book",
+    "btn_slice": "A slice of rows",
+    "btn_pick": "Pick contacts",
+    "btn_remove": "🗑 Remove",
+    "btn_to_text": "Continue: message text ▶️",
+    "slice_ask": "Type the first row and the count, e.g. <code>1 500</code> for 500 contacts from the "
+    "first row. This phonebook has {count} contacts.",
+    "slice_bad": "That slice is not valid. Type two numbers: first row (1 to {count}) and count, e.g. <code>1 500</code>.",
+    "contacts_title": "<b>Contacts of {title}</b>\nTap contacts to select them (✓). Type part of a number to search.\n"
+    "Selected: {n}",
+    "contacts_none": "No contact found.",
+    "btn_contacts_done": "Confirm selection ✅",
+    "contacts_empty_reverted": "No contact was picked; the whole book is used.",
+    "text_ask": "<b>3. Message text</b>\nType the SMS text.{suffix_note}",
+    "text_suffix_note": "\nThis line is appended to the message: {suffix}",
+    "text_preview": "<b>SMS preview</b>\n<pre>{message}</pre>\n"
+    "Characters: {chars} · parts: {parts} ({encoding})\n{price}",
+    "text_price": "Per recipient: {per} rials · for {recipients} recipients: about {total} rials\nCredit: {credit} rials",
+    "text_price_unknown": "The cost could not be estimated now ({reason}).",
+    "credit_short": "⚠️ The account credit is not enough for this broadcast.",
+    "text_empty": "The text is empty. Type the SMS text.",
+    "text_too_long": "The text is too long: {chars} characters in {parts} parts. At most 1,400 characters and 20 parts; shorten it.",
+    "text_not_text": "Only text is accepted at this step (no photo, sticker, voice or file). Type the SMS text.",
+    "btn_text_ok": "Continue: send time ▶️",
+    "time_ask": "<b>4. Send time</b>\nChoose one, or type a Jalali date and time, e.g. "
+    "<code>{example}</code> ({tz} time).",
+    "btn_now": "Now",
+    "btn_hour": "In one hour",
+    "btn_tonight": "Tonight 20:00",
+    "btn_tomorrow": "Tomorrow 09:00",
+    "time_format": "I did not understand that date. Type it like <code>{example}</code>",
+    "time_invalid_date": "That date does not exist in the Jalali calendar. Type it like <code>{example}</code>",
+    "time_too_soon": "The send time must be at least 10 minutes from now. For example: <code>{example}</code>",
+    "time_not_text": "Type the date and time as text or tap a button.",
+    "time_now": "now (after approval)",
+    "review": "<b>5. Review</b>\n"
+    "Sender: {sender}\n"
+    "Phonebooks:\n{books}\n"
+    "Total recipients: <b>{recipients}</b>\n"
+    "Time: {when}\n"
+    "Characters: {chars} · parts: {parts}\n"
+    "{cost}"
+    "Exact SMS text:\n<pre>{message}</pre>",
+    "review_cost": "Estimated cost: {total} rials · credit: {credit} rials\n",
+    "btn_submit": "✅ Submit for approval",
+    "btn_send_now": "✅ Send",
+    "btn_edit_sender": "✏️ Sender",
+    "btn_edit_books": "✏️ Phonebooks",
+    "btn_edit_text": "✏️ Text",
+    "btn_edit_time": "✏️ Time",
+    "btn_save_leave": "💾 Save and leave",
+    "btn_discard": "🗑 Discard",
+    "btn_back": "↩️ Back",
+    "btn_prev": "◀️ Previous",
+    "btn_next": "Next ▶️",
+    "saved_left": "Draft saved. Continue with /drafts.",
+    "discarded": "Draft discarded.",
+    "cancelled": "You left the conversation. The draft is saved; continue with /drafts.",
+    "nothing_to_cancel": "There was no active conversation.",
+    "draft_incomplete": "The draft is incomplete; finish the “{step}” step.",
+    "step_sender": "sender line",
+    "step_phonebooks": "phonebooks",
+    "step_text": "text",
+    "step_time": "time",
+    "step_review": "review",
+    "drafts_title": "<b>Your drafts</b>",
+    "drafts_none": "You have no drafts. Start with /send.",
+    "draft_line": "#{id} · {summary} · {updated}",
+    "draft_summary_empty": "no text",
+    "btn_draft_open": "▶️ #{id}",
+    "btn_draft_copy": "📄 Copy",
+    "btn_draft_delete": "🗑",
+    "draft_deleted": "Draft #{id} deleted.",
+    "draft_missing": "This draft no longer exists.",
+    "no_approver": "No other approver is configured, so this broadcast cannot be approved. Ask the "
+    "bot's owner to add a second admin to APPROVER_IDS. The draft is safe.",
+    "waiting_approval": "⏳ Request #{id} was sent for approval ({n} approvers). Nothing is sent until it is approved.",
+    "approvers_unreachable": "⚠️ Request #{id} was stored but reached no approver (they blocked "
+    "the bot or never started it). Ask them to open the bot, then withdraw and submit again.",
+    "btn_withdraw": "↩️ Withdraw request",
+    "approval_card": "<b>Broadcast request #{id}</b> from {requester}\n{card}\n\nApprove before: {expires}",
+    "btn_approve": "✅ Approve and send",
+    "btn_reject": "❌ Reject",
+    "reject_reason_ask": "Type the reason for rejecting request #{id}, or reject without a reason.",
+    "btn_reject_no_reason": "Reject without reason",
+    "btn_reject_keep": "Never mind",
+    "decided_approved": "✅ Approved by {who} at {when}.",
+    "decided_rejected": "❌ Rejected by {who} at {when}.{reason}",
+    "decided_withdrawn": "↩️ The requester withdrew this request.",
+    "decided_expired": "⌛️ This request expired.",
+    "reason_line": "\nReason: {reason}",
+    "request_rejected": "❌ Request #{id} was rejected by {who}.{reason}\nThe draft is safe; edit it with /drafts.",
+    "request_expired": "⌛️ Request #{id} expired and nothing was sent. The draft is safe.",
+    "request_withdrawn": "Request #{id} withdrawn. The draft is safe.",
+    "request_invalidated": "The draft was edited, so request #{id} is void; submit again after review.",
+    "decision_not_found": "This request was not found.",
+    "decision_not_allowed": "You are not allowed to approve.",
+    "decision_self": "You cannot approve or reject your own request.",
+    "decision_already": "This request was already decided ({state}).",
+    "decision_expired": "This request has expired; nothing changed.",
+    "decision_tampered": "This request's content does not match what was submitted; nothing was sent.",
+    "decision_not_requester": "Only the requester can withdraw a request.",
+    "state_pending": "pending",
+    "state_approved": "approved",
+    "state_rejected": "rejected",
+    "state_expired": "expired",
+    "state_withdrawn": "withdrawn",
+    "state_sending": "sending",
+    "state_sent": "sent",
+    "state_failed": "not sent",
+    "state_unknown": "unknown",
+    "state_cancelled": "cancelled",
+    "sending_now": "⏳ Sending request #{id}…",
+    "sent_ok": "✅ Broadcast #{bid} sent.\nOutbox ids: {outbox}\n{when}",
+    "sent_scheduled": "Scheduled for: {when}",
+    "sent_immediate": "Sent at once.",
+    "send_failed_invalid": "❌ Broadcast #{bid} was not sent; IPPanel refused it: {reason}\n"
+    "The draft went back to the requester; fix the “{step}” step.",
+    "send_failed_auth": "❌ Broadcast #{bid} was not sent: the requester's API key is invalid or expired. "
+    "The requester must set a new key with /token, then tap “Retry”.",
+    "send_failed_no_key": "❌ Broadcast #{bid} was not sent: the requester has no stored API key. "
+    "After setting one with /token, tap “Retry”.",
+    "send_failed_network": "❌ Broadcast #{bid} was not sent: IPPanel could not be reached. We are sure no SMS "
+    "went out. You may retry; no new approval is needed.",
+    "send_failed_other": "❌ Broadcast #{bid} was not sent: {reason}",
+    "send_unknown": "⚠️ The outcome of broadcast #{bid} is unknown: {reason}\n"
+    "IPPanel may have accepted it. To avoid a second broadcast it is not retried automatically. "
+    "Use “Check status” to ask IPPanel.",
+    "send_interrupted": "⚠️ The bot stopped while sending #{bid}; the outcome is unknown. "
+    "It is not retried automatically; use “Check status”.",
+    "send_duplicate": "This request was already sent; it will not be sent again.",
+    "reconciled_sent": "✅ Checked: broadcast #{bid} did go out. Outbox ids: {outbox}",
+    "reconciled_not_sent": "Checked: broadcast #{bid} did not go out. Tap “Retry” if needed.",
+    "reconciled_unknown": "It is still not known whether #{bid} went out. Check again later.",
+    "retry_refused": "Only a broadcast that certainly did not go out can be retried.",
+    "btn_report": "📊 Delivery report",
+    "btn_cancel_send": "⛔️ Cancel scheduled send",
+    "btn_again": "🔁 Send again",
+    "btn_retry": "🔄 Retry",
+    "btn_check": "🔎 Check status",
+    "btn_fix": "✏️ Fix the draft",
+    "report": "<b>Report of broadcast #{bid}</b>\n{state}\n<pre>{table}</pre>",
+    "report_unavailable": "The report is not available now: {reason}",
+    "report_header": "operator    sent  deliv  failed  pending",
+    "cancel_ok": "Broadcast #{bid} cancelled. IPPanel said: {reason}",
+    "cancel_refused": "Cannot cancel: {reason}",
+    "cancel_too_late": "Less than 5 minutes remain or the send is not scheduled; it cannot be cancelled.",
+    "again_ready": "New draft #{id} made from broadcast #{bid}; it needs its own approval.",
+    "not_yours": "This is not yours.",
+    "history_title": "<b>Past broadcasts</b> (page {page} of {pages})",
+    "history_none": "No broadcast yet.",
+    "history_item": "#{id} · {state} · {when}\nRequester: {requester} · approver: {approver}\n"
+    "Recipients: {recipients} · outbox ids: {outbox}",
+    "history_decided": "<b>Requests you decided</b>",
+    "history_decided_item": "#{id} · {state} · {when}",
+    "credit": "Account credit: <b>{credit}</b> rials{gift}",
+    "credit_gift": "\nGift: {gift} rials",
+    "lang_ask": "زبان را انتخاب کنید / Choose a language:",
+    "lang_set": "Language: English",
+    "dash": "—",
+}
+
+CATALOGUES = {"fa": FA, "en": EN}
+LANGUAGES = tuple(CATALOGUES)
+
+
+def t(lang: str, key: str, /, **values: object) -> str:
+    """The text for ``key`` in ``lang`` (Persian when unknown), filled with ``values``."""
+    template = CATALOGUES.get(lang, FA).get(key) or FA[key]
+    return template.format(**values) if values else template

@@ -1,0 +1,157 @@
+"""Helpers every handler shares: services, language, replies, safe edits, API calls."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.ippanel import AuthError, IPPanelError, TransportError, ValidationError
+from bot.render import esc, fit
+from bot.texts import t
+from storage import KeyIntegrityError
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger("handlers")
+T = TypeVar("T")
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def services(context: Context) -> Services:
+    return context.application.services  # type: ignore[attr-defined]
+
+
+def lang_of(context: Context) -> str:
+    data = context.user_data
+    return data.get("lang", "fa") if data is not None else "fa"
+
+
+def tr(context: Context, key: str, /, **values: object) -> str:
+    return t(lang_of(context), key, **values)
+
+
+async def user_lang(context: Context, user_id: int) -> str:
+    """Another user's language, for notifications sent to them."""
+    data = context.application.user_data.get(user_id)
+    if data and "lang" in data:
+        return data["lang"]
+    return (await services(context).store.get_profile(user_id)).lang
+
+
+async def say(
+    update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message:
+    """Send a new message to the chat the update came from."""
+    chat = update.effective_chat
+    assert chat is not None
+    return await context.bot.send_message(chat.id, fit(text), reply_markup=markup)
+
+
+async def notify(
+    context: Context, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Send to another admin; a blocked bot or an unknown chat is logged, not raised."""
+    try:
+        return await context.bot.send_message(chat_id, fit(text), reply_markup=markup)
+    except (Forbidden, BadRequest) as exc:
+        log.warning("could not notify %s: %s", chat_id, exc.message)
+        return None
+
+
+async def edit(
+    context: Context,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> bool:
+    """Edit a message; identical content and vanished messages are not errors here."""
+    try:
+        await context.bot.edit_message_text(
+            fit(text), chat_id=chat_id, message_id=message_id, reply_markup=markup
+        )
+        return True
+    except BadRequest as exc:
+        if "not modified" in exc.message.lower():
+            return True
+        log.info("edit of %s/%s failed: %s", chat_id, message_id, exc.message)
+        return False
+    except Forbidden as exc:
+        log.info("edit of %s/%s refused: %s", chat_id, message_id, exc.message)
+        return False
+
+
+async def answer(update: Update, text: str | None = None, alert: bool = False) -> None:
+    """Answer a button press first, before slow work, so Telegram does not time it out."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text[:200] if text else None, show_alert=alert)
+    except TelegramError as exc:  # an old query id: the press still counts
+        log.debug("answerCallbackQuery failed: %s", exc)
+
+
+async def typing(update: Update, context: Context) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    try:
+        await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+    except TelegramError:
+        pass  # cosmetic only
+
+
+async def api_key(update: Update, context: Context) -> str | None:
+    """The admin's stored IPPanel key, or None after telling them how to set one."""
+    user = update.effective_user
+    assert user is not None
+    try:
+        key = await services(context).store.get_api_key(user.id)
+    except KeyIntegrityError:
+        await say(update, context, tr(context, "key_broken"))
+        return None
+    if key is None:
+        await say(update, context, tr(context, "need_key"))
+    return key
+
+
+def provider_text(context: Context, exc: IPPanelError) -> str:
+    """A provider error as a short Persian message saying what to do next."""
+    if isinstance(exc, AuthError):
+        return tr(context, "key_expired")
+    if isinstance(exc, ValidationError):
+        details = "; ".join(m for msgs in exc.errors.values() for m in msgs) or exc.message
+        return tr(context, "provider_invalid", reason=esc(details))
+    if isinstance(exc, TransportError):
+        return tr(context, "provider_timeout")
+    return tr(context, "provider_error", reason=esc(exc.message))
+
+
+async def call_api(
+    update: Update, context: Context, make_call: Callable[[], Awaitable[T]]
+) -> T | None:
+    """Run one read-only provider call with a typing indicator; None after telling the admin."""
+    await typing(update, context)
+    try:
+        return await make_call()
+    except IPPanelError as exc:
+        log.info("provider call failed: %s (%s)", type(exc).__name__, exc.status)
+        await say(update, context, provider_text(context, exc))
+        return None
+
+
+def user_name(update: Update) -> str:
+    user = update.effective_user
+    return esc(user.full_name) if user else "?"
+
+
+def store_of(context: Context) -> Any:
+    return services(context).store

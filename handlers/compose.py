@@ -1,0 +1,861 @@
+"""The /send conversation: sender → phonebooks → text → time → review.
+
+Every step is saved to the draft store as it happens. Only the newest menu
+message is live: a press on any older one (before a restart, a finished
+draft, a forged callback) is answered "this menu is out of date".
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ConversationHandler
+
+from bot.domain import Draft, PhonebookSelection, Step
+from bot.jalali import TimeError, format_jalali, parse_jalali, quick_choices
+from bot.render import esc, fit, num, selection_line, selection_mode, sender_label, snapshot_card
+from bot.sms import measure, normalize_text, to_ascii_digits
+from handlers import keyboards as kb
+from handlers.common import (
+    Context,
+    answer,
+    api_key,
+    call_api,
+    edit,
+    lang_of,
+    say,
+    services,
+    tr,
+    typing,
+)
+from storage import StaleDraftError
+
+log = logging.getLogger("handlers.compose")
+
+# Conversation states.
+SENDER, BOOKS, OPTIONS, SLICE, CONTACTS, TEXT, TIME, REVIEW, RESUME = range(1, 10)
+END = ConversationHandler.END
+STEP_STATE = {
+    Step.SENDER: SENDER,
+    Step.PHONEBOOKS: BOOKS,
+    Step.TEXT: TEXT,
+    Step.TIME: TIME,
+    Step.REVIEW: REVIEW,
+}
+PAGE_SIZE = 8
+MAX_CHARS, MAX_PARTS = 1400, 20
+
+
+# ---------------------------------------------------------------- plumbing
+
+
+async def show(
+    update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Show a step's menu: edit the live menu after a press, else send a new live menu."""
+    query = update.callback_query
+    data = context.user_data
+    if query and query.message and data.get("menu") == query.message.message_id:
+        if await edit(context, query.message.chat.id, query.message.message_id, text, markup):
+            return
+    message = await say(update, context, text, markup)
+    data["menu"] = message.message_id
+
+
+def is_live(update: Update, context: Context) -> bool:
+    query = update.callback_query
+    return bool(
+        query
+        and query.message
+        and context.user_data.get("draft")
+        and context.user_data.get("menu") == query.message.message_id
+    )
+
+
+async def stale(update: Update, context: Context) -> int | None:
+    """A press on an old or forged menu: say so and change nothing."""
+    await answer(update, tr(context, "stale_menu"), alert=True)
+    return None
+
+
+def live(step):
+    """Decorator for button steps: refuse presses that are not on the live menu."""
+
+    async def wrapper(update: Update, context: Context) -> int | None:
+        if not is_live(update, context):
+            return await stale(update, context)
+        await answer(update)
+        return await step(update, context)
+
+    wrapper.__name__ = step.__name__
+    wrapper.__doc__ = step.__doc__
+    return wrapper
+
+
+async def load_draft(update: Update, context: Context) -> Draft | None:
+    """The admin's current draft, checked to be theirs."""
+    draft_id = context.user_data.get("draft")
+    user = update.effective_user
+    draft = await services(context).store.get_draft(draft_id) if draft_id else None
+    if draft is None or user is None or draft.owner_id != user.id:
+        context.user_data.pop("draft", None)
+        await say(update, context, tr(context, "draft_missing"))
+        return None
+    return draft
+
+
+async def save(update: Update, context: Context, draft: Draft) -> Draft:
+    """Save a step; an edit voids any pending approval request of this draft."""
+    store = services(context).store
+    try:
+        saved = await store.save_draft(draft)
+    except StaleDraftError:
+        # Saved elsewhere meanwhile (a second device): keep the newer copy's version.
+        fresh = await store.get_draft(draft.id)
+        if fresh is None:
+            raise
+        draft.version = fresh.version
+        saved = await store.save_draft(draft)
+    from handlers.approval import void_pending_requests
+
+    await void_pending_requests(update, context, saved)
+    return saved
+
+
+def chosen(draft: Draft, phonebook_id: str) -> PhonebookSelection | None:
+    return next((s for s in draft.selections if s.phonebook_id == phonebook_id), None)
+
+
+# ---------------------------------------------------------------- entry
+
+
+async def start_send(update: Update, context: Context) -> int:
+    """/send: offer to resume an unfinished draft, or start a new one."""
+    context.user_data.pop("reject_for", None)
+    if await api_key(update, context) is None:
+        return END
+    draft_id = context.user_data.get("draft")
+    draft = await services(context).store.get_draft(draft_id) if draft_id else None
+    if draft is not None and draft.owner_id == update.effective_user.id:
+        summary = esc(draft.text[:30]) or tr(context, "draft_summary_empty")
+        menu = kb.markup(
+            [
+                [kb.btn(tr(context, "btn_resume"), "r:go")],
+                [kb.btn(tr(context, "btn_new_draft"), "r:new")],
+            ]
+        )
+        context.user_data["menu"] = None
+        await show(
+            update, context, tr(context, "resume_offer", summary=f"#{draft.id} {summary}"), menu
+        )
+        return RESUME
+    return await new_draft(update, context)
+
+
+@live
+async def resume_choice(update: Update, context: Context) -> int:
+    """Continue the current draft or start afresh."""
+    if update.callback_query.data == "r:go":
+        draft = await load_draft(update, context)
+        return await goto(update, context, draft.step) if draft else END
+    return await new_draft(update, context)
+
+
+async def new_draft(update: Update, context: Context) -> int:
+    draft = await services(context).store.create_draft(update.effective_user.id, step=Step.SENDER)
+    open_draft(context, draft)
+    return await enter_sender(update, context, draft)
+
+
+def open_draft(context: Context, draft: Draft) -> None:
+    data = context.user_data
+    for key in ("books_page", "books_filter", "books_view", "book", "review_return", "price"):
+        data.pop(key, None)
+    data["draft"] = draft.id
+
+
+async def open_existing(update: Update, context: Context, draft: Draft, step: Step) -> int:
+    """Resume a stored draft at a step (from /drafts, a fix button, send-again)."""
+    open_draft(context, draft)
+    context.user_data["menu"] = None
+    return await goto(update, context, step)
+
+
+async def goto(update: Update, context: Context, step: Step) -> int:
+    draft = await load_draft(update, context)
+    if draft is None:
+        return END
+    if step == Step.SENDER:
+        return await enter_sender(update, context, draft)
+    if step == Step.PHONEBOOKS:
+        return await enter_books(update, context, draft)
+    if step == Step.TEXT:
+        return await enter_text(update, context, draft)
+    if step == Step.TIME:
+        return await enter_time(update, context, draft)
+    return await enter_review(update, context, draft)
+
+
+async def after_step(update: Update, context: Context, draft: Draft, next_step: Step) -> int:
+    """Go on to the next step, or back to the review when editing one step from there."""
+    if context.user_data.pop("review_return", False):
+        return await enter_review(update, context, draft)
+    return await goto(update, context, next_step)
+
+
+# ---------------------------------------------------------------- 1. sender
+
+
+async def enter_sender(update: Update, context: Context, draft: Draft) -> int:
+    key = await api_key(update, context)
+    if key is None:
+        return END
+    client = services(context).client
+    page = await call_api(update, context, lambda: client.sender_lines(key))
+    if page is None:
+        return END
+    lines = page.items
+    if not lines:
+        await say(update, context, tr(context, "sender_none"))
+        return END
+    profile = await services(context).store.get_profile(draft.owner_id)
+    lines.sort(key=lambda line: line.number != profile.last_sender)  # last used first
+    context.user_data["senders"] = [[line.number, line.alias] for line in lines]
+    if len(lines) == 1:
+        draft.sender, draft.sender_label = lines[0].number, lines[0].alias
+        draft.step = Step.PHONEBOOKS
+        draft = await save(update, context, draft)
+        await say(
+            update,
+            context,
+            tr(context, "sender_only_one", sender=sender_label(draft.sender, draft.sender_label)),
+        )
+        context.user_data["menu"] = None
+        return await after_step(update, context, draft, Step.PHONEBOOKS)
+    rows = []
+    numbers = {line.number for line in lines}
+    if profile.last_selections and profile.last_sender in numbers:
+        rows.append([kb.btn(tr(context, "same_as_last"), "s:last")])
+    rows += [
+        [kb.btn(f"{line.alias or ''} {line.number}".strip(), f"s:{i}")]
+        for i, line in enumerate(lines[:40])
+    ]
+    await show(update, context, tr(context, "sender_title"), kb.markup(rows))
+    return SENDER
+
+
+@live
+async def choose_sender(update: Update, context: Context) -> int:
+    """A sender line, or "same as last time" (sender and phonebooks of the previous send)."""
+    draft = await load_draft(update, context)
+    if draft is None:
+        return END
+    choice = update.callback_query.data.removeprefix("s:")
+    offered = context.user_data.get("senders") or []
+    if choice == "last":
+        profile = await services(context).store.get_profile(draft.owner_id)
+        if profile.last_sender not in {n for n, _ in offered}:
+            return await stale(update, context)
+        draft.sender, draft.sender_label = profile.last_sender, profile.last_sender_label
+        draft.selections = profile.last_selections
+        draft.step = Step.TEXT
+        draft = await save(update, context, draft)
+        return await after_step(update, context, draft, Step.TEXT)
+    if not choice.isdigit() or int(choice) >= len(offered):
+        return await stale(update, context)
+    draft.sender, draft.sender_label = offered[int(choice)]
+    draft.step = Step.PHONEBOOKS
+    draft = await save(update, context, draft)
+    return await after_step(update, context, draft, Step.PHONEBOOKS)
+
+
+# ---------------------------------------------------------------- 2. phonebooks
+
+
+async def enter_books(
+    update: Update, context: Context, draft: Draft, page: int | None = None
+) -> int:
+    """One provider call per page view: the page asked for, with the title filter."""
+    key = await api_key(update, context)
+    if key is None:
+        return END
+    data = context.user_data
+    page = page or data.get("books_page", 1)
+    title = data.get("books_filter")
+    client = services(context).client
+    result = await call_api(
+        update, context, lambda: client.phonebooks(key, page=page, per_page=PAGE_SIZE, title=title)
+    )
+    if result is None:
+        return BOOKS
+    data["books_page"] = result.page
+    data["books_pages"] = max(1, result.last_page)
+    data["books_view"] = [[b.id, b.title, b.count] for b in result.items]
+    await render_books(update, context, draft)
+    return BOOKS
+
+
+async def render_books(update: Update, context: Context, draft: Draft) -> None:
+    data = context.user_data
+    lang = lang_of(context)
+    picked = {s.phonebook_id for s in draft.selections}
+    rows = [
+        [kb.btn(f"{'✓ ' if pid in picked else ''}{title} · {count:,}", f"b:t:{pid}")]
+        for pid, title, count in data.get("books_view", [])
+    ]
+    rows.append(kb.pager(lang, "b:p", data.get("books_page", 1), data.get("books_pages", 1)))
+    if data.get("books_filter"):
+        rows.append([kb.btn(tr(context, "btn_clear_filter"), "b:x")])
+    rows.append([*kb.back(lang), kb.btn(tr(context, "btn_books_done"), "b:ok")])
+    lines = [tr(context, "books_title")]
+    if data.get("books_filter"):
+        lines.append(tr(context, "books_filter", filter=esc(data["books_filter"])))
+    if not data.get("books_view"):
+        lines.append(tr(context, "books_none"))
+    lines.append(
+        tr(
+            context,
+            "books_total",
+            books=num(len(draft.selections), lang),
+            recipients=num(draft.recipients(), lang),
+        )
+    )
+    await show(update, context, "\n".join(lines), kb.markup(rows))
+
+
+@live
+async def books_press(update: Update, context: Context) -> int:
+    """Toggle a phonebook, turn a page, clear the search, or go on."""
+    draft = await load_draft(update, context)
+    if draft is None:
+        return END
+    data = context.user_data
+    action = update.callback_query.data
+    if action.startswith("b:t:"):
+        pid = action.removeprefix("b:t:")
+        view = {row[0]: row for row in data.get("books_view", [])}
+        if pid not in view:
+            return await stale(update, context)
+        existing = chosen(draft, pid)
+        if existing:
+            draft.selections.remove(existing)
+        else:
+            _, title, count = view[pid]
+            draft.selections.append(PhonebookSelection(pid, title, int(count)))
+        draft = await save(update, context, draft)
+        await render_books(update, context, draft)
+        return BOOKS
+    if action.startswith("b:p:"):
+        page = action.removeprefix("b:p:")
+        if not page.isdigit():
+            return await stale(update, context)
+        return await enter_books(update, context, draft, page=int(page))
+    if action == "b:x":
+        data.pop("books_filter", None)
+        return await enter_books(update, context, draft, page=1)
+    if action == "b:ok":
+        if not draft.selections:
+            await answer(update, tr(context, "books_need_one"), alert=True)
+            return BOOKS
+        return await enter_options(update, context, draft)
+    return await stale(update, context)
+
+
+async def books_search(update: Update, context: Context) -> int:
+    """Typed text on the phonebook step filters by title, through the provider."""
+    draft = await load_draft(update, context)
+    if draft is None:
+        return END
+    context.user_data["books_filter"] = normalize_text(update.message.text)[:50]
+    context.user_data["menu"] = None  # the results come as a new message under the typed text
+    return await enter_books(update, context, draft, page=1)
+
+
+async def enter_options(update: Update, context: Context, draft: Draft) -> int:
+    lang = lang_of(context)
+    lines = [tr(context, "options_title"), ""]
+    lines += [selection_line(s, lang) for s in draft.selections]
+    lines.append(
+        tr(
+            context,
+            "books_total",
+            books=num(len(draft.selections), lang),
+            recipients=num(draft.recipients(), lang),
+        )
+    )
+    rows = [
+        [kb.btn(f"⚙️ {s.title} — {selection_mode(s, lang)}", f"o:{s.phonebook_id}")]
+        for s in draft.selections[:30]
+    ]
+    rows.append([*kb.back(lang), kb.btn(tr(context, "btn_to_text"), "o:ok")])
+    await show(update, context, fit("\n".join(lines)), kb.markup(rows))
+    return OPTIONS
+
+
+@live
+async def options_press(update: Update, context: Context) -> int:
+    """Open one chosen phonebook's options, or go on to the text."""
+    draft = await load_draft(update, context)
+    if draft is None:
+        return END
+    action = update.callback_query.data.removeprefix("o:")
+    if action == "ok":
+        if not draft.selections:
+            return await enter_books(update, context, draft)
+        draft.step = Step.TEXT
+        draft = await save(update, context, draft)
+        return await after_step(update, context, draft, Step.TEXT)
+    sel = chosen(draft, action)
+    if sel is None:
+        return await stale(update, context)
+    context.user_data["book"] = sel.phonebook_id
+    lang = lang_of(context)
+    rows = [
+        [kb.btn(tr(context, "btn_whole"), "m:all")],
+        [kb.btn(tr(context, "btn_slice"), "m:slice")],
+        [kb.btn(tr(context, "btn_pick"), "m:pick")],
+        [kb.btn(tr(context, "btn_remove"), "m:rm")],
+        [kb.btn(tr(context, "btn_back"), "m:back")],
+    ]
+    text = tr(context, "book_options", title=esc(sel.title), count=num(sel.count, lang))
+    await show(update, context, text, kb.markup(rows))
+    return OPTIONS
+
+
+@live
+async def mode_press(update: Update, context: Context) -> int:
+    """Whole book, a slice, hand-picked contacts, or remove."""
+    draft = await load_draft(update, context)
+    if draft is None:
+        return END
+    sel = chosen(draft, context.user_data.get("book", ""))
+    if sel is None:
+        return await stale(update, context)
+    action = update.callback_query.data
+    if action == "m:back":
+        return await enter_options(update, context, draft)
+    if action == "m:all":
+        sel.mode, sel.start, sel.size, sel.contact_ids = "all", None, None, []
+    elif action == "m:rm":
+        draft.selections.remove(sel)
+    elif action == "m:slice":
+        lang = lang_of(context)
+        await show(
+            update,
+            context,
+            tr(context, "slice_ask", count=num(sel.count, lang)),
+            kb.markup([kb.back(lang)]),
+        )
+        return SLICE
+    elif action == "m:pick":
+        context.user_data.pop("contacts_filter", None)
+        return await enter_contacts(update, context, draft, sel, page=1)
+    draft = await save(update, context, draft)
+    if not draft.selections:
+        return await enter_books(update, context, draft)
+    return await enter_options(update, context, draft)
+
+
+def parse_slice(text: str, count: int) -> tuple[int, int] | None:
+    """'1 500' (any digits, any separator) → (start, size) within the book, else None."""
+    parts = to_ascii_digits(text).replace("-", " ").replace(",", " ").replace("،", " ").split()
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() for p in parts):
+        return None
+    start, size = int(parts[0]), int(parts[1])
+    if not (1 <= start <= max(count, 1) and size >= 1):
+        return None
+    return start, size
+
+
+async def slice_typed(update: Update, context: Context) -> int:
+    """First row and size of a slice."""
+    draft = await load_draft(update, context)
+    if draft is None:
+        return END
+    sel = chosen(draft, context.user_data.get("book", ""))
+    if sel is None:
+        return await enter_options(update, context, draft)
+    parsed = parse_slice(update.message.text, sel.count)
+    if parsed is None:
+        await say(update, context, tr(context, "slice_bad", count=num(sel.count, lang_of(context))))
+        return SLICE
+    sel.mode, (sel.start, sel.size), sel.contact_ids = "slice", parsed, []
+    draft = await save(update, context, draft)
+    context.user_data["menu"] = None
+    return await enter_options(update, context, draft)
+
+
+async def enter_contacts(
+    update: Update, context: Context, draft: Draft, sel: PhonebookSelection, page: int
+) -> int:
+    key = await api_key(update, context)
+    if key is None:
+        return END
+    data = context.user_data
+    number = data.get("contacts_filter")
+    client = services(context).client
+    result = await call_api(
+        update,
+        context,
+        lambda: client.contacts(
+            key, phonebook_id=sel.phonebook_id, page=page, per_page=PAGE_SIZE, number=number
+        ),
+    )
+    if result is None:
+        return CONTACTS
+    data["contacts_page"] = result.page
+    data["contacts_pages"] = max(1, result.last_page)
+    data["contacts_view"] = [[c.id, c.number, c.name or ""] for c in result.items]
+    await render_contacts(update, context, sel)
+    return CONTACTS
+
+
+async def render_contacts(update: Update, context: Context, sel: PhonebookSelection) -> None:
+    data = context.user_data
+    lang = lang_of(context)
+    picked = set(sel.contact_ids) if sel.mode == "contacts" else set()
+    rows = [
+        [kb.btn(f"{'✓ ' if cid in picked else ''}{number} {name}".strip(), f"c:t:{cid}")]
+        for cid, number, name in data.get("contacts_view", [])
+    ]
+    rows.append(kb.pager(lang, "c:p", data.get("contacts_page", 1), data.get("contacts_pages", 1)))
+    if data.get("contacts_filter"):
+        rows.append([kb.btn(tr(context, "btn_clear_filter"), "c:x")])
+    rows.append([*kb.back(lang), kb.btn(tr(context, "btn_contacts_done"), "c:ok")])
+    text = tr(context, "contacts_title", title=esc(sel.title), n=num(len(picked), lang))
+    if not data.get("contacts_view"):
+        text += "\n" + tr(context, "contacts_none")
+    await show(update, context, text, kb.markup(rows))
+
+
+@live
+async def contacts_press(update: Update, context: Context) -> int:
+    """Toggle a contact, turn a page, clear the search, or confirm."""
+    draft = await load_draft(update, context)
+    if draft is None:
+        return END
+    data = context.user_data
+    sel = chosen(draft, data.get("book", ""))
+    if sel is None:
+        return await stale(update, context)
+    action = update.callback_query.data
+    if action.startswith("c:t:"):
+        cid = action.removeprefix("c:t:")
+        if cid not in {row[0] for row in data.get("contacts_view", [])}:
+            return await stale(update, context)
+        if sel.mode != "contacts":
+            sel.mode, sel.start, sel.size, sel.contact_ids = "contacts", None, None, []
+        if cid in sel.contact_ids:
+            sel.contact_ids.remove(cid)
+        else:
+            sel.contact_ids.append(cid)
+        draft = await save(update, context, draft)
+        await render_contacts(update, context, chosen(draft, sel.phonebook_id))
+        return CONTACTS
+    if action.startswith("c:p:") and action.removeprefix("c:p:").isdigit():
+        return await enter_contacts(update, context, draft, sel, int(action.removeprefix("c:p:")))
+    if action == "c:x":
+        data.pop("contacts_filter", None)
+        return await enter_contacts(update, context, draft, sel, 1)
+    if action == "c:ok":
+        if sel.mode == "contacts" and not sel.contact_ids:
+            sel.mode = "all"
+            draft = await save(update, context, draft)
+            await answer(update, tr(context, "contacts_empty_reverted"), alert=True)
+        return await enter_options(update, context, draft)
+    return await stale(update, context)
+
+
+async def contacts_search(update: Update, context: Context) -> int:
+    """Typed text on the contact list filters by number."""
+    draft = await load_draft(update, context)
+    if draft is None:
+        return END
+    sel = chosen(draft, context.user_data.get("book", ""))
+    if sel is None:
+        return await enter_options(update, context, draft)
+    context.user_data["contacts_filter"] = to_ascii_digits(update.message.text.strip())[:20]
+    context.user_data["menu"] = None
+    return await enter_contacts(update, context, draft, sel, 1)
+
+
+# ---------------------------------------------------------------- 3. text
+
+
+async def enter_text(update: Update, context: Context, draft: Draft) -> int:
+    suffix = services(context).settings.message_suffix.strip()
+    note = tr(context, "text_suffix_note", suffix=esc(suffix)) if suffix else ""
+    markup = kb.markup([kb.back(lang_of(context))])
+    if draft.text:
+        return await preview_text(update, context, draft)
+    await show(update, context, tr(context, "text_ask", suffix_note=note), markup)
+    return TEXT
+
+
+async def text_typed(update: Update, context: Context) -> int:
+    """The SMS text: normalised, measured, priced; the admin stays here on any problem."""
+    draft = await load_draft(update, context)
+    if draft is None:
+        return END
+    text = normalize_text(update.message.text or "")
+    if not text:
+        await say(update, context, tr(context, "text_empty"))
+        return TEXT
+    length = measure(_full(context, text))
+    if length.chars > MAX_CHARS or length.parts > MAX_PARTS:
+        lang = lang_of(context)
+        await say(
+            update,
+            context,
+            tr(
+                context,
+                "text_too_long",
+                chars=num(length.chars, lang),
+                parts=num(length.parts, lang),
+            ),
+        )
+        return TEXT
+    draft.text = text
+    draft = await save(update, context, draft)
+    context.user_data["menu"] = None
+    return await preview_text(update, context, draft)
+
+
+def _full(context: Context, text: str) -> str:
+    from bot.domain import full_message
+
+    return full_message(text, services(context).settings.message_suffix)
+
+
+async def price_lines(
+    update: Update, context: Context, draft: Draft, message: str
+) -> tuple[str, float | None, float | None]:
+    """Price per recipient, total, credit; a provider problem only hides the estimate."""
+    from bot.ippanel import IPPanelError
+
+    lang = lang_of(context)
+    key = await services(context).store.get_api_key(draft.owner_id)
+    client = services(context).client
+    if key is None or draft.sender is None:
+        return "", None, None
+    await typing(update, context)
+    try:
+        price = await client.calculate_price(key, sender=draft.sender, message=message)
+        credit = await client.credit(key)
+    except IPPanelError as exc:
+        return tr(context, "text_price_unknown", reason=esc(exc.message)), None, None
+    per = max(price.mci_price, price.other_price)
+    total = per * draft.recipients()
+    line = tr(
+        context,
+        "text_price",
+        per=num(per, lang),
+        recipients=num(draft.recipients(), lang),
+        total=num(total, lang),
+        credit=num(credit.credit, lang),
+    )
+    if total > credit.credit:
+        line += "\n" + tr(context, "credit_short")
+    return line, per, credit.credit
+
+
+async def preview_text(update: Update, context: Context, draft: Draft) -> int:
+    lang = lang_of(context)
+    message = _full(context, draft.text)
+    length = measure(message)
+    price, _, _ = await price_lines(update, context, draft, message)
+    text = tr(
+        context,
+        "text_preview",
+        message=esc(message),
+        chars=num(length.chars, lang),
+        parts=num(length.parts, lang),
+        encoding=length.encoding,
+        price=price,
+    )
+    markup = kb.markup([[*kb.back(lang), kb.btn(tr(context, "btn_text_ok"), "x:ok")]])
+    await show(update, context, text, markup)
+    return TEXT
+
+
+@live
+async def text_done(update: Update, context: Context) -> int:
+    draft = await load_draft(update, context)
+    if draft is None:
+        return END
+    if not draft.text:
+        await answer(update, tr(context, "text_empty"), alert=True)
+        return TEXT
+    draft.step = Step.TIME
+    draft = await save(update, context, draft)
+    return await after_step(update, context, draft, Step.TIME)
+
+
+async def text_not_text(update: Update, context: Context) -> int:
+    """A photo, sticker, voice or file where the SMS text is expected."""
+    await say(update, context, tr(context, "text_not_text"))
+    return TEXT
+
+
+# ---------------------------------------------------------------- 4. time
+
+
+def _example(context: Context) -> str:
+    tz = services(context).settings.tz
+    example = quick_choices(datetime.now(UTC), tz)["tomorrow"]
+    return format_jalali(example, tz, lang_of(context))
+
+
+async def enter_time(update: Update, context: Context, draft: Draft) -> int:
+    lang = lang_of(context)
+    settings = services(context).settings
+    choices = quick_choices(datetime.now(UTC), settings.tz)
+    rows = [[kb.btn(tr(context, "btn_now"), "w:now")]]
+    rows.append([kb.btn(tr(context, f"btn_{name}"), f"w:{name}") for name in choices])
+    rows.append(kb.back(lang))
+    text = tr(context, "time_ask", example=_example(context), tz=esc(settings.timezone))
+    await show(update, context, text, kb.markup(rows))
+    return TIME
+
+
+@live
+async def time_press(update: Update, context: Context) -> int:
+    """Now, or a quick choice computed afresh at the moment of the press."""
+    draft = await load_draft(update, context)
+    if draft is None:
+        return END
+    choice = update.callback_query.data.removeprefix("w:")
+    if choice == "now":
+        draft.send_at = None
+    else:
+        choices = quick_choices(datetime.now(UTC), services(context).settings.tz)
+        if choice not in choices:
+            return await stale(update, context)
+        draft.send_at = choices[choice]
+    draft.step = Step.REVIEW
+    draft = await save(update, context, draft)
+    context.user_data.pop("review_return", None)
+    return await enter_review(update, context, draft)
+
+
+async def time_typed(update: Update, context: Context) -> int:
+    """A typed Jalali date and time in the configured zone."""
+    draft = await load_draft(update, context)
+    if draft is None:
+        return END
+    tz = services(context).settings.tz
+    try:
+        draft.send_at = parse_jalali(update.message.text, now=datetime.now(UTC), tz=tz)
+    except TimeError as err:
+        await say(update, context, tr(context, f"time_{err.reason}", example=_example(context)))
+        return TIME
+    draft.step = Step.REVIEW
+    draft = await save(update, context, draft)
+    context.user_data.pop("review_return", None)
+    context.user_data["menu"] = None
+    return await enter_review(update, context, draft)
+
+
+async def time_not_text(update: Update, context: Context) -> int:
+    await say(update, context, tr(context, "time_not_text"))
+    return TIME
+
+
+# ---------------------------------------------------------------- 5. review
+
+
+async def enter_review(update: Update, context: Context, draft: Draft) -> int:
+    settings = services(context).settings
+    lang = lang_of(context)
+    snapshot = draft.snapshot(settings.message_suffix)
+    _, per, credit = await price_lines(update, context, draft, snapshot["message"])
+    text = snapshot_card(snapshot, lang, settings.tz, per_recipient=per, credit=credit)
+    submit = "btn_submit" if settings.approvals_required else "btn_send_now"
+    rows = [
+        [kb.btn(tr(context, submit), "v:submit")],
+        [
+            kb.btn(tr(context, "btn_edit_sender"), "v:e:sender"),
+            kb.btn(tr(context, "btn_edit_books"), "v:e:phonebooks"),
+        ],
+        [
+            kb.btn(tr(context, "btn_edit_text"), "v:e:text"),
+            kb.btn(tr(context, "btn_edit_time"), "v:e:time"),
+        ],
+        [
+            kb.btn(tr(context, "btn_save_leave"), "v:save"),
+            kb.btn(tr(context, "btn_discard"), "v:discard"),
+        ],
+    ]
+    await show(update, context, text, kb.markup(rows))
+    return REVIEW
+
+
+@live
+async def review_press(update: Update, context: Context) -> int:
+    """Submit, edit one step, save and leave, or discard."""
+    draft = await load_draft(update, context)
+    if draft is None:
+        return END
+    action = update.callback_query.data
+    if action == "v:submit":
+        from handlers.approval import submit
+
+        return await submit(update, context, draft)
+    if action.startswith("v:e:"):
+        try:
+            step = Step(action.removeprefix("v:e:"))
+        except ValueError:
+            return await stale(update, context)
+        context.user_data["review_return"] = True
+        return await goto(update, context, step)
+    if action == "v:save":
+        await show(update, context, tr(context, "saved_left"), None)
+        context.user_data["menu"] = None
+        return END
+    if action == "v:discard":
+        from handlers.approval import void_pending_requests
+
+        await void_pending_requests(update, context, draft)
+        await services(context).store.delete_draft(draft.id, draft.owner_id)
+        context.user_data.pop("draft", None)
+        await show(update, context, tr(context, "discarded"), None)
+        context.user_data["menu"] = None
+        return END
+    return await stale(update, context)
+
+
+# ---------------------------------------------------------------- back & leave
+
+
+def back_to(target: Step | str):
+    """A back button handler that leads to a fixed earlier screen."""
+
+    @live
+    async def back(update: Update, context: Context) -> int:
+        draft = await load_draft(update, context)
+        if draft is None:
+            return END
+        context.user_data.pop("review_return", None)
+        if target == "options":
+            return await enter_options(update, context, draft)
+        if target == Step.TEXT:
+            # from the time step back to the text preview
+            return await enter_text(update, context, draft)
+        return await goto(update, context, Step(target))
+
+    return back
+
+
+async def cancel(update: Update, context: Context) -> int:
+    """/cancel: leave the conversation, keep the draft."""
+    context.user_data["menu"] = None
+    await say(update, context, tr(context, "cancelled"))
+    return END
+
+
+async def use_buttons(update: Update, context: Context) -> None:
+    """Typed text where only buttons make sense: point at the menu, stay on the step."""
+    await say(update, context, tr(context, "use_buttons"))
+    return None

@@ -1,0 +1,42 @@
+"""Background work: recovery at start-up, approval expiry, reconciling unknown sends."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import Application, CallbackContext
+
+from bot.texts import t
+from handlers import keyboards as kb
+from handlers.approval import _tell_expired, tell_reconciled
+from handlers.common import notify, services, user_lang
+
+log = logging.getLogger("handlers.jobs")
+
+
+async def recover_interrupted_sends(app: Application) -> None:
+    """At start: a send cut off mid-flight becomes unknown, and both admins are told."""
+    context = CallbackContext(app)
+    for b in await services(context).broadcasts.recover_after_restart():
+        log.warning("broadcast %s was interrupted mid-send; marked unknown", b.id)
+        for person in {b.requester_id, b.approver_id} - {None}:
+            lang = await user_lang(context, person)
+            markup = kb.result(
+                lang, b.id, state="unknown", scheduled=bool(b.snapshot.get("send_at"))
+            )
+            await notify(context, person, t(lang, "send_interrupted", bid=b.id), markup)
+
+
+async def expire_requests(context: CallbackContext) -> None:
+    """JobQueue: requests past their TTL or their scheduled time become expired."""
+    for request in await services(context).broadcasts.expire_due():
+        await _tell_expired(context, request)
+
+
+async def reconcile_unknown(context: CallbackContext) -> None:
+    """JobQueue: ask the provider about unknown sends; tell both admins once it is known."""
+    service = services(context).broadcasts
+    for b in await services(context).store.list_unknown_broadcasts():
+        result = await service.reconcile(b.id)
+        if result.kind in ("sent", "not_sent") and result.broadcast is not None:
+            await tell_reconciled(context, result.kind, result.broadcast)

@@ -1,0 +1,85 @@
+"""Inline keyboards, built in one place. Callback data stays short and opaque;
+handlers re-check every id against the store and the presser's rights."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.texts import t
+
+Button = InlineKeyboardButton
+
+
+def markup(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([list(r) for r in rows if r])
+
+
+def btn(text: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text[:60], callback_data=data)
+
+
+def pager(lang: str, prefix: str, page: int, pages: int) -> list[InlineKeyboardButton]:
+    """◀ page x/y ▶ — only the arrows that lead somewhere."""
+    row = []
+    if page > 1:
+        row.append(btn(t(lang, "btn_prev"), f"{prefix}:{page - 1}"))
+    if pages > 1:
+        row.append(btn(f"{page}/{pages}", f"{prefix}:{page}"))
+    if page < pages:
+        row.append(btn(t(lang, "btn_next"), f"{prefix}:{page + 1}"))
+    return row
+
+
+def back(lang: str) -> list[InlineKeyboardButton]:
+    return [btn(t(lang, "btn_back"), "k:back")]
+
+
+def approval(lang: str, request_id: int) -> InlineKeyboardMarkup:
+    return markup(
+        [
+            [
+                btn(t(lang, "btn_approve"), f"ap:{request_id}"),
+                btn(t(lang, "btn_reject"), f"rj:{request_id}"),
+            ]
+        ]
+    )
+
+
+def withdraw(lang: str, request_id: int) -> InlineKeyboardMarkup:
+    return markup([[btn(t(lang, "btn_withdraw"), f"wd:{request_id}")]])
+
+
+def reject_reason(lang: str, request_id: int) -> InlineKeyboardMarkup:
+    return markup(
+        [
+            [btn(t(lang, "btn_reject_no_reason"), f"rn:{request_id}")],
+            [btn(t(lang, "btn_reject_keep"), f"rk:{request_id}")],
+        ]
+    )
+
+
+def result(
+    lang: str,
+    broadcast_id: int,
+    *,
+    state: str,
+    scheduled: bool,
+    retryable: bool = False,
+    fix: tuple[int, str] | None = None,
+) -> InlineKeyboardMarkup | None:
+    """Buttons under a send's outcome: what can sensibly happen next."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if state == "sent":
+        rows.append([btn(t(lang, "btn_report"), f"rp:{broadcast_id}")])
+        if scheduled:
+            rows.append([btn(t(lang, "btn_cancel_send"), f"cn:{broadcast_id}")])
+    if state == "unknown":
+        rows.append([btn(t(lang, "btn_check"), f"rc:{broadcast_id}")])
+    if state == "failed" and retryable:
+        rows.append([btn(t(lang, "btn_retry"), f"rt:{broadcast_id}")])
+    if fix is not None:
+        rows.append([btn(t(lang, "btn_fix"), f"fx:{fix[0]}:{fix[1]}")])
+    rows.append([btn(t(lang, "btn_again"), f"ag:{broadcast_id}")])
+    return markup(rows)

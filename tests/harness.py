@@ -1,0 +1,173 @@
+"""End-to-end harness: the real bot (python-telegram-bot stack, real SQLite file)
+against the fake Telegram Bot API and the IPPanel sandbox, all over loopback.
+
+    async with bot_world(tmp_path) as w:
+        alice = w.admin(0)
+        await alice.send("/start")
+        print((await alice.reply()).text)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet, MultiFernet
+
+from bot.app import BroadcastApplication, build_application
+from bot.config import Settings, load_settings
+from bot.sandbox import RunningSandbox, SandboxState, start_sandbox
+from tests.fakes import FakeTelegram
+from tests.fakes.telegram_api import BotMessage, FakeUser
+
+ADMINS = (1001, 1002, 1003)
+STRANGER = 9009
+KEY_OF = {1001: "sandbox-key", 1002: "sandbox-key-2", 1003: "sandbox-key-3"}
+
+
+@dataclass
+class World:
+    fake: FakeTelegram
+    sandbox: RunningSandbox
+    app: BroadcastApplication
+    settings: Settings
+    data_dir: Path
+    secret: str
+    users: dict[int, FakeUser] = field(default_factory=dict)
+
+    def user(self, user_id: int) -> FakeUser:
+        if user_id not in self.users:
+            self.users[user_id] = self.fake.user(user_id, first_name=f"Admin{user_id}")
+        return self.users[user_id]
+
+    def admin(self, index: int) -> FakeUser:
+        return self.user(ADMINS[index])
+
+    @property
+    def store(self):
+        return self.app.services.store
+
+    @property
+    def sends(self) -> int:
+        """POSTs that reached /api/send: the number that costs money."""
+        return self.sandbox.state.send_post_count
+
+    async def until(self, predicate: Callable[[], Any], timeout: float = 8.0) -> None:
+        await self.fake.wait_until(lambda: bool(predicate()), timeout=timeout)
+
+    async def settle(self) -> None:
+        await self.fake.idle(quiet=0.3, timeout=10)
+
+
+def world_settings(
+    fake: FakeTelegram, sandbox: RunningSandbox, data_dir: Path, secret: str, **overrides: Any
+) -> Settings:
+    values: dict[str, Any] = {
+        "telegram_bot_token": fake.token,
+        "admin_ids": ",".join(str(a) for a in ADMINS),
+        "telegram_api_base_url": fake.base_url,
+        "ippanel_base_url": sandbox.base_url,
+        "ippanel_read_timeout": 2.0,
+        "ippanel_connect_timeout": 2.0,
+        "data_dir": data_dir,
+        "secret_key": secret,
+        "_env_file": None,
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+async def start_bot(settings: Settings) -> BroadcastApplication:
+    app = build_application(settings, MultiFernet([Fernet(settings.secret_key.get_secret_value())]))
+    await app.initialize()
+    await app.post_init(app)
+    await app.start()
+    await app.updater.start_polling(poll_interval=0, timeout=1, drop_pending_updates=False)
+    return app
+
+
+async def stop_bot(app: BroadcastApplication) -> None:
+    if app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    await app.post_shutdown(app)
+
+
+@asynccontextmanager
+async def bot_world(
+    tmp_path: Path, *, sandbox_seed: dict[str, Any] | None = None, **overrides: Any
+) -> AsyncIterator[World]:
+    fake = FakeTelegram()
+    await fake.start()
+    sandbox = await start_sandbox(SandboxState(**(sandbox_seed or {})))
+    secret = Fernet.generate_key().decode()
+    settings = world_settings(fake, sandbox, tmp_path, secret, **overrides)
+    app = await start_bot(settings)
+    world = World(fake, sandbox, app, settings, tmp_path, secret)
+    try:
+        yield world
+    finally:
+        await stop_bot(world.app)
+        await sandbox.stop()
+        await fake.stop()
+
+
+async def restart(world: World) -> None:
+    """Stop the bot cleanly and start it again on the same DATA_DIR (SIGTERM-like)."""
+    await stop_bot(world.app)
+    world.app = await start_bot(world.settings)
+
+
+# ------------------------------------------------------------------ user steps
+
+
+async def set_key(world: World, user: FakeUser, key: str | None = None) -> BotMessage:
+    await user.send("/token")
+    await user.reply()
+    await user.send(key or KEY_OF[user.user_id])
+    return await until_text(world, user, "✅")
+
+
+async def until_text(world: World, user: FakeUser, needle: str, timeout: float = 8.0) -> BotMessage:
+    """Wait until a bot message in the user's chat contains ``needle`` (after edits too)."""
+
+    def found() -> BotMessage | None:
+        for message in reversed(user.messages()):
+            if needle in (message.text or ""):
+                return message
+        return None
+
+    await world.fake.wait_until(lambda: found() is not None, timeout=timeout)
+    result = found()
+    assert result is not None
+    return result
+
+
+async def compose_to_review(
+    world: World, user: FakeUser, *, text: str = "سلام، تخفیف ویژهٔ امروز", books: int = 1
+) -> BotMessage:
+    """Drive /send through sender, phonebooks, text and time ("now") to the review card."""
+    await user.send("/send")
+    menu = await until_text(world, user, "خط ارسال")
+    if menu.buttons:
+        await user.press(menu, menu.buttons[0][0][0], exact=True)
+    menu = await until_text(world, user, "دفترچه‌های تلفن")
+    for i in range(books):
+        menu = user.last()
+        await user.press(menu, menu.buttons[i][0][0], exact=True)
+        await world.until(lambda i=i: "✓" in user.last().buttons[i][0][0])
+    await user.press(user.last(), "ادامه ◀️", exact=True)
+    await until_text(world, user, "دفترچه‌های انتخاب‌شده")
+    await user.press(user.last(), "متن پیام")
+    await until_text(world, user, "متن پیام")
+    await user.send(text)
+    preview = await until_text(world, user, "پیش‌نمایش پیامک")
+    await user.press(preview, "زمان ارسال")
+    await until_text(world, user, "زمان ارسال")
+    await user.press(user.last(), "همین حالا")
+    return await until_text(world, user, "بازبینی")

@@ -1,0 +1,51 @@
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.jalali import TimeError, format_jalali, parse_jalali, quick_choices
+
+TEHRAN = ZoneInfo("Asia/Tehran")
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # 1405/09/05 15:30 in Tehran
+
+
+@pytest.mark.parametrize("typed", ["۱۴۰۵/۰۹/۱۰ ۱۸:۳۰", "1405/9/10 18:30", "١٤٠٥-٠٩-١٠ ١٨:٣٠"])
+def test_parse_persian_arabic_and_latin_digits(typed: str) -> None:
+    when = parse_jalali(typed, now=NOW, tz=TEHRAN)
+    # Tehran is UTC+03:30 all year since Iran dropped daylight saving
+    assert when.astimezone(UTC) == datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+
+
+def test_tehran_has_no_daylight_saving_in_summer() -> None:
+    summer = parse_jalali("1406/04/01 12:00", now=NOW, tz=TEHRAN)
+    assert summer.utcoffset() == timedelta(hours=3, minutes=30)
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("1405/13/01 10:00", "invalid_date"),
+        ("1405/07/31 10:00", "invalid_date"),  # Mehr has 30 days
+        ("1405/09/05 15:35", "too_soon"),
+        ("1404/01/01 10:00", "too_soon"),
+        ("tomorrow", "format"),
+        ("1405/9/10", "format"),
+    ],
+)
+def test_refused_times(typed: str, reason: str) -> None:
+    with pytest.raises(TimeError) as err:
+        parse_jalali(typed, now=NOW, tz=TEHRAN)
+    assert err.value.reason == reason
+
+
+def test_format_round_trip_in_persian_digits() -> None:
+    when = parse_jalali("1405/9/10 18:30", now=NOW, tz=TEHRAN)
+    assert format_jalali(when, TEHRAN) == "۱۴۰۵/۰۹/۱۰ ۱۸:۳۰"
+    assert format_jalali(when, TEHRAN, "en") == "1405/09/10 18:30"
+
+
+def test_quick_choices_drop_tonight_when_it_has_passed() -> None:
+    late = datetime(2026, 11, 26, 16, 25, tzinfo=UTC)  # 19:55 in Tehran
+    assert "tonight" not in quick_choices(late, TEHRAN)
+    early = quick_choices(NOW, TEHRAN)
+    assert early["tonight"].hour == 20 and early["tomorrow"].hour == 9

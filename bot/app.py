@@ -22,6 +22,7 @@ log = logging.getLogger("bot.app")
 COMMANDS = ("send", "drafts", "history", "credit", "token", "logout", "lang", "help", "cancel")
 EXPIRY_INTERVAL = timedelta(seconds=60)
 RECONCILE_INTERVAL = timedelta(minutes=2)
+HEARTBEAT_INTERVAL = timedelta(seconds=30)
 
 
 @dataclass
@@ -98,6 +99,7 @@ async def _post_init(app: Application) -> None:
     if app.job_queue is not None:
         app.job_queue.run_repeating(jobs.expire_requests, EXPIRY_INTERVAL, first=5)
         app.job_queue.run_repeating(jobs.reconcile_unknown, RECONCILE_INTERVAL, first=30)
+        app.job_queue.run_repeating(jobs.heartbeat, HEARTBEAT_INTERVAL, first=0)
     log.info("bot ready")
 
 

@@ -6,6 +6,7 @@ import logging
 
 from telegram.ext import Application, CallbackContext
 
+from bot.health import touch
 from bot.texts import t
 from handlers import keyboards as kb
 from handlers.approval import _tell_expired, tell_reconciled
@@ -31,6 +32,11 @@ async def expire_requests(context: CallbackContext) -> None:
     """JobQueue: requests past their TTL or their scheduled time become expired."""
     for request in await services(context).broadcasts.expire_due():
         await _tell_expired(context, request)
+
+
+async def heartbeat(context: CallbackContext) -> None:
+    """JobQueue: touch DATA_DIR/heartbeat for the container health check."""
+    touch(services(context).settings.data_dir)
 
 
 async def reconcile_unknown(context: CallbackContext) -> None:

@@ -1,0 +1,155 @@
+"""Configuration, the secret-key file, log redaction, and `python -m bot` on bad config."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.config import ConfigError, load_settings
+from bot.keyfile import load_fernet
+from bot.logs import SECRETS, setup_logging
+
+TOKEN = "123456789:AAHk-test-token-abcdefghijklmnopqrstuv"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def settings(tmp_path: Path, **extra: object):
+    values: dict[str, object] = {
+        "telegram_bot_token": TOKEN,
+        "admin_ids": "11, 22",
+        "data_dir": tmp_path,
+        "_env_file": None,
+    }
+    values.update(extra)
+    return load_settings(**values)
+
+
+def test_defaults(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    assert s.admin_ids == [11, 22]
+    assert s.approvers == {11, 22}  # APPROVER_IDS defaults to ADMIN_IDS
+    assert s.approvals_required is True
+    assert s.ippanel_base_url == "https://edge.ippanel.com/v1"
+    assert s.timezone == "Asia/Tehran"
+    assert s.database_path == tmp_path / "bot.sqlite3"
+
+
+def test_environment_variables_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("ADMIN_IDS", "5,6")
+    monkeypatch.setenv("APPROVER_IDS", "6,7")
+    monkeypatch.setenv("APPROVALS_REQUIRED", "0")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/bot/")
+    s = load_settings(_env_file=None)
+    assert (s.admin_ids, s.approver_ids, s.approvals_required) == ([5, 6], [6, 7], False)
+    assert s.known_users == {5, 6, 7}
+    assert s.telegram_api_base_url == "http://127.0.0.1:8081/bot"
+
+
+@pytest.mark.parametrize(
+    ("extra", "variable"),
+    [
+        ({"admin_ids": "abc"}, "ADMIN_IDS"),
+        ({"admin_ids": ""}, "ADMIN_IDS"),
+        ({"telegram_bot_token": "not-a-token"}, "TELEGRAM_BOT_TOKEN"),
+        ({"approvals_required": "2"}, "APPROVALS_REQUIRED"),
+        ({"secret_key": "short"}, "SECRET_KEY"),
+        ({"timezone": "Mars/Olympus"}, "TIMEZONE"),
+        ({"ippanel_base_url": "ftp://x"}, "IPPANEL_BASE_URL"),
+        ({"telegram_proxy_url": "gopher://x"}, "TELEGRAM_PROXY_URL"),
+        ({"log_level": "LOUD"}, "LOG_LEVEL"),
+        ({"webhook_url": "https://bot.example.com"}, "WEBHOOK_SECRET"),
+    ],
+)
+def test_bad_values_name_the_variable(tmp_path: Path, extra: dict, variable: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        settings(tmp_path, **extra)
+    message = str(err.value)
+    assert message.startswith(variable)
+    assert "\n" not in message
+
+
+def test_missing_token_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match="^TELEGRAM_BOT_TOKEN is required"):
+        load_settings(admin_ids="1", data_dir=tmp_path, _env_file=None)
+
+
+def test_unwritable_data_dir(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError, match="^DATA_DIR"):
+        settings(tmp_path, data_dir=blocker / "sub")
+
+
+def test_secret_key_file_created_once_with_mode_0600(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    first = load_fernet(s)
+    key_file = tmp_path / "secret.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    token = first.encrypt(b"payload")
+    again = load_fernet(s)  # reused, not regenerated
+    assert again.decrypt(token) == b"payload"
+
+
+def test_secret_key_setting_supports_rotation(tmp_path: Path) -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    token = load_fernet(settings(tmp_path, secret_key=old)).encrypt(b"x")
+    both = load_fernet(settings(tmp_path, secret_key=f"{new},{old}"))
+    assert both.decrypt(token) == b"x"
+    assert not (tmp_path / "secret.key").exists()
+
+
+def test_log_lines_hide_the_token_and_registered_keys() -> None:
+    stream = io.StringIO()
+    setup_logging("DEBUG", stream)
+    SECRETS.add("ippanel-secret-key-0123456789")
+    log = logging.getLogger("bot.test")
+    log.info("GET https://api.telegram.org/bot%s/getUpdates", TOKEN)
+    log.debug("user sent ippanel-secret-key-0123456789")
+    try:
+        raise RuntimeError(f"boom with {TOKEN}")
+    except RuntimeError:
+        log.exception("failed")
+    # third-party loggers stay above DEBUG: PTB prints whole updates there
+    logging.getLogger("telegram.ext").debug("getUpdates result with a key")
+    text = stream.getvalue()
+    assert TOKEN not in text and "ippanel-secret-key-0123456789" not in text
+    assert "[REDACTED]" in text
+    assert "getUpdates result" not in text
+    assert logging.getLogger("httpx").level == logging.WARNING
+
+
+def run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "ADMIN_IDS")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env={**base, "PYTHONPATH": str(REPO), **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_python_m_bot_without_configuration_exits_2(tmp_path: Path) -> None:
+    result = run_bot({}, tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_python_m_bot_with_bad_admin_ids_exits_2(tmp_path: Path) -> None:
+    result = run_bot({"TELEGRAM_BOT_TOKEN": TOKEN, "ADMIN_IDS": "abc", "DATA_DIR": str(tmp_path)}, tmp_path)
+    assert result.returncode == 2
+    assert "ADMIN_IDS" in result.stderr and "Traceback" not in result.stderr

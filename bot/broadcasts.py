@@ -456,7 +456,9 @@ class BroadcastService:
             }
             if digest in self._recent_direct:
                 earlier = await self._store.get_broadcast(self._recent_direct[digest][0])
-                return SendOutcome("duplicate", earlier)
+                # a certain failure sent nothing, so a fresh attempt is no double send
+                if earlier is None or earlier.state != BroadcastState.FAILED:
+                    return SendOutcome("duplicate", earlier)
             broadcast = await self._store.start_broadcast(
                 request_id=None, requester_id=requester_id, approver_id=None, snapshot=snapshot
             )
@@ -636,25 +638,33 @@ class BroadcastService:
         return ReconcileResult("still_unknown", b)
 
     async def _find_at_provider(self, api_key: str, b: Broadcast) -> list[int] | None:
-        """Outbox ids of matching sends; [] when the provider's full answer has none;
+        """Outbox ids of matching sends; [] when the provider's whole answer has none;
         None when the answer was too long to prove absence."""
         since = b.created_at - RECONCILE_SLACK
-        filters = {
-            # no "message" filter: its matching rules are undocumented; we compare here
-            "number": b.snapshot["sender"],
-            "create_from_date": int(since.timestamp()),
-        }
-        matches: list[int] = []
+        # Only the time filter: how "number"/"message" filters match is undocumented,
+        # and a filter that wrongly hides our row would make a sent broadcast look unsent.
+        filters = {"create_from_date": int(since.timestamp())}
+        claimed = await self._claimed_outbox_ids(b)
+        matches: set[int] = set()
         for page_no in range(1, RECONCILE_MAX_PAGES + 1):
             page = await self._client.list_sends(api_key, page=page_no, limit=50, filters=filters)
-            matches += [
+            matches |= {
                 r.messages_outbox_id
                 for r in page.items
-                if record_matches(r, b.snapshot, since) and r.messages_outbox_id
-            ]
-            if not page.has_next:
-                return sorted(set(matches))
-        return sorted(set(matches)) or None
+                if r.messages_outbox_id
+                and r.messages_outbox_id not in claimed
+                and record_matches(r, b.snapshot, since)
+            }
+            older = [r for r in page.items if r.created_at is not None and r.created_at < since]
+            if not page.has_next or (page.items and len(older) == len(page.items)):
+                return sorted(matches)  # newest first: nothing further can match
+        return sorted(matches) or None
+
+    async def _claimed_outbox_ids(self, b: Broadcast) -> set[int]:
+        """Outbox ids other recent broadcasts already own: an identical text sent
+        again a minute later must not be taken for this one."""
+        recent = await self._store.list_broadcasts(b.requester_id, limit=100, offset=0)
+        return {i for other in recent if other.id != b.id for i in other.outbox_ids}
 
     async def _settle(
         self,

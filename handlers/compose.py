@@ -201,6 +201,8 @@ async def goto(update: Update, context: Context, step: Step) -> int:
 async def after_step(update: Update, context: Context, draft: Draft, next_step: Step) -> int:
     """Go on to the next step, or back to the review when editing one step from there."""
     if context.user_data.pop("review_return", False):
+        draft.step = Step.REVIEW
+        draft = await save(update, context, draft)
         return await enter_review(update, context, draft)
     return await goto(update, context, next_step)
 

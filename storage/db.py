@@ -78,15 +78,36 @@ class Transaction:
         return rows[0] if rows else None
 
 
+def split_sql(script: str) -> list[str]:
+    """Split a migration script into complete statements (trigger bodies stay whole)."""
+    statements: list[str] = []
+    buffer = ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \t\r\n;"):
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip(" \t\r\n;"):
+        raise ValueError(f"incomplete SQL statement at the end of a migration: {buffer!r}")
+    return statements
+
+
+async def _user_version(conn: aiosqlite.Connection) -> int:
+    rows = list(await conn.execute_fetchall("PRAGMA user_version"))
+    return int(rows[0][0])
+
+
 async def migrate(conn: aiosqlite.Connection, target: int | None = None) -> int:
     """Apply every migration above the database's ``user_version`` up to ``target``.
 
-    Each migration runs in its own transaction together with its ``user_version`` bump, so
-    a crash leaves the database at a whole version. Returns the resulting version.
+    Each migration runs in its own ``BEGIN IMMEDIATE`` transaction together with its
+    ``user_version`` bump, and re-reads the version under that lock, so a crash leaves the
+    database at a whole version and two processes opening a new file do not both migrate
+    it. Returns the resulting version. ``conn`` must be in autocommit mode.
     """
     target = SCHEMA_VERSION if target is None else target
-    rows = list(await conn.execute_fetchall("PRAGMA user_version"))
-    current = int(rows[0][0])
+    current = await _user_version(conn)
     if current > SCHEMA_VERSION:
         raise StoreError(
             f"database schema version {current} is newer than this code ({SCHEMA_VERSION})"
@@ -94,19 +115,24 @@ async def migrate(conn: aiosqlite.Connection, target: int | None = None) -> int:
     for migration in MIGRATIONS:
         if migration.version <= current or migration.version > target:
             continue
-        log.info("migrating database to version %d: %s", migration.version, migration.description)
+        await conn.execute("BEGIN IMMEDIATE")
         try:
-            await conn.executescript(
-                "BEGIN IMMEDIATE;\n"
-                f"{migration.script}\n"
-                f"PRAGMA user_version = {int(migration.version)};\n"
-                "COMMIT;"
-            )
+            current = await _user_version(conn)
+            if current < migration.version:
+                log.info(
+                    "migrating database to version %d: %s",
+                    migration.version,
+                    migration.description,
+                )
+                for statement in split_sql(migration.script):
+                    await conn.execute(statement)
+                await conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+                current = migration.version
+            await conn.commit()
         except BaseException:
             with contextlib.suppress(Exception):
-                await conn.rollback()
+                await asyncio.shield(conn.rollback())
             raise
-        current = migration.version
     return current
 
 

@@ -15,7 +15,7 @@ import pytest
 from cryptography.fernet import Fernet, MultiFernet
 
 from bot.domain import BroadcastState, RequestState
-from storage import StaleDraftError, Store
+from storage import SCHEMA_VERSION, StaleDraftError, Store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RACERS = 20
@@ -145,6 +145,19 @@ async def test_concurrent_requests_for_one_draft_leave_one_pending(tmp_path, fer
         assert len({r.id for r in made}) == RACERS
         pending = await a.list_pending_requests()
         assert len(pending) == 1 and pending[0].id == max(r.id for r in made)
+
+
+async def test_two_stores_opening_a_new_file_at_once_migrate_it_once(tmp_path, fernet):
+    path = tmp_path / "fresh" / "bot.sqlite3"
+    stores = [Store(path, fernet) for _ in range(4)]
+    try:
+        await asyncio.gather(*(s.open() for s in stores))
+        assert _count(path, "PRAGMA user_version") == SCHEMA_VERSION
+        await stores[0].audit(1, "ok")
+        assert len(await stores[3].list_audit()) == 1
+    finally:
+        for s in stores:
+            await s.close()
 
 
 _CHILD = textwrap.dedent(

@@ -133,12 +133,15 @@ async def set_key(world: World, user: FakeUser, key: str | None = None) -> BotMe
     return await until_text(world, user, "✅")
 
 
-async def until_text(world: World, user: FakeUser, needle: str, timeout: float = 8.0) -> BotMessage:
-    """Wait until a bot message in the user's chat contains ``needle`` (after edits too)."""
+async def until_text(
+    world: World, user: FakeUser, needle: str, timeout: float = 8.0, *, after: int = 0
+) -> BotMessage:
+    """Wait until a bot message in the user's chat contains ``needle`` (after edits too);
+    with ``after``, only messages newer than that message id count."""
 
     def found() -> BotMessage | None:
         for message in reversed(user.messages()):
-            if needle in (message.text or ""):
+            if message.message_id > after and needle in (message.text or ""):
                 return message
         return None
 

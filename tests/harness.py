@@ -174,3 +174,50 @@ async def compose_to_review(
     await until_text(world, user, "زمان ارسال")
     await user.press(user.last(), "همین حالا")
     return await until_text(world, user, "بازبینی")
+
+
+# ------------------------------------------------------------------ reliability helpers
+
+
+def fa_prefix(key: str) -> str:
+    """The visible Persian text of ``bot.texts.FA[key]`` up to its first placeholder/tag."""
+    from bot.texts import FA
+
+    template = FA[key]
+    for mark in ("{", "<"):
+        if mark in template:
+            template = template[: template.index(mark)]
+    return template.strip()
+
+
+def count_rows(world: World, table: str, where: str = "1=1", params: tuple = ()) -> int:
+    """Count rows straight from the SQLite file (a separate read-only connection)."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{world.settings.database_path}?mode=ro", uri=True)
+    try:
+        row = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}", params).fetchone()
+        return int(row[0])
+    finally:
+        conn.close()
+
+
+async def start_all(world: World, *users: FakeUser) -> None:
+    """Each user sends /start (Telegram only lets the bot write to people who started it)."""
+    for user in users:
+        await user.send("/start")
+        await until_text(world, user, "نقش شما")
+
+
+async def submit_request(
+    world: World, requester: FakeUser, approvers: tuple[FakeUser, ...], **compose: Any
+) -> tuple[Any, dict[int, BotMessage]]:
+    """The requester sets a key, composes and submits; returns (request, {approver id: card})."""
+    await start_all(world, *approvers)
+    await set_key(world, requester)
+    review = await compose_to_review(world, requester, **compose)
+    await requester.press(review, "ارسال برای تأیید")
+    await until_text(world, requester, "برای تأیید فرستاده شد")
+    cards = {a.user_id: await until_text(world, a, "درخواست ارسال") for a in approvers}
+    request = (await world.store.list_pending_requests())[-1]
+    return request, cards

@@ -52,7 +52,8 @@ def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastAppli
                 parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
             )
         )
-        .persistence(SQLitePersistence(store))
+        # PTB writes conversation states only on this tick: keep a crash's loss window short
+        .persistence(SQLitePersistence(store, update_interval=1.0))
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -1,0 +1,72 @@
+"""`python -m bot` as a separate process: it answers through the fake Bot API,
+registers the Persian command menu, and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+from bot.sandbox import SandboxState, start_sandbox
+from tests.fakes import FakeTelegram
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+async def test_process_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    fake = FakeTelegram()
+    await fake.start()
+    sandbox = await start_sandbox(SandboxState())
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM", "ADMIN"))},
+        "PYTHONPATH": str(REPO),
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "ADMIN_IDS": "1001,1002",
+        "IPPANEL_BASE_URL": sandbox.base_url,
+        "DATA_DIR": str(tmp_path),
+        "LOG_LEVEL": "DEBUG",
+    }
+    log_path = tmp_path / "bot.log"
+    with log_path.open("w") as log:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", env=env, cwd=tmp_path, stdout=log, stderr=log
+        )
+        try:
+            alice = fake.user(1001)
+            await fake.wait_until(lambda: fake.polling, timeout=30)
+            await fake.wait_until(lambda: fake.commands_for("all_private_chats"), timeout=15)
+            menu = dict(fake.commands_for("all_private_chats"))  # Persian is the default menu
+            assert menu["send"] == "ارسال پیامک تازه" and "cancel" in menu
+            assert dict(fake.commands_for("all_private_chats", "en"))["send"] == "New SMS broadcast"
+            await alice.send("/start")
+            assert "نقش شما" in (await alice.reply(timeout=15)).text
+            await alice.send("/token")
+            await alice.reply(timeout=10)
+            await alice.send("sandbox-key")
+            await fake.wait_until(lambda: "✅" in alice.last().text, timeout=10)
+            started = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(proc.wait(), timeout=10)
+            assert code == 0
+            assert time.monotonic() - started < 5
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+            await sandbox.stop()
+            await fake.stop()
+    text = log_path.read_text()
+    assert "Traceback" not in text
+    assert fake.token not in text and "sandbox-key" not in text  # secrets never logged
+    key_file = tmp_path / "secret.key"
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    db = sqlite3.connect(tmp_path / "bot.sqlite3")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert b"sandbox-key" not in (tmp_path / "bot.sqlite3").read_bytes()

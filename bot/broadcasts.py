@@ -398,8 +398,10 @@ class BroadcastService:
         reason: str | None,
         kind: DecisionKind,
     ) -> Decision:
+        # the store re-checks expiry inside the same compare-and-set, so a press racing the
+        # deadline cannot approve a request that expired a moment earlier
         won = await self._store.decide_request(
-            request.id, to_state=to_state, decided_by=actor_id, reason=reason
+            request.id, to_state=to_state, decided_by=actor_id, reason=reason, now=self._clock()
         )
         if not won:
             fresh = await self._store.get_request(request.id)

@@ -229,6 +229,7 @@ FA: dict[str, str] = {
     "با «بررسی وضعیت» نتیجه را از IPPanel بپرسید.",
     "send_interrupted": "⚠️ ربات هنگام ارسال #{bid} قطع شد و نتیجه نامعلوم است. "
     "خودکار تکرار نمی‌کنم؛ با «بررسی وضعیت» نتیجه را بپرسید.",
+    "send_not_started": "ارسال آغاز نشد و چیزی فرستاده نشد. پیش‌نویس را بازبینی و دوباره ارسال کنید.",
     "send_duplicate": "این درخواست قبلاً ارسال شده است؛ دوباره فرستاده نمی‌شود.",
     "reconciled_sent": "✅ بررسی شد: ارسال #{bid} انجام شده است. شناسه‌ها: {outbox}",
     "reconciled_not_sent": "بررسی شد: ارسال #{bid} انجام نشده است. در صورت نیاز «تلاش دوباره» را بزنید.",
@@ -468,6 +469,7 @@ EN: dict[str, str] = {
     "Use “Check status” to ask IPPanel.",
     "send_interrupted": "⚠️ The bot stopped while sending #{bid}; the outcome is unknown. "
     "It is not retried automatically; use “Check status”.",
+    "send_not_started": "The send did not start and nothing was sent. Review the draft and submit again.",
     "send_duplicate": "This request was already sent; it will not be sent again.",
     "reconciled_sent": "✅ Checked: broadcast #{bid} did go out. Outbox ids: {outbox}",
     "reconciled_not_sent": "Checked: broadcast #{bid} did not go out. Tap “Retry” if needed.",

@@ -64,7 +64,9 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
     if result.kind == "direct":
         await say(update, context, tr(context, "sending_now", id=f"#{draft.id}"))
         outcome = await service.send_direct(draft, update.effective_user.id)
-        await report_outcome(context, outcome, approver_id=None, draft=draft)
+        await report_outcome(
+            context, outcome, approver_id=None, requester_id=update.effective_user.id
+        )
         return END
     request = result.request
     assert request is not None
@@ -182,7 +184,7 @@ async def approve(update: Update, context: Context) -> None:
 
 async def _send_and_report(context: Context, request: ApprovalRequest, approver: int) -> None:
     outcome = await services(context).broadcasts.send_approved(request, approver)
-    await report_outcome(context, outcome, approver_id=approver)
+    await report_outcome(context, outcome, approver_id=approver, requester_id=request.requester_id)
 
 
 async def reject(update: Update, context: Context) -> None:
@@ -344,12 +346,16 @@ def outcome_message(lang: str, outcome: SendOutcome, tz) -> str:
 
 
 async def report_outcome(
-    context: Context, outcome: SendOutcome, *, approver_id: int | None, draft: Draft | None = None
+    context: Context, outcome: SendOutcome, *, approver_id: int | None, requester_id: int
 ) -> None:
     """Tell the requester and the approver; a fixable refusal returns the draft for editing."""
     b = outcome.broadcast
     settings = services(context).settings
     if b is None:
+        # nothing was sent now: a repeated press, or a draft that is not ready
+        key = "send_duplicate" if outcome.kind == "duplicate" else "send_not_started"
+        for person in {requester_id, approver_id} - {None}:
+            await notify(context, person, t(await user_lang(context, person), key))
         return
     draft_id = b.snapshot.get("draft_id")
     fix = (draft_id, str(outcome.fix_step)) if outcome.fix_step and draft_id else None
@@ -399,7 +405,7 @@ async def retry(update: Update, context: Context) -> None:
     if outcome.kind in ("refused", "duplicate", "not_allowed", "not_found", "too_late"):
         await say(update, context, tr(context, "retry_refused"))
         return
-    await report_outcome(context, outcome, approver_id=b.approver_id)
+    await report_outcome(context, outcome, approver_id=b.approver_id, requester_id=b.requester_id)
 
 
 async def check_status(update: Update, context: Context) -> None:

@@ -55,7 +55,7 @@ class World:
         """POSTs that reached /api/send: the number that costs money."""
         return self.sandbox.state.send_post_count
 
-    async def until(self, predicate: Callable[[], Any], timeout: float = 8.0) -> None:
+    async def until(self, predicate: Callable[[], Any], timeout: float = 8.0) -> None:  # noqa: ASYNC109
         await self.fake.wait_until(lambda: bool(predicate()), timeout=timeout)
 
     async def settle(self) -> None:
@@ -134,7 +134,12 @@ async def set_key(world: World, user: FakeUser, key: str | None = None) -> BotMe
 
 
 async def until_text(
-    world: World, user: FakeUser, needle: str, timeout: float = 8.0, *, after: int = 0
+    world: World,
+    user: FakeUser,
+    needle: str,
+    timeout: float = 8.0,  # noqa: ASYNC109 - a test wait, not an I/O deadline
+    *,
+    after: int = 0,
 ) -> BotMessage:
     """Wait until a bot message in the user's chat contains ``needle`` (after edits too);
     with ``after``, only messages newer than that message id count."""

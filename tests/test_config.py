@@ -80,14 +80,14 @@ def test_bad_values_name_the_variable(tmp_path: Path, extra: dict, variable: str
 
 def test_missing_token_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    with pytest.raises(ConfigError, match="^TELEGRAM_BOT_TOKEN is required"):
+    with pytest.raises(ConfigError, match=r"^TELEGRAM_BOT_TOKEN is required"):
         load_settings(admin_ids="1", data_dir=tmp_path, _env_file=None)
 
 
 def test_unwritable_data_dir(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(ConfigError, match="^DATA_DIR"):
+    with pytest.raises(ConfigError, match=r"^DATA_DIR"):
         settings(tmp_path, data_dir=blocker / "sub")
 
 
@@ -150,6 +150,8 @@ def test_python_m_bot_without_configuration_exits_2(tmp_path: Path) -> None:
 
 
 def test_python_m_bot_with_bad_admin_ids_exits_2(tmp_path: Path) -> None:
-    result = run_bot({"TELEGRAM_BOT_TOKEN": TOKEN, "ADMIN_IDS": "abc", "DATA_DIR": str(tmp_path)}, tmp_path)
+    result = run_bot(
+        {"TELEGRAM_BOT_TOKEN": TOKEN, "ADMIN_IDS": "abc", "DATA_DIR": str(tmp_path)}, tmp_path
+    )
     assert result.returncode == 2
     assert "ADMIN_IDS" in result.stderr and "Traceback" not in result.stderr

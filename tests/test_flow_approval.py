@@ -25,7 +25,7 @@ async def submitted(w: World, *, approvers: int = 2, **compose) -> tuple:
 
 async def test_self_approval_refused_even_as_an_approver(tmp_path: Path) -> None:
     async with bot_world(tmp_path) as w:
-        alice, bob, _, card = await submitted(w)
+        alice, _, _, card = await submitted(w)
         request = (await w.store.list_pending_requests())[0]
         query = await alice.press_data(card.message_id, f"ap:{request.id}", chat_id=alice.chat_id)
         assert "خودتان" in (await alice.answer_of(query)).text

@@ -181,7 +181,7 @@ async def test_stale_menu_and_forged_callbacks_change_nothing(tmp_path: Path) ->
         await until_text(w, alice, "پیش‌نمایش")
         # only the newest menu is live: every earlier menu message is stale
         live = alice.last()
-        old = [m for m in alice.messages() if m.buttons and m.message_id != live.message_id][0]
+        old = next(m for m in alice.messages() if m.buttons and m.message_id != live.message_id)
         query = await alice.press_data(old.message_id, "v:discard")
         assert "قدیمی" in (await alice.answer_of(query)).text
         query = await alice.press_data(alice.last().message_id, "b:t:999999")

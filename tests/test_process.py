@@ -11,8 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-from cryptography.fernet import Fernet
-
 from bot.sandbox import SandboxState, start_sandbox
 from tests.fakes import FakeTelegram
 

@@ -55,8 +55,6 @@ RECONCILE_GRACE = timedelta(minutes=2)  # before "not in the provider's list" pr
 RECONCILE_SLACK = timedelta(minutes=1)  # clock skew allowed when matching provider rows
 RECONCILE_MAX_PAGES = 10  # beyond this we cannot prove absence; stay unknown
 DIRECT_DEDUP_WINDOW = timedelta(minutes=10)  # double-click guard for direct sends
-MAX_MESSAGE_CHARS = 1400  # provider limit (Persian docs)
-MAX_MESSAGE_PARTS = 20
 
 NO_KEY_TEXT = "کلید دسترسی ثبت نشده است؛ با /token آن را ثبت کنید"
 NOT_FOUND_AT_PROVIDER = "در گزارش سامانه پیامک یافت نشد؛ ارسال نشده است"
@@ -219,8 +217,7 @@ def missing_step(draft: Draft, now: datetime) -> Step | None:
 
 
 def message_too_long(message: str) -> bool:
-    length = measure(message)
-    return len(message) > MAX_MESSAGE_CHARS or length.parts > MAX_MESSAGE_PARTS
+    return measure(message).too_long
 
 
 def fix_step_for(error: IPPanelError | None) -> Step | None:

@@ -26,6 +26,11 @@ UCS2_SINGLE = 70
 UCS2_PER_PART = 67
 
 
+# The provider's limits for one message (Persian docs): characters and parts.
+MAX_CHARS = 1400
+MAX_PARTS = 20
+
+
 @dataclass(frozen=True)
 class SmsLength:
     """How long a text is as an SMS.
@@ -41,6 +46,11 @@ class SmsLength:
     encoding: Encoding
     parts: int
     per_part: int
+
+    @property
+    def too_long(self) -> bool:
+        """Over the provider's limit of 1,400 characters or 20 parts."""
+        return self.chars > MAX_CHARS or self.parts > MAX_PARTS
 
     @property
     def remaining(self) -> int:

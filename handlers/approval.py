@@ -169,7 +169,7 @@ async def approve(update: Update, context: Context) -> None:
     if decision.kind != "approved":
         await _refusal(update, context, decision)
         if decision.kind == "expired" and decision.request:
-            await _tell_expired(context, decision.request)
+            await tell_expired(context, decision.request)
         return
     await answer(update)
     request = decision.request
@@ -304,7 +304,7 @@ async def withdraw(update: Update, context: Context) -> None:
         )
 
 
-async def _tell_expired(context: Context, request: ApprovalRequest) -> None:
+async def tell_expired(context: Context, request: ApprovalRequest) -> None:
     await close_cards(context, request, "decided_expired")
     lang = await user_lang(context, request.requester_id)
     await notify(context, request.requester_id, t(lang, "request_expired", id=request.id))

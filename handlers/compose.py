@@ -17,6 +17,7 @@ from bot.domain import Draft, PhonebookSelection, Step
 from bot.jalali import TimeError, format_jalali, parse_jalali, quick_choices
 from bot.render import esc, fit, num, selection_line, selection_mode, sender_label, snapshot_card
 from bot.sms import measure, normalize_text, to_ascii_digits
+from handlers import approval
 from handlers import keyboards as kb
 from handlers.common import (
     Context,
@@ -30,7 +31,6 @@ from handlers.common import (
     tr,
     typing,
 )
-from storage import StaleDraftError
 
 log = logging.getLogger("handlers.compose")
 
@@ -45,7 +45,6 @@ STEP_STATE = {
     Step.REVIEW: REVIEW,
 }
 PAGE_SIZE = 8
-MAX_CHARS, MAX_PARTS = 1400, 20
 
 
 # ---------------------------------------------------------------- plumbing
@@ -109,18 +108,10 @@ async def load_draft(update: Update, context: Context) -> Draft | None:
 async def save(update: Update, context: Context, draft: Draft) -> Draft:
     """Save a step; an edit voids any pending approval request of this draft."""
     store = services(context).store
-    try:
-        saved = await store.save_draft(draft)
-    except StaleDraftError:
-        # Saved elsewhere meanwhile (a second device): keep the newer copy's version.
-        fresh = await store.get_draft(draft.id)
-        if fresh is None:
-            raise
-        draft.version = fresh.version
-        saved = await store.save_draft(draft)
-    from handlers.approval import void_pending_requests
-
-    await void_pending_requests(update, context, saved)
+    # A version conflict (StaleDraftError) reaches the error handler: the admin is told
+    # and the stored draft is left as it was, rather than silently overwritten.
+    saved = await store.save_draft(draft)
+    await approval.void_pending_requests(update, context, saved)
     return saved
 
 
@@ -606,7 +597,7 @@ async def text_typed(update: Update, context: Context) -> int:
         await say(update, context, tr(context, "text_empty"))
         return TEXT
     length = measure(_full(context, text))
-    if length.chars > MAX_CHARS or length.parts > MAX_PARTS:
+    if length.too_long:
         lang = lang_of(context)
         await say(
             update,
@@ -802,9 +793,7 @@ async def review_press(update: Update, context: Context) -> int:
         return END
     action = update.callback_query.data
     if action == "v:submit":
-        from handlers.approval import submit
-
-        return await submit(update, context, draft)
+        return await approval.submit(update, context, draft)
     if action.startswith("v:e:"):
         try:
             step = Step(action.removeprefix("v:e:"))
@@ -817,9 +806,7 @@ async def review_press(update: Update, context: Context) -> int:
         context.user_data["menu"] = None
         return END
     if action == "v:discard":
-        from handlers.approval import void_pending_requests
-
-        await void_pending_requests(update, context, draft)
+        await approval.void_pending_requests(update, context, draft)
         await services(context).store.delete_draft(draft.id, draft.owner_id)
         context.user_data.pop("draft", None)
         await show(update, context, tr(context, "discarded"), None)

@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackContext
 from bot.health import touch
 from bot.texts import t
 from handlers import keyboards as kb
-from handlers.approval import _tell_expired, tell_reconciled
+from handlers.approval import tell_expired, tell_reconciled
 from handlers.common import notify, services, user_lang
 
 log = logging.getLogger("handlers.jobs")
@@ -31,7 +31,7 @@ async def recover_interrupted_sends(app: Application) -> None:
 async def expire_requests(context: CallbackContext) -> None:
     """JobQueue: requests past their TTL or their scheduled time become expired."""
     for request in await services(context).broadcasts.expire_due():
-        await _tell_expired(context, request)
+        await tell_expired(context, request)
 
 
 async def heartbeat(context: CallbackContext) -> None:

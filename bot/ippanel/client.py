@@ -52,8 +52,6 @@ logger = logging.getLogger("bot.ippanel")
 
 T = TypeVar("T")
 
-MAX_MESSAGE_CHARS = 1400
-MAX_MESSAGE_PARTS = 20
 MAX_PARAMS = 100
 RETRY_DELAY = 0.1  # seconds before the single retry of a read-only call
 
@@ -409,7 +407,7 @@ def build_send_body(
         errors["message"] = [MSG_MESSAGE_REQUIRED]
     else:
         length = measure(message)
-        if length.chars > MAX_MESSAGE_CHARS or length.parts > MAX_MESSAGE_PARTS:
+        if length.too_long:
             errors["message"] = [MSG_MESSAGE_TOO_LONG]
     clean_params = _check_params(params, errors)
     send_time: str | None = None

@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.broadcasts import Decision, SendOutcome
-from bot.domain import ApprovalRequest, Broadcast, Draft, RequestState, Step
+from bot.domain import ApprovalRequest, Broadcast, Draft, PhonebookSelection, RequestState, Step
 from bot.jalali import format_jalali
 from bot.render import esc, fit, num, outbox_text, snapshot_card
 from bot.texts import t
@@ -484,7 +484,6 @@ async def cancel_send(update: Update, context: Context) -> None:
 
 async def send_again(update: Update, context: Context) -> int:
     """A new draft copied from a broadcast; it needs its own approval."""
-    from bot.domain import PhonebookSelection
     from handlers.compose import END, open_existing
 
     b = await _mine(update, context)

@@ -7,12 +7,26 @@ import math
 
 from telegram import Update
 
+from bot.domain import Step
 from bot.ippanel import IPPanelError
 from bot.jalali import format_jalali
 from bot.render import esc, fit, num, outbox_text
 from bot.texts import LANGUAGES
 from handlers import keyboards as kb
-from handlers.common import Context, answer, edit, lang_of, provider_text, say, services, tr, typing
+from handlers.approval import void_pending_requests
+from handlers.common import (
+    Context,
+    answer,
+    api_key,
+    edit,
+    lang_of,
+    provider_text,
+    say,
+    services,
+    tr,
+    typing,
+)
+from handlers.compose import END, open_existing, stale
 
 HISTORY_PAGE = 5
 
@@ -59,10 +73,6 @@ async def drafts_command(update: Update, context: Context) -> None:
 
 async def draft_press(update: Update, context: Context) -> int:
     """Open or copy a draft (entering the conversation) or delete it."""
-    from bot.domain import Step
-    from handlers.approval import void_pending_requests
-    from handlers.compose import END, open_existing, stale
-
     _, action, raw = [*update.callback_query.data.split(":"), "", ""][:3]
     store = services(context).store
     draft = await store.get_draft(int(raw)) if raw.isascii() and raw.isdigit() else None
@@ -157,8 +167,6 @@ async def show_history(update: Update, context: Context, page: int) -> None:
 
 async def credit_command(update: Update, context: Context) -> None:
     """/credit: the account credit through the admin's own key."""
-    from handlers.common import api_key
-
     key = await api_key(update, context)
     if key is None:
         return

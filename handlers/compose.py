@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
-from bot.domain import Draft, PhonebookSelection, Step
+from bot.domain import Draft, PhonebookSelection, Step, full_message
+from bot.ippanel import AuthError, IPPanelError
 from bot.jalali import TimeError, format_jalali, parse_jalali, quick_choices
 from bot.render import esc, fit, num, selection_line, selection_mode, sender_label, snapshot_card
 from bot.sms import measure, normalize_text, to_ascii_digits
@@ -617,8 +618,6 @@ async def text_typed(update: Update, context: Context) -> int:
 
 
 def _full(context: Context, text: str) -> str:
-    from bot.domain import full_message
-
     return full_message(text, services(context).settings.message_suffix)
 
 
@@ -626,8 +625,6 @@ async def price_lines(
     update: Update, context: Context, draft: Draft, message: str
 ) -> tuple[str, float | None, float | None]:
     """Price per recipient, total, credit; a provider problem only hides the estimate."""
-    from bot.ippanel import IPPanelError
-
     lang = lang_of(context)
     key = await services(context).store.get_api_key(draft.owner_id)
     client = services(context).client
@@ -637,6 +634,8 @@ async def price_lines(
     try:
         price = await client.calculate_price(key, sender=draft.sender, message=message)
         credit = await client.credit(key)
+    except AuthError:
+        return tr(context, "key_expired"), None, None  # the step still works; say what to fix
     except IPPanelError as exc:
         return tr(context, "text_price_unknown", reason=esc(exc.message)), None, None
     per = max(price.mci_price, price.other_price)

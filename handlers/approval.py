@@ -80,21 +80,28 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
     return END
 
 
-async def notify_approvers(context: Context, request: ApprovalRequest, approvers: list[int]) -> int:
-    """Send each approver the full card; a blocked bot skips that one. Returns how many got it."""
-    settings = services(context).settings
-    reached = 0
-    for approver in approvers:
-        lang = await user_lang(context, approver)
-        text = t(
+def approval_card(context: Context, request: ApprovalRequest, lang: str) -> str:
+    """What an approver sees: who asks, the full review card of the snapshot, the deadline."""
+    tz = services(context).settings.tz
+    return fit(
+        t(
             lang,
             "approval_card",
             id=request.id,
             requester=_who(context, request.requester_id),
-            card=snapshot_card(request.snapshot, lang, settings.tz),
-            expires=format_jalali(request.expires_at, settings.tz, lang),
+            card=snapshot_card(request.snapshot, lang, tz),
+            expires=format_jalali(request.expires_at, tz, lang),
         )
-        message = await notify(context, approver, fit(text), kb.approval(lang, request.id))
+    )
+
+
+async def notify_approvers(context: Context, request: ApprovalRequest, approvers: list[int]) -> int:
+    """Send each approver the full card; a blocked bot skips that one. Returns how many got it."""
+    reached = 0
+    for approver in approvers:
+        lang = await user_lang(context, approver)
+        text = approval_card(context, request, lang)
+        message = await notify(context, approver, text, kb.approval(lang, request.id))
         if message is not None:
             reached += 1
             await services(context).store.add_request_message(
@@ -107,18 +114,10 @@ async def close_cards(
     context: Context, request: ApprovalRequest, status_key: str, **values: object
 ) -> None:
     """Edit every approver's copy of the card to say how it was decided; no buttons."""
-    settings = services(context).settings
     for chat_id, message_id in await services(context).store.list_request_messages(request.id):
         lang = await user_lang(context, chat_id)
-        card = t(
-            lang,
-            "approval_card",
-            id=request.id,
-            requester=_who(context, request.requester_id),
-            card=snapshot_card(request.snapshot, lang, settings.tz),
-            expires=format_jalali(request.expires_at, settings.tz, lang),
-        )
         status = t(lang, status_key, **values)
+        card = approval_card(context, request, lang)
         await edit(context, chat_id, message_id, fit(f"{status}\n\n{card}"), None)
 
 

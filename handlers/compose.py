@@ -7,7 +7,9 @@ draft, a forged callback) is answered "this menu is out of date".
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from telegram import InlineKeyboardMarkup, Update
@@ -80,17 +82,30 @@ async def stale(update: Update, context: Context) -> int | None:
     return None
 
 
-def live(step):
-    """Decorator for button steps: refuse presses that are not on the live menu."""
+def with_draft(step: Callable[[Update, Context, Draft], Awaitable[int]]):
+    """Hand a step its admin's current draft; end the conversation when the draft is gone."""
 
+    @functools.wraps(step)
+    async def wrapper(update: Update, context: Context) -> int:
+        draft = await load_draft(update, context)
+        if draft is None:
+            return END
+        return await step(update, context, draft)
+
+    return wrapper
+
+
+def live(step: Callable[[Update, Context, Draft], Awaitable[int]]):
+    """For button steps: refuse presses that are not on the live menu, then load the draft."""
+    loaded = with_draft(step)
+
+    @functools.wraps(step)
     async def wrapper(update: Update, context: Context) -> int | None:
         if not is_live(update, context):
             return await stale(update, context)
         await answer(update)
-        return await step(update, context)
+        return await loaded(update, context)
 
-    wrapper.__name__ = step.__name__
-    wrapper.__doc__ = step.__doc__
     return wrapper
 
 
@@ -147,11 +162,10 @@ async def start_send(update: Update, context: Context) -> int:
 
 
 @live
-async def resume_choice(update: Update, context: Context) -> int:
+async def resume_choice(update: Update, context: Context, draft: Draft) -> int:
     """Continue the current draft or start afresh."""
     if update.callback_query.data == "r:go":
-        draft = await load_draft(update, context)
-        return await goto(update, context, draft.step) if draft else END
+        return await goto(update, context, draft.step)
     return await new_draft(update, context)
 
 
@@ -163,7 +177,7 @@ async def new_draft(update: Update, context: Context) -> int:
 
 def open_draft(context: Context, draft: Draft) -> None:
     data = context.user_data
-    for key in ("books_page", "books_filter", "books_view", "book", "review_return", "price"):
+    for key in ("books_page", "books_filter", "books_view", "book", "review_return"):
         data.pop(key, None)
     data["draft"] = draft.id
 
@@ -241,11 +255,8 @@ async def enter_sender(update: Update, context: Context, draft: Draft) -> int:
 
 
 @live
-async def choose_sender(update: Update, context: Context) -> int:
+async def choose_sender(update: Update, context: Context, draft: Draft) -> int:
     """A sender line, or "same as last time" (sender and phonebooks of the previous send)."""
-    draft = await load_draft(update, context)
-    if draft is None:
-        return END
     choice = update.callback_query.data.removeprefix("s:")
     offered = context.user_data.get("senders") or []
     if choice == "last":
@@ -320,11 +331,8 @@ async def render_books(update: Update, context: Context, draft: Draft) -> None:
 
 
 @live
-async def books_press(update: Update, context: Context) -> int:
+async def books_press(update: Update, context: Context, draft: Draft) -> int:
     """Toggle a phonebook, turn a page, clear the search, or go on."""
-    draft = await load_draft(update, context)
-    if draft is None:
-        return END
     data = context.user_data
     action = update.callback_query.data
     if action.startswith("b:t:"):
@@ -357,11 +365,9 @@ async def books_press(update: Update, context: Context) -> int:
     return await stale(update, context)
 
 
-async def books_search(update: Update, context: Context) -> int:
+@with_draft
+async def books_search(update: Update, context: Context, draft: Draft) -> int:
     """Typed text on the phonebook step filters by title, through the provider."""
-    draft = await load_draft(update, context)
-    if draft is None:
-        return END
     context.user_data["books_filter"] = normalize_text(update.message.text)[:50]
     context.user_data["menu"] = None  # the results come as a new message under the typed text
     return await enter_books(update, context, draft, page=1)
@@ -389,11 +395,8 @@ async def enter_options(update: Update, context: Context, draft: Draft) -> int:
 
 
 @live
-async def options_press(update: Update, context: Context) -> int:
+async def options_press(update: Update, context: Context, draft: Draft) -> int:
     """Open one chosen phonebook's options, or go on to the text."""
-    draft = await load_draft(update, context)
-    if draft is None:
-        return END
     action = update.callback_query.data.removeprefix("o:")
     if action == "ok":
         if not draft.selections:
@@ -419,11 +422,8 @@ async def options_press(update: Update, context: Context) -> int:
 
 
 @live
-async def mode_press(update: Update, context: Context) -> int:
+async def mode_press(update: Update, context: Context, draft: Draft) -> int:
     """Whole book, a slice, hand-picked contacts, or remove."""
-    draft = await load_draft(update, context)
-    if draft is None:
-        return END
     sel = chosen(draft, context.user_data.get("book", ""))
     if sel is None:
         return await stale(update, context)
@@ -463,11 +463,9 @@ def parse_slice(text: str, count: int) -> tuple[int, int] | None:
     return start, size
 
 
-async def slice_typed(update: Update, context: Context) -> int:
+@with_draft
+async def slice_typed(update: Update, context: Context, draft: Draft) -> int:
     """First row and size of a slice."""
-    draft = await load_draft(update, context)
-    if draft is None:
-        return END
     sel = chosen(draft, context.user_data.get("book", ""))
     if sel is None:
         return await enter_options(update, context, draft)
@@ -525,11 +523,8 @@ async def render_contacts(update: Update, context: Context, sel: PhonebookSelect
 
 
 @live
-async def contacts_press(update: Update, context: Context) -> int:
+async def contacts_press(update: Update, context: Context, draft: Draft) -> int:
     """Toggle a contact, turn a page, clear the search, or confirm."""
-    draft = await load_draft(update, context)
-    if draft is None:
-        return END
     data = context.user_data
     sel = chosen(draft, data.get("book", ""))
     if sel is None:
@@ -562,11 +557,9 @@ async def contacts_press(update: Update, context: Context) -> int:
     return await stale(update, context)
 
 
-async def contacts_search(update: Update, context: Context) -> int:
+@with_draft
+async def contacts_search(update: Update, context: Context, draft: Draft) -> int:
     """Typed text on the contact list filters by number."""
-    draft = await load_draft(update, context)
-    if draft is None:
-        return END
     sel = chosen(draft, context.user_data.get("book", ""))
     if sel is None:
         return await enter_options(update, context, draft)
@@ -588,11 +581,9 @@ async def enter_text(update: Update, context: Context, draft: Draft) -> int:
     return TEXT
 
 
-async def text_typed(update: Update, context: Context) -> int:
+@with_draft
+async def text_typed(update: Update, context: Context, draft: Draft) -> int:
     """The SMS text: normalised, measured, priced; the admin stays here on any problem."""
-    draft = await load_draft(update, context)
-    if draft is None:
-        return END
     text = normalize_text(update.message.text or "")
     if not text:
         await say(update, context, tr(context, "text_empty"))
@@ -673,10 +664,7 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
 
 
 @live
-async def text_done(update: Update, context: Context) -> int:
-    draft = await load_draft(update, context)
-    if draft is None:
-        return END
+async def text_done(update: Update, context: Context, draft: Draft) -> int:
     if not draft.text:
         await answer(update, tr(context, "text_empty"), alert=True)
         return TEXT
@@ -713,11 +701,8 @@ async def enter_time(update: Update, context: Context, draft: Draft) -> int:
 
 
 @live
-async def time_press(update: Update, context: Context) -> int:
+async def time_press(update: Update, context: Context, draft: Draft) -> int:
     """Now, or a quick choice computed afresh at the moment of the press."""
-    draft = await load_draft(update, context)
-    if draft is None:
-        return END
     choice = update.callback_query.data.removeprefix("w:")
     if choice == "now":
         draft.send_at = None
@@ -732,11 +717,9 @@ async def time_press(update: Update, context: Context) -> int:
     return await enter_review(update, context, draft)
 
 
-async def time_typed(update: Update, context: Context) -> int:
+@with_draft
+async def time_typed(update: Update, context: Context, draft: Draft) -> int:
     """A typed Jalali date and time in the configured zone."""
-    draft = await load_draft(update, context)
-    if draft is None:
-        return END
     tz = services(context).settings.tz
     try:
         draft.send_at = parse_jalali(update.message.text, now=datetime.now(UTC), tz=tz)
@@ -785,11 +768,8 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
 
 
 @live
-async def review_press(update: Update, context: Context) -> int:
+async def review_press(update: Update, context: Context, draft: Draft) -> int:
     """Submit, edit one step, save and leave, or discard."""
-    draft = await load_draft(update, context)
-    if draft is None:
-        return END
     action = update.callback_query.data
     if action == "v:submit":
         return await approval.submit(update, context, draft)
@@ -821,10 +801,7 @@ def back_to(target: Step | str):
     """A back button handler that leads to a fixed earlier screen."""
 
     @live
-    async def back(update: Update, context: Context) -> int:
-        draft = await load_draft(update, context)
-        if draft is None:
-            return END
+    async def back(update: Update, context: Context, draft: Draft) -> int:
         context.user_data.pop("review_return", None)
         if target == "options":
             return await enter_options(update, context, draft)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from tests.fakes.telegram_api import FakeUser
 from tests.harness import World, bot_world, set_key, until_text
 
 ADMIN_COUNT = 50
-DURATION = 10.0  # seconds of composing (the issue says 60; 10 keeps the suite fast)
+# seconds of composing: 60 as the issue asks; LOAD_TEST_SECONDS shortens it for quick local runs
+DURATION = float(os.environ.get("LOAD_TEST_SECONDS", "60"))
 IDS = [5001 + i for i in range(ADMIN_COUNT)]
 T = 30.0  # generous per-step wait: 50 admins share one update loop
 

@@ -173,12 +173,14 @@ async def approve(update: Update, context: Context) -> None:
     await answer(update)
     request = decision.request
     assert request is not None
+    # Start the POST first: closing every approver's card is one rate-limited edit each
+    # (~1.6 s for 49 approvers) and must not delay the send. The POST may take seconds;
+    # it runs beside the update loop so other admins are not blocked.
+    context.application.create_task(_send_and_report(context, request, approver), update=update)
     now = format_jalali(
         datetime.now().astimezone(), services(context).settings.tz, lang_of(context)
     )
     await close_cards(context, request, "decided_approved", who=_who(context, approver), when=now)
-    # The POST may take seconds; run it beside the update loop so other admins are not blocked.
-    context.application.create_task(_send_and_report(context, request, approver), update=update)
 
 
 async def _send_and_report(context: Context, request: ApprovalRequest, approver: int) -> None:

@@ -170,13 +170,13 @@ async def approve(update: Update, context: Context) -> None:
         if decision.kind == "expired" and decision.request:
             await tell_expired(context, decision.request)
         return
-    await answer(update)
     request = decision.request
     assert request is not None
-    # Start the POST first: closing every approver's card is one rate-limited edit each
-    # (~1.6 s for 49 approvers) and must not delay the send. The POST may take seconds;
-    # it runs beside the update loop so other admins are not blocked.
+    # Start the POST first: answering the press and closing every approver's card are
+    # rate-limited Bot API calls (~1.6 s for 49 approvers) and must not delay the send.
+    # The POST may take seconds; it runs beside the update loop so others are not blocked.
     context.application.create_task(_send_and_report(context, request, approver), update=update)
+    await answer(update)
     now = format_jalali(
         datetime.now().astimezone(), services(context).settings.tz, lang_of(context)
     )

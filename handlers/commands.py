@@ -170,9 +170,9 @@ async def credit_command(update: Update, context: Context) -> None:
     key = await api_key(update, context)
     if key is None:
         return
-    await typing(update, context)
     try:
-        credit = await services(context).client.credit(key)
+        async with typing(update, context):
+            credit = await services(context).client.credit(key)
     except IPPanelError as exc:
         await say(update, context, provider_text(context, exc))
         return

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("handlers")
 T = TypeVar("T")
+TYPING_AFTER = 0.3  # seconds a provider call may take before "typing…" is shown
 Context = ContextTypes.DEFAULT_TYPE
 
 
@@ -99,14 +102,32 @@ async def answer(update: Update, text: str | None = None, alert: bool = False) -
         log.debug("answerCallbackQuery failed: %s", exc)
 
 
-async def typing(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    if chat is None:
-        return
+async def _typing(chat_id: int, context: Context) -> None:
     try:
-        await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
     except TelegramError:
         pass  # cosmetic only
+
+
+@asynccontextmanager
+async def typing(update: Update, context: Context) -> AsyncIterator[None]:
+    """Show "typing…" while a provider call runs, once it is slow enough to notice.
+
+    A fast call sends nothing: the indicator is one more rate-limited Bot API
+    call per step, which costs throughput when many admins are busy at once.
+    """
+    chat = update.effective_chat
+
+    async def later() -> None:
+        await asyncio.sleep(TYPING_AFTER)
+        await asyncio.shield(_typing(chat.id, context))  # once started, let it finish
+
+    task = asyncio.create_task(later()) if chat else None
+    try:
+        yield
+    finally:
+        if task:
+            task.cancel()
 
 
 async def api_key(update: Update, context: Context) -> str | None:
@@ -139,9 +160,9 @@ async def call_api(
     update: Update, context: Context, make_call: Callable[[], Awaitable[T]]
 ) -> T | None:
     """Run one read-only provider call with a typing indicator; None after telling the admin."""
-    await typing(update, context)
     try:
-        return await make_call()
+        async with typing(update, context):
+            return await make_call()
     except IPPanelError as exc:
         log.info("provider call failed: %s (%s)", type(exc).__name__, exc.status)
         await say(update, context, provider_text(context, exc))

@@ -7,6 +7,7 @@ draft, a forged callback) is answered "this menu is out of date".
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -621,10 +622,18 @@ async def price_lines(
     client = services(context).client
     if key is None or draft.sender is None:
         return "", None, None
-    await typing(update, context)
     try:
-        price = await client.calculate_price(key, sender=draft.sender, message=message)
-        credit = await client.credit(key)
+        async with typing(update, context):
+            # two independent reads: ask both at once, the admin waits for the slower only
+            results = await asyncio.gather(
+                client.calculate_price(key, sender=draft.sender, message=message),
+                client.credit(key),
+                return_exceptions=True,
+            )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        price, credit = results
     except AuthError:
         return tr(context, "key_expired"), None, None  # the step still works; say what to fix
     except IPPanelError as exc:

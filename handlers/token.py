@@ -46,10 +46,10 @@ async def key_typed(update: Update, context: Context, key: str | None = None) ->
     if message.forward_origin is not None:
         await say(update, context, tr(context, "token_forwarded"))
         return AWAIT_KEY
-    await typing(update, context)
     client = services(context).client
     try:
-        account = await client.check_credential(raw)
+        async with typing(update, context):
+            account = await client.check_credential(raw)
     except (AuthError, ValidationError) as exc:
         await say(update, context, tr(context, "token_rejected", reason=esc(exc.message)))
         return END

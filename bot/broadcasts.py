@@ -324,7 +324,7 @@ class BroadcastService:
     # ------------------------------------------------------------- decisions
 
     async def approve(self, request_id: int, approver_id: int) -> Decision:
-        checked = await self._decidable(request_id, approver_id)
+        checked = await self.decidable(request_id, approver_id)
         if isinstance(checked, Decision):
             return checked
         return await self._decide(checked, approver_id, RequestState.APPROVED, None, "approved")
@@ -339,7 +339,7 @@ class BroadcastService:
         return decision, await self.send_approved(decision.request, approver_id)
 
     async def reject(self, request_id: int, approver_id: int, reason: str | None) -> Decision:
-        checked = await self._decidable(request_id, approver_id)
+        checked = await self.decidable(request_id, approver_id)
         if isinstance(checked, Decision):
             return checked
         return await self._decide(checked, approver_id, RequestState.REJECTED, reason, "rejected")
@@ -354,8 +354,11 @@ class BroadcastService:
             return Decision("already_decided", request, request.state, request.decided_by)
         return await self._decide(request, requester_id, RequestState.WITHDRAWN, None, "withdrawn")
 
-    async def _decidable(self, request_id: int, approver_id: int) -> ApprovalRequest | Decision:
-        """The shared checks of approve and reject, in the order the rules give."""
+    async def decidable(self, request_id: int, approver_id: int) -> ApprovalRequest | Decision:
+        """The shared checks of approve and reject, in the order the rules give.
+
+        Returns the request when this approver may decide it now, else the refusal.
+        """
         request = await self._store.get_request(request_id)
         if request is None:
             return Decision("not_found")

@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.broadcasts import Decision, SendOutcome
-from bot.domain import ApprovalRequest, Broadcast, Draft, PhonebookSelection, RequestState, Step
+from bot.domain import ApprovalRequest, Broadcast, Draft, PhonebookSelection, Step
 from bot.jalali import format_jalali
 from bot.render import esc, fit, num, outbox_text, snapshot_card
 from bot.texts import t
@@ -140,8 +140,8 @@ def _request_id(update: Update) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
 
 
-async def _refusal(update: Update, context: Context, decision: Decision) -> None:
-    """Why a press changed nothing, as a short alert to the presser."""
+def refusal_text(context: Context, decision: Decision) -> str:
+    """Why a decision changed nothing, in the presser's language."""
     key = {
         "not_found": "decision_not_found",
         "not_allowed": "decision_not_allowed",
@@ -150,7 +150,12 @@ async def _refusal(update: Update, context: Context, decision: Decision) -> None
         "tampered": "decision_tampered",
     }.get(decision.kind, "decision_already")
     state = tr(context, f"state_{decision.state}") if decision.state else "—"
-    await answer(update, tr(context, key, state=state), alert=True)
+    return tr(context, key, state=state)
+
+
+async def _refusal(update: Update, context: Context, decision: Decision) -> None:
+    """A press that changed nothing: a short alert to the presser, and an audit row."""
+    await answer(update, refusal_text(context, decision), alert=True)
     await services(context).store.audit(
         update.effective_user.id, f"refused_{decision.kind}", f"request:{_request_id(update)}"
     )
@@ -191,21 +196,14 @@ async def _send_and_report(context: Context, request: ApprovalRequest, approver:
 async def reject(update: Update, context: Context) -> None:
     """Reject: ask for an optional reason (typed next, or a button for none)."""
     request_id = _request_id(update)
-    store = services(context).store
-    request = await store.get_request(request_id) if request_id else None
-    approver = update.effective_user.id
-    if request is None:
-        await answer(update, tr(context, "decision_not_found"), alert=True)
+    if request_id is None:
+        await answer(update, tr(context, "stale_menu"), alert=True)
         return
-    if approver not in services(context).settings.approvers:
-        await _refusal(update, context, Decision("not_allowed"))
+    checked = await services(context).broadcasts.decidable(request_id, update.effective_user.id)
+    if isinstance(checked, Decision):
+        await _refusal(update, context, checked)
         return
-    if approver == request.requester_id:
-        await _refusal(update, context, Decision("self_approval"))
-        return
-    if request.state != RequestState.PENDING:
-        await _refusal(update, context, Decision("already_decided", request, request.state))
-        return
+    request = checked
     await answer(update)
     context.user_data["reject_for"] = request.id
     await say(
@@ -229,9 +227,9 @@ async def reject_keep(update: Update, context: Context) -> None:
     await answer(update)
     context.user_data.pop("reject_for", None)
     if update.callback_query.message:
-        await edit(
-            context, update.effective_chat.id, update.callback_query.message.message_id, "👌", None
-        )
+        message_id = update.callback_query.message.message_id
+        text = tr(context, "reject_kept")
+        await edit(context, update.effective_chat.id, message_id, text, None)
 
 
 async def reason_typed(update: Update, context: Context) -> None:
@@ -249,11 +247,13 @@ async def _do_reject(update: Update, context: Context, request_id: int, reason: 
     approver = update.effective_user.id
     decision = await services(context).broadcasts.reject(request_id, approver, reason)
     if decision.kind != "rejected" or decision.request is None:
-        state = tr(context, f"state_{decision.state}") if decision.state else "—"
-        await say(update, context, tr(context, "decision_already", state=state))
+        await say(update, context, refusal_text(context, decision))
         return
     request = decision.request
-    lang_reason = lambda lang: t(lang, "reason_line", reason=esc(reason)) if reason else ""  # noqa: E731
+
+    def lang_reason(lang: str) -> str:
+        return t(lang, "reason_line", reason=esc(reason)) if reason else ""
+
     now = format_jalali(
         datetime.now().astimezone(), services(context).settings.tz, lang_of(context)
     )

@@ -203,3 +203,22 @@ async def test_connection_refused_then_retry_sends_once(tmp_path: Path) -> None:
         assert w.sends == 1
         rows = await w.store.list_broadcasts(alice.user_id, limit=10)
         assert len(rows) == 1 and rows[0].state == BroadcastState.SENT
+
+
+async def test_expiry_job_closes_cards_and_tells_the_requester(tmp_path: Path) -> None:
+    from telegram.ext import CallbackContext
+
+    from handlers.jobs import expire_requests
+
+    async with bot_world(tmp_path, approval_ttl_hours="1") as w:
+        alice, bob, _, _ = await submitted(w)
+        assert w.app.job_queue.get_jobs_by_name("expire_requests")  # runs every minute
+        service = w.app.services.broadcasts
+        later = service._clock() + timedelta(hours=1, minutes=1)
+        service._clock = lambda: later
+        await expire_requests(CallbackContext(w.app))
+        await until_text(w, alice, "مهلت تأیید درخواست")
+        closed = await until_text(w, bob, "مهلت تأیید این درخواست تمام شد")
+        assert closed.buttons == []
+        assert (await w.store.get_request(1)).state == RequestState.EXPIRED
+        assert w.sends == 0

@@ -111,6 +111,7 @@ FA: dict[str, str] = {
     "text_preview": "<b>پیش‌نمایش پیامک</b>\n<pre>{message}</pre>\n"
     "نویسه: {chars} · بخش: {parts} ({encoding})\n{price}",
     "text_price": "هزینهٔ هر گیرنده: {per} ریال · برای {recipients} گیرنده: حدود {total} ریال\nاعتبار حساب: {credit} ریال",
+    "price_pending": "در حال برآورد هزینه و اعتبار…",
     "text_price_unknown": "برآورد هزینه اکنون ممکن نشد ({reason}).",
     "credit_short": "⚠️ اعتبار حساب برای این ارسال کافی نیست.",
     "text_empty": "متن خالی است. متن پیامک را بنویسید.",
@@ -358,6 +359,7 @@ EN: dict[str, str] = {
     "text_preview": "<b>SMS preview</b>\n<pre>{message}</pre>\n"
     "Characters: {chars} · parts: {parts} ({encoding})\n{price}",
     "text_price": "Per recipient: {per} rials · for {recipients} recipients: about {total} rials\nCredit: {credit} rials",
+    "price_pending": "Estimating the cost and checking the credit…",
     "text_price_unknown": "The cost could not be estimated now ({reason}).",
     "credit_short": "⚠️ The account credit is not enough for this broadcast.",
     "text_empty": "The text is empty. Type the SMS text.",

@@ -654,21 +654,28 @@ async def price_lines(
 
 
 async def preview_text(update: Update, context: Context, draft: Draft) -> int:
+    """Show the preview at once, then fill in the cost when the provider has answered."""
     lang = lang_of(context)
     message = _full(context, draft.text)
     length = measure(message)
-    price, _, _ = await price_lines(update, context, draft, message)
-    text = tr(
-        context,
-        "text_preview",
-        message=esc(message),
-        chars=num(length.chars, lang),
-        parts=num(length.parts, lang),
-        encoding=length.encoding,
-        price=price,
-    )
     markup = kb.markup([[*kb.back(lang), kb.btn(tr(context, "btn_text_ok"), "x:ok")]])
-    await show(update, context, text, markup)
+
+    def render(price: str) -> str:
+        return tr(
+            context,
+            "text_preview",
+            message=esc(message),
+            chars=num(length.chars, lang),
+            parts=num(length.parts, lang),
+            encoding=length.encoding,
+            price=price,
+        )
+
+    await show(update, context, render(tr(context, "price_pending")), markup)
+    menu = context.user_data.get("menu")
+    price, _, _ = await price_lines(update, context, draft, message)
+    if menu is not None:
+        await edit(context, update.effective_chat.id, menu, render(price), markup)
     return TEXT
 
 

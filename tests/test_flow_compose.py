@@ -143,9 +143,9 @@ async def test_text_step_normalises_counts_and_refuses_bad_input(tmp_path: Path)
         await alice.send("\u200f\u200e  ")
         assert "خالی" in (await alice.reply()).text
         await alice.send("\u200fتخفيف ويژه\u200cی بانك <b>&")
-        preview = await until_text(w, alice, "پیش‌نمایش پیامک")
+        preview = await until_text(w, alice, "هزینهٔ هر گیرنده")  # filled in after the preview
         assert "تخفیف ویژه\u200cی بانک <b>&\nلغو۱۱" in preview.text  # escaped, shown as typed
-        assert "هزینهٔ هر گیرنده" in preview.text and "اعتبار حساب" in preview.text
+        assert "اعتبار حساب" in preview.text
         draft = await current_draft(w, alice)
         assert draft.text == "تخفیف ویژه\u200cی بانک <b>&"
         del prompt

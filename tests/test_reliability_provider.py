@@ -106,11 +106,11 @@ async def test_read_calls_fail_politely_and_keep_the_draft(tmp_path: Path, mode:
         await alice.press(alice.last(), "متن پیام")
         await until_text(w, alice, "متن پیام")
         fault(PRICE, mode)
-        await alice.send("متن آزمایشی")
-        preview = await until_text(w, alice, "پیش‌نمایش پیامک")
+        typed = await alice.send("متن آزمایشی")
         # a refused key says how to fix it; any other fault only hides the estimate
         expected = fa_prefix("key_expired") if mode == "401" else PRICE_UNKNOWN
-        assert expected in preview.text and "متن آزمایشی" in preview.text
+        preview = await until_text(w, alice, expected, after=typed)
+        assert "پیش‌نمایش پیامک" in preview.text and "متن آزمایشی" in preview.text
         kept = await w.store.get_draft(draft.id)
         assert kept.text == "متن آزمایشی" and kept.selections
         await answers_help(w, alice)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -49,6 +51,7 @@ STEP_STATE = {
     Step.REVIEW: REVIEW,
 }
 PAGE_SIZE = 8
+PRICE_TTL = 120  # seconds a price and credit answer is reused between text and review
 
 
 # ---------------------------------------------------------------- plumbing
@@ -613,32 +616,45 @@ def _full(context: Context, text: str) -> str:
     return full_message(text, services(context).settings.message_suffix)
 
 
+async def fetch_price(context: Context, key: str, sender: str, message: str) -> tuple[float, float]:
+    """Per-recipient price and account credit. The text step and the review ask for the
+    same text one after the other, so a fresh answer (under PRICE_TTL) is reused."""
+    digest = hashlib.sha256(f"{sender}\n{message}".encode()).hexdigest()
+    cached = context.user_data.get("price")
+    now = time.time()
+    if cached and cached["digest"] == digest and now - cached["at"] < PRICE_TTL:
+        return cached["per"], cached["credit"]
+    client = services(context).client
+    # two independent reads: ask both at once, the admin waits for the slower only
+    results = await asyncio.gather(
+        client.calculate_price(key, sender=sender, message=message),
+        client.credit(key),
+        return_exceptions=True,
+    )
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    price, credit = results
+    per = max(price.mci_price, price.other_price)
+    context.user_data["price"] = {"digest": digest, "at": now, "per": per, "credit": credit.credit}
+    return per, credit.credit
+
+
 async def price_lines(
     update: Update, context: Context, draft: Draft, message: str
 ) -> tuple[str, float | None, float | None]:
     """Price per recipient, total, credit; a provider problem only hides the estimate."""
     lang = lang_of(context)
     key = await services(context).store.get_api_key(draft.owner_id)
-    client = services(context).client
     if key is None or draft.sender is None:
         return "", None, None
     try:
         async with typing(update, context):
-            # two independent reads: ask both at once, the admin waits for the slower only
-            results = await asyncio.gather(
-                client.calculate_price(key, sender=draft.sender, message=message),
-                client.credit(key),
-                return_exceptions=True,
-            )
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-        price, credit = results
+            per, credit = await fetch_price(context, key, draft.sender, message)
     except AuthError:
         return tr(context, "key_expired"), None, None  # the step still works; say what to fix
     except IPPanelError as exc:
         return tr(context, "text_price_unknown", reason=esc(exc.message)), None, None
-    per = max(price.mci_price, price.other_price)
     total = per * draft.recipients()
     line = tr(
         context,
@@ -646,11 +662,11 @@ async def price_lines(
         per=num(per, lang),
         recipients=num(draft.recipients(), lang),
         total=num(total, lang),
-        credit=num(credit.credit, lang),
+        credit=num(credit, lang),
     )
-    if total > credit.credit:
+    if total > credit:
         line += "\n" + tr(context, "credit_short")
-    return line, per, credit.credit
+    return line, per, credit
 
 
 async def preview_text(update: Update, context: Context, draft: Draft) -> int:

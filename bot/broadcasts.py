@@ -473,7 +473,6 @@ class BroadcastService:
         """One POST for a row already in state ``sending``, then record what happened."""
         b = broadcast
         subject = f"broadcast:{b.id}"
-        await self._audit(b.requester_id, "send_started", subject, {"attempt": b.attempts})
         try:
             api_key = await self._key(b.requester_id)
             snap = b.snapshot
@@ -489,13 +488,19 @@ class BroadcastService:
             return await self._fail_no_key(b)
 
         try:
-            result = await self._client.send_to_phonebooks(
-                api_key,
-                sender=snap["sender"],
-                message=snap["message"],
-                params=params,
-                send_at=send_at,
-            )
+            try:
+                result = await self._client.send_to_phonebooks(
+                    api_key,
+                    sender=snap["sender"],
+                    message=snap["message"],
+                    params=params,
+                    send_at=send_at,
+                )
+            finally:
+                # written after the request so that it never delays the POST; the row in
+                # state `sending` already records that the send began
+                attempt = {"attempt": b.attempts}
+                await asyncio.shield(self._audit(b.requester_id, "send_started", subject, attempt))
         except IPPanelError as error:
             text = _scrub(error.message, api_key)
             if error.outcome_unknown:

@@ -49,7 +49,6 @@ FA: dict[str, str] = {
     # token
     "token_ask": "کلید API پنل IPPanel را بفرستید (پنل کاربری ← توسعه‌دهندگان ← کلیدهای دسترسی).\n"
     "پیام حاوی کلید را بلافاصله پاک می‌کنم. برای انصراف /cancel.",
-    "token_checking": "در حال بررسی کلید…",
     "token_saved": "✅ کلید ثبت شد.\nحساب: <b>{account}</b>\nکلید: {hint}\n{block}",
     "token_send_blocked": "⚠️ ارسال پیامک برای این حساب مسدود است؛ تا رفع آن ارسال ممکن نیست.",
     "token_send_ok": "ارسال برای این حساب آزاد است. برای شروع /send را بزنید.",
@@ -71,7 +70,6 @@ FA: dict[str, str] = {
     "sender_title": "<b>۱. خط ارسال</b>\nخطی را که پیامک از آن فرستاده می‌شود انتخاب کنید:",
     "sender_only_one": "خط ارسال: {sender} (تنها خط حساب شما)",
     "sender_none": "در حساب IPPanel شما خط ارسالی پیدا نشد. پس از افزودن خط در پنل، دوباره /send را بزنید.",
-    "sender_chosen": "خط ارسال: {sender}",
     "same_as_last": "🔁 مثل دفعهٔ قبل",
     "resume_offer": "یک پیش‌نویس نیمه‌کاره دارید ({summary}). ادامه می‌دهید یا پیش‌نویس تازه؟",
     "btn_resume": "▶️ ادامهٔ پیش‌نویس",
@@ -262,7 +260,6 @@ FA: dict[str, str] = {
     "credit_gift": "\nهدیه: {gift} ریال",
     "lang_ask": "زبان را انتخاب کنید / Choose a language:",
     "lang_set": "زبان: فارسی",
-    "dash": "—",
 }
 
 EN: dict[str, str] = {
@@ -302,7 +299,6 @@ EN: dict[str, str] = {
     "cmd_cancel": "Leave the conversation",
     "token_ask": "Send your IPPanel API key (panel → Developers → Access keys).\n"
     "I delete the message carrying it at once. /cancel to stop.",
-    "token_checking": "Checking the key…",
     "token_saved": "✅ Key saved.\nAccount: <b>{account}</b>\nKey: {hint}\n{block}",
     "token_send_blocked": "⚠️ Sending is blocked for this account; nothing can be sent until it is lifted.",
     "token_send_ok": "Sending is allowed for this account. Use /send to start.",
@@ -322,7 +318,6 @@ EN: dict[str, str] = {
     "sender_title": "<b>1. Sender line</b>\nChoose the line the SMS are sent from:",
     "sender_only_one": "Sender line: {sender} (your account's only line)",
     "sender_none": "No sender line was found on your IPPanel account. Add one in the panel, then /send again.",
-    "sender_chosen": "Sender line: {sender}",
     "same_as_last": "🔁 Same as last time",
     "resume_offer": "You have an unfinished draft ({summary}). Continue it or start a new one?",
     "btn_resume": "▶️ Continue draft",
@@ -503,7 +498,6 @@ EN: dict[str, str] = {
     "credit_gift": "\nGift: {gift} rials",
     "lang_ask": "زبان را انتخاب کنید / Choose a language:",
     "lang_set": "Language: English",
-    "dash": "—",
 }
 
 CATALOGUES = {"fa": FA, "en": EN}

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
@@ -167,12 +167,3 @@ async def call_api(
         log.info("provider call failed: %s (%s)", type(exc).__name__, exc.status)
         await say(update, context, provider_text(context, exc))
         return None
-
-
-def user_name(update: Update) -> str:
-    user = update.effective_user
-    return esc(user.full_name) if user else "?"
-
-
-def store_of(context: Context) -> Any:
-    return services(context).store

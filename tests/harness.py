@@ -9,6 +9,7 @@ against the fake Telegram Bot API and the IPPanel sandbox, all over loopback.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -226,3 +227,18 @@ async def submit_request(
     cards = {a.user_id: await until_text(world, a, "درخواست ارسال") for a in approvers}
     request = (await world.store.list_pending_requests())[-1]
     return request, cards
+
+
+def process_env(fake: FakeTelegram, data_dir: Path, **settings: str) -> dict[str, str]:
+    """Environment for `python -m bot` as a separate process against the fake Bot API:
+    the machine's variables without any bot settings, plus ``settings`` (NAME=value)."""
+    repo = Path(__file__).resolve().parents[1]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM", "ADMIN"))}
+    return {
+        **clean,
+        "PYTHONPATH": str(repo),
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "DATA_DIR": str(data_dir),
+        **settings,
+    }

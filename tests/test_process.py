@@ -4,7 +4,6 @@ registers the Persian command menu, and stops cleanly on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import sys
@@ -13,24 +12,20 @@ from pathlib import Path
 
 from bot.sandbox import SandboxState, start_sandbox
 from tests.fakes import FakeTelegram
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.harness import process_env
 
 
 async def test_process_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     fake = FakeTelegram()
     await fake.start()
     sandbox = await start_sandbox(SandboxState())
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM", "ADMIN"))},
-        "PYTHONPATH": str(REPO),
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "ADMIN_IDS": "1001,1002",
-        "IPPANEL_BASE_URL": sandbox.base_url,
-        "DATA_DIR": str(tmp_path),
-        "LOG_LEVEL": "DEBUG",
-    }
+    env = process_env(
+        fake,
+        tmp_path,
+        ADMIN_IDS="1001,1002",
+        IPPANEL_BASE_URL=sandbox.base_url,
+        LOG_LEVEL="DEBUG",
+    )
     log_path = tmp_path / "bot.log"
     with log_path.open("w") as log:
         proc = await asyncio.create_subprocess_exec(
@@ -86,17 +81,14 @@ async def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
     fake = FakeTelegram()
     await fake.start()
     port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM", "ADMIN"))},
-        "PYTHONPATH": str(REPO),
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "ADMIN_IDS": "1001",
-        "DATA_DIR": str(tmp_path),
-        "WEBHOOK_URL": "https://bot.example.com",
-        "WEBHOOK_SECRET": "s3cret-token",
-        "PORT": str(port),
-    }
+    env = process_env(
+        fake,
+        tmp_path,
+        ADMIN_IDS="1001",
+        WEBHOOK_URL="https://bot.example.com",
+        WEBHOOK_SECRET="s3cret-token",
+        PORT=str(port),
+    )
     log = (tmp_path / "bot.log").open("w")
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", env=env, cwd=tmp_path, stdout=log, stderr=log

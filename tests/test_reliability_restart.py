@@ -4,7 +4,6 @@ crash between writing the broadcast row and the POST (in process and with SIGKIL
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import sys
@@ -22,6 +21,7 @@ from tests.harness import (
     compose_to_review,
     count_rows,
     fa_prefix,
+    process_env,
     restart,
     set_key,
     start_all,
@@ -31,7 +31,6 @@ from tests.harness import (
 
 TEXT = "سلام، جشنواره پاییزه از فردا"
 INTERRUPTED = fa_prefix("send_interrupted")
-REPO = Path(__file__).resolve().parents[1]
 
 
 async def _open(w: World, u: FakeUser) -> None:
@@ -175,17 +174,14 @@ async def test_sigkill_right_after_approval_never_sends_twice(tmp_path: Path) ->
     fake = FakeTelegram()
     await fake.start()
     sandbox = await start_sandbox(SandboxState())
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM", "ADMIN"))},
-        "PYTHONPATH": str(REPO),
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "ADMIN_IDS": "1001,1002",
-        "IPPANEL_BASE_URL": sandbox.base_url,
-        "IPPANEL_READ_TIMEOUT": "60",
-        "DATA_DIR": str(tmp_path),
-        "LOG_LEVEL": "INFO",
-    }
+    env = process_env(
+        fake,
+        tmp_path,
+        ADMIN_IDS="1001,1002",
+        IPPANEL_BASE_URL=sandbox.base_url,
+        IPPANEL_READ_TIMEOUT="60",
+        LOG_LEVEL="INFO",
+    )
     log_path = tmp_path / "bot.log"
     w = _ProcWorld(fake)
     proc = await _spawn(env, log_path)

@@ -8,7 +8,7 @@ functions only tell everyone involved what happened.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
@@ -110,13 +110,31 @@ async def notify_approvers(context: Context, request: ApprovalRequest, approvers
     return reached
 
 
+def reason_line(lang: str, reason: str | None) -> str:
+    return t(lang, "reason_line", reason=esc(reason)) if reason else ""
+
+
 async def close_cards(
-    context: Context, request: ApprovalRequest, status_key: str, **values: object
+    context: Context,
+    request: ApprovalRequest,
+    status_key: str,
+    *,
+    who: int | None = None,
+    reason: str | None = None,
 ) -> None:
-    """Edit every approver's copy of the card to say how it was decided; no buttons."""
+    """Edit every approver's copy of the card to say how it was decided; no buttons.
+    Time and reason are written in each approver's own language."""
+    tz = services(context).settings.tz
+    now = datetime.now(UTC)
     for chat_id, message_id in await services(context).store.list_request_messages(request.id):
         lang = await user_lang(context, chat_id)
-        status = t(lang, status_key, **values)
+        status = t(
+            lang,
+            status_key,
+            who=_who(context, who),
+            when=format_jalali(now, tz, lang),
+            reason=reason_line(lang, reason),
+        )
         card = approval_card(context, request, lang)
         await edit(context, chat_id, message_id, fit(f"{status}\n\n{card}"), None)
 
@@ -135,9 +153,18 @@ async def void_pending_requests(update: Update, context: Context, draft: Draft) 
 # ---------------------------------------------------------------- decisions
 
 
-def _request_id(update: Update) -> int | None:
+def _pressed_id(update: Update) -> int | None:
+    """The numeric id after the prefix of the pressed button (``ap:12`` → 12), if well formed."""
     _, _, raw = update.callback_query.data.partition(":")
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+
+
+async def _pressed_id_or_stale(update: Update, context: Context) -> int | None:
+    """The pressed id; a malformed (forged) one is answered "out of date"."""
+    pressed = _pressed_id(update)
+    if pressed is None:
+        await answer(update, tr(context, "stale_menu"), alert=True)
+    return pressed
 
 
 def refusal_text(context: Context, decision: Decision) -> str:
@@ -157,15 +184,14 @@ async def _refusal(update: Update, context: Context, decision: Decision) -> None
     """A press that changed nothing: a short alert to the presser, and an audit row."""
     await answer(update, refusal_text(context, decision), alert=True)
     await services(context).store.audit(
-        update.effective_user.id, f"refused_{decision.kind}", f"request:{_request_id(update)}"
+        update.effective_user.id, f"refused_{decision.kind}", f"request:{_pressed_id(update)}"
     )
 
 
 async def approve(update: Update, context: Context) -> None:
     """Approve and send: only the single winner of the compare-and-set sends."""
-    request_id = _request_id(update)
+    request_id = await _pressed_id_or_stale(update, context)
     if request_id is None:
-        await answer(update, tr(context, "stale_menu"), alert=True)
         return
     service = services(context).broadcasts
     approver = update.effective_user.id
@@ -182,10 +208,7 @@ async def approve(update: Update, context: Context) -> None:
     # The POST may take seconds; it runs beside the update loop so others are not blocked.
     context.application.create_task(_send_and_report(context, request, approver), update=update)
     await answer(update)
-    now = format_jalali(
-        datetime.now().astimezone(), services(context).settings.tz, lang_of(context)
-    )
-    await close_cards(context, request, "decided_approved", who=_who(context, approver), when=now)
+    await close_cards(context, request, "decided_approved", who=approver)
 
 
 async def _send_and_report(context: Context, request: ApprovalRequest, approver: int) -> None:
@@ -195,9 +218,8 @@ async def _send_and_report(context: Context, request: ApprovalRequest, approver:
 
 async def reject(update: Update, context: Context) -> None:
     """Reject: ask for an optional reason (typed next, or a button for none)."""
-    request_id = _request_id(update)
+    request_id = await _pressed_id_or_stale(update, context)
     if request_id is None:
-        await answer(update, tr(context, "stale_menu"), alert=True)
         return
     checked = await services(context).broadcasts.decidable(request_id, update.effective_user.id)
     if isinstance(checked, Decision):
@@ -215,7 +237,7 @@ async def reject(update: Update, context: Context) -> None:
 
 
 async def reject_no_reason(update: Update, context: Context) -> None:
-    request_id = _request_id(update)
+    request_id = _pressed_id(update)
     if request_id is None or context.user_data.get("reject_for") != request_id:
         await answer(update, tr(context, "stale_menu"), alert=True)
         return
@@ -250,21 +272,7 @@ async def _do_reject(update: Update, context: Context, request_id: int, reason: 
         await say(update, context, refusal_text(context, decision))
         return
     request = decision.request
-
-    def lang_reason(lang: str) -> str:
-        return t(lang, "reason_line", reason=esc(reason)) if reason else ""
-
-    now = format_jalali(
-        datetime.now().astimezone(), services(context).settings.tz, lang_of(context)
-    )
-    await close_cards(
-        context,
-        request,
-        "decided_rejected",
-        who=_who(context, approver),
-        when=now,
-        reason=lang_reason(lang_of(context)),
-    )
+    await close_cards(context, request, "decided_rejected", who=approver, reason=reason)
     req_lang = await user_lang(context, request.requester_id)
     await notify(
         context,
@@ -274,16 +282,15 @@ async def _do_reject(update: Update, context: Context, request_id: int, reason: 
             "request_rejected",
             id=request.id,
             who=_who(context, approver),
-            reason=lang_reason(req_lang),
+            reason=reason_line(req_lang, reason),
         ),
     )
 
 
 async def withdraw(update: Update, context: Context) -> None:
     """The requester takes a pending request back."""
-    request_id = _request_id(update)
+    request_id = await _pressed_id_or_stale(update, context)
     if request_id is None:
-        await answer(update, tr(context, "stale_menu"), alert=True)
         return
     decision = await services(context).broadcasts.withdraw(request_id, update.effective_user.id)
     if decision.kind != "withdrawn" or decision.request is None:
@@ -382,12 +389,8 @@ async def report_outcome(
 # ---------------------------------------------------------------- result buttons
 
 
-def _broadcast_id(update: Update) -> int | None:
-    return _request_id(update)
-
-
 async def _mine(update: Update, context: Context) -> Broadcast | None:
-    bid = _broadcast_id(update)
+    bid = _pressed_id(update)
     b = await services(context).store.get_broadcast(bid) if bid else None
     uid = update.effective_user.id
     if b is None or uid not in (b.requester_id, b.approver_id):

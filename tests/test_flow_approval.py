@@ -222,3 +222,18 @@ async def test_expiry_job_closes_cards_and_tells_the_requester(tmp_path: Path) -
         assert closed.buttons == []
         assert (await w.store.get_request(1)).state == RequestState.EXPIRED
         assert w.sends == 0
+
+
+async def test_each_approver_reads_the_decision_in_their_own_language(tmp_path: Path) -> None:
+    async with bot_world(tmp_path) as w:
+        _, bob, carol, card = await submitted(w, approvers=3)
+        await carol.send("/lang")
+        await carol.press(await carol.reply(), "English")
+        await until_text(w, carol, "Language: English")
+        await bob.press(card, "رد")
+        await until_text(w, bob, "دلیل رد")
+        await bob.send("متن اشتباه است")
+        closed = await until_text(w, carol, "Rejected by")
+        assert "Reason: متن اشتباه است" in closed.text
+        assert not any("۰" <= c <= "۹" for c in closed.text.split("\n")[0])  # Latin digits
+        assert "دلیل: متن اشتباه است" in (await until_text(w, bob, "رد شد توسط")).text

@@ -98,24 +98,26 @@ def snapshot_card(
         )
         if per_recipient * recipients > credit:
             cost += t(lang, "credit_short") + "\n"
-    books = "\n".join(selection_line(s, lang) for s in selections) or "—"
-    # The books list is the part that grows; keep the exact text whole.
-    text = t(
-        lang,
-        "review",
-        sender=sender_label(snapshot.get("sender"), snapshot.get("sender_label")),
-        books=books,
-        recipients=num(recipients, lang),
-        when=when_text(send_at, tz, lang),
-        chars=num(length.chars, lang),
-        parts=num(length.parts, lang),
-        cost=cost,
-        message=esc(message),
-    )
-    if len(text) > TELEGRAM_LIMIT:
-        shown = selections[:10]
-        books = "\n".join(selection_line(s, lang) for s in shown) + f"\n… (+{len(selections) - 10})"
-        text = text.replace("\n".join(selection_line(s, lang) for s in selections), books)
+    lines = [selection_line(s, lang) for s in selections]
+
+    def render(books: str) -> str:
+        return t(
+            lang,
+            "review",
+            sender=sender_label(snapshot.get("sender"), snapshot.get("sender_label")),
+            books=books or "—",
+            recipients=num(recipients, lang),
+            when=when_text(send_at, tz, lang),
+            chars=num(length.chars, lang),
+            parts=num(length.parts, lang),
+            cost=cost,
+            message=esc(message),
+        )
+
+    text = render("\n".join(lines))
+    if len(text) > TELEGRAM_LIMIT and len(lines) > 10:
+        # the books list is the part that grows: shorten it and keep the exact text whole
+        text = render("\n".join(lines[:10]) + f"\n… (+{len(lines) - 10})")
     return fit(text)
 
 

@@ -14,30 +14,45 @@ import jdatetime
 from bot.sms import to_ascii_digits
 
 MIN_LEAD = timedelta(minutes=10)
+MAX_AHEAD = timedelta(days=365)  # a later time is far more likely a typo than a plan
+GREGORIAN_FROM = 1900  # a typed year from here on is Gregorian (Jalali years are ~1300-1500)
 
+# 1405/9/10 18:30, 1405-09-10 ساعت 18:30:00, 2026/12/01, 14:30 — digits already ASCII.
 _TYPED = re.compile(
     r"^\s*(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})"
-    r"(?:\s+|\s*[T،,]\s*)(\d{1,2})\s*:\s*(\d{2})\s*$",
+    r"(?:\s*[T،,]\s*|\s*ساعت\s*|\s+)"
+    r"(\d{1,2})\s*:\s*(\d{1,2})(?:\s*:\s*(\d{1,2}))?\s*$",
     re.ASCII,
 )
 
 
 class TimeError(ValueError):
-    """A typed time is malformed, not a real Jalali date, or too soon; ``reason`` says which."""
+    """A typed time is malformed, not a real date, too soon or too far; ``reason`` says which."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
-        self.reason = reason  # "format", "invalid_date", "too_soon"
+        # "format", "invalid_time", "invalid_date", "too_soon", "too_far"
+        self.reason = reason
 
 
 def parse_jalali(text: str, *, now: datetime, tz: tzinfo) -> datetime:
-    """Parse ``1405/9/10 18:30`` (Persian or Latin digits) in ``tz``; return an aware datetime."""
-    match = _TYPED.match(to_ascii_digits(text))
+    """Parse ``1405/9/10 18:30`` (Persian or Latin digits) in ``tz``; return an aware datetime.
+
+    A year from 1900 on is read as Gregorian (``2026/12/01 14:30``): read as Jalali it would
+    be six centuries ahead. Seconds are accepted and dropped.
+    """
+    match = _TYPED.match(to_ascii_digits(text).replace("\u200c", " "))
     if not match:
         raise TimeError("format")
-    year, month, day, hour, minute = (int(g) for g in match.groups())
+    year, month, day, hour, minute = (int(g) for g in match.groups()[:5])
+    second = int(match.group(6) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise TimeError("invalid_time")
     try:
-        when = jdatetime.datetime(year, month, day, hour, minute).togregorian()
+        if year >= GREGORIAN_FROM:
+            when = datetime(year, month, day, hour, minute)
+        else:
+            when = jdatetime.datetime(year, month, day, hour, minute).togregorian()
     except ValueError:
         raise TimeError("invalid_date") from None
     aware = when.replace(tzinfo=tz)
@@ -46,8 +61,11 @@ def parse_jalali(text: str, *, now: datetime, tz: tzinfo) -> datetime:
 
 
 def check_lead(when: datetime, *, now: datetime) -> None:
+    """At least MIN_LEAD ahead (the provider cancels only 5 minutes before), at most a year."""
     if when < now + MIN_LEAD:
         raise TimeError("too_soon")
+    if when > now + MAX_AHEAD:
+        raise TimeError("too_far")
 
 
 def quick_choices(now: datetime, tz: tzinfo) -> dict[str, datetime]:
@@ -74,3 +92,9 @@ def format_jalali(when: datetime, tz: tzinfo, lang: str = "fa") -> str:
     local = when.astimezone(tz)
     shown = jdatetime.datetime.fromgregorian(datetime=local).strftime("%Y/%m/%d %H:%M")
     return persian_digits(shown) if lang == "fa" else shown
+
+
+def format_gregorian_date(when: datetime, tz: tzinfo) -> str:
+    """``2026-12-01``: the same day in the Gregorian calendar, shown beside the Jalali one so
+    a date typed in either calendar can be checked at a glance."""
+    return when.astimezone(tz).strftime("%Y-%m-%d")

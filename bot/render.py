@@ -12,7 +12,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from bot.domain import PhonebookSelection
-from bot.jalali import format_jalali, persian_digits
+from bot.jalali import format_gregorian_date, format_jalali, persian_digits
 from bot.sms import measure
 from bot.texts import t
 
@@ -56,7 +56,11 @@ def selection_line(sel: PhonebookSelection, lang: str) -> str:
 
 
 def when_text(send_at: datetime | None, tz: tzinfo, lang: str) -> str:
-    return format_jalali(send_at, tz, lang) if send_at else t(lang, "time_now")
+    """A card's send time: Jalali, with the Gregorian day beside it so a date typed in
+    either calendar reads back unmistakably."""
+    if send_at is None:
+        return t(lang, "time_now")
+    return f"{format_jalali(send_at, tz, lang)} ({ltr(format_gregorian_date(send_at, tz))})"
 
 
 def fit(text: str, limit: int = TELEGRAM_LIMIT) -> str:

@@ -95,9 +95,14 @@ FA: dict[str, str] = {
     "btn_pick": "انتخاب مخاطبان",
     "btn_remove": "🗑 حذف از انتخاب",
     "btn_to_text": "ادامه: متن پیام ◀️",
-    "slice_ask": "ردیف شروع و تعداد را بنویسید، مثلاً <code>1 500</code> یعنی ۵۰۰ مخاطب از ردیف اول. "
+    "slice_ask": "ردیف اول و آخر را بنویسید، مثلاً <code>101-200</code> یا <code>۱۰۱ تا ۲۰۰</code> "
+    "یعنی ردیف ۱۰۱ تا ۲۰۰ (۱۰۰ مخاطب). یک عدد تنها، مثلاً <code>500</code>، یعنی ۵۰۰ ردیف اول.\n"
     "این دفترچه {count} مخاطب دارد.",
-    "slice_bad": "این بازه درست نیست. دو عدد بنویسید: ردیف شروع (۱ تا {count}) و تعداد، مثلاً <code>1 500</code>.",
+    "slice_format": "این بازه را نفهمیدم. ردیف اول و آخر را بنویسید، مثلاً <code>101-200</code> "
+    "(ردیف‌ها از ۱ تا {count}).",
+    "slice_order": "ردیف آخر نباید پیش از ردیف اول باشد. مثلاً <code>101-200</code> بنویسید.",
+    "slice_past_end": "این دفترچه فقط {count} مخاطب دارد؛ بازه باید در همین محدوده باشد، "
+    "مثلاً <code>1-{last}</code>.",
     "contacts_title": "<b>مخاطبان {title}</b>\nروی مخاطبان بزنید تا انتخاب شوند (✓). برای جستجو بخشی از شماره را بنویسید.\n"
     "انتخاب‌شده: {n}",
     "contacts_none": "مخاطبی پیدا نشد.",
@@ -126,6 +131,8 @@ FA: dict[str, str] = {
     "time_format": "این تاریخ را نفهمیدم. مثل این بنویسید: <code>{example}</code>",
     "time_invalid_date": "این تاریخ در تقویم شمسی وجود ندارد. مثل این بنویسید: <code>{example}</code>",
     "time_too_soon": "زمان ارسال باید دست‌کم ۱۰ دقیقه بعد از اکنون باشد. مثلاً: <code>{example}</code>",
+    "time_too_far": "زمان ارسال بیش از یک سال دیگر است؛ سال را درست بنویسید، مثلاً: <code>{example}</code>",
+    "time_invalid_time": "ساعت درست نیست: ساعت از ۰ تا ۲۳ و دقیقه از ۰ تا ۵۹. مثلاً: <code>{example}</code>",
     "time_not_text": "تاریخ و ساعت را به‌صورت متن بنویسید یا یکی از دکمه‌ها را بزنید.",
     "time_now": "همین حالا (پس از تأیید)",
     # review
@@ -341,9 +348,14 @@ EN: dict[str, str] = {
     "btn_pick": "Pick contacts",
     "btn_remove": "🗑 Remove",
     "btn_to_text": "Continue: message text ▶️",
-    "slice_ask": "Type the first row and the count, e.g. <code>1 500</code> for 500 contacts from the "
-    "first row. This phonebook has {count} contacts.",
-    "slice_bad": "That slice is not valid. Type two numbers: first row (1 to {count}) and count, e.g. <code>1 500</code>.",
+    "slice_ask": "Type the first and the last row, e.g. <code>101-200</code> for rows 101 to 200 "
+    "(100 contacts). A single number, e.g. <code>500</code>, means the first 500 rows.\n"
+    "This phonebook has {count} contacts.",
+    "slice_format": "I did not understand that range. Type the first and the last row, e.g. "
+    "<code>101-200</code> (rows 1 to {count}).",
+    "slice_order": "The last row cannot come before the first. Type e.g. <code>101-200</code>.",
+    "slice_past_end": "This phonebook has only {count} contacts; the range must stay inside it, "
+    "e.g. <code>1-{last}</code>.",
     "contacts_title": "<b>Contacts of {title}</b>\nTap contacts to select them (✓). Type part of a number to search.\n"
     "Selected: {n}",
     "contacts_none": "No contact found.",
@@ -370,6 +382,8 @@ EN: dict[str, str] = {
     "time_format": "I did not understand that date. Type it like <code>{example}</code>",
     "time_invalid_date": "That date does not exist in the Jalali calendar. Type it like <code>{example}</code>",
     "time_too_soon": "The send time must be at least 10 minutes from now. For example: <code>{example}</code>",
+    "time_too_far": "That send time is more than a year away; check the year. For example: <code>{example}</code>",
+    "time_invalid_time": "That time of day is not valid: hours 0–23, minutes 0–59. For example: <code>{example}</code>",
     "time_not_text": "Type the date and time as text or tap a button.",
     "time_now": "now (after approval)",
     "review": "<b>5. Review</b>\n"

@@ -21,6 +21,7 @@ from telegram.ext import ConversationHandler
 from bot.domain import Draft, PhonebookSelection, Step, full_message
 from bot.ippanel import AuthError, IPPanelError
 from bot.jalali import TimeError, format_jalali, parse_jalali, quick_choices
+from bot.slices import SliceError, parse_slice
 from bot.render import esc, fit, num, selection_line, selection_mode, sender_label, snapshot_card
 from bot.sms import measure, normalize_text, to_ascii_digits
 from handlers import approval
@@ -456,28 +457,20 @@ async def mode_press(update: Update, context: Context, draft: Draft) -> int:
     return await enter_options(update, context, draft)
 
 
-def parse_slice(text: str, count: int) -> tuple[int, int] | None:
-    """'1 500' (any digits, any separator) → (start, size) within the book, else None."""
-    parts = to_ascii_digits(text).replace("-", " ").replace(",", " ").replace("،", " ").split()
-    if len(parts) != 2 or not all(p.isascii() and p.isdigit() for p in parts):
-        return None
-    start, size = int(parts[0]), int(parts[1])
-    if not (1 <= start <= max(count, 1) and size >= 1):
-        return None
-    return start, size
-
-
 @with_draft
 async def slice_typed(update: Update, context: Context, draft: Draft) -> int:
-    """First row and size of a slice."""
+    """A range of rows, first to last, inside the book as counted at compose time."""
     sel = chosen(draft, context.user_data.get("book", ""))
     if sel is None:
         return await enter_options(update, context, draft)
-    parsed = parse_slice(update.message.text, sel.count)
-    if parsed is None:
-        await say(update, context, tr(context, "slice_bad", count=num(sel.count, lang_of(context))))
+    try:
+        rows = parse_slice(update.message.text, sel.count)
+    except SliceError as err:
+        count = num(sel.count, lang_of(context))
+        text = tr(context, f"slice_{err.reason}", count=count, last=sel.count)
+        await say(update, context, text)
         return SLICE
-    sel.mode, (sel.start, sel.size), sel.contact_ids = "slice", parsed, []
+    sel.mode, sel.start, sel.size, sel.contact_ids = "slice", rows.start, rows.size, []
     draft = await save(update, context, draft)
     context.user_data["menu"] = None
     return await enter_options(update, context, draft)

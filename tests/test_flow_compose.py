@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.domain import Step
+from bot.jalali import format_jalali
 from tests.harness import (
     STRANGER,
     bot_world,
@@ -106,8 +108,8 @@ async def test_slice_and_picked_contacts_make_both_params_kinds(tmp_path: Path) 
         await alice.press(options, options.buttons[0][0][0], exact=True)
         await until_text(w, alice, "چه کسانی")
         await alice.press(alice.last(), "یک بازه")
-        await until_text(w, alice, "ردیف شروع")
-        await alice.send("۲ ۱۰")  # Persian digits
+        await until_text(w, alice, "ردیف اول و آخر")
+        await alice.send("۲ تا ۱۱")  # Persian digits, rows 2 through 11
         options = await until_text(w, alice, "ردیف ⁨۲⁩ تا ⁨۱۱⁩")
         await alice.press(options, options.buttons[1][0][0], exact=True)
         await until_text(w, alice, "چه کسانی")
@@ -164,9 +166,10 @@ async def test_time_step_typed_jalali_and_refusals(tmp_path: Path) -> None:
         assert "۱۰ دقیقه" in (await alice.reply()).text
         await alice.send_sticker()
         assert "متن" in (await alice.reply()).text
-        await alice.send("۱۴۱۰/۰۱/۱۵ ۱۸:۳۰")
+        day = format_jalali(datetime.now(UTC) + timedelta(days=60), w.settings.tz).split()[0]
+        await alice.send(f"{day} ۱۸:۳۰")
         review = await until_text(w, alice, "بازبینی")
-        assert "۱۴۱۰/۰۱/۱۵ ۱۸:۳۰" in review.text
+        assert f"{day} ۱۸:۳۰" in review.text
         draft = await current_draft(w, alice)
         assert draft.send_at is not None and draft.send_at.utcoffset() is not None
 

@@ -30,12 +30,32 @@ def test_tehran_has_no_daylight_saving_in_summer() -> None:
         ("1404/01/01 10:00", "too_soon"),
         ("tomorrow", "format"),
         ("1405/9/10", "format"),
+        ("1405/09/10 25:00", "invalid_time"),
+        ("1405/09/10 18:60", "invalid_time"),
+        ("1406/09/10 10:00", "too_far"),  # a year and five days ahead
+        ("2026/12/01 14:30", None),
+        ("2648/02/20 11:00", "too_far"),  # what "2026/12/01" once became as a Jalali year
+        ("2026/02/30 10:00", "invalid_date"),
+        ("-1405/09/10 10:00", "format"),
     ],
 )
-def test_refused_times(typed: str, reason: str) -> None:
+def test_refused_times(typed: str, reason: str | None) -> None:
+    if reason is None:
+        parse_jalali(typed, now=NOW, tz=TEHRAN)
+        return
     with pytest.raises(TimeError) as err:
         parse_jalali(typed, now=NOW, tz=TEHRAN)
     assert err.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["2026/12/01 18:30", "2026-12-01 18:30:00", "۲۰۲۶/۱۲/۰۱ ۱۸:۳۰", "1405/09/10 ساعت 18:30",
+     "۱۴۰۵/۰۹/۱۰ ساعت ۱۸:۳۰", "1405/9/10 18:30:59", "1405/09/10، 18:30"],
+)  # fmt: skip
+def test_gregorian_years_seconds_and_the_word_for_at(typed: str) -> None:
+    when = parse_jalali(typed, now=NOW, tz=TEHRAN)
+    assert when.astimezone(UTC) == datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 
 
 def test_format_round_trip_in_persian_digits() -> None:

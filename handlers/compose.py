@@ -21,8 +21,8 @@ from telegram.ext import ConversationHandler
 from bot.domain import Draft, PhonebookSelection, Step, full_message
 from bot.ippanel import AuthError, IPPanelError
 from bot.jalali import TimeError, format_jalali, parse_jalali, quick_choices
-from bot.slices import SliceError, parse_slice
 from bot.render import esc, fit, num, selection_line, selection_mode, sender_label, snapshot_card
+from bot.slices import SliceError, parse_slice
 from bot.sms import measure, normalize_text, to_ascii_digits
 from handlers import approval
 from handlers import keyboards as kb

@@ -3,7 +3,7 @@
 ``register`` puts them in order. Group -2 is the gate, group -1 catches a typed
 reject reason, group 0 holds everything else; the first matching handler of a
 group wins, so approval and result buttons come before the conversation's
-catch-all for stale menus.
+catch-all for stale menus. Group 1 writes the conversation state through.
 """
 
 from __future__ import annotations
@@ -149,4 +149,6 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("cancel", commands.cancel_outside))
     app.add_handler(CallbackQueryHandler(commands.stale_press))
     app.add_handler(MessageHandler(ANY, outside_hint))
+    # after group 0 has moved the conversation on: persist its new state at once
+    app.add_handler(TypeHandler(Update, compose.persist_now), group=1)
     app.add_error_handler(on_error)

@@ -44,6 +44,9 @@ log = logging.getLogger("handlers.compose")
 # Conversation states.
 SENDER, BOOKS, OPTIONS, SLICE, CONTACTS, TEXT, TIME, REVIEW, RESUME = range(1, 10)
 END = ConversationHandler.END
+# A step whose provider read failed returns this: the conversation stays in the state it was
+# in, so the menu the admin pressed is still the live one and pressing again retries.
+KEEP_MENU = None
 STEP_STATE = {
     Step.SENDER: SENDER,
     Step.PHONEBOOKS: BOOKS,
@@ -221,14 +224,14 @@ async def after_step(update: Update, context: Context, draft: Draft, next_step: 
 # ---------------------------------------------------------------- 1. sender
 
 
-async def enter_sender(update: Update, context: Context, draft: Draft) -> int:
+async def enter_sender(update: Update, context: Context, draft: Draft) -> int | None:
     key = await api_key(update, context)
     if key is None:
         return END
     client = services(context).client
     page = await call_api(update, context, lambda: client.sender_lines(key))
     if page is None:
-        return END
+        return KEEP_MENU
     lines = page.items
     if not lines:
         await say(update, context, tr(context, "sender_none"))
@@ -286,7 +289,7 @@ async def choose_sender(update: Update, context: Context, draft: Draft) -> int:
 
 async def enter_books(
     update: Update, context: Context, draft: Draft, page: int | None = None
-) -> int:
+) -> int | None:
     """One provider call per page view: the page asked for, with the title filter."""
     key = await api_key(update, context)
     if key is None:
@@ -299,7 +302,7 @@ async def enter_books(
         update, context, lambda: client.phonebooks(key, page=page, per_page=PAGE_SIZE, title=title)
     )
     if result is None:
-        return BOOKS
+        return KEEP_MENU
     data["books_page"] = result.page
     data["books_pages"] = max(1, result.last_page)
     data["books_view"] = [[b.id, b.title, b.count] for b in result.items]
@@ -373,8 +376,9 @@ async def books_press(update: Update, context: Context, draft: Draft) -> int:
 @with_draft
 async def books_search(update: Update, context: Context, draft: Draft) -> int:
     """Typed text on the phonebook step filters by title, through the provider."""
+    # the results come as a new message under the typed text (show() sends one for a
+    # message); the old menu stays live until then, so a provider error strands nothing
     context.user_data["books_filter"] = normalize_text(update.message.text)[:50]
-    context.user_data["menu"] = None  # the results come as a new message under the typed text
     return await enter_books(update, context, draft, page=1)
 
 
@@ -478,7 +482,7 @@ async def slice_typed(update: Update, context: Context, draft: Draft) -> int:
 
 async def enter_contacts(
     update: Update, context: Context, draft: Draft, sel: PhonebookSelection, page: int
-) -> int:
+) -> int | None:
     key = await api_key(update, context)
     if key is None:
         return END
@@ -493,7 +497,7 @@ async def enter_contacts(
         ),
     )
     if result is None:
-        return CONTACTS
+        return KEEP_MENU
     data["contacts_page"] = result.page
     data["contacts_pages"] = max(1, result.last_page)
     data["contacts_view"] = [[c.id, c.number, c.name or ""] for c in result.items]
@@ -561,7 +565,6 @@ async def contacts_search(update: Update, context: Context, draft: Draft) -> int
     if sel is None:
         return await enter_options(update, context, draft)
     context.user_data["contacts_filter"] = to_ascii_digits(update.message.text.strip())[:20]
-    context.user_data["menu"] = None
     return await enter_contacts(update, context, draft, sel, 1)
 
 
@@ -843,6 +846,14 @@ async def cancel(update: Update, context: Context) -> int:
     context.user_data["menu"] = None
     await say(update, context, tr(context, "cancelled"))
     return END
+
+
+async def persist_now(update: Update, context: Context) -> None:
+    """After every update an admin sends: write the conversation state and the live menu id
+    now. PTB writes them only on its persistence tick, so a crash within that tick would
+    leave the menu on screen answering "out of date". Unchanged rows are not rewritten."""
+    if update.effective_chat is not None and update.effective_chat.type == "private":
+        await context.application.update_persistence()
 
 
 async def use_buttons(update: Update, context: Context) -> None:

@@ -260,3 +260,40 @@ async def test_resume_after_restart_at_the_same_step(tmp_path: Path) -> None:
         assert "پس از راه‌اندازی دوباره" in preview.text
         draft = await current_draft(w, alice)
         assert draft.text == "پس از راه‌اندازی دوباره" and len(draft.selections) == 1
+
+
+async def test_a_provider_error_opening_books_or_contacts_leaves_the_menu_live(
+    tmp_path: Path,
+) -> None:
+    async with bot_world(tmp_path) as w:
+        alice = w.admin(0)
+        await set_key(w, alice)
+        await alice.send("/send")
+        senders = await until_text(w, alice, "خط ارسال")
+        w.sandbox.state.fail_next("/api/phonebooks/list-new", "500")
+        await alice.press(senders, senders.buttons[0][0][0], exact=True)
+        assert "IPPanel" in (await alice.reply()).text
+        # the same menu, pressed again, retries: no "out of date"
+        await alice.press(senders, senders.buttons[0][0][0], exact=True)
+        books = await until_text(w, alice, "دفترچه‌های تلفن")
+        # a typed search that fails leaves the phonebook menu pressable too
+        w.sandbox.state.fail_next("/api/phonebooks/list-new", "500")
+        await alice.send("مشتریان")
+        assert "IPPanel" in (await alice.reply()).text
+        await alice.press(books, books.buttons[0][0][0], exact=True)
+        await w.until(lambda: "✓" in books.buttons[0][0][0])
+        await alice.press(books, "ادامه ◀️", exact=True)
+        options = await until_text(w, alice, "دفترچه‌های انتخاب‌شده")
+        await alice.press(options, options.buttons[0][0][0], exact=True)
+        book = await until_text(w, alice, "چه کسانی")
+        w.sandbox.state.fail_next("/api/phonebooks/numbers/contact-list", "500")
+        await alice.press(book, "انتخاب مخاطبان")
+        assert "IPPanel" in (await alice.reply()).text
+        await alice.press(book, "انتخاب مخاطبان")
+        await until_text(w, alice, "مخاطبان")
+        stale = [
+            c
+            for c in w.fake.calls_to("answerCallbackQuery")
+            if "قدیمی" in str(c.params.get("text", ""))
+        ]
+        assert stale == []

@@ -220,3 +220,61 @@ async def test_sigkill_right_after_approval_never_sends_twice(tmp_path: Path) ->
     rows = db.execute("SELECT state, error FROM broadcasts").fetchall()
     assert rows == [("unknown", "interrupted")]
     assert "Traceback" not in log_path.read_text()
+
+
+async def test_sigkill_right_after_a_step_leaves_the_newest_menu_live(tmp_path: Path) -> None:
+    """PTB writes conversation states on its persistence tick; the bot writes them after every
+    step too, so a crash within that tick still leaves the menu on screen pressable."""
+    fake = FakeTelegram()
+    await fake.start()
+    sandbox = await start_sandbox(SandboxState())
+    env = process_env(fake, tmp_path, ADMIN_IDS="1001,1002", IPPANEL_BASE_URL=sandbox.base_url)
+    log_path = tmp_path / "bot.log"
+    w = _ProcWorld(fake)
+    proc = await _spawn(env, log_path)
+
+    async def crash_and_restart() -> asyncio.subprocess.Process:
+        # 0.1 s after the menu appeared: well inside PTB's 1 s persistence tick
+        await asyncio.sleep(0.1)
+        proc.kill()
+        assert await asyncio.wait_for(proc.wait(), timeout=10) == -signal.SIGKILL
+        restarted = await _spawn(env, log_path)
+        await fake.wait_until(lambda: fake.polling, timeout=30)
+        return restarted
+
+    try:
+        alice = fake.user(1001)
+        await fake.wait_until(lambda: fake.polling, timeout=30)
+        await set_key(w, alice)  # type: ignore[arg-type]
+        await alice.send("/send")
+        menu = await until_text(w, alice, "خط ارسال")  # type: ignore[arg-type]
+        await alice.press(menu, menu.buttons[0][0][0], exact=True)
+        books = await until_text(w, alice, "دفترچه‌های تلفن")  # type: ignore[arg-type]
+        proc = await crash_and_restart()
+
+        await alice.press(books, books.buttons[0][0][0], exact=True)
+        await fake.wait_until(lambda: "✓" in alice.last().buttons[0][0][0], timeout=10)
+        await alice.press(alice.last(), "ادامه ◀️", exact=True)
+        options = await until_text(w, alice, "دفترچه‌های انتخاب‌شده")  # type: ignore[arg-type]
+        proc = await crash_and_restart()
+
+        await alice.press(options, "متن پیام")
+        await until_text(w, alice, "متن پیام")  # type: ignore[arg-type]
+        await alice.send(TEXT)
+        preview = await until_text(w, alice, "پیش‌نمایش پیامک")  # type: ignore[arg-type]
+        proc = await crash_and_restart()
+
+        await alice.press(preview, "زمان ارسال")
+        await until_text(w, alice, "زمان ارسال")  # type: ignore[arg-type]
+        stale = fa_prefix("stale_menu")
+        answers = [str(c.params.get("text", "")) for c in fake.calls_to("answerCallbackQuery")]
+        assert answers and not [a for a in answers if stale in a]
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), timeout=15) == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await sandbox.stop()
+        await fake.stop()
+    assert "Traceback" not in log_path.read_text()

@@ -53,6 +53,13 @@ class SmsLength:
         return self.chars > MAX_CHARS or self.parts > MAX_PARTS
 
     @property
+    def limit(self) -> int:
+        """The most characters this encoding allows: 1,400 for GSM-7, but 1,340 (20 parts of
+        67) for a Persian (UCS-2) text, where the 20-part limit comes first."""
+        per_part = GSM7_PER_PART if self.encoding == "GSM-7" else UCS2_PER_PART
+        return min(MAX_CHARS, MAX_PARTS * per_part)
+
+    @property
     def remaining(self) -> int:
         """Units left before the text needs one more part."""
         if self.parts == 0:
@@ -64,14 +71,20 @@ def is_gsm7(text: str) -> bool:
     return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
 
 
+def units(text: str, encoding: Encoding) -> int:
+    """Length of ``text`` in ``encoding``'s units (septets or UTF-16 code units)."""
+    if encoding == "GSM-7":
+        return sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
+    return len(text.encode("utf-16-le")) // 2
+
+
 def measure(text: str) -> SmsLength:
     """Length, encoding and number of parts of ``text`` as sent."""
-    if is_gsm7(text):
-        chars = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
-        single, multi, encoding = GSM7_SINGLE, GSM7_PER_PART, "GSM-7"
-    else:
-        chars = len(text.encode("utf-16-le")) // 2
-        single, multi, encoding = UCS2_SINGLE, UCS2_PER_PART, "UCS-2"
+    encoding: Encoding = "GSM-7" if is_gsm7(text) else "UCS-2"
+    chars = units(text, encoding)
+    single, multi = (
+        (GSM7_SINGLE, GSM7_PER_PART) if encoding == "GSM-7" else (UCS2_SINGLE, UCS2_PER_PART)
+    )
     if chars == 0:
         return SmsLength(0, encoding, 0, single)
     if chars <= single:

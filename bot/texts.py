@@ -80,7 +80,9 @@ FA: dict[str, str] = {
     "books_filter": "جستجو: «{filter}»",
     "books_none": "دفترچه‌ای پیدا نشد.",
     "books_total": "انتخاب‌شده: {books} دفترچه، {recipients} گیرنده",
-    "books_need_one": "دست‌کم یک دفترچه انتخاب کنید.",
+    "books_need_one": "دست‌کم یک دفترچه با مخاطب انتخاب کنید.",
+    "book_empty": "دفترچهٔ «{title}» خالی است (۰ مخاطب) و انتخاب نشد. اگر تازه مخاطب افزوده‌اید، "
+    "کمی بعد دوباره امتحان کنید.",
     "books_page": "صفحهٔ {page} از {pages}",
     "btn_clear_filter": "✖️ حذف جستجو",
     "btn_books_done": "ادامه ◀️",
@@ -118,9 +120,15 @@ FA: dict[str, str] = {
     "text_price_unknown": "برآورد هزینه اکنون ممکن نشد ({reason}).",
     "credit_short": "⚠️ اعتبار حساب برای این ارسال کافی نیست.",
     "text_empty": "متن خالی است. متن پیامک را بنویسید.",
-    "text_too_long": "متن طولانی است: {chars} نویسه در {parts} بخش. حداکثر ۱۴۰۰ نویسه و ۲۰ بخش مجاز است؛ کوتاه‌ترش کنید.",
+    "text_too_long": "متن طولانی است: {chars} نویسه{suffix}. حداکثر {limit} نویسه مجاز است ({rule})؛ "
+    "دست‌کم {over} نویسه کوتاه‌ترش کنید.",
+    "text_suffix_counted": " به‌اضافهٔ {n} نویسهٔ پسوند ثابت",
+    "text_limit_ucs2": "متن فارسی: ۲۰ بخش × ۶۷ نویسه",
+    "text_limit_gsm7": "متن لاتین: ۱۴۰۰ نویسه",
     "text_not_text": "در این مرحله فقط متن پذیرفته می‌شود (نه عکس، استیکر، صدا یا فایل). متن پیامک را بنویسید.",
     "btn_text_ok": "ادامه: زمان ارسال ◀️",
+    "btn_back_to_review": "بازگشت به بازبینی ◀️",
+    "text_replace_note": "✏️ برای تغییر، متن تازه را بنویسید؛ جای این متن را می‌گیرد.",
     # compose: time
     "time_ask": "<b>۴. زمان ارسال</b>\nیکی را انتخاب کنید یا تاریخ و ساعت شمسی را بنویسید، "
     "مثلاً <code>{example}</code> (به وقت {tz}).",
@@ -333,7 +341,9 @@ EN: dict[str, str] = {
     "books_filter": "Search: “{filter}”",
     "books_none": "No phonebook found.",
     "books_total": "Selected: {books} phonebooks, {recipients} recipients",
-    "books_need_one": "Select at least one phonebook.",
+    "books_need_one": "Select at least one phonebook with contacts.",
+    "book_empty": "The phonebook “{title}” is empty (0 contacts), so it was not selected. "
+    "If you just added contacts, try again shortly.",
     "books_page": "Page {page} of {pages}",
     "btn_clear_filter": "✖️ Clear search",
     "btn_books_done": "Continue ▶️",
@@ -370,9 +380,15 @@ EN: dict[str, str] = {
     "text_price_unknown": "The cost could not be estimated now ({reason}).",
     "credit_short": "⚠️ The account credit is not enough for this broadcast.",
     "text_empty": "The text is empty. Type the SMS text.",
-    "text_too_long": "The text is too long: {chars} characters in {parts} parts. At most 1,400 characters and 20 parts; shorten it.",
+    "text_too_long": "The text is too long: {chars} characters{suffix}. At most {limit} are allowed ({rule}); "
+    "shorten it by at least {over}.",
+    "text_suffix_counted": " plus {n} characters of the fixed suffix",
+    "text_limit_ucs2": "Persian text: 20 parts × 67 characters",
+    "text_limit_gsm7": "Latin text: 1,400 characters",
     "text_not_text": "Only text is accepted at this step (no photo, sticker, voice or file). Type the SMS text.",
     "btn_text_ok": "Continue: send time ▶️",
+    "btn_back_to_review": "Back to the review ▶️",
+    "text_replace_note": "✏️ To change it, type the new text; it replaces this one.",
     "time_ask": "<b>4. Send time</b>\nChoose one, or type a Jalali date and time, e.g. "
     "<code>{example}</code> ({tz} time).",
     "btn_now": "Now",

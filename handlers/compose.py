@@ -23,7 +23,7 @@ from bot.ippanel import AuthError, IPPanelError
 from bot.jalali import TimeError, format_jalali, parse_jalali, quick_choices
 from bot.render import esc, fit, num, selection_line, selection_mode, sender_label, snapshot_card
 from bot.slices import SliceError, parse_slice
-from bot.sms import measure, normalize_text, to_ascii_digits
+from bot.sms import SmsLength, measure, normalize_text, to_ascii_digits, units
 from handlers import approval
 from handlers import keyboards as kb
 from handlers.common import (
@@ -353,6 +353,9 @@ async def books_press(update: Update, context: Context, draft: Draft) -> int:
             draft.selections.remove(existing)
         else:
             _, title, count = view[pid]
+            if int(count) <= 0:  # nobody to send to: say so now, not at submit
+                await answer(update, tr(context, "book_empty", title=title[:60]), alert=True)
+                return BOOKS
             draft.selections.append(PhonebookSelection(pid, title, int(count)))
         draft = await save(update, context, draft)
         await render_books(update, context, draft)
@@ -366,7 +369,7 @@ async def books_press(update: Update, context: Context, draft: Draft) -> int:
         data.pop("books_filter", None)
         return await enter_books(update, context, draft, page=1)
     if action == "b:ok":
-        if not draft.selections:
+        if not draft.selections or draft.recipients() == 0:
             await answer(update, tr(context, "books_need_one"), alert=True)
             return BOOKS
         return await enter_options(update, context, draft)
@@ -590,22 +593,30 @@ async def text_typed(update: Update, context: Context, draft: Draft) -> int:
         return TEXT
     length = measure(_full(context, text))
     if length.too_long:
-        lang = lang_of(context)
-        await say(
-            update,
-            context,
-            tr(
-                context,
-                "text_too_long",
-                chars=num(length.chars, lang),
-                parts=num(length.parts, lang),
-            ),
-        )
+        await say(update, context, too_long_text(context, text, length))
         return TEXT
     draft.text = text
     draft = await save(update, context, draft)
     context.user_data["menu"] = None
     return await preview_text(update, context, draft)
+
+
+def too_long_text(context: Context, text: str, length: SmsLength) -> str:
+    """The limit that applies to this text (1,340 for Persian, 1,400 otherwise), with the
+    fixed suffix counted apart from what the admin typed."""
+    lang = lang_of(context)
+    typed = units(text, length.encoding)
+    suffix = length.chars - typed
+    rule = "text_limit_ucs2" if length.encoding == "UCS-2" else "text_limit_gsm7"
+    return tr(
+        context,
+        "text_too_long",
+        chars=num(typed, lang),
+        suffix=tr(context, "text_suffix_counted", n=num(suffix, lang)) if suffix else "",
+        limit=num(length.limit, lang),
+        rule=tr(context, rule),
+        over=num(length.chars - length.limit, lang),
+    )
 
 
 def _full(context: Context, text: str) -> str:
@@ -670,10 +681,13 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
     lang = lang_of(context)
     message = _full(context, draft.text)
     length = measure(message)
-    markup = kb.markup([[*kb.back(lang), kb.btn(tr(context, "btn_text_ok"), "x:ok")]])
+    # opened from the review's "✏️ text": say that typing replaces it, and lead back there
+    editing = bool(context.user_data.get("review_return"))
+    ok = tr(context, "btn_back_to_review" if editing else "btn_text_ok")
+    markup = kb.markup([[*kb.back(lang), kb.btn(ok, "x:ok")]])
 
     def render(price: str) -> str:
-        return tr(
+        text = tr(
             context,
             "text_preview",
             message=esc(message),
@@ -682,6 +696,7 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
             encoding=length.encoding,
             price=price,
         )
+        return f"{text}\n\n{tr(context, 'text_replace_note')}" if editing else text
 
     await show(update, context, render(tr(context, "price_pending")), markup)
     menu = context.user_data.get("menu")

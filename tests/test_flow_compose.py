@@ -141,7 +141,10 @@ async def test_text_step_normalises_counts_and_refuses_bad_input(tmp_path: Path)
         await alice.send_photo()
         assert "فقط متن" in (await alice.reply()).text
         await alice.send("x" * 1500)
-        assert "طولانی" in (await alice.reply()).text
+        too_long = (await alice.reply()).text
+        # "x…" plus a Persian suffix is a Persian (UCS-2) text: 20 parts of 67 apply
+        assert "⁨۱٬۵۰۰⁩ نویسه به‌اضافهٔ ⁨۶⁩ نویسهٔ پسوند" in too_long
+        assert "حداکثر ⁨۱٬۳۴۰⁩ نویسه" in too_long and "⁨۱۶۶⁩ نویسه کوتاه" in too_long
         await alice.send("\u200f\u200e  ")
         assert "خالی" in (await alice.reply()).text
         await alice.send("\u200fتخفيف ويژه\u200cی بانك <b>&")
@@ -151,6 +154,10 @@ async def test_text_step_normalises_counts_and_refuses_bad_input(tmp_path: Path)
         draft = await current_draft(w, alice)
         assert draft.text == "تخفیف ویژه\u200cی بانک <b>&"
         del prompt
+        await alice.send("ب" * 1334)  # 1,334 + "\nلغو۱۱" (6) = 1,340: exactly the limit
+        await until_text(w, alice, "پیش‌نمایش پیامک", after=preview.message_id)
+        await alice.send("ب" * 1335)
+        assert "⁨۱⁩ نویسه کوتاه" in (await alice.reply()).text
 
 
 async def test_time_step_typed_jalali_and_refusals(tmp_path: Path) -> None:
@@ -200,10 +207,13 @@ async def test_review_edit_returns_to_review_then_save_and_discard(tmp_path: Pat
         await set_key(w, alice)
         review = await compose_to_review(w, alice)
         await alice.press(review, "✏️ متن")
-        await until_text(w, alice, "پیش‌نمایش")
+        editing = await until_text(w, alice, "پیش‌نمایش")
+        assert "جای این متن را می‌گیرد" in editing.text  # typing replaces the text
+        assert "بازگشت به بازبینی ◀️" in editing.button_texts
+        assert not [b for b in editing.button_texts if "زمان ارسال" in b]
         await alice.send("متن تازه")
-        preview = await until_text(w, alice, "متن تازه")
-        await alice.press(preview, "زمان ارسال")
+        preview = await until_text(w, alice, "متن تازه\nنویسه")
+        await alice.press(preview, "بازگشت به بازبینی")
         review = await until_text(w, alice, "بازبینی")  # straight back to the review
         assert "متن تازه" in review.text
         await alice.press(review, "ذخیره و خروج")
@@ -297,3 +307,24 @@ async def test_a_provider_error_opening_books_or_contacts_leaves_the_menu_live(
             if "قدیمی" in str(c.params.get("text", ""))
         ]
         assert stale == []
+
+
+async def test_an_empty_phonebook_is_refused_at_the_phonebook_step(tmp_path: Path) -> None:
+    async with bot_world(tmp_path) as w:
+        w.sandbox.state.add_phonebook("دفترچهٔ خالی", count=0)
+        alice = w.admin(0)
+        await set_key(w, alice)
+        await open_books(w, alice)
+        await alice.send("خالی")
+        found = await until_text(w, alice, "جستجو: «خالی»")
+        assert found.buttons[0][0][0] == "دفترچهٔ خالی · 0"
+        await alice.press(found, found.buttons[0][0][0], exact=True)
+        await w.until(lambda: any("خالی است" in str(c.params.get("text", ""))
+                                  for c in w.fake.calls_to("answerCallbackQuery")))  # fmt: skip
+        assert "✓" not in found.buttons[0][0][0]
+        draft = await current_draft(w, alice)
+        assert draft.selections == []
+        await alice.press(found, "ادامه ◀️", exact=True)
+        await w.until(lambda: any("با مخاطب" in str(c.params.get("text", ""))
+                                  for c in w.fake.calls_to("answerCallbackQuery")))  # fmt: skip
+        assert (await current_draft(w, alice)).step == Step.PHONEBOOKS

@@ -79,3 +79,12 @@ def test_to_ascii_digits() -> None:
     assert to_ascii_digits("۰۱۲۳۴۵۶۷۸۹") == "0123456789"
     assert to_ascii_digits("٠١٢٣٤٥٦٧٨٩") == "0123456789"
     assert to_ascii_digits("کد ۱۲a3") == "کد 12a3"
+
+
+def test_the_limit_that_applies_depends_on_the_encoding() -> None:
+    persian = measure("ب" * 1340)
+    assert (persian.limit, persian.parts, persian.too_long) == (1340, 20, False)
+    assert measure("ب" * 1341).too_long
+    latin = measure("x" * 1400)
+    assert (latin.limit, latin.too_long) == (1400, False)
+    assert measure("x" * 1401).too_long

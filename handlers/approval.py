@@ -7,6 +7,7 @@ functions only tell everyone involved what happened.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import UTC, datetime
 
@@ -14,7 +15,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.broadcasts import Decision, MoneyCheck, SendOutcome, Stranded
-from bot.domain import ApprovalRequest, Broadcast, Draft, PhonebookSelection, Step
+from bot.domain import ApprovalRequest, Broadcast, Draft, PhonebookSelection, RequestState, Step
 from bot.jalali import format_jalali
 from bot.render import esc, fit, ltr, num, outbox_text, snapshot_card
 from bot.texts import t
@@ -260,7 +261,9 @@ async def _send_and_report(context: Context, request: ApprovalRequest, approver:
     outcome = await services(context).broadcasts.send_approved(request, approver)
     if outcome.kind == "not_started":
         # approved, but the row could not be written: nothing went out; say so plainly
-        await tell_stranded(context, Stranded(request, voided=False))
+        # (the caller's copy predates the decision; the store may be failing, so no re-read)
+        decided = dataclasses.replace(request, state=RequestState.APPROVED, decided_by=approver)
+        await tell_stranded(context, Stranded(decided, voided=False))
         return
     await report_outcome(context, outcome, approver_id=approver, requester_id=request.requester_id)
 

@@ -9,8 +9,12 @@ Money rules this module enforces:
   store, and ``store.start_broadcast`` (UNIQUE per request) writes the row in
   state ``sending`` BEFORE the HTTP call, so a second caller gets "duplicate".
 * A send whose outcome is unknown is never resent automatically: it becomes
-  ``unknown`` and only ``reconcile`` (which never sends) may move it on.
+  ``unknown``. ``reconcile`` (which never sends) moves it to ``sent`` only on positive
+  evidence, a provider row claimed one-to-one; absence of a row proves nothing. Only a
+  person who checked the panel may declare it not sent (``confirm_not_sent``, audited).
 * Only a certain failure (``failed``) may be retried, and only by a person.
+* A direct send (approvals off) is keyed by draft id and version in the store.
+* The requester must still be an admin when a request is decided and when it is sent.
 """
 
 from __future__ import annotations
@@ -51,13 +55,15 @@ log = logging.getLogger(__name__)
 
 MIN_LEAD = timedelta(minutes=10)  # a scheduled send must be at least this far ahead
 CANCEL_LEAD = timedelta(minutes=5)  # the provider refuses cancels closer than this
-RECONCILE_GRACE = timedelta(minutes=2)  # before "not in the provider's list" proves absence
-RECONCILE_SLACK = timedelta(minutes=1)  # clock skew allowed when matching provider rows
-RECONCILE_MAX_PAGES = 10  # beyond this we cannot prove absence; stay unknown
-DIRECT_DEDUP_WINDOW = timedelta(minutes=10)  # double-click guard for direct sends
+# The provider stamps rows with its own clock: a row counts as ours if stamped within this
+# much of our send, either way. Wide on purpose; one-to-one claims keep it from over-matching.
+RECONCILE_SKEW = timedelta(minutes=10)
+RECONCILE_MAX_PAGES = 10  # how far back we page through the provider's list
+RECONCILE_PAGE_SIZE = 50
 
 NO_KEY_TEXT = "کلید دسترسی ثبت نشده است؛ با /token آن را ثبت کنید"
-NOT_FOUND_AT_PROVIDER = "در گزارش سامانه پیامک یافت نشد؛ ارسال نشده است"
+CONFIRMED_NOT_SENT_TEXT = "بررسی صندوق ارسال پنل IPPanel توسط مدیر: ارسال نشده است"
+REQUESTER_REMOVED_REASON = "requester no longer an admin"
 UNEXPECTED_TEXT = "خطای پیش‌بینی‌نشده هنگام ارسال؛ وضعیت ارسال نامعلوم است"
 PREPARE_FAILED_TEXT = "خطای داخلی پیش از ارسال؛ چیزی ارسال نشد"
 
@@ -81,9 +87,48 @@ class Policy:
     approvals_required: bool
     approval_ttl: timedelta
     message_suffix: str = ""
+    # who may request sends (ADMIN_IDS); None lets anyone the caller admits
+    requesters: frozenset[int] | None = None
+
+    def may_request(self, user_id: int) -> bool:
+        return self.requesters is None or user_id in self.requesters
 
 
-SubmitKind = Literal["incomplete", "no_approver", "pending", "direct", "not_allowed"]
+SubmitKind = Literal[
+    "incomplete",
+    "no_approver",
+    "pending",
+    "direct",
+    "not_allowed",
+    "no_key",  # no stored, readable API key: the approver could only watch it fail
+    "short_credit",  # the credit is known to be below the cheapest possible cost
+]
+
+
+@dataclass(frozen=True)
+class MoneyCheck:
+    """Cost estimate and credit at submit time, in rials; None where the provider did not say.
+
+    The price differs by operator and the operator split is unknown until the send, so
+    the cost lies between ``cost_low`` (all at the cheaper price) and ``cost_high``.
+    """
+
+    cost_low: float | None = None
+    cost_high: float | None = None
+    credit: float | None = None
+
+    @property
+    def known_short(self) -> float | None:
+        """The missing amount when even the cheapest cost exceeds the credit."""
+        if self.cost_low is None or self.credit is None or self.credit >= self.cost_low:
+            return None
+        return self.cost_low - self.credit
+
+    @property
+    def maybe_short(self) -> bool:
+        return (
+            self.cost_high is not None and self.credit is not None and self.credit < self.cost_high
+        )
 
 
 @dataclass(frozen=True)
@@ -92,6 +137,7 @@ class SubmitResult:
     missing_step: Step | None = None  # for "incomplete"
     request: ApprovalRequest | None = None  # for "pending"
     approvers: list[int] = field(default_factory=list)  # whom to notify, for "pending"
+    money: MoneyCheck | None = None  # for "pending" and "short_credit"
 
 
 DecisionKind = Literal[
@@ -104,6 +150,7 @@ DecisionKind = Literal[
     "already_decided",
     "expired",
     "tampered",
+    "requester_removed",  # the requester is no longer an admin; the request is voided
 ]
 
 
@@ -126,6 +173,7 @@ SendKind = Literal[
     "not_allowed",
     "refused",  # retry of a broadcast that is not `failed` (e.g. unknown): never resent
     "too_late",  # retry of a scheduled broadcast whose time has passed
+    "not_started",  # approved, but the row could not be written: certainly nothing sent
 ]
 
 
@@ -155,6 +203,20 @@ class SendOutcome:
 class ReconcileResult:
     kind: Literal["sent", "not_sent", "still_unknown", "not_found"]
     broadcast: Broadcast | None = None
+
+
+@dataclass(frozen=True)
+class ConfirmResult:
+    kind: Literal["confirmed", "not_found", "not_allowed", "not_unknown"]
+    broadcast: Broadcast | None = None
+
+
+@dataclass(frozen=True)
+class Stranded:
+    """An approved request that never started: no row, so certainly nothing was sent."""
+
+    request: ApprovalRequest
+    voided: bool  # its requester is no longer an admin: it can no longer be sent
 
 
 @dataclass(frozen=True)
@@ -248,19 +310,20 @@ def aggregate_stats(stats: list[dict[str, OperatorStats]]) -> dict[str, Operator
     return {op: OperatorStats(**t) for op, t in totals.items()}
 
 
-def record_matches(record: SendRecord, snapshot: dict[str, Any], since: datetime) -> bool:
-    """A provider row is our send: same line, same text, created in the window.
-
-    Lenient on purpose: wrongly calling a broadcast "sent" costs a missed
-    message, wrongly calling it "not sent" invites a double send. So a row
-    without a time matches, and so does a text the listing shortened.
-    """
+def record_matches(
+    record: SendRecord, snapshot: dict[str, Any], earliest: datetime, latest: datetime
+) -> bool:
+    """A provider row is positive evidence of our send: same line, same text (line
+    endings and surrounding blanks aside), stamped within [earliest, latest]."""
     if _line_digits(record.from_number) != _line_digits(str(snapshot["sender"])):
         return False
-    listed, ours = " ".join(record.message.split()), " ".join(str(snapshot["message"]).split())
-    if listed != ours and not (len(listed) >= 20 and ours.startswith(listed.rstrip(".… "))):
+    if _same_text(record.message) != _same_text(str(snapshot["message"])):
         return False
-    return record.created_at is None or record.created_at >= since
+    return record.created_at is not None and earliest <= record.created_at <= latest
+
+
+def _same_text(text: str) -> str:
+    return "\n".join(line.strip() for line in text.replace("\r\n", "\n").strip().split("\n"))
 
 
 def _line_digits(number: str) -> str:
@@ -279,41 +342,70 @@ class BroadcastService:
         client: IPPanelClient,
         policy: Policy,
         clock: Callable[[], datetime] = utcnow,
-        *,
-        reconcile_grace: timedelta = RECONCILE_GRACE,
     ) -> None:
         self._store = store
         self._client = client
         self.policy = policy
         self._clock = clock
-        self._reconcile_grace = reconcile_grace
-        # Direct sends have no request row for UNIQUE to guard, so a double
-        # click is caught here: content hash -> (broadcast id, when).
-        self._direct_lock = asyncio.Lock()
-        self._recent_direct: dict[str, tuple[int, datetime]] = {}
 
     # ---------------------------------------------------------------- submit
 
     async def submit(self, draft: Draft, requester_id: int) -> SubmitResult:
-        if draft.owner_id != requester_id:
+        """Check a draft before anyone is asked to approve it: ready, a readable key, and
+        a credit not known to be short. The money checks cost two reads at the provider
+        here, at submit time, so the approve→POST path stays as short as it was."""
+        if draft.owner_id != requester_id or not self.policy.may_request(requester_id):
             return SubmitResult("not_allowed")
         now = self._clock()
         step = self._check_ready(draft, now)
         if step is not None:
             return SubmitResult("incomplete", missing_step=step)
-        if not self.policy.approvals_required:
-            return SubmitResult("direct")
         others = sorted(self.policy.approvers - {requester_id})
-        if not others:
+        if self.policy.approvals_required and not others:
             return SubmitResult("no_approver")
+        api_key = await self._key_or_none(requester_id)
+        if api_key is None:
+            return SubmitResult("no_key")
+        snapshot = draft.snapshot(self.policy.message_suffix)
+        money = await self._money_check(api_key, snapshot)
+        if money.known_short is not None:
+            await self._audit(
+                requester_id, "submit_refused_credit", f"draft:{draft.id}", _money(money)
+            )
+            return SubmitResult("short_credit", money=money)
+        if not self.policy.approvals_required:
+            return SubmitResult("direct", money=money)
         expires_at = now + self.policy.approval_ttl
         if draft.send_at is not None:
             # approving after the scheduled time would send at the wrong moment
             expires_at = min(expires_at, draft.send_at)
-        snapshot = draft.snapshot(self.policy.message_suffix)
         request = await self._store.create_request(draft, requester_id, snapshot, expires_at)
-        await self._audit(requester_id, "submitted", f"request:{request.id}", _brief(snapshot))
-        return SubmitResult("pending", request=request, approvers=others)
+        detail = {**_brief(snapshot), **_money(money)}
+        await self._audit(requester_id, "submitted", f"request:{request.id}", detail)
+        return SubmitResult("pending", request=request, approvers=others, money=money)
+
+    async def _money_check(self, api_key: str, snapshot: dict[str, Any]) -> MoneyCheck:
+        """Price and credit, asked at once; a provider problem leaves that part unknown
+        (the approver's card says so) rather than blocking the request."""
+        price, credit = await asyncio.gather(
+            self._client.calculate_price(
+                api_key, sender=snapshot["sender"], message=snapshot["message"]
+            ),
+            self._client.credit(api_key),
+            return_exceptions=True,
+        )
+        check: dict[str, float | None] = {}
+        recipients = recipients_total(snapshot)
+        if isinstance(price, BaseException):
+            log.info("price unknown at submit: %r", price)
+        else:
+            check["cost_low"] = min(price.mci_price, price.other_price) * recipients
+            check["cost_high"] = max(price.mci_price, price.other_price) * recipients
+        if isinstance(credit, BaseException):
+            log.info("credit unknown at submit: %r", credit)
+        else:
+            check["credit"] = credit.credit
+        return MoneyCheck(**check)
 
     def _check_ready(self, draft: Draft, now: datetime) -> Step | None:
         step = missing_step(draft, now)
@@ -368,6 +460,8 @@ class BroadcastService:
             return Decision("self_approval", request, request.state)
         if request.state != RequestState.PENDING:
             return Decision("already_decided", request, request.state, request.decided_by)
+        if not self.policy.may_request(request.requester_id):  # roles as of this click
+            return await self._void_removed(request)
         if self._is_expired(request):
             return await self._expire(request)
         if content_hash(request.snapshot) != request.content_hash:
@@ -414,6 +508,22 @@ class BroadcastService:
         )
         return Decision(kind, request, to_state, actor_id)
 
+    async def _void_removed(self, request: ApprovalRequest) -> Decision:
+        """The requester lost the admin role: the request is withdrawn, never sent."""
+        won = await self._store.decide_request(
+            request.id,
+            to_state=RequestState.WITHDRAWN,
+            decided_by=None,
+            reason=REQUESTER_REMOVED_REASON,
+            from_state=request.state,
+        )
+        if not won:
+            return await self._lost_race(request.id)
+        await self._audit(
+            None, "voided", f"request:{request.id}", {"reason": REQUESTER_REMOVED_REASON}
+        )
+        return Decision("requester_removed", request, RequestState.WITHDRAWN)
+
     async def _lost_race(self, request_id: int) -> Decision:
         fresh = await self._store.get_request(request_id)
         if fresh is None:
@@ -432,12 +542,19 @@ class BroadcastService:
         if content_hash(fresh.snapshot) != fresh.content_hash:
             log.error("request %s: snapshot does not match its content hash", fresh.id)
             return SendOutcome("not_allowed")
-        broadcast = await self._store.start_broadcast(
-            request_id=fresh.id,
-            requester_id=fresh.requester_id,
-            approver_id=approver_id,
-            snapshot=fresh.snapshot,
-        )
+        if not self.policy.may_request(fresh.requester_id):
+            return SendOutcome("not_allowed")
+        try:
+            broadcast = await self._store.start_broadcast(
+                request_id=fresh.id,
+                requester_id=fresh.requester_id,
+                approver_id=approver_id,
+                snapshot=fresh.snapshot,
+            )
+        except Exception:
+            # the INSERT did not commit, so no row and no POST: certainly nothing was sent
+            log.exception("request %s: approved but the broadcast could not start", fresh.id)
+            return SendOutcome("not_started")
         if broadcast is None:
             return SendOutcome("duplicate", await self._store.get_broadcast_for_request(fresh.id))
         return await self._send(broadcast)
@@ -450,23 +567,27 @@ class BroadcastService:
         if step is not None:
             return SendOutcome("incomplete", fix_step=step)
         snapshot = draft.snapshot(self.policy.message_suffix)
-        digest = content_hash(snapshot)
-        async with self._direct_lock:
-            now = self._clock()
-            self._recent_direct = {
-                h: v for h, v in self._recent_direct.items() if now - v[1] < DIRECT_DEDUP_WINDOW
-            }
-            if digest in self._recent_direct:
-                earlier = await self._store.get_broadcast(self._recent_direct[digest][0])
-                # a certain failure sent nothing, so a fresh attempt is no double send
-                if earlier is None or earlier.state != BroadcastState.FAILED:
-                    return SendOutcome("duplicate", earlier)
-            broadcast = await self._store.start_broadcast(
-                request_id=None, requester_id=requester_id, approver_id=None, snapshot=snapshot
-            )
+        # One send per draft version, kept in the store: a second tap, even after a
+        # restart, finds the first row. Editing the draft makes a new version.
+        key = f"{draft.id}:{draft.version}"
+        broadcast = await self._store.start_broadcast(
+            request_id=None,
+            requester_id=requester_id,
+            approver_id=None,
+            snapshot=snapshot,
+            direct_key=key,
+        )
+        if broadcast is None:
+            earlier = await self._store.get_broadcast_by_direct_key(key)
+            if earlier is None or earlier.state != BroadcastState.FAILED:
+                return SendOutcome("duplicate", earlier)
+            # a certain failure sent nothing: the same single-winner CAS as a retry
+            broadcast = await self._store.retry_broadcast(earlier.id)
             if broadcast is None:
-                return SendOutcome("duplicate")
-            self._recent_direct[digest] = (broadcast.id, now)
+                return SendOutcome("duplicate", await self._store.get_broadcast(earlier.id))
+            await self._audit(
+                requester_id, "retry", f"broadcast:{earlier.id}", {"attempt": broadcast.attempts}
+            )
         return await self._send(broadcast)
 
     async def _send(self, broadcast: Broadcast) -> SendOutcome:
@@ -590,7 +711,7 @@ class BroadcastService:
             return SendOutcome("duplicate", b)
         if b.state != BroadcastState.FAILED:
             return SendOutcome("refused", b)
-        if not await self._still_as_approved(b):
+        if not self.policy.may_request(b.requester_id) or not await self._still_as_approved(b):
             return SendOutcome("not_allowed", b)
         send_at = parse_send_at(b.snapshot)
         if send_at is not None and send_at <= self._clock():
@@ -618,84 +739,85 @@ class BroadcastService:
     # ------------------------------------------------------------- reconcile
 
     async def reconcile(self, broadcast_id: int) -> ReconcileResult:
-        """Settle an ``unknown`` broadcast from the provider's list of sends. Never sends."""
+        """Settle an ``unknown`` broadcast from the provider's list of sends. Never sends.
+
+        Only positive evidence moves it: an unowned provider row with our line, our
+        text and a time near our send becomes this broadcast's, claimed in the store so
+        no other broadcast can take it. No row, however long after, proves nothing: it
+        stays ``unknown`` until a person checks the panel (:meth:`confirm_not_sent`).
+        """
         b = await self._store.get_broadcast(broadcast_id)
         if b is None:
             return ReconcileResult("not_found")
         if b.state != BroadcastState.UNKNOWN:
             return ReconcileResult(_settled_kind(b.state), b)
-        try:
-            api_key = await self._key(b.requester_id)
-        except Exception:
-            log.exception("broadcast %s: key unreadable during reconcile", b.id)
-            api_key = None
+        api_key = await self._key_or_none(b.requester_id)
         if api_key is None:
             return ReconcileResult("still_unknown", b)
         try:
-            found = await self._find_at_provider(api_key, b)
+            candidates = await self._candidates_at_provider(api_key, b)
         except IPPanelError as error:
             log.info("broadcast %s: reconcile could not ask the provider: %r", b.id, error)
             return ReconcileResult("still_unknown", b)
-        if found:
-            return await self._settle(b, BroadcastState.SENT, "sent", outbox_ids=found)
-        if found is not None and self._clock() - b.created_at >= self._reconcile_grace:
-            return await self._settle(
-                b, BroadcastState.FAILED, "not_sent", text=NOT_FOUND_AT_PROVIDER
-            )
+        owned = await self._store.owned_outbox_ids(candidates)
+        for outbox_id in candidates:  # oldest first: earlier unknowns take earlier rows
+            if outbox_id in owned:
+                continue
+            if await self._store.claim_outbox(b.id, outbox_id):
+                await self._audit(
+                    None, "reconciled_sent", f"broadcast:{b.id}", {"outbox_ids": [outbox_id]}
+                )
+                return ReconcileResult("sent", await self._store.get_broadcast(b.id))
+            fresh = await self._store.get_broadcast(b.id)
+            if fresh is None or fresh.state != BroadcastState.UNKNOWN:
+                return ReconcileResult(_settled_kind(fresh.state) if fresh else "not_found", fresh)
+            # the row was taken meanwhile, or a send is in flight: try no further now
+            break
         return ReconcileResult("still_unknown", b)
 
-    async def _find_at_provider(self, api_key: str, b: Broadcast) -> list[int] | None:
-        """Outbox ids of matching sends; [] when the provider's whole answer has none;
-        None when the answer was too long to prove absence."""
-        since = b.created_at - RECONCILE_SLACK
-        # Only the time filter: how "number"/"message" filters match is undocumented,
-        # and a filter that wrongly hides our row would make a sent broadcast look unsent.
-        filters = {"create_from_date": int(since.timestamp())}
-        claimed = await self._claimed_outbox_ids(b)
-        matches: set[int] = set()
+    async def _candidates_at_provider(self, api_key: str, b: Broadcast) -> list[int]:
+        """Outbox ids of provider rows matching ``b``, oldest first."""
+        earliest = b.created_at - RECONCILE_SKEW
+        latest = max(b.updated_at, b.created_at) + RECONCILE_SKEW
+        # Only the time filter, as the contract's string: how "number"/"message" filters
+        # match is undocumented, and a filter that wrongly hid our row would cost evidence.
+        filters = {"create_from_date": str(int(earliest.timestamp()))}
+        found: list[tuple[datetime, int]] = []
         for page_no in range(1, RECONCILE_MAX_PAGES + 1):
-            page = await self._client.list_sends(api_key, page=page_no, limit=50, filters=filters)
-            matches |= {
-                r.messages_outbox_id
+            page = await self._client.list_sends(
+                api_key, page=page_no, limit=RECONCILE_PAGE_SIZE, filters=filters
+            )
+            found += [
+                (r.created_at, r.messages_outbox_id)
                 for r in page.items
                 if r.messages_outbox_id
-                and r.messages_outbox_id not in claimed
-                and record_matches(r, b.snapshot, since)
-            }
-            older = [r for r in page.items if r.created_at is not None and r.created_at < since]
+                and r.created_at is not None
+                and record_matches(r, b.snapshot, earliest, latest)
+            ]
+            older = [r for r in page.items if r.created_at is not None and r.created_at < earliest]
             if not page.has_next or (page.items and len(older) == len(page.items)):
-                return sorted(matches)  # newest first: nothing further can match
-        return sorted(matches) or None
+                break
+        return [outbox_id for _, outbox_id in sorted(set(found))]
 
-    async def _claimed_outbox_ids(self, b: Broadcast) -> set[int]:
-        """Outbox ids other recent broadcasts already own: an identical text sent
-        again a minute later must not be taken for this one."""
-        recent = await self._store.list_broadcasts(b.requester_id, limit=100, offset=0)
-        return {i for other in recent if other.id != b.id for i in other.outbox_ids}
+    async def confirm_not_sent(self, broadcast_id: int, actor_id: int) -> ConfirmResult:
+        """A person checked the panel's outbox and says an ``unknown`` send did not go out.
 
-    async def _settle(
-        self,
-        b: Broadcast,
-        state: BroadcastState,
-        kind: Literal["sent", "not_sent"],
-        *,
-        outbox_ids: list[int] | None = None,
-        text: str | None = None,
-    ) -> ReconcileResult:
-        done = await self._store.finish_broadcast(
-            b.id,
-            state=state,
-            outbox_ids=outbox_ids,
-            error=text,
-            from_state=BroadcastState.UNKNOWN,
+        The only way out of ``unknown`` other than a provider row; audited with who and
+        when. Afterwards the broadcast is ``failed``, so a retry (one more POST) is possible.
+        """
+        b = await self._store.get_broadcast(broadcast_id)
+        if b is None:
+            return ConfirmResult("not_found")
+        if not self._may_act(b, actor_id):
+            return ConfirmResult("not_allowed", b)
+        done = await self._store.transition_broadcast(
+            b.id, BroadcastState.UNKNOWN, BroadcastState.FAILED, CONFIRMED_NOT_SENT_TEXT
         )
         fresh = await self._store.get_broadcast(b.id)
-        if not done:  # someone settled it meanwhile; report what is recorded
-            return ReconcileResult(_settled_kind(fresh.state) if fresh else "not_found", fresh)
-        await self._audit(
-            None, f"reconciled_{state}", f"broadcast:{b.id}", {"outbox_ids": outbox_ids}
-        )
-        return ReconcileResult(kind, fresh)
+        if not done:
+            return ConfirmResult("not_unknown", fresh)
+        await self._audit(actor_id, "confirmed_not_sent", f"broadcast:{b.id}")
+        return ConfirmResult("confirmed", fresh)
 
     # --------------------------------------------------------- housekeeping
 
@@ -705,6 +827,45 @@ class BroadcastService:
         for b in interrupted:
             await self._audit(None, "unknown", f"broadcast:{b.id}", {"reason": "interrupted"})
         return interrupted
+
+    async def void_removed_requesters(self) -> list[ApprovalRequest]:
+        """At start-up: pending requests whose requester is no longer an admin are
+        withdrawn, so nobody can approve a send that would use a removed admin's key."""
+        voided = []
+        for request in await self._store.list_pending_requests():
+            if self.policy.may_request(request.requester_id):
+                continue
+            if (await self._void_removed(request)).kind == "requester_removed":
+                voided.append(request)
+        return voided
+
+    async def stranded_approvals(self) -> list[Stranded]:
+        """At start-up: approved requests that never got a broadcast row (the process
+        died, or the store failed, between the approval and the row). Nothing was sent.
+        Those of removed admins are voided; the others may be sent by a person."""
+        found = []
+        for request in await self._store.list_approved_without_broadcast():
+            voided = not self.policy.may_request(request.requester_id)
+            if voided:
+                voided = (await self._void_removed(request)).kind == "requester_removed"
+            found.append(Stranded(request, voided))
+        return found
+
+    async def start_stranded(self, request_id: int, actor_id: int) -> SendOutcome:
+        """A person's tap sends an approved request that never started. Still the
+        single-winner path: the UNIQUE row decides, a second tap gets "duplicate"."""
+        request = await self._store.get_request(request_id)
+        if request is None:
+            return SendOutcome("not_found")
+        if actor_id not in (request.requester_id, request.decided_by):
+            return SendOutcome("not_allowed")
+        send_at = parse_send_at(request.snapshot)
+        if send_at is not None and send_at <= self._clock():
+            return SendOutcome("too_late")
+        if request.decided_by is None:
+            return SendOutcome("not_allowed")
+        await self._audit(actor_id, "start_stranded", f"request:{request.id}")
+        return await self.send_approved(request, request.decided_by)
 
     async def expire_due(self) -> list[ApprovalRequest]:
         expired = await self._store.expire_requests(self._clock())
@@ -823,6 +984,10 @@ def _settled_kind(state: BroadcastState) -> Literal["sent", "not_sent", "still_u
 def _scrub(text: str, api_key: str | None) -> str:
     """Belt and braces: the client scrubs too, but a key must never reach a row."""
     return text.replace(api_key, "***") if api_key else text
+
+
+def _money(money: MoneyCheck) -> dict[str, Any]:
+    return {"cost_low": money.cost_low, "cost_high": money.cost_high, "credit": money.credit}
 
 
 def _brief(snapshot: dict[str, Any]) -> dict[str, Any]:

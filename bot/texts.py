@@ -275,6 +275,33 @@ FA: dict[str, str] = {
     "credit_gift": "\nهدیه: {gift} ریال",
     "lang_ask": "زبان را انتخاب کنید / Choose a language:",
     "lang_set": "زبان: فارسی",
+    # money
+    "submit_no_key": "درخواست فرستاده نشد: کلید API شما ثبت نشده یا خوانا نیست، پس ارسال فقط شکست می‌خورد. "
+    "با /token کلید را ثبت کنید و دوباره «ارسال برای تأیید» را بزنید. پیش‌نویس محفوظ است.",
+    "submit_short_credit": "درخواست فرستاده نشد: اعتبار حساب کافی نیست. هزینهٔ تخمینی دست‌کم {cost} ریال، "
+    "اعتبار فعلی {credit} ریال؛ کمبود: <b>{missing}</b> ریال. پس از افزایش اعتبار دوباره بفرستید. پیش‌نویس محفوظ است.",
+    "card_money": "\n\nهزینهٔ تخمینی: {cost} ریال · اعتبار فعلی: {credit} ریال",
+    "card_money_short": "\n⚠️ ممکن است اعتبار برای این ارسال کافی نباشد.",
+    "card_money_unknown": "نامعلوم",
+    "decided_voided": "⛔️ درخواست‌کننده دیگر مدیر نیست؛ این درخواست باطل شد و چیزی ارسال نشد.",
+    "decision_requester_removed": "درخواست‌کننده دیگر مدیر نیست؛ درخواست باطل شد و چیزی ارسال نشد.",
+    "unknown_howto": "\n\nبرای اطمینان: در پنل IPPanel به «گزارش‌ها ← صندوق ارسال» بروید و پیامی از خط {sender} "
+    "با همین متن در حدود {when} بیابید. اگر هست، ارسال انجام شده است؛ دوباره نفرستید.",
+    "btn_not_sent": "🗒 در پنل دیدم: ارسال نشده",
+    "confirm_not_sent_ask": "<b>تأیید «ارسال نشده» برای #{bid}</b>\n"
+    "فقط اگر صندوق ارسال پنل IPPanel را دیده‌اید و پیامی از خط {sender} با این متن در حدود {when} در آن نیست، تأیید کنید. "
+    "پس از تأیید، «تلاش دوباره» ممکن می‌شود و اگر پیام در واقع رفته باشد، <b>دوباره فرستاده و هزینه می‌شود</b>.\n\n"
+    "متن: {text}",
+    "btn_confirm_not_sent": "✅ بررسی کردم: ارسال نشده است",
+    "btn_keep_unknown": "انصراف",
+    "confirm_not_sent_kept": "چیزی تغییر نکرد؛ ارسال #{bid} همچنان نامعلوم است.",
+    "confirmed_not_sent": "ارسال #{bid} به تأیید {who} در {when} «ارسال‌نشده» ثبت شد. اکنون می‌توانید «تلاش دوباره» را بزنید.",
+    "confirm_not_sent_refused": "ارسال #{bid} دیگر نامعلوم نیست ({state})؛ چیزی تغییر نکرد.",
+    "stranded": "⚠️ درخواست #{id} تأیید شده بود اما ارسال آن هرگز آغاز نشد (ربات متوقف شد یا خطای پایگاه داده). "
+    "<b>هیچ پیامکی فرستاده نشده است.</b> برای ارسال، دکمهٔ زیر را بزنید.",
+    "stranded_voided": "درخواست #{id} تأیید شده بود اما ارسال نشد و درخواست‌کننده دیگر مدیر نیست؛ باطل شد. هیچ پیامکی فرستاده نشده است.",
+    "btn_start_stranded": "📤 اکنون ارسال شود",
+    "stranded_refused": "این ارسال اکنون ممکن نیست ({reason}).",
 }
 
 EN: dict[str, str] = {
@@ -528,6 +555,33 @@ EN: dict[str, str] = {
     "credit_gift": "\nGift: {gift} rials",
     "lang_ask": "زبان را انتخاب کنید / Choose a language:",
     "lang_set": "Language: English",
+    # money
+    "submit_no_key": "Not submitted: your API key is not stored or cannot be read, so the send could only fail. "
+    "Store it with /token and tap “Submit for approval” again. The draft is kept.",
+    "submit_short_credit": "Not submitted: the account credit is too low. Estimated cost at least {cost} rials, "
+    "credit {credit} rials; missing: <b>{missing}</b> rials. Top up and submit again. The draft is kept.",
+    "card_money": "\n\nEstimated cost: {cost} rials · Current credit: {credit} rials",
+    "card_money_short": "\n⚠️ The credit may not cover this send.",
+    "card_money_unknown": "unknown",
+    "decided_voided": "⛔️ The requester is no longer an admin; this request was voided and nothing was sent.",
+    "decision_requester_removed": "The requester is no longer an admin; the request was voided and nothing was sent.",
+    "unknown_howto": "\n\nTo be sure: in the IPPanel panel open “Reports → Outbox” and look for a message from line {sender} "
+    "with this text around {when}. If it is there, it went out; do not send it again.",
+    "btn_not_sent": "🗒 Checked the panel: not sent",
+    "confirm_not_sent_ask": "<b>Confirm “not sent” for #{bid}</b>\n"
+    "Confirm only if you looked at the outbox in the IPPanel panel and there is no message from line {sender} with this text around {when}. "
+    "After this, “Retry” becomes possible, and if the message did go out it <b>will be sent and paid for again</b>.\n\n"
+    "Text: {text}",
+    "btn_confirm_not_sent": "✅ I checked: it was not sent",
+    "btn_keep_unknown": "Cancel",
+    "confirm_not_sent_kept": "Nothing changed; broadcast #{bid} is still unknown.",
+    "confirmed_not_sent": "Broadcast #{bid} was recorded as not sent by {who} at {when}. You can now tap “Retry”.",
+    "confirm_not_sent_refused": "Broadcast #{bid} is no longer unknown ({state}); nothing changed.",
+    "stranded": "⚠️ Request #{id} was approved but its send never started (the bot stopped, or a database error). "
+    "<b>No SMS was sent.</b> Tap the button below to send it.",
+    "stranded_voided": "Request #{id} was approved but not sent, and its requester is no longer an admin; it was voided. No SMS was sent.",
+    "btn_start_stranded": "📤 Send it now",
+    "stranded_refused": "This send is not possible now ({reason}).",
 }
 
 CATALOGUES = {"fa": FA, "en": EN}

@@ -134,6 +134,10 @@ def register(app: Application) -> None:
         "cn": approval.cancel_send,
         "rt": approval.retry,
         "rc": approval.check_status,
+        "nx": approval.confirm_not_sent_ask,  # money: unknown -> not sent, two steps
+        "ny": approval.confirm_not_sent,
+        "nk": approval.confirm_not_sent_keep,
+        "ss": approval.start_stranded,  # money: approved but never started
         "hs": commands.history_press,
         "lg": commands.lang_press,
     }

@@ -7,16 +7,17 @@ functions only tell everyone involved what happened.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import UTC, datetime
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.broadcasts import Decision, SendOutcome
-from bot.domain import ApprovalRequest, Broadcast, Draft, PhonebookSelection, Step
+from bot.broadcasts import Decision, MoneyCheck, SendOutcome, Stranded
+from bot.domain import ApprovalRequest, Broadcast, Draft, PhonebookSelection, RequestState, Step
 from bot.jalali import format_jalali
-from bot.render import esc, fit, num, outbox_text, snapshot_card
+from bot.render import esc, fit, ltr, num, outbox_text, snapshot_card
 from bot.texts import t
 from handlers import keyboards as kb
 from handlers.common import (
@@ -61,6 +62,24 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
     if result.kind == "no_approver":
         await say(update, context, tr(context, "no_approver"))
         return END
+    if result.kind == "no_key":
+        await say(update, context, tr(context, "submit_no_key"))
+        return END
+    if result.kind == "short_credit" and result.money and result.money.known_short is not None:
+        lang = lang_of(context)
+        money = result.money
+        text = tr(
+            context,
+            "submit_short_credit",
+            cost=num(money.cost_low or 0, lang),
+            credit=num(money.credit or 0, lang),
+            missing=num(money.known_short, lang),
+        )
+        await say(update, context, text)
+        return END
+    if result.kind not in ("direct", "pending"):
+        await say(update, context, tr(context, "not_yours"))
+        return END
     if result.kind == "direct":
         await say(update, context, tr(context, "sending_now", id=f"#{draft.id}"))
         outcome = await service.send_direct(draft, update.effective_user.id)
@@ -70,7 +89,7 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
         return END
     request = result.request
     assert request is not None
-    reached = await notify_approvers(context, request, result.approvers)
+    reached = await notify_approvers(context, request, result.approvers, result.money)
     lang = lang_of(context)
     if reached:
         text = tr(context, "waiting_approval", id=request.id, n=num(reached, lang))
@@ -80,8 +99,11 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
     return END
 
 
-def approval_card(context: Context, request: ApprovalRequest, lang: str) -> str:
-    """What an approver sees: who asks, the full review card of the snapshot, the deadline."""
+def approval_card(
+    context: Context, request: ApprovalRequest, lang: str, money: MoneyCheck | None = None
+) -> str:
+    """What an approver sees: who asks, the full review card of the snapshot, the deadline,
+    and (when deciding) the estimated cost against the current credit."""
     tz = services(context).settings.tz
     return fit(
         t(
@@ -89,18 +111,39 @@ def approval_card(context: Context, request: ApprovalRequest, lang: str) -> str:
             "approval_card",
             id=request.id,
             requester=_who(context, request.requester_id),
-            card=snapshot_card(request.snapshot, lang, tz),
+            card=snapshot_card(request.snapshot, lang, tz) + money_line(lang, money),
             expires=format_jalali(request.expires_at, tz, lang),
         )
     )
 
 
-async def notify_approvers(context: Context, request: ApprovalRequest, approvers: list[int]) -> int:
+def money_line(lang: str, money: MoneyCheck | None) -> str:
+    """Cost estimate and credit as of submit time; "unknown" where the provider did not say."""
+    if money is None:
+        return ""
+    unknown = t(lang, "card_money_unknown")
+    if money.cost_low is None or money.cost_high is None:
+        cost = unknown
+    elif money.cost_low == money.cost_high:
+        cost = num(money.cost_high, lang)
+    else:
+        cost = f"{num(money.cost_low, lang)}–{num(money.cost_high, lang)}"
+    credit = unknown if money.credit is None else num(money.credit, lang)
+    line = t(lang, "card_money", cost=cost, credit=credit)
+    return line + (t(lang, "card_money_short") if money.maybe_short else "")
+
+
+async def notify_approvers(
+    context: Context,
+    request: ApprovalRequest,
+    approvers: list[int],
+    money: MoneyCheck | None = None,
+) -> int:
     """Send each approver the full card; a blocked bot skips that one. Returns how many got it."""
     reached = 0
     for approver in approvers:
         lang = await user_lang(context, approver)
-        text = approval_card(context, request, lang)
+        text = approval_card(context, request, lang, money)
         message = await notify(context, approver, text, kb.approval(lang, request.id))
         if message is not None:
             reached += 1
@@ -175,6 +218,7 @@ def refusal_text(context: Context, decision: Decision) -> str:
         "self_approval": "decision_self",
         "expired": "decision_expired",
         "tampered": "decision_tampered",
+        "requester_removed": "decision_requester_removed",
     }.get(decision.kind, "decision_already")
     state = tr(context, f"state_{decision.state}") if decision.state else "—"
     return tr(context, key, state=state)
@@ -200,6 +244,8 @@ async def approve(update: Update, context: Context) -> None:
         await _refusal(update, context, decision)
         if decision.kind == "expired" and decision.request:
             await tell_expired(context, decision.request)
+        if decision.kind == "requester_removed" and decision.request:
+            await close_cards(context, decision.request, "decided_voided")
         return
     request = decision.request
     assert request is not None
@@ -213,6 +259,12 @@ async def approve(update: Update, context: Context) -> None:
 
 async def _send_and_report(context: Context, request: ApprovalRequest, approver: int) -> None:
     outcome = await services(context).broadcasts.send_approved(request, approver)
+    if outcome.kind == "not_started":
+        # approved, but the row could not be written: nothing went out; say so plainly
+        # (the caller's copy predates the decision; the store may be failing, so no re-read)
+        decided = dataclasses.replace(request, state=RequestState.APPROVED, decided_by=approver)
+        await tell_stranded(context, Stranded(decided, voided=False))
+        return
     await report_outcome(context, outcome, approver_id=approver, requester_id=request.requester_id)
 
 
@@ -224,6 +276,8 @@ async def reject(update: Update, context: Context) -> None:
     checked = await services(context).broadcasts.decidable(request_id, update.effective_user.id)
     if isinstance(checked, Decision):
         await _refusal(update, context, checked)
+        if checked.kind == "requester_removed" and checked.request:
+            await close_cards(context, checked.request, "decided_voided")
         return
     request = checked
     await answer(update)
@@ -335,7 +389,9 @@ def outcome_message(lang: str, outcome: SendOutcome, tz) -> str:
         )
         return t(lang, "sent_ok", bid=bid, outbox=outbox_text(b.outbox_ids), when=when)
     if outcome.kind == "unknown":
-        return t(lang, "send_unknown", bid=bid, reason=reason)
+        return t(lang, "send_unknown", bid=bid, reason=reason) + (
+            unknown_howto(lang, b, tz) if b else ""
+        )
     if outcome.kind == "duplicate":
         return t(lang, "send_duplicate")
     if outcome.kind == "no_key":
@@ -431,6 +487,7 @@ async def tell_reconciled(
         kind, "reconciled_unknown"
     )
     people = [only] if only else [p for p in {b.requester_id, b.approver_id} if p]
+    tz = services(context).settings.tz
     for person in people:
         lang = await user_lang(context, person)
         markup = kb.result(
@@ -440,9 +497,132 @@ async def tell_reconciled(
             scheduled=bool(b.snapshot.get("send_at")),
             retryable=kind == "not_sent",
         )
-        await notify(
-            context, person, t(lang, key, bid=b.id, outbox=outbox_text(b.outbox_ids)), markup
+        text = t(lang, key, bid=b.id, outbox=outbox_text(b.outbox_ids))
+        if b.state == "unknown":
+            text += unknown_howto(lang, b, tz)
+        await notify(context, person, text, markup)
+
+
+def unknown_howto(lang: str, b: Broadcast, tz) -> str:
+    """How a person checks an unknown send in the IPPanel panel's outbox."""
+    return t(
+        lang,
+        "unknown_howto",
+        sender=ltr(str(b.snapshot.get("sender") or "—")),
+        when=format_jalali(b.created_at, tz, lang),
+    )
+
+
+# -------------------------------------------------- unknown -> not sent, by a person
+
+
+async def confirm_not_sent_ask(update: Update, context: Context) -> None:
+    """Step one: explain what to check in the panel and what confirming allows."""
+    b = await _mine(update, context)
+    if b is None:
+        return
+    await answer(update)
+    if b.state != "unknown":
+        state = tr(context, f"state_{b.state}")
+        await say(update, context, tr(context, "confirm_not_sent_refused", bid=b.id, state=state))
+        return
+    lang = lang_of(context)
+    tz = services(context).settings.tz
+    text = tr(
+        context,
+        "confirm_not_sent_ask",
+        bid=b.id,
+        sender=ltr(str(b.snapshot.get("sender") or "—")),
+        when=format_jalali(b.created_at, tz, lang),
+        text=esc(str(b.snapshot.get("message", ""))[:300]),
+    )
+    await say(update, context, fit(text), kb.confirm_not_sent(lang, b.id))
+
+
+async def confirm_not_sent(update: Update, context: Context) -> None:
+    """Step two: record "not sent" (audited); only now is a retry offered, to both admins."""
+    b = await _mine(update, context)
+    if b is None:
+        return
+    await answer(update)
+    actor = update.effective_user.id
+    result = await services(context).broadcasts.confirm_not_sent(b.id, actor)
+    message = update.callback_query.message
+    if result.kind != "confirmed" or result.broadcast is None:
+        fresh = result.broadcast or b
+        state = tr(context, f"state_{fresh.state}")
+        text = tr(context, "confirm_not_sent_refused", bid=b.id, state=state)
+        if message:
+            await edit(context, message.chat.id, message.message_id, text, None)
+        return
+    done = result.broadcast
+    tz = services(context).settings.tz
+    now = datetime.now(UTC)
+    for person in [p for p in {done.requester_id, done.approver_id} if p]:
+        lang = await user_lang(context, person)
+        text = t(
+            lang,
+            "confirmed_not_sent",
+            bid=done.id,
+            who=_who(context, actor),
+            when=format_jalali(now, tz, lang),
         )
+        markup = kb.result(lang, done.id, state=str(done.state), scheduled=False, retryable=True)
+        if person == actor and message:  # the confirmation screen becomes the result
+            await edit(context, message.chat.id, message.message_id, text, markup)
+        else:
+            await notify(context, person, text, markup)
+
+
+async def confirm_not_sent_keep(update: Update, context: Context) -> None:
+    bid = _pressed_id(update)
+    await answer(update)
+    message = update.callback_query.message
+    if message and bid is not None:
+        text = tr(context, "confirm_not_sent_kept", bid=bid)
+        await edit(context, message.chat.id, message.message_id, text, None)
+
+
+# -------------------------------------------------- approved but never started
+
+
+async def tell_stranded(context: Context, stranded: Stranded) -> None:
+    """Tell both admins that an approved request never started: nothing was sent."""
+    request = stranded.request
+    people = [request.decided_by] if stranded.voided else [request.requester_id, request.decided_by]
+    for person in dict.fromkeys(p for p in people if p):
+        lang = await user_lang(context, person)
+        if stranded.voided:
+            await notify(context, person, t(lang, "stranded_voided", id=request.id))
+        else:
+            text = t(lang, "stranded", id=request.id)
+            await notify(context, person, text, kb.stranded(lang, request.id))
+
+
+async def start_stranded(update: Update, context: Context) -> None:
+    """One tap sends an approved request that never started, through the single-winner path."""
+    request_id = await _pressed_id_or_stale(update, context)
+    if request_id is None:
+        return
+    await answer(update)
+    service = services(context).broadcasts
+    outcome = await service.start_stranded(request_id, update.effective_user.id)
+    if outcome.kind == "duplicate":
+        await say(update, context, tr(context, "send_duplicate"))
+        return
+    request = await services(context).store.get_request(request_id)
+    if outcome.kind == "not_started" and request is not None:
+        await tell_stranded(context, Stranded(request, voided=False))
+        return
+    if outcome.broadcast is None or request is None:
+        await say(update, context, tr(context, "stranded_refused", reason=esc(outcome.kind)))
+        return
+    await report_outcome(
+        context,
+        outcome,
+        approver_id=outcome.broadcast.approver_id,
+        requester_id=request.requester_id,
+    )
 
 
 async def delivery_report(update: Update, context: Context) -> None:

@@ -9,7 +9,13 @@ from telegram.ext import Application, CallbackContext
 from bot.health import touch
 from bot.texts import t
 from handlers import keyboards as kb
-from handlers.approval import tell_expired, tell_reconciled
+from handlers.approval import (
+    close_cards,
+    tell_expired,
+    tell_reconciled,
+    tell_stranded,
+    unknown_howto,
+)
 from handlers.common import notify, services, user_lang
 
 log = logging.getLogger("handlers.jobs")
@@ -25,7 +31,30 @@ async def recover_interrupted_sends(app: Application) -> None:
             markup = kb.result(
                 lang, b.id, state="unknown", scheduled=bool(b.snapshot.get("send_at"))
             )
-            await notify(context, person, t(lang, "send_interrupted", bid=b.id), markup)
+            text = t(lang, "send_interrupted", bid=b.id) + unknown_howto(
+                lang, b, services(context).settings.tz
+            )
+            await notify(context, person, text, markup)
+    await void_removed_requesters(app)
+    await recover_stranded_approvals(app)
+
+
+async def void_removed_requesters(app: Application) -> None:
+    """At start: an admin removed from ADMIN_IDS no longer has requests anyone can approve;
+    their pending requests are voided and every approver's card is closed."""
+    context = CallbackContext(app)
+    for request in await services(context).broadcasts.void_removed_requesters():
+        log.warning("request %s voided: its requester is no longer an admin", request.id)
+        await close_cards(context, request, "decided_voided")
+
+
+async def recover_stranded_approvals(app: Application) -> None:
+    """At start: approved requests with no broadcast row never sent anything; both admins
+    are told plainly and may send with one tap (still the single-winner path)."""
+    context = CallbackContext(app)
+    for stranded in await services(context).broadcasts.stranded_approvals():
+        log.warning("request %s was approved but never started", stranded.request.id)
+        await tell_stranded(context, stranded)
 
 
 async def expire_requests(context: CallbackContext) -> None:

@@ -76,10 +76,27 @@ def result(
         if scheduled:
             rows.append([btn(t(lang, "btn_cancel_send"), f"cn:{broadcast_id}")])
     if state == "unknown":
+        # it may have gone out: check, or a person confirms from the panel (two steps);
+        # no "send again" here, it would be a second paid broadcast
         rows.append([btn(t(lang, "btn_check"), f"rc:{broadcast_id}")])
+        rows.append([btn(t(lang, "btn_not_sent"), f"nx:{broadcast_id}")])
+        return markup(rows)
     if state == "failed" and retryable:
         rows.append([btn(t(lang, "btn_retry"), f"rt:{broadcast_id}")])
     if fix is not None:
         rows.append([btn(t(lang, "btn_fix"), f"fx:{fix[0]}:{fix[1]}")])
     rows.append([btn(t(lang, "btn_again"), f"ag:{broadcast_id}")])
     return markup(rows)
+
+
+def confirm_not_sent(lang: str, broadcast_id: int) -> InlineKeyboardMarkup:
+    return markup(
+        [
+            [btn(t(lang, "btn_confirm_not_sent"), f"ny:{broadcast_id}")],
+            [btn(t(lang, "btn_keep_unknown"), f"nk:{broadcast_id}")],
+        ]
+    )
+
+
+def stranded(lang: str, request_id: int) -> InlineKeyboardMarkup:
+    return markup([[btn(t(lang, "btn_start_stranded"), f"ss:{request_id}")]])

@@ -159,3 +159,12 @@ class ApprovalStore(StoreBase):
             (decided_by, limit, offset),
         )
         return [_request(r) for r in rows]
+
+    async def list_approved_without_broadcast(self) -> list[ApprovalRequest]:
+        """Approved requests that never got a broadcast row: certainly nothing was sent
+        (the row is written before any POST). Call at start-up, when no send is starting."""
+        rows = await self._db.fetchall(
+            "SELECT r.* FROM approval_requests r LEFT JOIN broadcasts b ON b.request_id = r.id "
+            "WHERE r.state = 'approved' AND b.id IS NULL ORDER BY r.id"
+        )
+        return [_request(r) for r in rows]

@@ -36,20 +36,22 @@ class BroadcastStore(StoreBase):
         requester_id: int,
         approver_id: int | None,
         snapshot: dict[str, Any],
+        direct_key: str | None = None,
     ) -> Broadcast | None:
         """Record a send in state ``sending`` (attempts=1) before calling the provider.
 
-        Returns None if a broadcast for this approval request already exists: the
-        UNIQUE(request_id) constraint is the last line of defence against a double send.
+        Returns None if a broadcast for this approval request (or, for a direct send, this
+        ``direct_key``) already exists: UNIQUE(request_id) and the unique direct key are the
+        last line of defence against a double send, and they survive a restart.
         """
         now = self._stamp()
         try:
             row = await self._db.fetchone(
                 "INSERT INTO broadcasts (request_id, requester_id, approver_id, snapshot, state, "
-                "outbox_ids, attempts, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, 'sending', '[]', 1, ?, ?) "
-                "ON CONFLICT (request_id) DO NOTHING RETURNING *",
-                (request_id, requester_id, approver_id, dump_json(snapshot), now, now),
+                "outbox_ids, attempts, created_at, updated_at, direct_key) "
+                "VALUES (?, ?, ?, ?, 'sending', '[]', 1, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING RETURNING *",
+                (request_id, requester_id, approver_id, dump_json(snapshot), now, now, direct_key),
             )
         except sqlite3.IntegrityError as exc:
             if "UNIQUE" in str(exc):
@@ -124,6 +126,58 @@ class BroadcastStore(StoreBase):
             "SELECT * FROM broadcasts WHERE request_id = ?", (request_id,)
         )
         return _broadcast(row) if row else None
+
+    async def get_broadcast_by_direct_key(self, direct_key: str) -> Broadcast | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM broadcasts WHERE direct_key = ?", (direct_key,)
+        )
+        return _broadcast(row) if row else None
+
+    async def owned_outbox_ids(self, candidates: list[int]) -> set[int]:
+        """Which of ``candidates`` already belong to a broadcast: returned by a send, or
+        claimed by a reconcile. Such a provider row is never evidence for another one."""
+        if not candidates:
+            return set()
+        marks = ",".join("?" * len(candidates))
+        rows = await self._db.fetchall(
+            f"SELECT outbox_id AS i FROM outbox_claims WHERE outbox_id IN ({marks}) "
+            "UNION SELECT CAST(j.value AS INTEGER) "
+            "FROM broadcasts, json_each(broadcasts.outbox_ids) j "
+            f"WHERE CAST(j.value AS INTEGER) IN ({marks})",
+            (*candidates, *candidates),
+        )
+        return {int(r[0]) for r in rows}
+
+    async def claim_outbox(self, broadcast_id: int, outbox_id: int) -> bool:
+        """Settle an ``unknown`` broadcast as ``sent`` with one provider row, atomically.
+
+        False (and nothing written) when the row is already owned by any broadcast, when
+        the broadcast is no longer ``unknown``, or while any send is in flight: its row
+        may be the one just listed and its outbox id is not recorded yet.
+        """
+        now = self._stamp()
+        async with self._db.transaction() as tx:
+            busy = await tx.fetchone(
+                "SELECT 1 FROM broadcasts WHERE state = 'sending' "
+                "UNION ALL SELECT 1 FROM outbox_claims WHERE outbox_id = ? "
+                "UNION ALL SELECT 1 FROM broadcasts, json_each(broadcasts.outbox_ids) j "
+                "WHERE CAST(j.value AS INTEGER) = ? LIMIT 1",
+                (outbox_id, outbox_id),
+            )
+            if busy is not None:
+                return False
+            moved = await tx.execute(
+                "UPDATE broadcasts SET state = 'sent', outbox_ids = ?, error = NULL, "
+                "updated_at = ? WHERE id = ? AND state = 'unknown'",
+                (dump_json([int(outbox_id)]), now, broadcast_id),
+            )
+            if moved != 1:
+                return False
+            await tx.execute(
+                "INSERT INTO outbox_claims (outbox_id, broadcast_id, claimed_at) VALUES (?, ?, ?)",
+                (int(outbox_id), broadcast_id, now),
+            )
+        return True
 
     async def mark_interrupted_sends(self) -> list[Broadcast]:
         """At start-up: every ``sending`` row becomes ``unknown`` (error "interrupted").

@@ -133,12 +133,32 @@ CREATE INDEX broadcasts_by_state ON broadcasts (state);
 CREATE INDEX audit_log_by_actor ON audit_log (actor_id, id);
 """
 
+_V3_MONEY_GUARDS = """
+-- A direct send (approvals off) is keyed by its draft id and version, so a second tap,
+-- even after a restart, finds the first row instead of sending again.
+ALTER TABLE broadcasts ADD COLUMN direct_key TEXT;
+CREATE UNIQUE INDEX broadcasts_one_per_direct_key
+    ON broadcasts (direct_key) WHERE direct_key IS NOT NULL;
+
+-- A provider row (outbox id) found by reconcile belongs to exactly one broadcast.
+CREATE TABLE outbox_claims (
+    outbox_id    INTEGER PRIMARY KEY,
+    broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id),
+    claimed_at   TEXT    NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
     Migration(
         2,
         "persistence table, one pending request per draft, lookup indexes",
         _V2_PERSISTENCE_AND_INDEXES,
+    ),
+    Migration(
+        3,
+        "direct sends keyed by draft version; provider outbox ids claimed once",
+        _V3_MONEY_GUARDS,
     ),
 )
 

@@ -388,7 +388,7 @@ async def test_accept_then_hang_is_unknown_then_reconciled_as_sent(
         assert posts(sandbox) == 1
 
 
-async def test_reconcile_proves_not_sent_only_after_the_grace(
+async def test_absence_is_never_proof_only_a_person_confirms_not_sent(
     service: BroadcastService, store: Store, sandbox: RunningSandbox, clock: Clock
 ) -> None:
     request = await submit(service, store)
@@ -397,13 +397,85 @@ async def test_reconcile_proves_not_sent_only_after_the_grace(
     broadcast_id = outcome.broadcast.id
 
     assert (await service.reconcile(broadcast_id)).kind == "still_unknown"
-    clock.offset = timedelta(minutes=3)
+    clock.offset = timedelta(hours=1)  # no provider row, an hour later: still proves nothing
     result = await service.reconcile(broadcast_id)
-    assert result.kind == "not_sent" and result.broadcast.state == BroadcastState.FAILED
+    assert result.kind == "still_unknown" and result.broadcast.state == BroadcastState.UNKNOWN
+    assert (await service.retry(broadcast_id, ALI)).kind == "refused"
+    assert posts(sandbox) == 1
 
+    # a person who checked the panel's outbox says so; audited with who, then retry is open
+    assert (await service.confirm_not_sent(broadcast_id, STRANGER)).kind == "not_allowed"
+    confirmed = await service.confirm_not_sent(broadcast_id, SARA)
+    assert confirmed.kind == "confirmed" and confirmed.broadcast.state == BroadcastState.FAILED
+    assert (await service.confirm_not_sent(broadcast_id, ALI)).kind == "not_unknown"
+    audit = [e for e in await store.list_audit() if e.action == "confirmed_not_sent"]
+    assert len(audit) == 1 and audit[0].actor_id == SARA
     retried = await service.retry(broadcast_id, ALI)
     assert retried.kind == "sent" and retried.broadcast.attempts == 2
-    assert posts(sandbox) == 2  # the 500 one (never queued) and the retry
+    assert posts(sandbox) == 2  # the 500 one (never queued) and the one retry
+
+
+@pytest.mark.parametrize("provider_skew", [-90, 90])
+async def test_reconcile_tolerates_the_provider_clock_either_way(
+    store: Store, sandbox: RunningSandbox, clock: Clock, provider_skew: int
+) -> None:
+    # the provider stamps its rows 90 s behind (or ahead of) our clock
+    sandbox.state.clock_offset = timedelta(seconds=provider_skew)
+    async with sandbox_client(sandbox, connect_timeout=2.0, read_timeout=0.5) as impatient:
+        service = BroadcastService(store, impatient, make_policy(), clock)
+        request = await submit(service, store)
+        sandbox.state.fail_next("/api/send", "accept_then_hang", delay=2)
+        _, outcome = await service.approve_and_send(request.id, ALI)
+        assert outcome is not None and outcome.kind == "unknown"
+
+        result = await service.reconcile(outcome.broadcast.id)
+        assert result.kind == "sent"
+        assert result.broadcast.outbox_ids == list(sandbox.state.sends)
+        filters = sandbox.state.requests_to("/api/report/new_list")[-1].json["filters"]
+        assert isinstance(filters["create_from_date"], str)  # the contract: strings
+    assert posts(sandbox) == 1
+
+
+async def test_two_identical_unknown_sends_that_both_went_out_are_both_sent(
+    store: Store, sandbox: RunningSandbox, clock: Clock
+) -> None:
+    async with sandbox_client(sandbox, connect_timeout=2.0, read_timeout=0.5) as impatient:
+        service = BroadcastService(store, impatient, make_policy(), clock)
+        lost = []
+        for approver in (ALI, SARA):
+            request = await submit(service, store)  # the same text twice
+            sandbox.state.fail_next("/api/send", "accept_then_hang", delay=2)
+            _, outcome = await service.approve_and_send(request.id, approver)
+            assert outcome is not None and outcome.kind == "unknown"
+            lost.append(outcome.broadcast.id)
+        assert posts(sandbox) == 2 and len(sandbox.state.sends) == 2
+
+        clock.offset = timedelta(minutes=5)
+        first, second = [await service.reconcile(bid) for bid in lost]
+    assert first.kind == "sent" and second.kind == "sent"
+    assert first.broadcast.outbox_ids == [min(sandbox.state.sends)]
+    assert second.broadcast.outbox_ids == [max(sandbox.state.sends)]
+    assert posts(sandbox) == 2
+    claims = await store._db.fetchall("SELECT outbox_id, broadcast_id FROM outbox_claims")
+    assert sorted((r[1], r[0]) for r in claims) == [
+        (lost[0], min(sandbox.state.sends)),
+        (lost[1], max(sandbox.state.sends)),
+    ]
+
+
+async def test_a_provider_row_is_claimed_once_in_the_store(
+    service: BroadcastService, store: Store, sandbox: RunningSandbox
+) -> None:
+    request = await submit(service, store)
+    sandbox.state.fail_next("/api/send", "500")
+    _, outcome = await service.approve_and_send(request.id, ALI)
+    other = await submit(service, store)
+    sandbox.state.fail_next("/api/send", "500")
+    _, outcome2 = await service.approve_and_send(other.id, SARA)
+    assert await store.claim_outbox(outcome.broadcast.id, 777)
+    assert not await store.claim_outbox(outcome2.broadcast.id, 777)  # already owned
+    assert (await store.get_broadcast(outcome2.broadcast.id)).state == BroadcastState.UNKNOWN
+    assert posts(sandbox) == 2
 
 
 async def test_reconcile_with_provider_unreachable_stays_unknown(
@@ -448,7 +520,12 @@ async def test_missing_key_fails_without_any_request(
     _, outcome = await service.approve_and_send(request.id, ALI)
     assert outcome is not None and outcome.kind == "no_key" and outcome.needs_new_key
     assert outcome.broadcast.state == BroadcastState.FAILED
-    assert sandbox.state.requests == []
+    # only the submit-time price and credit reads; nothing at send time
+    assert {r.path for r in sandbox.state.requests} == {
+        "/v1/api/send/calculate-price",
+        "/v1/api/payment/credit/mine",
+    }
+    assert posts(sandbox) == 0
 
 
 # ------------------------------------------------------------ housekeeping
@@ -540,7 +617,8 @@ async def test_reconcile_ignores_an_identical_send_owned_by_another_broadcast(
 
     clock.offset = timedelta(minutes=3)
     result = await service.reconcile(lost.broadcast.id)
-    assert result.kind == "not_sent"  # the sandbox's only send belongs to `ok`
+    assert result.kind == "still_unknown"  # the sandbox's only send belongs to `ok`
+    assert posts(sandbox) == 2
 
 
 async def test_direct_send_after_a_certain_failure_may_go_again(
@@ -553,3 +631,163 @@ async def test_direct_send_after_a_certain_failure_may_go_again(
     assert (await service.send_direct(draft, REQUESTER)).kind == "sent"
     assert (await service.send_direct(draft, REQUESTER)).kind == "duplicate"
     assert posts(sandbox) == 2
+
+
+# ------------------------------------------------------------------ money
+
+
+async def test_submit_without_a_readable_key_is_refused(
+    service: BroadcastService, store: Store, sandbox: RunningSandbox
+) -> None:
+    await store.delete_api_key(REQUESTER)
+    draft = await make_draft(store)
+    assert (await service.submit(draft, REQUESTER)).kind == "no_key"
+    assert await store.list_pending_requests() == []
+    assert posts(sandbox) == 0 and sandbox.state.requests == []
+
+
+async def test_submit_with_a_credit_known_short_is_refused_with_the_missing_amount(
+    service: BroadcastService, store: Store, sandbox: RunningSandbox
+) -> None:
+    draft = await make_draft(store)
+    checked = await service.submit(draft, REQUESTER)  # plenty of credit: passes, with numbers
+    assert checked.kind == "pending" and checked.money is not None
+    money = checked.money
+    assert money.cost_low and money.cost_high and money.credit and not money.maybe_short
+    assert money.cost_low <= money.cost_high
+
+    sandbox.state.set_credit(SANDBOX_KEY, int(money.cost_low) - 1000)
+    refused = await service.submit(draft, REQUESTER)
+    assert refused.kind == "short_credit" and refused.money is not None
+    assert refused.money.known_short == 1000
+    assert [r.id for r in await store.list_pending_requests()] == [checked.request.id]
+
+    sandbox.state.set_credit(SANDBOX_KEY, int(money.cost_low))  # enough only at the low price
+    warned = await service.submit(draft, REQUESTER)
+    assert warned.kind == "pending" and warned.money.maybe_short
+    assert warned.money.known_short is None
+    assert posts(sandbox) == 0
+
+
+async def test_provider_down_at_submit_leaves_the_money_unknown(
+    store: Store, sandbox: RunningSandbox, clock: Clock
+) -> None:
+    async with sandbox_client(closed_port_url(), connect_timeout=0.5) as dead:
+        service = BroadcastService(store, dead, make_policy(), clock)
+        result = await service.submit(await make_draft(store), REQUESTER)
+    assert result.kind == "pending" and result.money is not None
+    assert result.money.credit is None and result.money.cost_low is None
+    assert posts(sandbox) == 0
+
+
+# ------------------------------------------------------------------ roles
+
+
+async def test_removed_requester_cannot_be_approved_sent_or_retried(
+    service: BroadcastService,
+    store: Store,
+    client: IPPanelClient,
+    clock: Clock,
+    sandbox: RunningSandbox,
+) -> None:
+    request = await submit(service, store)
+    failed_request = await submit(service, store, text="پیام دیگر")
+    sandbox.state.fail_next("/api/send", "401")
+    _, failed = await service.approve_and_send(failed_request.id, ALI)
+    assert failed.kind == "failed"
+
+    # after a restart with REQUESTER no longer in ADMIN_IDS
+    policy = Policy(
+        approvers=frozenset({ALI, SARA}),
+        approvals_required=True,
+        approval_ttl=timedelta(hours=24),
+        message_suffix=SUFFIX,
+        requesters=frozenset({ALI, SARA}),
+    )
+    later = BroadcastService(store, client, policy, clock)
+    assert [r.id for r in await later.void_removed_requesters()] == [request.id]
+    stored = await store.get_request(request.id)
+    assert stored.state == RequestState.WITHDRAWN
+    decision, outcome = await later.approve_and_send(request.id, SARA)
+    assert decision.kind == "already_decided" and outcome is None
+    assert (await later.retry(failed.broadcast.id, ALI)).kind == "not_allowed"
+    assert posts(sandbox) == 1  # the refused 401 only
+
+
+async def test_removed_requester_at_decision_time_voids_the_request(
+    store: Store, client: IPPanelClient, clock: Clock, sandbox: RunningSandbox
+) -> None:
+    open_policy = make_policy()
+    request = await submit(BroadcastService(store, client, open_policy, clock), store)
+    policy = Policy(
+        approvers=open_policy.approvers,
+        approvals_required=True,
+        approval_ttl=timedelta(hours=24),
+        requesters=frozenset({ALI}),
+    )
+    later = BroadcastService(store, client, policy, clock)
+    decision, outcome = await later.approve_and_send(request.id, SARA)
+    assert decision.kind == "requester_removed" and outcome is None
+    assert (await store.get_request(request.id)).state == RequestState.WITHDRAWN
+    # and a send of an approval that somehow exists is refused too
+    assert (await later.send_approved(request, SARA)).kind == "not_allowed"
+    assert posts(sandbox) == 0
+
+
+# ------------------------------------------------------ approved, never started
+
+
+async def test_store_error_after_approval_is_not_started_then_one_tap_sends_once(
+    service: BroadcastService, store: Store, sandbox: RunningSandbox, monkeypatch
+) -> None:
+    request = await submit(service, store)
+
+    async def broken(**_: object) -> None:
+        raise RuntimeError("disk I/O error")
+
+    monkeypatch.setattr(store, "start_broadcast", broken)
+    decision, outcome = await service.approve_and_send(request.id, ALI)
+    assert decision.kind == "approved" and outcome.kind == "not_started"
+    monkeypatch.undo()
+
+    stranded = await service.stranded_approvals()
+    assert [(s.request.id, s.voided) for s in stranded] == [(request.id, False)]
+    assert (await service.start_stranded(request.id, STRANGER)).kind == "not_allowed"
+    first, second = await asyncio.gather(
+        service.start_stranded(request.id, REQUESTER), service.start_stranded(request.id, ALI)
+    )
+    assert sorted([first.kind, second.kind]) == ["duplicate", "sent"]
+    assert await service.stranded_approvals() == []
+    b = await store.get_broadcast_for_request(request.id)
+    assert b.approver_id == ALI and b.state == BroadcastState.SENT
+    assert posts(sandbox) == 1
+
+
+# ------------------------------------------------------------ direct sends
+
+
+async def test_direct_double_tap_across_a_restart_sends_once(
+    store: Store, client: IPPanelClient, sandbox: RunningSandbox, clock: Clock
+) -> None:
+    draft = await make_draft(store)
+    first = BroadcastService(store, client, make_policy(required=False), clock)
+    assert (await first.send_direct(draft, REQUESTER)).kind == "sent"
+    # a new process: nothing in memory, only the store remembers
+    second = BroadcastService(store, client, make_policy(required=False), clock)
+    again = await second.send_direct(draft, REQUESTER)
+    assert again.kind == "duplicate" and again.broadcast is not None
+    assert posts(sandbox) == 1
+    # an edited draft is a new version: a new send
+    edited = await store.save_draft(draft)
+    assert (await second.send_direct(edited, REQUESTER)).kind == "sent"
+    assert posts(sandbox) == 2
+
+
+async def test_direct_double_tap_at_once_sends_once(
+    store: Store, client: IPPanelClient, sandbox: RunningSandbox, clock: Clock
+) -> None:
+    draft = await make_draft(store)
+    services = [BroadcastService(store, client, make_policy(required=False), clock) for _ in "ab"]
+    outcomes = await asyncio.gather(*(s.send_direct(draft, REQUESTER) for s in services * 3))
+    assert sorted(o.kind for o in outcomes) == ["duplicate"] * 5 + ["sent"]
+    assert posts(sandbox) == 1

@@ -867,7 +867,7 @@ class FakeTelegram:
             # keyboard type with content. The open-source telegram-bot-api would read these
             # as "no markup", but api.telegram.org answered 400 with this text when the bot
             # sent PTB's ``InlineKeyboardMarkup([])`` (= ``{}``) for /history (observed in
-            # production, see the tgfake issue); the docs list only the four types.
+            # production; the issue that added this rule); the docs list only the four types.
             raise _bad_request(CANT_PARSE_MARKUP)
         if inline_only and kind != "inline_keyboard":
             # td's get_inline_reply_markup for edits; seen as "Bad Request: inline keyboard
@@ -883,16 +883,15 @@ class FakeTelegram:
             raise _bad_request(
                 "can't parse keyboard button: KeyboardButton must be a String or an Object"
             )
-        if not isinstance(button.get("text"), str):
-            raise _bad_request('can\'t parse keyboard button: Field "text" must be of type String')
+        _check_text_field(button, "can't parse keyboard button: ")
 
     @staticmethod
     def _check_inline_button(button: Any) -> None:
         prefix = "can't parse inline keyboard button: "
         if not isinstance(button, dict):
             raise _bad_request(prefix + "InlineKeyboardButton must be an Object")
-        if not isinstance(button.get("text"), str) or not button["text"]:
-            # tdlib requires a string; the empty text's rejection is the fake's wording.
+        _check_text_field(button, prefix)
+        if button["text"] == "":  # the server refuses it too; this wording is the fake's
             raise _bad_request(prefix + "Text must be non-empty")
         # The real server treats an empty url/callback_data as absent.
         types = [
@@ -1713,6 +1712,14 @@ def _as_int(value: Any) -> int | None:
         except ValueError:
             return None
     return None
+
+
+def _check_text_field(button: dict[str, Any], prefix: str) -> None:
+    """A button's required "text", with tdlib's JSON helper errors (JsonBuilder.cpp)."""
+    if "text" not in button:
+        raise _bad_request(prefix + 'Can\'t find field "text"')
+    if isinstance(button["text"], bool) or not isinstance(button["text"], (str, int, float)):
+        raise _bad_request(prefix + 'Field "text" must be of type String')
 
 
 def _decode_value(key: str, value: Any) -> Any:

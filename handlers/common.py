@@ -6,6 +6,8 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("handlers")
 T = TypeVar("T")
 TYPING_AFTER = 0.3  # seconds a provider call may take before "typing…" is shown
+ANSWER_AFTER = 0.3  # seconds a step may take to give its own alert before a blank answer
 Context = ContextTypes.DEFAULT_TYPE
 
 
@@ -91,15 +94,52 @@ async def edit(
         return False
 
 
+@dataclass
+class _Press:
+    answered: bool = False
+
+
+# The press being handled inside answering(): Telegram takes ONE answer per callback query
+# (a second gets 400 "query is too old ... or query ID is invalid"), so answers go through it.
+_press: ContextVar[_Press | None] = ContextVar("press", default=None)
+
+
 async def answer(update: Update, text: str | None = None, alert: bool = False) -> None:
     """Answer a button press first, before slow work, so Telegram does not time it out."""
     query = update.callback_query
     if query is None:
         return
+    press = _press.get()
+    if press is not None:
+        if press.answered:  # too late for this text: the press was answered blank already
+            log.debug("press %s was already answered; not shown: %r", query.id, text)
+            return
+        press.answered = True
     try:
         await query.answer(text[:200] if text else None, show_alert=alert)
     except TelegramError as exc:  # an old query id: the press still counts
         log.debug("answerCallbackQuery failed: %s", exc)
+
+
+@asynccontextmanager
+async def answering(update: Update) -> AsyncIterator[None]:
+    """Answer the press exactly once: with the step's own alert if it gives one within
+    ANSWER_AFTER seconds, else blank then (before slow work) or when the step ends."""
+    press = _Press()
+    token = _press.set(press)
+
+    async def later() -> None:
+        await asyncio.sleep(ANSWER_AFTER)
+        await asyncio.shield(answer(update))  # once started, let it finish
+
+    task = asyncio.create_task(later())  # copies the context: shares ``press``
+    try:
+        yield
+    finally:
+        task.cancel()
+        if not press.answered:
+            await answer(update)
+        _press.reset(token)
 
 
 async def _typing(chat_id: int, context: Context) -> None:

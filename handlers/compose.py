@@ -29,6 +29,7 @@ from handlers import keyboards as kb
 from handlers.common import (
     Context,
     answer,
+    answering,
     api_key,
     call_api,
     edit,
@@ -111,8 +112,9 @@ def live(step: Callable[[Update, Context, Draft], Awaitable[int]]):
     async def wrapper(update: Update, context: Context) -> int | None:
         if not is_live(update, context):
             return await stale(update, context)
-        await answer(update)
-        return await loaded(update, context)
+        # No blank answer up front: the step may still refuse the press with an alert.
+        async with answering(update):
+            return await loaded(update, context)
 
     return wrapper
 

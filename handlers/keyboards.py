@@ -12,8 +12,21 @@ from bot.texts import t
 Button = InlineKeyboardButton
 
 
-def markup(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([list(r) for r in rows if r])
+def markup(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:
+    """The rows as an inline keyboard, or None when no button is left.
+
+    PTB serialises ``InlineKeyboardMarkup([])`` as ``{}`` and ``[[]]`` as
+    ``{"inline_keyboard": [[]]}``; Telegram refuses both ("can't parse reply keyboard markup
+    JSON object"), so a menu without buttons must be sent with no ``reply_markup`` at all.
+    Every keyboard that can end up empty (a pager on a single page...) goes through here.
+    """
+    kept = [list(r) for r in rows if r]
+    return InlineKeyboardMarkup(kept) if kept else None
+
+
+def _fixed(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    """A keyboard whose rows are literal and never empty (no None to handle)."""
+    return InlineKeyboardMarkup(rows)
 
 
 def btn(text: str, data: str) -> InlineKeyboardButton:
@@ -37,7 +50,7 @@ def back(lang: str) -> list[InlineKeyboardButton]:
 
 
 def approval(lang: str, request_id: int) -> InlineKeyboardMarkup:
-    return markup(
+    return _fixed(
         [
             [
                 btn(t(lang, "btn_approve"), f"ap:{request_id}"),
@@ -48,11 +61,11 @@ def approval(lang: str, request_id: int) -> InlineKeyboardMarkup:
 
 
 def withdraw(lang: str, request_id: int) -> InlineKeyboardMarkup:
-    return markup([[btn(t(lang, "btn_withdraw"), f"wd:{request_id}")]])
+    return _fixed([[btn(t(lang, "btn_withdraw"), f"wd:{request_id}")]])
 
 
 def reject_reason(lang: str, request_id: int) -> InlineKeyboardMarkup:
-    return markup(
+    return _fixed(
         [
             [btn(t(lang, "btn_reject_no_reason"), f"rn:{request_id}")],
             [btn(t(lang, "btn_reject_keep"), f"rk:{request_id}")],

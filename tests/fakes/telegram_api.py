@@ -35,6 +35,13 @@ Semantics worth knowing:
 * Validation like Telegram's: 4096-char text / 1024-char caption limits (UTF-16 units, after
   HTML parsing), callback_data 1..64 bytes, strict HTML for ``parse_mode="HTML"``,
   "message is not modified", "message to edit not found". MarkdownV2 is not validated.
+* ``reply_markup`` must be one of the four keyboard types with content: ``{}``, an
+  ``inline_keyboard`` without buttons, ``remove_keyboard: false``... are 400s, as are
+  malformed buttons; edits take inline keyboards only.
+* Time: the fake has its own clock (:meth:`FakeTelegram.now`), which tests move with
+  :meth:`FakeTelegram.advance`. Message dates use it; ``deleteMessage`` refuses messages older
+  than 48 hours and ``answerCallbackQuery`` refuses answers later than
+  ``callback_answer_timeout`` seconds after the press (or a second answer).
 * One instance per event loop: everything runs on the test's loop; nothing is thread-safe.
 """
 
@@ -76,12 +83,37 @@ FAILURE_KINDS = ("429", "not_modified", "blocked", "network", "500")
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
+# Bot API docs, deleteMessage: "A message can only be deleted if it was sent less than 48 hours
+# ago." Older ones answer "message can't be deleted for everyone" (observed; the docs do not
+# give the text, bot code on GitHub matches on it, e.g. "more than 48 hours have passed").
+DELETE_WINDOW_SECONDS = 48 * 3600
+# The docs only say a callback query must be answered; how long Telegram waits is not
+# documented. Bots answering after roughly 10-20 s get "query is too old" (reports in
+# pyTelegramBotAPI#1615, Telethon#4073, nutgram#725); the double's default sits inside that.
+DEFAULT_CALLBACK_ANSWER_TIMEOUT = 15.0
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
 )
 BLOCKED = "Forbidden: bot was blocked by the user"
+QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+CANT_PARSE_MARKUP = "can't parse reply keyboard markup JSON object"
+
+# InlineKeyboardButton fields that give a button its type; the docs: "Exactly one of the
+# optional fields must be used to specify type of the button".
+_INLINE_BUTTON_TYPES = (
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
 
 # Form values of these parameters are always plain strings; never JSON-decode them
 # (a text of "123" or "[1]" must stay a string).
@@ -310,8 +342,13 @@ class FakeTelegram:
         bot_id: int | None = None,
         bot_username: str = "ippanel_test_bot",
         bot_first_name: str = "IPPanel Test Bot",
+        callback_answer_timeout: float = DEFAULT_CALLBACK_ANSWER_TIMEOUT,
     ) -> None:
         self.token = token
+        # Seconds after a press within which answerCallbackQuery is accepted (fake's clock).
+        self.callback_answer_timeout = callback_answer_timeout
+        # Added to the wall clock by now(); advance() moves it so tests can "wait" 48 hours.
+        self.clock_offset = 0.0
         self.bot_id = bot_id if bot_id is not None else int(token.split(":", 1)[0])
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
@@ -328,6 +365,7 @@ class FakeTelegram:
         self.files: dict[str, bytes] = {}  # file_id -> content served at base_file_url
         self.callback_queries: dict[str, dict[str, Any]] = {}  # id -> callback_query payload
         self.answered_callbacks: set[str] = set()
+        self._callback_pressed_at: dict[str, float] = {}  # id -> now() when pressed
 
         self._bot_log: list[BotMessage] = []  # bot messages in creation order
         self._updates: list[dict[str, Any]] = []  # not yet confirmed via offset
@@ -414,6 +452,17 @@ class FakeTelegram:
     @property
     def base_file_url(self) -> str:
         return f"http://{self._host}:{self.port}/file/bot"
+
+    # -- clock -------------------------------------------------------------------------------
+    def now(self) -> float:
+        """The fake's idea of the current Unix time (wall clock + :attr:`clock_offset`)."""
+        return time.time() + self.clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock forward: messages get older, pending presses go stale."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self.clock_offset += seconds
 
     # -- users / chats -----------------------------------------------------------------------
     def user(
@@ -771,37 +820,96 @@ class FakeTelegram:
         return text, []
 
     @staticmethod
-    def _check_markup(markup: Any) -> dict[str, Any] | None:
+    def _check_markup(markup: Any, *, inline_only: bool = False) -> dict[str, Any] | None:
+        """Validate ``reply_markup`` like Telegram; returns it, or None when it was not sent.
+
+        Shapes and descriptions follow tdlib/telegram-bot-api ``Client::get_reply_markup`` /
+        ``get_inline_keyboard_button_type`` (first letter lower-cased by its error path).
+        """
         if markup is None:
             return None
+        if isinstance(markup, str):  # the form value was not JSON at all
+            raise _bad_request(CANT_PARSE_MARKUP)
         if not isinstance(markup, dict):
-            raise _bad_request("can't parse reply keyboard markup JSON object")
+            raise _bad_request("object expected as reply markup")
+        kind: str | None = None
+        if "keyboard" in markup:
+            rows = markup["keyboard"]
+            if not isinstance(rows, list):
+                raise _bad_request('field "keyboard" must be of type Array')
+            for row in rows:
+                if not isinstance(row, list):
+                    raise _bad_request('field "keyboard" must be an Array of Arrays')
+                for button in row:
+                    FakeTelegram._check_reply_button(button)
+            if any(rows):
+                kind = "keyboard"
         if "inline_keyboard" in markup:
             rows = markup["inline_keyboard"]
-            if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise _bad_request(
-                    'field "inline_keyboard" of the InlineKeyboardMarkup should be an '
-                    "Array of Arrays"
-                )
+            if not isinstance(rows, list):
+                raise _bad_request('field "inline_keyboard" must be of type Array')
             for row in rows:
+                if not isinstance(row, list):
+                    raise _bad_request(
+                        'field "inline_keyboard" of the InlineKeyboardMarkup must be an '
+                        "Array of Arrays"
+                    )
                 for button in row:
-                    if not isinstance(button, dict) or not button.get("text"):
-                        raise _bad_request(
-                            "can't parse inline keyboard button: Text must be non-empty"
-                        )
-                    if "callback_data" in button:
-                        data = button["callback_data"]
-                        if (
-                            not isinstance(data, str)
-                            or not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES
-                        ):
-                            raise _bad_request("BUTTON_DATA_INVALID")
-                    elif len(button) == 1:
-                        raise _bad_request(
-                            "can't parse inline keyboard button: "
-                            "Text buttons are unallowed in the inline keyboard"
-                        )
+                    FakeTelegram._check_inline_button(button)
+            if kind is None and any(rows):
+                kind = "inline_keyboard"
+        if kind is None and markup.get("remove_keyboard") is True:
+            kind = "remove_keyboard"
+        if kind is None and markup.get("force_reply") is True:
+            kind = "force_reply"
+        if kind is None:
+            # ``{}``, ``{"inline_keyboard": []}``, ``[[]]``, ``remove_keyboard: false``: no
+            # keyboard type with content. The open-source telegram-bot-api would read these
+            # as "no markup", but api.telegram.org answered 400 with this text when the bot
+            # sent PTB's ``InlineKeyboardMarkup([])`` (= ``{}``) for /history (observed in
+            # production; the issue that added this rule); the docs list only the four types.
+            raise _bad_request(CANT_PARSE_MARKUP)
+        if inline_only and kind != "inline_keyboard":
+            # td's get_inline_reply_markup for edits; seen as "Bad Request: inline keyboard
+            # expected" (pengrad/java-telegram-bot-api#82).
+            raise _bad_request("inline keyboard expected")
         return markup
+
+    @staticmethod
+    def _check_reply_button(button: Any) -> None:
+        if isinstance(button, str):
+            return
+        if not isinstance(button, dict):
+            raise _bad_request(
+                "can't parse keyboard button: KeyboardButton must be a String or an Object"
+            )
+        _check_text_field(button, "can't parse keyboard button: ")
+
+    @staticmethod
+    def _check_inline_button(button: Any) -> None:
+        prefix = "can't parse inline keyboard button: "
+        if not isinstance(button, dict):
+            raise _bad_request(prefix + "InlineKeyboardButton must be an Object")
+        _check_text_field(button, prefix)
+        if button["text"] == "":  # the server refuses it too; this wording is the fake's
+            raise _bad_request(prefix + "Text must be non-empty")
+        # The real server treats an empty url/callback_data as absent.
+        types = [
+            key for key in _INLINE_BUTTON_TYPES if key in button and button[key] not in ("", None)
+        ]
+        if not types:
+            raise _bad_request(prefix + "Text buttons are unallowed in the inline keyboard")
+        if len(types) > 1:
+            # Stricter than observed: telegram-bot-api silently keeps the first field in its
+            # order (url, callback_data, ...), so the other one is lost; the docs demand
+            # exactly one, and the fake says so instead of dropping a field.
+            raise _bad_request(prefix + f"exactly one of the fields {types} must be used")
+        if "callback_data" in button:
+            data = button["callback_data"]
+            # Docs: "Data to be sent in a callback query to the bot when the button is
+            # pressed, 1-64 bytes"; the server answers BUTTON_DATA_INVALID beyond that.
+            if not isinstance(data, str) or len(data.encode("utf-8")) > MAX_CALLBACK_DATA_BYTES:
+                raise _bad_request("BUTTON_DATA_INVALID")
 
     def _find_editable(self, params: dict[str, Any]) -> BotMessage:
         if params.get("inline_message_id"):
@@ -830,7 +938,7 @@ class FakeTelegram:
         msg = BotMessage(
             chat_id=chat_id,
             message_id=self._alloc_message_id(chat_id),
-            date=int(time.time()),
+            date=int(self.now()),
             reply_to_message_id=reply_to,
             **fields,
         )
@@ -1030,7 +1138,7 @@ class FakeTelegram:
             raise _bad_request("message text is empty")
         if utf16_len(text) > MAX_TEXT_LENGTH:
             raise _bad_request("message is too long")
-        markup = self._check_markup(params.get("reply_markup"))
+        markup = self._check_markup(params.get("reply_markup"), inline_only=True)
         if (
             text == msg.text
             and entities == msg.entities
@@ -1042,7 +1150,7 @@ class FakeTelegram:
         msg.parse_mode = params.get("parse_mode")
         msg.reply_markup = markup
         msg.edits += 1
-        msg.edit_date = int(time.time())
+        msg.edit_date = int(self.now())
         return self._bot_message_json(msg)
 
     def _edit_message_caption(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -1055,7 +1163,7 @@ class FakeTelegram:
         )
         if utf16_len(caption) > MAX_CAPTION_LENGTH:
             raise _bad_request("message caption is too long")
-        markup = self._check_markup(params.get("reply_markup"))
+        markup = self._check_markup(params.get("reply_markup"), inline_only=True)
         if (
             caption == msg.text
             and entities == msg.entities
@@ -1066,30 +1174,36 @@ class FakeTelegram:
         msg.text, msg.raw_text, msg.entities = caption, raw_caption, entities
         msg.reply_markup = markup
         msg.edits += 1
-        msg.edit_date = int(time.time())
+        msg.edit_date = int(self.now())
         return self._bot_message_json(msg)
 
     def _edit_message_reply_markup(self, params: dict[str, Any]) -> dict[str, Any]:
         msg = self._find_editable(params)
-        markup = self._check_markup(params.get("reply_markup"))
+        markup = self._check_markup(params.get("reply_markup"), inline_only=True)
         if self._inline_only(markup) == self._inline_only(msg.reply_markup):
             raise _ApiError(400, NOT_MODIFIED)
         msg.reply_markup = markup
         msg.edits += 1
-        msg.edit_date = int(time.time())
+        msg.edit_date = int(self.now())
         return self._bot_message_json(msg)
 
     def _delete_one(self, chat_id: int, message_id: int | None) -> bool:
+        """Delete a live message; False if there is none; 400 if it is too old."""
         key = (chat_id, message_id or 0)
         bot_msg = self.messages.get(key)
-        if bot_msg is not None and not bot_msg.deleted:
-            bot_msg.deleted = True
-            return True
         user_msg = self.user_messages.get(key)
-        if user_msg is not None and not user_msg.deleted:
-            user_msg.deleted = True
-            return True
-        return False
+        found: BotMessage | UserMessage | None = None
+        date = 0
+        if bot_msg is not None and not bot_msg.deleted:
+            found, date = bot_msg, bot_msg.date
+        elif user_msg is not None and not user_msg.deleted:
+            found, date = user_msg, int(user_msg.payload.get("date") or 0)
+        if found is None:
+            return False
+        if self.now() - date >= DELETE_WINDOW_SECONDS:
+            raise _bad_request("message can't be deleted for everyone")
+        found.deleted = True
+        return True
 
     def _delete_message(self, params: dict[str, Any]) -> bool:
         chat_id = self._chat_id(params, writable=False)
@@ -1103,15 +1217,23 @@ class FakeTelegram:
         if not isinstance(ids, list) or not ids:
             raise _bad_request("message_ids is empty")
         for message_id in ids:
-            self._delete_one(chat_id, _as_int(message_id))
+            # Docs: messages that "can't be found" are skipped; the fake skips too-old ones
+            # as well (the docs are silent on them) instead of failing the whole call.
+            try:
+                self._delete_one(chat_id, _as_int(message_id))
+            except _ApiError:
+                continue
         return True
 
     def _answer_callback_query(self, params: dict[str, Any]) -> bool:
         query_id = str(params.get("callback_query_id") or "")
+        # Unknown ids and second answers: QUERY_ID_INVALID, mapped to this text by
+        # telegram-bot-api (Client::fail_query_with_error).
         if query_id not in self.callback_queries or query_id in self.answered_callbacks:
-            raise _bad_request(
-                "query is too old and response timeout expired or query ID is invalid"
-            )
+            raise _bad_request(QUERY_TOO_OLD)
+        pressed_at = self._callback_pressed_at.get(query_id, self.now())
+        if self.now() - pressed_at > self.callback_answer_timeout:
+            raise _bad_request(QUERY_TOO_OLD)
         self.answered_callbacks.add(query_id)
         return True
 
@@ -1231,7 +1353,7 @@ class FakeUser:
     ) -> int:
         target = self._target_chat(chat_type, chat_id)
         message_id = self.fake._alloc_message_id(target)
-        now = int(time.time())
+        now = int(self.fake.now())
         payload: dict[str, Any] = {
             "message_id": message_id,
             "date": now,
@@ -1383,7 +1505,7 @@ class FakeUser:
         payload = dict(user_msg.payload)
         payload["text"] = new_text
         payload.pop("entities", None)
-        payload["edit_date"] = int(time.time())
+        payload["edit_date"] = int(self.fake.now())
         user_msg.payload = payload
         self._mark(target)
         self.fake._enqueue("edited_message", payload)
@@ -1460,6 +1582,7 @@ class FakeUser:
             "data": data,
         }
         self.fake.callback_queries[query_id] = payload
+        self.fake._callback_pressed_at[query_id] = self.fake.now()
         self._mark(chat_id)
         self.fake._enqueue("callback_query", payload)
         return query_id
@@ -1485,7 +1608,7 @@ class FakeUser:
             {
                 "chat": self.fake._chat_json(self.user_id),
                 "from": self.json(),
-                "date": int(time.time()),
+                "date": int(self.fake.now()),
                 "old_chat_member": member(old),
                 "new_chat_member": member(new),
             },
@@ -1589,6 +1712,14 @@ def _as_int(value: Any) -> int | None:
         except ValueError:
             return None
     return None
+
+
+def _check_text_field(button: dict[str, Any], prefix: str) -> None:
+    """A button's required "text", with tdlib's JSON helper errors (JsonBuilder.cpp)."""
+    if "text" not in button:
+        raise _bad_request(prefix + 'Can\'t find field "text"')
+    if isinstance(button["text"], bool) or not isinstance(button["text"], (str, int, float)):
+        raise _bad_request(prefix + 'Field "text" must be of type String')
 
 
 def _decode_value(key: str, value: Any) -> Any:

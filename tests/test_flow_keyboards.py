@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.texts import FA
 from handlers import keyboards as kb
 from tests.harness import bot_world, set_key, until_text
 
@@ -57,7 +58,7 @@ async def test_a_step_alert_is_the_only_answer_to_the_press(tmp_path: Path) -> N
         answer = await alice.answer_of(query)
         await w.settle()
 
-        assert (answer.text, answer.show_alert) == ("دست‌کم یک دفترچه انتخاب کنید.", True)
+        assert (answer.text, answer.show_alert) == (FA["books_need_one"], True)
         answers = [
             c
             for c in w.fake.calls_to("answerCallbackQuery")

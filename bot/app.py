@@ -9,6 +9,7 @@ from datetime import timedelta
 from cryptography.fernet import MultiFernet
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bot.broadcasts import BroadcastService, Policy
@@ -92,7 +93,11 @@ def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastAppli
 async def _post_init(app: Application) -> None:
     services: Services = app.services  # type: ignore[attr-defined]
     await services.store.ensure_open()
-    await _register_commands(app)
+    try:
+        await _register_commands(app)
+    except TelegramError as exc:
+        # getMe worked a moment ago; the menu is cosmetic, the previous one stays in place
+        log.warning("could not register the command menu (%s); continuing", exc.message)
 
     from handlers import jobs
 
@@ -117,5 +122,6 @@ async def _post_shutdown(app: Application) -> None:
     if services is None:
         return
     await services.client.aclose()
-    await services.store.close()
-    log.info("store closed")
+    if services.store.is_open:  # not yet opened when start-up stopped at Telegram
+        await services.store.close()
+        log.info("store closed")

@@ -15,8 +15,9 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 from bot.broadcasts import BroadcastService, Policy
 from bot.config import Settings
 from bot.ippanel import IPPanelClient
+from bot.keyfile import key_count
 from bot.texts import LANGUAGES, t
-from storage import SQLitePersistence, Store
+from storage import KeyIntegrityError, SQLitePersistence, Store
 
 log = logging.getLogger("bot.app")
 
@@ -99,6 +100,8 @@ async def _post_init(app: Application) -> None:
         # getMe worked a moment ago; the menu is cosmetic, the previous one stays in place
         log.warning("could not register the command menu (%s); continuing", exc.message)
 
+    await _rotate_api_keys(services)
+
     from handlers import jobs
 
     await jobs.recover_interrupted_sends(app)
@@ -107,6 +110,23 @@ async def _post_init(app: Application) -> None:
         app.job_queue.run_repeating(jobs.reconcile_unknown, RECONCILE_INTERVAL, first=30)
         app.job_queue.run_repeating(jobs.heartbeat, HEARTBEAT_INTERVAL, first=0)
     log.info("bot ready")
+
+
+async def _rotate_api_keys(services: Services) -> None:
+    """With SECRET_KEY=new,old: re-encrypt every stored API key with the new key, so that
+    the old one can be dropped at the next restart."""
+    if key_count(services.settings) < 2:
+        return  # one key: nothing can be sealed with an older one
+    try:
+        rotated = await services.store.rotate_keys()
+    except KeyIntegrityError as exc:
+        log.error("SECRET_KEY rotation not done: %s; keep every key in SECRET_KEY for now", exc)
+        return
+    log.info(
+        "SECRET_KEY rotation: %d stored API key(s) re-encrypted with the first key; "
+        "the other keys can now be removed from SECRET_KEY",
+        rotated,
+    )
 
 
 async def _register_commands(app: Application) -> None:

@@ -19,10 +19,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from cryptography.fernet import Fernet, MultiFernet
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 
 from bot.config import load_settings
 from bot.startup import Attempts, StartupFailed, origin
+from storage import KeyIntegrityError, Store
 from tests.fakes import FakeTelegram
 from tests.harness import process_env
 
@@ -174,6 +176,60 @@ async def test_a_second_process_on_the_same_data_dir_exits_2(tmp_path: Path) -> 
             assert await third.exit_code() == 0
     finally:
         await fake.stop()
+
+
+async def test_key_rotation_at_start_up_lets_the_old_key_go(tmp_path: Path) -> None:
+    """The README's steps: put the new key first, restart, drop the old key, restart."""
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    keys = {1001: "ippanel-key-of-alice-1234", 1002: "ippanel-key-of-bob-5678"}
+    database = tmp_path / "bot.sqlite3"
+    async with Store(database, MultiFernet([Fernet(old)])) as store:
+        for user, key in keys.items():
+            await store.save_api_key(user, key, None)
+    fake = FakeTelegram()
+    await fake.start()
+    try:
+        for step, secret in (("rotate", f"{new}, {old}"), ("dropped", new)):
+            env = process_env(fake, tmp_path, ADMIN_IDS="1001,1002", SECRET_KEY=secret)
+            async with bot_process(env, tmp_path, step) as bot:
+                await bot.wait_for("bot ready")
+                bot.proc.send_signal(signal.SIGTERM)
+                assert await bot.exit_code() == 0
+            rotation = bot.lines("SECRET_KEY rotation")
+            if step == "rotate":
+                assert len(rotation) == 1 and "2 stored API key(s) re-encrypted" in rotation[0]
+            else:
+                assert rotation == []  # one key: nothing to do
+            assert old not in bot.output and new not in bot.output
+    finally:
+        await fake.stop()
+    async with Store(database, MultiFernet([Fernet(new)])) as store:
+        for user, key in keys.items():
+            assert await store.get_api_key(user) == key  # owner binding checked on read
+    async with Store(database, MultiFernet([Fernet(old)])) as store:
+        with pytest.raises(KeyIntegrityError):
+            await store.get_api_key(1001)  # nothing is left under the old key
+
+
+async def test_rotation_that_cannot_finish_says_so_and_the_bot_still_starts(
+    tmp_path: Path,
+) -> None:
+    lost, old, new = (Fernet.generate_key().decode() for _ in range(3))
+    async with Store(tmp_path / "bot.sqlite3", MultiFernet([Fernet(lost)])) as store:
+        await store.save_api_key(1002, "sealed-with-a-lost-key", None)
+    fake = FakeTelegram()
+    await fake.start()
+    try:
+        env = process_env(fake, tmp_path, ADMIN_IDS="1001,1002", SECRET_KEY=f"{new},{old}")
+        async with bot_process(env, tmp_path) as bot:
+            await bot.wait_for("bot ready")
+            bot.proc.send_signal(signal.SIGTERM)
+            assert await bot.exit_code() == 0
+    finally:
+        await fake.stop()
+    (line,) = bot.lines("SECRET_KEY rotation not done")
+    assert "[1002]" in line and "keep every key in SECRET_KEY" in line
+    assert "Traceback" not in bot.output
 
 
 # ------------------------------------------------------------------ the retry rules, in-process

@@ -156,15 +156,21 @@ async def _start_updates(app: BroadcastApplication, settings: Settings, attempts
         log.info("starting in webhook mode on port %s", settings.port)
         # PTB sets the webhook once more; bootstrap_retries=-1 rides out a network blip
         # since the call above instead of printing a traceback.
-        await app.updater.start_webhook(
-            listen="0.0.0.0",
-            port=settings.port,
-            url_path="telegram",
-            webhook_url=url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-            bootstrap_retries=-1,
-        )
+        try:
+            await app.updater.start_webhook(
+                listen="0.0.0.0",
+                port=settings.port,
+                url_path="telegram",
+                webhook_url=url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+                bootstrap_retries=-1,
+            )
+        except OSError as exc:  # the web server cannot listen, e.g. the port is taken
+            raise StartupFailed(
+                f"PORT {settings.port} cannot be used for the webhook ({exc.strerror or exc}); "
+                "stop what uses it or choose another PORT"
+            ) from None
         return True
     if not await attempts.run("deleteWebhook", app.bot.delete_webhook):
         return False

@@ -149,6 +149,31 @@ async def test_webhook_mode_retries_set_webhook_until_telegram_answers(tmp_path:
     assert "Traceback" not in bot.output and fake.token not in bot.output
 
 
+async def test_webhook_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    fake = FakeTelegram()
+    await fake.start()
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = process_env(
+            fake,
+            tmp_path,
+            ADMIN_IDS="1001",
+            WEBHOOK_URL="https://bot.example.com",
+            WEBHOOK_SECRET="s3cret-token",
+            PORT=str(port),
+        )
+        try:
+            async with bot_process(env, tmp_path) as bot:
+                assert await bot.exit_code() == 2
+        finally:
+            await fake.stop()
+    (line,) = bot.lines("ERROR")
+    assert f"PORT {port} cannot be used for the webhook" in line
+    assert "Traceback" not in bot.output
+
+
 async def test_a_second_process_on_the_same_data_dir_exits_2(tmp_path: Path) -> None:
     fake = FakeTelegram()
     await fake.start()

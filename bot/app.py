@@ -9,13 +9,15 @@ from datetime import timedelta
 from cryptography.fernet import MultiFernet
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bot.broadcasts import BroadcastService, Policy
 from bot.config import Settings
 from bot.ippanel import IPPanelClient
+from bot.keyfile import key_count
 from bot.texts import LANGUAGES, t
-from storage import SQLitePersistence, Store
+from storage import KeyIntegrityError, SQLitePersistence, Store
 
 log = logging.getLogger("bot.app")
 
@@ -93,7 +95,13 @@ def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastAppli
 async def _post_init(app: Application) -> None:
     services: Services = app.services  # type: ignore[attr-defined]
     await services.store.ensure_open()
-    await _register_commands(app)
+    try:
+        await _register_commands(app)
+    except TelegramError as exc:
+        # getMe worked a moment ago; the menu is cosmetic, the previous one stays in place
+        log.warning("could not register the command menu (%s); continuing", exc.message)
+
+    await _rotate_api_keys(services)
 
     from handlers import jobs
 
@@ -103,6 +111,23 @@ async def _post_init(app: Application) -> None:
         app.job_queue.run_repeating(jobs.reconcile_unknown, RECONCILE_INTERVAL, first=30)
         app.job_queue.run_repeating(jobs.heartbeat, HEARTBEAT_INTERVAL, first=0)
     log.info("bot ready")
+
+
+async def _rotate_api_keys(services: Services) -> None:
+    """With SECRET_KEY=new,old: re-encrypt every stored API key with the new key, so that
+    the old one can be dropped at the next restart."""
+    if key_count(services.settings) < 2:
+        return  # one key: nothing can be sealed with an older one
+    try:
+        rotated = await services.store.rotate_keys()
+    except KeyIntegrityError as exc:
+        log.error("SECRET_KEY rotation not done: %s; keep every key in SECRET_KEY for now", exc)
+        return
+    log.info(
+        "SECRET_KEY rotation: %d stored API key(s) re-encrypted with the first key; "
+        "the other keys can now be removed from SECRET_KEY",
+        rotated,
+    )
 
 
 async def _register_commands(app: Application) -> None:
@@ -118,5 +143,6 @@ async def _post_shutdown(app: Application) -> None:
     if services is None:
         return
     await services.client.aclose()
-    await services.store.close()
-    log.info("store closed")
+    if services.store.is_open:  # not yet opened when start-up stopped at Telegram
+        await services.store.close()
+        log.info("store closed")

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticUseDefault
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_IPPANEL_BASE_URL = "https://edge.ippanel.com/v1"
 
@@ -45,7 +53,11 @@ EXPECTED = {
     "IPPANEL_READ_TIMEOUT": "seconds, a positive number",
 }
 
-IdList = Annotated[list[int], NoDecode]
+# A list of ids written as "1001", "1001, 1002" or "1001,". JSON decoding is off for the
+# whole model (enable_decoding=False below): pydantic-settings would otherwise read a lone
+# "1002" as the JSON number 1002, and an ``Annotated[..., NoDecode]`` marker is silently
+# lost once the type is wrapped in ``| None``.
+IdList = list[int]
 
 
 def _parse_ids(value: Any) -> Any:
@@ -67,7 +79,11 @@ def _check_url(value: str | None) -> str | None:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        enable_decoding=False,  # every value is plain text; validators below parse it
     )
 
     telegram_bot_token: SecretStr
@@ -103,18 +119,20 @@ class Settings(BaseSettings):
     def _ids(cls, v: Any) -> Any:
         return _parse_ids(v)
 
-    @field_validator("admin_ids")
+    @field_validator("admin_ids", "approver_ids")
     @classmethod
-    def _admins_not_empty(cls, v: list[int]) -> list[int]:
-        if not v:
+    def _ids_not_empty(cls, v: list[int] | None) -> list[int] | None:
+        if v is not None and not v:  # e.g. "," — an unset APPROVER_IDS is None, not []
             raise ValueError("empty")
         return v
 
     @field_validator("approvals_required", mode="before")
     @classmethod
     def _zero_or_one(cls, v: Any) -> Any:
-        if isinstance(v, str) and v.strip() not in ("0", "1"):
-            raise ValueError("not 0 or 1")
+        if isinstance(v, str):
+            if v.strip() not in ("0", "1"):
+                raise ValueError("not 0 or 1")
+            return v.strip()
         return v
 
     @field_validator("ippanel_base_url", "telegram_api_base_url", "webhook_url")
@@ -134,6 +152,7 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
+        v = v.strip()
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -167,6 +186,18 @@ class Settings(BaseSettings):
             1 <= len(raw) <= 256 and all(c.isascii() and (c.isalnum() or c in "_-") for c in raw)
         ):
             raise ValueError("bad characters")
+        return v
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_means_default(cls, v: Any, info: ValidationInfo) -> Any:
+        # Defined last so that pydantic runs it before the other "before" validators.
+        # `APPROVER_IDS=` in .env or `PORT: ""` in compose is how people leave a setting
+        # unset; for a required variable this becomes the usual "is required" error.
+        if isinstance(v, str) and not v.strip():
+            field = cls.model_fields[info.field_name or ""]
+            if v != field.default:  # defaults are validated too; "" may be the default
+                raise PydanticUseDefault()
         return v
 
     @model_validator(mode="after")

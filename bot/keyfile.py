@@ -1,8 +1,10 @@
 """The Fernet keys that encrypt IPPanel API keys at rest.
 
 SECRET_KEY may hold several comma-separated keys: the first encrypts, all
-decrypt (MultiFernet), so a new key can be put first and old rows rotated.
-Without SECRET_KEY a key is generated into DATA_DIR once (mode 0600) and reused.
+decrypt (MultiFernet), so a new key can be put first; at start-up every stored
+API key is then re-encrypted with it (see bot/app.py), after which the old keys
+can be dropped. Without SECRET_KEY a key is generated into DATA_DIR once
+(mode 0600) and reused.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ def _parse_keys(raw: str, source: str) -> MultiFernet:
     if not keys:
         raise ConfigError(f"{source} is invalid: expected at least one Fernet key")
     return MultiFernet(keys)
+
+
+def key_count(settings: Settings) -> int:
+    """How many keys SECRET_KEY lists (the generated key file holds one)."""
+    if settings.secret_key is None:
+        return 1
+    return len([k for k in settings.secret_key.get_secret_value().split(",") if k.strip()])
 
 
 def create_key_file(path: Path) -> str:

@@ -1,25 +1,39 @@
-"""Entry point: read the configuration, then run the bot until SIGTERM or SIGINT."""
+"""Entry point: read the configuration, lock DATA_DIR, then run the bot until SIGTERM/SIGINT.
+
+Every problem an operator can fix ends the process with one line on stderr and exit
+status 2: a bad setting, a DATA_DIR already used by another bot process, a token
+Telegram rejects, a webhook URL Telegram refuses.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import signal
 import sys
 
 from bot.config import ConfigError, load_settings
 from bot.keyfile import load_fernet
+from bot.lock import DataDirBusy, lock_data_dir
 from bot.logs import SECRETS, setup_logging
 
 log = logging.getLogger("bot")
+
+EXIT_CONFIG = 2
 
 
 def main() -> None:
     try:
         settings = load_settings()
+        # Before the database is opened: a second process must not touch the first's sends.
+        # The descriptor stays open, and locked, until the process exits.
+        lock_data_dir(settings.data_dir)
         fernet = load_fernet(settings)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        raise SystemExit(EXIT_CONFIG) from None
+    except DataDirBusy as exc:
+        print(f"not started: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
 
     SECRETS.add(settings.telegram_bot_token.get_secret_value())
     if settings.webhook_secret:
@@ -27,26 +41,11 @@ def main() -> None:
     setup_logging(settings.log_level)
 
     # Imported late so that a configuration error costs no heavy imports.
-    from telegram import Update
-
     from bot.app import build_application
+    from bot.startup import serve
 
     app = build_application(settings, fernet)
-    stop_signals = (signal.SIGINT, signal.SIGTERM)
-    if settings.webhook_url:
-        log.info("starting in webhook mode on port %s", settings.port)
-        app.run_webhook(
-            listen="0.0.0.0",
-            port=settings.port,
-            url_path="telegram",
-            webhook_url=f"{settings.webhook_url}/telegram",
-            secret_token=settings.webhook_secret.get_secret_value()
-            if settings.webhook_secret
-            else None,
-            allowed_updates=Update.ALL_TYPES,
-            stop_signals=stop_signals,
-        )
-    else:
-        log.info("starting with long polling")
-        app.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=stop_signals)
-    log.info("stopped")
+    code = asyncio.run(serve(app, settings))
+    if code == 0:
+        log.info("stopped")
+    raise SystemExit(code)

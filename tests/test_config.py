@@ -155,3 +155,124 @@ def test_python_m_bot_with_bad_admin_ids_exits_2(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "ADMIN_IDS" in result.stderr and "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------ every variable, as written
+
+KEY = Fernet.generate_key().decode()
+# variable, a valid single value, the setting it becomes, a bad value (None: nothing is bad).
+# "{tmp}" stands for the test's temporary directory.
+TABLE: list[tuple[str, str, object, str | None]] = [
+    ("TELEGRAM_BOT_TOKEN", TOKEN, TOKEN, "not-a-token"),
+    ("ADMIN_IDS", "1001", [1001], "alice"),
+    ("APPROVER_IDS", "1002", [1002], "1002;1003"),
+    ("APPROVALS_REQUIRED", "0", False, "yes"),
+    ("APPROVAL_TTL_HOURS", "12", 12.0, "-1"),
+    (
+        "IPPANEL_BASE_URL",
+        "http://127.0.0.1:8990/v1",
+        "http://127.0.0.1:8990/v1",
+        "edge.ippanel.com",
+    ),
+    ("IPPANEL_CONNECT_TIMEOUT", "3", 3.0, "0"),
+    ("IPPANEL_READ_TIMEOUT", "30", 30.0, "soon"),
+    ("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/bot", "x:8081"),
+    ("TELEGRAM_PROXY_URL", "socks5://127.0.0.1:1080", "socks5://127.0.0.1:1080", "127.0.0.1:1080"),
+    ("DATA_DIR", "{tmp}/data", "{tmp}/data", "{tmp}/a-file/data"),
+    ("SECRET_KEY", KEY, KEY, "short"),
+    ("TIMEZONE", "UTC", "UTC", "Mars/Olympus"),
+    ("MESSAGE_SUFFIX", "لغو۱۱", "لغو۱۱", None),
+    ("WEBHOOK_URL", "https://bot.example.com", "https://bot.example.com", "bot.example.com"),
+    ("WEBHOOK_SECRET", "s3cret-token", "s3cret-token", "not secret!"),
+    ("PORT", "8080", 8080, "70000"),
+    ("LOG_LEVEL", "debug", "DEBUG", "LOUD"),
+]
+NAMES = [row[0] for row in TABLE]
+# WEBHOOK_SECRET is here so that WEBHOOK_URL alone is valid.
+BASE = {"TELEGRAM_BOT_TOKEN": TOKEN, "ADMIN_IDS": "11,22", "WEBHOOK_SECRET": "base-secret"}
+
+
+def test_the_table_covers_every_setting() -> None:
+    from bot.config import EXPECTED, Settings
+
+    assert set(NAMES) == {name.upper() for name in Settings.model_fields} == set(EXPECTED)
+
+
+def value_of(s, name: str) -> object:
+    value = getattr(s, name.lower())
+    if hasattr(value, "get_secret_value"):
+        return value.get_secret_value()
+    return str(value) if isinstance(value, Path) else value
+
+
+@pytest.fixture
+def load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """load(source, NAME=value...) reads the settings from the environment or a .env file."""
+    for name in NAMES:
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "a-file").write_text("x")
+    monkeypatch.chdir(tmp_path)  # the default DATA_DIR, ./data, lands here
+
+    def _load(source: str, **variables: str | None):
+        """A variable given as None is left unset."""
+        values = {"DATA_DIR": str(tmp_path), **BASE, **variables}
+        values = {k: v.replace("{tmp}", str(tmp_path)) for k, v in values.items() if v is not None}
+        if source == "env":
+            for name, value in values.items():
+                monkeypatch.setenv(name, value)
+            return load_settings(_env_file=None)
+        env_file = tmp_path / ".env"
+        env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()), encoding="utf-8")
+        return load_settings(_env_file=env_file)
+
+    return _load
+
+
+@pytest.mark.parametrize("source", ["env", ".env"])
+@pytest.mark.parametrize(("name", "good", "expected", "bad"), TABLE, ids=NAMES)
+def test_each_variable_takes_a_single_value_and_names_itself_when_bad(
+    load, tmp_path: Path, source: str, name: str, good: str, expected: object, bad: str | None
+) -> None:
+    if isinstance(expected, str):
+        expected = expected.replace("{tmp}", str(tmp_path))
+    assert value_of(load(source, **{name: good}), name) == expected
+    if bad is None:
+        return
+    with pytest.raises(ConfigError) as err:
+        load(source, **{name: bad})
+    assert str(err.value).startswith(f"{name} is invalid: ")
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("source", ["env", ".env"])
+@pytest.mark.parametrize("blank", ["", "  "])
+@pytest.mark.parametrize("name", NAMES)
+def test_an_empty_variable_means_its_default(load, source: str, blank: str, name: str) -> None:
+    """`APPROVER_IDS=` in .env, or `PORT: ""` in compose, is how people leave a setting unset."""
+    if name in ("TELEGRAM_BOT_TOKEN", "ADMIN_IDS"):
+        with pytest.raises(ConfigError, match=rf"^{name} is required: expected "):
+            load(source, **{name: blank})
+        return
+    unset = load(source, **{name: None})
+    assert value_of(load(source, **{name: blank}), name) == value_of(unset, name)
+
+
+@pytest.mark.parametrize("source", ["env", ".env"])
+def test_id_lists_as_people_write_them(load, source: str) -> None:
+    s = load(source, ADMIN_IDS=" 1001 , 1002, ", APPROVER_IDS="1002,")
+    assert (s.admin_ids, s.approver_ids) == ([1001, 1002], [1002])
+    s = load(source, ADMIN_IDS="1001", APPROVER_IDS="")
+    assert s.approvers == {1001}  # empty: every admin approves, not nobody
+    with pytest.raises(ConfigError, match=r"^APPROVER_IDS is invalid"):
+        load(source, APPROVER_IDS=",")
+
+
+def test_an_empty_environment_variable_overrides_the_env_file(
+    load, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """compose's `APPROVER_IDS: ""` wins over a stale value in .env: it means the default."""
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\nADMIN_IDS=1,2\nAPPROVER_IDS=2\n")
+    monkeypatch.setenv("APPROVER_IDS", "")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    assert load_settings(_env_file=env_file).approvers == {1, 2}

@@ -39,6 +39,7 @@ from bot.ippanel import (
     Credit,
     IPPanelClient,
     IPPanelError,
+    NotCancellableError,
     NotFoundError,
     OperatorStats,
     SendRecord,
@@ -168,6 +169,7 @@ class CancelResult:
         "too_late",  # fewer than 5 minutes left
         "no_key",
         "refused",  # the provider said no; see message
+        "gone",  # the provider's 404: not found or no longer cancellable; nothing cancelled
         "partial",  # some outbox ids cancelled, some not; state stays sent
     ]
     broadcast: Broadcast | None = None
@@ -236,6 +238,17 @@ def fix_step_for(error: IPPanelError | None) -> Step | None:
         if name.startswith("send_time"):
             return Step.TIME
     return None
+
+
+def cancel_refusal_kind(
+    errors: list[IPPanelError], done: list[int]
+) -> Literal["partial", "gone", "refused"]:
+    """How a cancel the provider refused (for some outbox ids) is reported."""
+    if done:
+        return "partial"
+    if errors and all(isinstance(e, NotCancellableError) for e in errors):
+        return "gone"  # the documented 404: unknown, or too late to cancel
+    return "refused"
 
 
 def aggregate_stats(stats: list[dict[str, OperatorStats]]) -> dict[str, OperatorStats]:
@@ -736,12 +749,14 @@ class BroadcastService:
         done: list[int] = []
         message: str | None = None
         refusal: str | None = None
+        errors: list[IPPanelError] = []
         for outbox_id in b.outbox_ids:
             try:
                 message = await self._client.cancel(api_key, outbox_id=outbox_id)
                 done.append(outbox_id)
             except IPPanelError as error:
                 refusal = _scrub(error.message, api_key)
+                errors.append(error)
         subject = f"broadcast:{b.id}"
         if refusal is None:
             await self._store.transition_broadcast(
@@ -752,7 +767,7 @@ class BroadcastService:
         await self._audit(
             actor_id, "cancel_refused", subject, {"error": refusal, "cancelled": done}
         )
-        return CancelResult("partial" if done else "refused", b, refusal)
+        return CancelResult(cancel_refusal_kind(errors, done), b, refusal)
 
     async def delivery_report(self, broadcast_id: int, actor_id: int) -> DeliveryReport:
         b = await self._store.get_broadcast(broadcast_id)

@@ -260,6 +260,16 @@ FA: dict[str, str] = {
     "credit_gift": "\nهدیه: {gift} ریال",
     "lang_ask": "زبان را انتخاب کنید / Choose a language:",
     "lang_set": "زبان: فارسی",
+    # ippanel
+    "contacts_need_whole_number": "سامانه پیامک فقط با <b>شمارهٔ کامل</b> جست‌وجو می‌کند. "
+    "شمارهٔ کامل را بفرستید، مانند ۰۹۱۲۱۲۳۴۵۶۷ یا ‎+989121234567.",
+    "cancel_not_cancellable": "IPPanel ارسال #{bid} را نیافت یا این ارسال دیگر قابل لغو نیست؛ "
+    "چیزی لغو نشد.",
+    "credit_ran_out": "⚠️ اعتبار حساب IPPanel تمام شد؛ ارسال #{bid} انجام نشد.\n"
+    "اعتبار فعلی: {credit} ریال\nهزینهٔ تخمینی این ارسال: {cost} ریال\n"
+    "پس از افزایش اعتبار، در صورت نیاز دوباره بفرستید.",
+    "credit_ran_out_reason": "اعتبار حساب تمام شده است (اعتبار فعلی: {credit} ریال؛ "
+    "هزینهٔ تخمینی این ارسال: {cost} ریال). پس از افزایش اعتبار دوباره بفرستید.",
 }
 
 EN: dict[str, str] = {
@@ -498,6 +508,16 @@ EN: dict[str, str] = {
     "credit_gift": "\nGift: {gift} rials",
     "lang_ask": "زبان را انتخاب کنید / Choose a language:",
     "lang_set": "Language: English",
+    # ippanel
+    "contacts_need_whole_number": "The SMS panel only searches by the <b>whole number</b>. "
+    "Send the whole number, e.g. 09121234567 or +989121234567.",
+    "cancel_not_cancellable": "IPPanel did not find broadcast #{bid}, or it can no longer be "
+    "cancelled; nothing was cancelled.",
+    "credit_ran_out": "⚠️ The IPPanel account ran out of credit; broadcast #{bid} was not sent.\n"
+    "Current credit: {credit} rials\nEstimated cost of this broadcast: {cost} rials\n"
+    "Top up the credit, then send again if needed.",
+    "credit_ran_out_reason": "the account ran out of credit (current credit: {credit} rials; "
+    "estimated cost of this broadcast: {cost} rials). Top up, then send again.",
 }
 
 CATALOGUES = {"fa": FA, "en": EN}

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from bot import no_credit
 from bot.domain import (
     ApprovalRequest,
     Broadcast,
@@ -37,6 +38,7 @@ from bot.ippanel import (
     AuthError,
     BulkReport,
     Credit,
+    InsufficientCreditError,
     IPPanelClient,
     IPPanelError,
     NotCancellableError,
@@ -45,6 +47,7 @@ from bot.ippanel import (
     SendRecord,
     ValidationError,
 )
+from bot.no_credit import CreditShortfall
 from bot.sms import measure
 from storage import KeyIntegrityError, Store
 
@@ -56,6 +59,8 @@ RECONCILE_GRACE = timedelta(minutes=2)  # before "not in the provider's list" pr
 RECONCILE_SLACK = timedelta(minutes=1)  # clock skew allowed when matching provider rows
 RECONCILE_MAX_PAGES = 10  # beyond this we cannot prove absence; stay unknown
 DIRECT_DEDUP_WINDOW = timedelta(minutes=10)  # double-click guard for direct sends
+CREDIT_WATCH_WINDOW = timedelta(hours=6)  # how long a sent broadcast is watched for state 8
+CREDIT_WATCH_LIMIT = 20  # newest broadcasts per admin looked at by the credit watch
 
 NO_KEY_TEXT = "کلید دسترسی ثبت نشده است؛ با /token آن را ثبت کنید"
 NOT_FOUND_AT_PROVIDER = "در گزارش سامانه پیامک یافت نشد؛ ارسال نشده است"
@@ -304,6 +309,8 @@ class BroadcastService:
         # click is caught here: content hash -> (broadcast id, when).
         self._direct_lock = asyncio.Lock()
         self._recent_direct: dict[str, tuple[int, datetime]] = {}
+        # broadcasts whose credit question is answered (final report state, or told)
+        self._credit_settled: set[int] = set()
 
     # ---------------------------------------------------------------- submit
 
@@ -515,6 +522,8 @@ class BroadcastService:
                 attempt = {"attempt": b.attempts}
                 await asyncio.shield(self._audit(b.requester_id, "send_started", subject, attempt))
         except IPPanelError as error:
+            if isinstance(error, InsufficientCreditError):
+                error = await self._explain_no_credit(error, api_key, snap)
             text = _scrub(error.message, api_key)
             if error.outcome_unknown:
                 log.warning("broadcast %s: outcome unknown: %r", b.id, error)
@@ -533,7 +542,7 @@ class BroadcastService:
             b, BroadcastState.SENT, "sent", None, None, outbox_ids=result.outbox_ids
         )
         await self._remember_last_used(b)
-        return outcome
+        return await self._credit_after_send(outcome, api_key)
 
     async def _fail_no_key(self, b: Broadcast) -> SendOutcome:
         outcome = await self._finish(b, BroadcastState.FAILED, "failed", None, NO_KEY_TEXT)
@@ -795,6 +804,84 @@ class BroadcastService:
         if api_key is None:
             raise NoApiKeyError()
         return await self._client.credit(api_key)
+
+    # ------------------------------------------------------ credit ran out
+
+    async def _explain_no_credit(
+        self, error: InsufficientCreditError, api_key: str, snap: dict[str, Any]
+    ) -> InsufficientCreditError:
+        """A 422 credit refusal, reworded with the credit now and the broadcast's cost."""
+        found = await no_credit.shortfall(self._client, api_key, snap, recipients_total(snap))
+        return InsufficientCreditError(
+            found.text("fa", "credit_ran_out_reason"),
+            errors=error.errors,
+            status=error.status,
+            message_code=error.message_code,
+        )
+
+    async def _credit_after_send(self, outcome: SendOutcome, api_key: str) -> SendOutcome:
+        """An immediate send the panel accepted may already be failed for credit (state 8):
+        then the outcome is that failure, not "sent". Asked once; the watch asks later."""
+        b = outcome.broadcast
+        if b is None or b.state != BroadcastState.SENT or parse_send_at(b.snapshot) is not None:
+            return outcome
+        hit = await self._no_credit(b, api_key)
+        if hit is None:
+            return outcome
+        fresh, found = hit
+        error = InsufficientCreditError(found.text("fa", "credit_ran_out_reason"))
+        return SendOutcome("failed", fresh, error)
+
+    async def credit_ran_out(self, user_ids: list[int]) -> list[tuple[Broadcast, CreditShortfall]]:
+        """Recent sends the panel accepted and then failed for lack of credit (report
+        state 8), each returned once so both admins can be told. Never sends."""
+        now = self._clock()
+        seen: set[int] = set()
+        found: list[tuple[Broadcast, CreditShortfall]] = []
+        for user_id in user_ids:
+            for b in await self._store.list_broadcasts(user_id, limit=CREDIT_WATCH_LIMIT):
+                if b.id in seen or b.id in self._credit_settled:
+                    continue
+                seen.add(b.id)
+                if b.state != BroadcastState.SENT or not b.outbox_ids:
+                    continue
+                send_at = parse_send_at(b.snapshot)
+                if now - b.created_at > CREDIT_WATCH_WINDOW or (send_at and send_at > now):
+                    continue
+                api_key = await self._key_or_none(b.requester_id)
+                hit = await self._no_credit(b, api_key) if api_key else None
+                if hit is not None:
+                    found.append(hit)
+        return found
+
+    async def _no_credit(
+        self, b: Broadcast, api_key: str
+    ) -> tuple[Broadcast, CreditShortfall] | None:
+        """When the panel's reports say ``b`` failed for credit: record it once and
+        return it with the amounts; None otherwise (or when someone recorded it first)."""
+        reports = await no_credit.reports_of(self._client, api_key, b.outbox_ids)
+        if not reports or not no_credit.ran_out(reports):
+            if reports and no_credit.settled(reports):
+                self._credit_settled.add(b.id)
+            return None
+        self._credit_settled.add(b.id)
+        found = await no_credit.shortfall(
+            self._client, api_key, b.snapshot, recipients_total(b.snapshot), reports
+        )
+        if no_credit.nothing_went_out(reports):
+            # nothing left the panel: a person may resend it after topping up
+            won = await self._store.transition_broadcast(
+                b.id,
+                BroadcastState.SENT,
+                BroadcastState.FAILED,
+                _scrub(found.text("fa", "credit_ran_out_reason"), api_key),
+            )
+            if not won:
+                return None
+        # else part went out: it stays sent, so nobody can resend it to everyone
+        detail = {"credit": found.credit, "cost": found.cost}
+        await self._audit(None, "no_credit", f"broadcast:{b.id}", detail)
+        return await self._safe_get_broadcast(b), found
 
     # --------------------------------------------------------------- plumbing
 

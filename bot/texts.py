@@ -98,7 +98,7 @@ FA: dict[str, str] = {
     "slice_ask": "ردیف شروع و تعداد را بنویسید، مثلاً <code>1 500</code> یعنی ۵۰۰ مخاطب از ردیف اول. "
     "این دفترچه {count} مخاطب دارد.",
     "slice_bad": "این بازه درست نیست. دو عدد بنویسید: ردیف شروع (۱ تا {count}) و تعداد، مثلاً <code>1 500</code>.",
-    "contacts_title": "<b>مخاطبان {title}</b>\nروی مخاطبان بزنید تا انتخاب شوند (✓). برای جستجو بخشی از شماره را بنویسید.\n"
+    "contacts_title": "<b>مخاطبان {title}</b>\nروی مخاطبان بزنید تا انتخاب شوند (✓). برای جستجو شمارهٔ کامل را بنویسید (مانند ۰۹۱۲۱۲۳۴۵۶۷).\n"
     "انتخاب‌شده: {n}",
     "contacts_none": "مخاطبی پیدا نشد.",
     "btn_contacts_done": "تأیید انتخاب ✅",
@@ -354,7 +354,7 @@ EN: dict[str, str] = {
     "slice_ask": "Type the first row and the count, e.g. <code>1 500</code> for 500 contacts from the "
     "first row. This phonebook has {count} contacts.",
     "slice_bad": "That slice is not valid. Type two numbers: first row (1 to {count}) and count, e.g. <code>1 500</code>.",
-    "contacts_title": "<b>Contacts of {title}</b>\nTap contacts to select them (✓). Type part of a number to search.\n"
+    "contacts_title": "<b>Contacts of {title}</b>\nTap contacts to select them (✓). Type a whole number (e.g. 09121234567) to search.\n"
     "Selected: {n}",
     "contacts_none": "No contact found.",
     "btn_contacts_done": "Confirm selection ✅",

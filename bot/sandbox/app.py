@@ -19,7 +19,8 @@ Control endpoints (no auth), for tests that run the bot as a subprocess:
 * ``GET  /__sandbox/sends``    accepted sends
 * ``POST /__sandbox/credit``   ``{"key": "sandbox-key", "credit": 1000, "when_short": "refuse"}``
   (``when_short``: ``refuse`` answers a send the credit cannot pay with a 422;
-  ``accept_then_fail`` accepts it and its report shows state 8 "insufficient credit")
+  ``accept_then_fail`` accepts it and its report shows state 8 "insufficient credit",
+  at once or, with ``"fail_after": 60``, after 60 s of state 2 "sending")
 * ``POST /__sandbox/clock``    ``{"advance": 600}`` moves the sandbox clock on
 
 Fault modes: ``500``, ``401``, ``404``, ``422``, ``not_json`` (HTML body, status
@@ -156,6 +157,7 @@ class AccountInfo:
     is_reseller: bool = False
     # what a send the credit cannot pay gets: a 422, or accepted and failed (state 8)
     when_short: str = "refuse"
+    fail_after: float = 0.0  # accept_then_fail: seconds in state 2 "sending" before 8
 
 
 @dataclass
@@ -182,11 +184,13 @@ class SandboxSend:
     created_at: datetime
     send_time: datetime | None
     state_id: int
+    fails_at: datetime | None = None  # accepted without credit: state 8 from then on
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["created_at"] = self.created_at.isoformat()
         d["send_time"] = self.send_time.isoformat() if self.send_time else None
+        d["fails_at"] = self.fails_at.isoformat() if self.fails_at else None
         return d
 
 
@@ -381,13 +385,22 @@ class SandboxState:
         """Move the sandbox clock forward (for the cancel window, schedules)."""
         self.clock_offset += timedelta(seconds=seconds)
 
-    def set_credit(self, key: str, credit: int, when_short: str | None = None) -> None:
-        """Set an account's credit and, optionally, what a send it cannot pay gets."""
+    def set_credit(
+        self,
+        key: str,
+        credit: int,
+        when_short: str | None = None,
+        fail_after: float | None = None,
+    ) -> None:
+        """Set an account's credit and, optionally, what a send it cannot pay gets
+        (``fail_after``: seconds an accepted one shows "sending" before state 8)."""
         if when_short is not None and when_short not in CREDIT_MODES:
             raise ValueError(f"unknown when_short {when_short!r}; one of {sorted(CREDIT_MODES)}")
         self.accounts[key].credit = int(credit)
         if when_short is not None:
             self.accounts[key].when_short = when_short
+        if fail_after is not None:
+            self.accounts[key].fail_after = float(fail_after)
 
     def fail_next(
         self,
@@ -436,6 +449,8 @@ class SandboxState:
     # ------------------------------------------------------------- sends
 
     def send_state(self, send: SandboxSend) -> int:
+        if send.fails_at is not None and send.state_id == 2 and send.fails_at <= self.now():
+            send.state_id = 8
         if send.state_id == 5 and (send.send_time is None or send.send_time <= self.now()):
             send.state_id = 6
         return send.state_id
@@ -876,8 +891,10 @@ def create_app(state: SandboxState) -> web.Application:
             cost=cost,
             created_at=state.now(),
             send_time=send_time,
-            # accepted without the credit to pay for it: failed, as report state 8
-            state_id=8 if short else 5 if send_time else 6,
+            # accepted without the credit to pay for it: failed, as report state 8,
+            # at once or after a while "sending"
+            state_id=(8 if not acc.fail_after else 2) if short else 5 if send_time else 6,
+            fails_at=state.now() + timedelta(seconds=acc.fail_after) if short else None,
         )
         return _json(envelope({"message_outbox_ids": [outbox_id]}))
 
@@ -1087,7 +1104,10 @@ def create_app(state: SandboxState) -> web.Application:
         try:
             data = await request.json()
             state.set_credit(
-                str(data.get("key", DEFAULT_KEY)), int(data["credit"]), data.get("when_short")
+                str(data.get("key", DEFAULT_KEY)),
+                int(data["credit"]),
+                data.get("when_short"),
+                float(data["fail_after"]) if data.get("fail_after") is not None else None,
             )
         except (ValueError, KeyError, TypeError) as exc:
             return _json({"ok": False, "error": str(exc)}, status=400)

@@ -811,7 +811,11 @@ class BroadcastService:
         self, error: InsufficientCreditError, api_key: str, snap: dict[str, Any]
     ) -> InsufficientCreditError:
         """A 422 credit refusal, reworded with the credit now and the broadcast's cost."""
-        found = await no_credit.shortfall(self._client, api_key, snap, recipients_total(snap))
+        try:
+            found = await no_credit.shortfall(self._client, api_key, snap, recipients_total(snap))
+        except Exception:  # only wording: the refusal itself must still be recorded
+            log.exception("could not look up the credit after a credit refusal")
+            return error
         return InsufficientCreditError(
             found.text("fa", "credit_ran_out_reason"),
             errors=error.errors,
@@ -825,7 +829,11 @@ class BroadcastService:
         b = outcome.broadcast
         if b is None or b.state != BroadcastState.SENT or parse_send_at(b.snapshot) is not None:
             return outcome
-        hit = await self._no_credit(b, api_key)
+        try:
+            hit = await self._no_credit(b, api_key)
+        except Exception:  # the send is recorded; a failed look-up must not hide it
+            log.exception("broadcast %s: credit check after the send failed", b.id)
+            return outcome
         if hit is None:
             return outcome
         fresh, found = hit
@@ -863,6 +871,8 @@ class BroadcastService:
         if not reports or not no_credit.ran_out(reports):
             if reports and no_credit.settled(reports):
                 self._credit_settled.add(b.id)
+            return None
+        if b.id in self._credit_settled:  # the watch and a send's own check raced
             return None
         self._credit_settled.add(b.id)
         found = await no_credit.shortfall(

@@ -109,6 +109,7 @@ async def _post_init(app: Application) -> None:
     if app.job_queue is not None:
         app.job_queue.run_repeating(jobs.expire_requests, EXPIRY_INTERVAL, first=5)
         app.job_queue.run_repeating(jobs.reconcile_unknown, RECONCILE_INTERVAL, first=30)
+        app.job_queue.run_repeating(jobs.watch_credit, RECONCILE_INTERVAL, first=20)
         app.job_queue.run_repeating(jobs.heartbeat, HEARTBEAT_INTERVAL, first=0)
     log.info("bot ready")
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from bot import no_credit
 from bot.domain import (
     ApprovalRequest,
     Broadcast,
@@ -41,13 +42,16 @@ from bot.ippanel import (
     AuthError,
     BulkReport,
     Credit,
+    InsufficientCreditError,
     IPPanelClient,
     IPPanelError,
+    NotCancellableError,
     NotFoundError,
     OperatorStats,
     SendRecord,
     ValidationError,
 )
+from bot.no_credit import CreditShortfall
 from bot.sms import measure
 from storage import KeyIntegrityError, Store
 
@@ -60,6 +64,8 @@ CANCEL_LEAD = timedelta(minutes=5)  # the provider refuses cancels closer than t
 RECONCILE_SKEW = timedelta(minutes=10)
 RECONCILE_MAX_PAGES = 10  # how far back we page through the provider's list
 RECONCILE_PAGE_SIZE = 50
+CREDIT_WATCH_WINDOW = timedelta(hours=6)  # how long a sent broadcast is watched for state 8
+CREDIT_WATCH_LIMIT = 20  # newest broadcasts per admin looked at by the credit watch
 
 NO_KEY_TEXT = "کلید دسترسی ثبت نشده است؛ با /token آن را ثبت کنید"
 CONFIRMED_NOT_SENT_TEXT = "بررسی صندوق ارسال پنل IPPanel توسط مدیر: ارسال نشده است"
@@ -230,6 +236,7 @@ class CancelResult:
         "too_late",  # fewer than 5 minutes left
         "no_key",
         "refused",  # the provider said no; see message
+        "gone",  # the provider's 404: not found or no longer cancellable; nothing cancelled
         "partial",  # some outbox ids cancelled, some not; state stays sent
     ]
     broadcast: Broadcast | None = None
@@ -300,6 +307,17 @@ def fix_step_for(error: IPPanelError | None) -> Step | None:
     return None
 
 
+def cancel_refusal_kind(
+    errors: list[IPPanelError], done: list[int]
+) -> Literal["partial", "gone", "refused"]:
+    """How a cancel the provider refused (for some outbox ids) is reported."""
+    if done:
+        return "partial"
+    if errors and all(isinstance(e, NotCancellableError) for e in errors):
+        return "gone"  # the documented 404: unknown, or too late to cancel
+    return "refused"
+
+
 def aggregate_stats(stats: list[dict[str, OperatorStats]]) -> dict[str, OperatorStats]:
     totals: dict[str, dict[str, int]] = {}
     for per_operator in stats:
@@ -347,6 +365,8 @@ class BroadcastService:
         self._client = client
         self.policy = policy
         self._clock = clock
+        # broadcasts whose credit question is answered (final report state, or told)
+        self._credit_settled: set[int] = set()
 
     # ---------------------------------------------------------------- submit
 
@@ -623,6 +643,8 @@ class BroadcastService:
                 attempt = {"attempt": b.attempts}
                 await asyncio.shield(self._audit(b.requester_id, "send_started", subject, attempt))
         except IPPanelError as error:
+            if isinstance(error, InsufficientCreditError):
+                error = await self._explain_no_credit(error, api_key, snap)
             text = _scrub(error.message, api_key)
             if error.outcome_unknown:
                 log.warning("broadcast %s: outcome unknown: %r", b.id, error)
@@ -641,7 +663,7 @@ class BroadcastService:
             b, BroadcastState.SENT, "sent", None, None, outbox_ids=result.outbox_ids
         )
         await self._remember_last_used(b)
-        return outcome
+        return await self._credit_after_send(outcome, api_key)
 
     async def _fail_no_key(self, b: Broadcast) -> SendOutcome:
         outcome = await self._finish(b, BroadcastState.FAILED, "failed", None, NO_KEY_TEXT)
@@ -897,12 +919,14 @@ class BroadcastService:
         done: list[int] = []
         message: str | None = None
         refusal: str | None = None
+        errors: list[IPPanelError] = []
         for outbox_id in b.outbox_ids:
             try:
                 message = await self._client.cancel(api_key, outbox_id=outbox_id)
                 done.append(outbox_id)
             except IPPanelError as error:
                 refusal = _scrub(error.message, api_key)
+                errors.append(error)
         subject = f"broadcast:{b.id}"
         if refusal is None:
             await self._store.transition_broadcast(
@@ -913,7 +937,7 @@ class BroadcastService:
         await self._audit(
             actor_id, "cancel_refused", subject, {"error": refusal, "cancelled": done}
         )
-        return CancelResult("partial" if done else "refused", b, refusal)
+        return CancelResult(cancel_refusal_kind(errors, done), b, refusal)
 
     async def delivery_report(self, broadcast_id: int, actor_id: int) -> DeliveryReport:
         b = await self._store.get_broadcast(broadcast_id)
@@ -941,6 +965,94 @@ class BroadcastService:
         if api_key is None:
             raise NoApiKeyError()
         return await self._client.credit(api_key)
+
+    # ------------------------------------------------------ credit ran out
+
+    async def _explain_no_credit(
+        self, error: InsufficientCreditError, api_key: str, snap: dict[str, Any]
+    ) -> InsufficientCreditError:
+        """A 422 credit refusal, reworded with the credit now and the broadcast's cost."""
+        try:
+            found = await no_credit.shortfall(self._client, api_key, snap, recipients_total(snap))
+        except Exception:  # only wording: the refusal itself must still be recorded
+            log.exception("could not look up the credit after a credit refusal")
+            return error
+        return InsufficientCreditError(
+            found.text("fa", "credit_ran_out_reason"),
+            errors=error.errors,
+            status=error.status,
+            message_code=error.message_code,
+        )
+
+    async def _credit_after_send(self, outcome: SendOutcome, api_key: str) -> SendOutcome:
+        """An immediate send the panel accepted may already be failed for credit (state 8):
+        then the outcome is that failure, not "sent". Asked once; the watch asks later."""
+        b = outcome.broadcast
+        if b is None or b.state != BroadcastState.SENT or parse_send_at(b.snapshot) is not None:
+            return outcome
+        try:
+            hit = await self._no_credit(b, api_key)
+        except Exception:  # the send is recorded; a failed look-up must not hide it
+            log.exception("broadcast %s: credit check after the send failed", b.id)
+            return outcome
+        if hit is None:
+            return outcome
+        fresh, found = hit
+        error = InsufficientCreditError(found.text("fa", "credit_ran_out_reason"))
+        return SendOutcome("failed", fresh, error)
+
+    async def credit_ran_out(self, user_ids: list[int]) -> list[tuple[Broadcast, CreditShortfall]]:
+        """Recent sends the panel accepted and then failed for lack of credit (report
+        state 8), each returned once so both admins can be told. Never sends."""
+        now = self._clock()
+        seen: set[int] = set()
+        found: list[tuple[Broadcast, CreditShortfall]] = []
+        for user_id in user_ids:
+            for b in await self._store.list_broadcasts(user_id, limit=CREDIT_WATCH_LIMIT):
+                if b.id in seen or b.id in self._credit_settled:
+                    continue
+                seen.add(b.id)
+                if b.state != BroadcastState.SENT or not b.outbox_ids:
+                    continue
+                send_at = parse_send_at(b.snapshot)
+                if now - b.created_at > CREDIT_WATCH_WINDOW or (send_at and send_at > now):
+                    continue
+                api_key = await self._key_or_none(b.requester_id)
+                hit = await self._no_credit(b, api_key) if api_key else None
+                if hit is not None:
+                    found.append(hit)
+        return found
+
+    async def _no_credit(
+        self, b: Broadcast, api_key: str
+    ) -> tuple[Broadcast, CreditShortfall] | None:
+        """When the panel's reports say ``b`` failed for credit: record it once and
+        return it with the amounts; None otherwise (or when someone recorded it first)."""
+        reports = await no_credit.reports_of(self._client, api_key, b.outbox_ids)
+        if not reports or not no_credit.ran_out(reports):
+            if reports and no_credit.settled(reports):
+                self._credit_settled.add(b.id)
+            return None
+        if b.id in self._credit_settled:  # the watch and a send's own check raced
+            return None
+        self._credit_settled.add(b.id)
+        found = await no_credit.shortfall(
+            self._client, api_key, b.snapshot, recipients_total(b.snapshot), reports
+        )
+        if no_credit.nothing_went_out(reports):
+            # nothing left the panel: a person may resend it after topping up
+            won = await self._store.transition_broadcast(
+                b.id,
+                BroadcastState.SENT,
+                BroadcastState.FAILED,
+                _scrub(found.text("fa", "credit_ran_out_reason"), api_key),
+            )
+            if not won:
+                return None
+        # else part went out: it stays sent, so nobody can resend it to everyone
+        detail = {"credit": found.credit, "cost": found.cost}
+        await self._audit(None, "no_credit", f"broadcast:{b.id}", detail)
+        return await self._safe_get_broadcast(b), found
 
     # --------------------------------------------------------------- plumbing
 

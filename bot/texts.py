@@ -105,7 +105,7 @@ FA: dict[str, str] = {
     "slice_order": "ردیف آخر نباید پیش از ردیف اول باشد. مثلاً <code>101-200</code> بنویسید.",
     "slice_past_end": "این دفترچه فقط {count} مخاطب دارد؛ بازه باید در همین محدوده باشد، "
     "مثلاً <code>1-{last}</code>.",
-    "contacts_title": "<b>مخاطبان {title}</b>\nروی مخاطبان بزنید تا انتخاب شوند (✓). برای جستجو بخشی از شماره را بنویسید.\n"
+    "contacts_title": "<b>مخاطبان {title}</b>\nروی مخاطبان بزنید تا انتخاب شوند (✓). برای جستجو شمارهٔ کامل را بنویسید (مانند ۰۹۱۲۱۲۳۴۵۶۷).\n"
     "انتخاب‌شده: {n}",
     "contacts_none": "مخاطبی پیدا نشد.",
     "btn_contacts_done": "تأیید انتخاب ✅",
@@ -302,6 +302,16 @@ FA: dict[str, str] = {
     "stranded_voided": "درخواست #{id} تأیید شده بود اما ارسال نشد و درخواست‌کننده دیگر مدیر نیست؛ باطل شد. هیچ پیامکی فرستاده نشده است.",
     "btn_start_stranded": "📤 اکنون ارسال شود",
     "stranded_refused": "این ارسال اکنون ممکن نیست ({reason}).",
+    # ippanel
+    "contacts_need_whole_number": "سامانه پیامک فقط با <b>شمارهٔ کامل</b> جست‌وجو می‌کند. "
+    "شمارهٔ کامل را بفرستید، مانند ۰۹۱۲۱۲۳۴۵۶۷ یا ‎+989121234567.",
+    "cancel_not_cancellable": "IPPanel ارسال #{bid} را نیافت یا این ارسال دیگر قابل لغو نیست؛ "
+    "چیزی لغو نشد.",
+    "credit_ran_out": "⚠️ اعتبار حساب IPPanel تمام شد؛ ارسال #{bid} انجام نشد.\n"
+    "اعتبار فعلی: {credit} ریال\nهزینهٔ تخمینی این ارسال: {cost} ریال\n"
+    "پس از افزایش اعتبار، در صورت نیاز دوباره بفرستید.",
+    "credit_ran_out_reason": "اعتبار حساب تمام شده است (اعتبار فعلی: {credit} ریال؛ "
+    "هزینهٔ تخمینی این ارسال: {cost} ریال). پس از افزایش اعتبار دوباره بفرستید.",
 }
 
 EN: dict[str, str] = {
@@ -393,7 +403,7 @@ EN: dict[str, str] = {
     "slice_order": "The last row cannot come before the first. Type e.g. <code>101-200</code>.",
     "slice_past_end": "This phonebook has only {count} contacts; the range must stay inside it, "
     "e.g. <code>1-{last}</code>.",
-    "contacts_title": "<b>Contacts of {title}</b>\nTap contacts to select them (✓). Type part of a number to search.\n"
+    "contacts_title": "<b>Contacts of {title}</b>\nTap contacts to select them (✓). Type a whole number (e.g. 09121234567) to search.\n"
     "Selected: {n}",
     "contacts_none": "No contact found.",
     "btn_contacts_done": "Confirm selection ✅",
@@ -582,6 +592,16 @@ EN: dict[str, str] = {
     "stranded_voided": "Request #{id} was approved but not sent, and its requester is no longer an admin; it was voided. No SMS was sent.",
     "btn_start_stranded": "📤 Send it now",
     "stranded_refused": "This send is not possible now ({reason}).",
+    # ippanel
+    "contacts_need_whole_number": "The SMS panel only searches by the <b>whole number</b>. "
+    "Send the whole number, e.g. 09121234567 or +989121234567.",
+    "cancel_not_cancellable": "IPPanel did not find broadcast #{bid}, or it can no longer be "
+    "cancelled; nothing was cancelled.",
+    "credit_ran_out": "⚠️ The IPPanel account ran out of credit; broadcast #{bid} was not sent.\n"
+    "Current credit: {credit} rials\nEstimated cost of this broadcast: {cost} rials\n"
+    "Top up the credit, then send again if needed.",
+    "credit_ran_out_reason": "the account ran out of credit (current credit: {credit} rials; "
+    "estimated cost of this broadcast: {cost} rials). Top up, then send again.",
 }
 
 CATALOGUES = {"fa": FA, "en": EN}

@@ -658,6 +658,8 @@ async def cancel_send(update: Update, context: Context) -> None:
         )
     elif result.kind in ("too_late", "not_scheduled", "not_cancellable"):
         await say(update, context, tr(context, "cancel_too_late"))
+    elif result.kind == "gone":
+        await say(update, context, tr(context, "cancel_not_cancellable", bid=b.id))
     else:
         await say(
             update,

@@ -21,9 +21,10 @@ from telegram.ext import ConversationHandler
 from bot.domain import Draft, PhonebookSelection, Step, full_message
 from bot.ippanel import AuthError, IPPanelError
 from bot.jalali import TimeError, format_jalali, parse_jalali, quick_choices
+from bot.phones import normalize_mobile
 from bot.render import esc, fit, num, selection_line, selection_mode, sender_label, snapshot_card
 from bot.slices import SliceError, parse_slice
-from bot.sms import SmsLength, measure, normalize_text, to_ascii_digits, units
+from bot.sms import SmsLength, measure, normalize_text, units
 from handlers import approval
 from handlers import keyboards as kb
 from handlers.common import (
@@ -565,11 +566,19 @@ async def contacts_press(update: Update, context: Context, draft: Draft) -> int:
 
 @with_draft
 async def contacts_search(update: Update, context: Context, draft: Draft) -> int:
-    """Typed text on the contact list filters by number."""
+    """Typed text on the contact list filters by number.
+
+    The panel matches the whole number in E.164 only, so what was typed is
+    normalised first; part of a number would find nothing, so say what is needed.
+    """
     sel = chosen(draft, context.user_data.get("book", ""))
     if sel is None:
         return await enter_options(update, context, draft)
-    context.user_data["contacts_filter"] = to_ascii_digits(update.message.text.strip())[:20]
+    query = normalize_mobile(update.message.text[:40])
+    if query.e164 is None:
+        await say(update, context, tr(context, "contacts_need_whole_number"))
+        return CONTACTS  # the list shown so far stays live
+    context.user_data["contacts_filter"] = query.e164
     return await enter_contacts(update, context, draft, sel, 1)
 
 

@@ -6,7 +6,9 @@ import logging
 
 from telegram.ext import Application, CallbackContext
 
+from bot.domain import Broadcast
 from bot.health import touch
+from bot.no_credit import CreditShortfall
 from bot.texts import t
 from handlers import keyboards as kb
 from handlers.approval import (
@@ -75,3 +77,21 @@ async def reconcile_unknown(context: CallbackContext) -> None:
         result = await service.reconcile(b.id)
         if result.kind in ("sent", "not_sent") and result.broadcast is not None:
             await tell_reconciled(context, result.kind, result.broadcast)
+
+
+async def watch_credit(context: CallbackContext) -> None:
+    """JobQueue: a send the panel accepted and then failed for lack of credit (report
+    state 8) is told to both admins once, with the amounts. Never resends."""
+    settings = services(context).settings
+    admins = sorted(settings.known_users)
+    for b, shortfall in await services(context).broadcasts.credit_ran_out(admins):
+        await tell_credit_ran_out(context, b, shortfall)
+
+
+async def tell_credit_ran_out(
+    context: CallbackContext, b: Broadcast, shortfall: CreditShortfall
+) -> None:
+    for person in {b.requester_id, b.approver_id} - {None}:
+        lang = await user_lang(context, person)
+        markup = kb.result(lang, b.id, state=str(b.state), scheduled=False)
+        await notify(context, person, shortfall.text(lang, "credit_ran_out", bid=b.id), markup)

@@ -35,12 +35,14 @@ from typing import Any
 import pytest_asyncio
 
 from bot.ippanel import IPPanelClient
-from bot.sandbox import DEFAULT_KEY, RunningSandbox, SandboxState, start_sandbox
+from bot.sandbox import DEFAULT_KEY, SHORT_KEY, RunningSandbox, SandboxState, start_sandbox
 
 SANDBOX_KEY = DEFAULT_KEY
 SANDBOX_KEY_2 = "sandbox-key-2"
 SANDBOX_KEY_3 = "sandbox-key-3"
 SANDBOX_KEY_BLOCKED = "sandbox-key-blocked"
+SANDBOX_KEY_SHORT = SHORT_KEY  # one sender line, the short +981000
+SHORT_SENDER = "+981000"
 SANDBOX_SENDER = "+983000505"
 
 

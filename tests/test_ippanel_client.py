@@ -13,8 +13,10 @@ from bot.domain import PhonebookSelection, selections_to_params
 from bot.ippanel import (
     AuthError,
     BulkStats,
+    InsufficientCreditError,
     IPPanelClient,
     IPPanelError,
+    NotCancellableError,
     NotFoundError,
     ProviderError,
     SenderLine,
@@ -22,6 +24,7 @@ from bot.ippanel import (
     TransportError,
     ValidationError,
 )
+from bot.ippanel.client import list_filters
 from bot.sandbox import RunningSandbox
 from tests import sandbox_fixtures as fx
 from tests.sandbox_fixtures import (
@@ -79,10 +82,45 @@ async def test_sender_lines_and_paging(ippanel: IPPanelClient) -> None:
     assert page.items[0].number == "+983000505"
     assert all(isinstance(ln, SenderLine) and ln.number.startswith("+98") for ln in page.items)
     assert page.items[0].alias == "خط خدماتی"
+    assert (page.total, len(page.items), page.has_next) == (3, 3, False)
+
+
+async def test_sender_lines_without_pagination_meta_read_every_page(
+    ippanel: IPPanelClient, sandbox: RunningSandbox
+) -> None:
+    """The documented line list has no total/last_page: pages are read until a short one."""
     small = await ippanel.sender_lines(SANDBOX_KEY, per_page=2)
-    assert (small.total, small.last_page, len(small.items), small.has_next) == (3, 2, 2, True)
-    second = await ippanel.sender_lines(SANDBOX_KEY, page=2, per_page=2)
-    assert len(second.items) == 1 and not second.has_next
+    assert [ln.number for ln in small.items] == ["+983000505", "+9850001234", "+98210009876"]
+    assert (small.total, small.has_next) == (3, False)
+    asked = [r.query for r in sandbox.state.requests_to("/api/number/numbers")]
+    assert [q["page"] for q in asked] == ["1", "2"]
+
+
+async def test_sender_lines_stop_when_the_panel_ignores_page(sandbox: RunningSandbox) -> None:
+    """A panel that answers every page with the same full page must not loop."""
+
+    def same_page(request: httpx.Request) -> httpx.Response:
+        rows = [{"id": i, "number": f"+98300050{i}"} for i in range(2)]
+        return httpx.Response(200, json={"data": rows, "meta": {"status": True}})
+
+    async with IPPanelClient("http://panel.test/v1", transport=httpx.MockTransport(same_page)) as c:
+        lines = await c.sender_lines(SANDBOX_KEY, per_page=2)
+    assert [ln.number for ln in lines.items] == ["+983000500", "+983000501"]
+
+
+async def test_short_sender_line_is_listed_priced_and_sent_from(
+    ippanel: IPPanelClient, sandbox: RunningSandbox
+) -> None:
+    """The docs show a line like +981000: what the panel lists must be usable."""
+    lines = await ippanel.sender_lines(fx.SANDBOX_KEY_SHORT)
+    assert [ln.number for ln in lines.items] == ["+981000"]
+    price = await ippanel.calculate_price(fx.SANDBOX_KEY_SHORT, sender="+981000", message="سلام")
+    assert price.parts == 1
+    result = await ippanel.send_to_phonebooks(
+        fx.SANDBOX_KEY_SHORT, sender="+981000", message="سلام", params=whole(FIRST_BOOK)
+    )
+    assert result.outbox_ids
+    assert sandbox.state.send_posts[-1].json["from_number"] == "+981000"
 
 
 async def test_phonebooks_pagination_and_title_filter(ippanel: IPPanelClient) -> None:
@@ -171,13 +209,16 @@ async def test_scheduled_send_is_utc_and_cancellable(
     outbox_id = result.outbox_ids[0]
     assert (await ippanel.report(SANDBOX_KEY, outbox_id=outbox_id)).state_id == 5
     message = await ippanel.cancel(SANDBOX_KEY, outbox_id=outbox_id)
-    assert message == "ارسال با موفقیت لغو شد"
+    assert message == "انجام شد"
     assert (await ippanel.report(SANDBOX_KEY, outbox_id=outbox_id)).state_id == 7
     assert (await ippanel.credit(SANDBOX_KEY)).credit == before
-    with pytest.raises(ValidationError):
-        await ippanel.cancel(SANDBOX_KEY, outbox_id=outbox_id)
-    with pytest.raises(NotFoundError):
-        await ippanel.cancel(SANDBOX_KEY, outbox_id=42)
+    # cancelled already, and unknown: the one documented 404, worded for both cases
+    for gone in (outbox_id, 42):
+        with pytest.raises(NotCancellableError) as info:
+            await ippanel.cancel(SANDBOX_KEY, outbox_id=gone)
+        assert isinstance(info.value, NotFoundError) and info.value.status == 404
+        assert info.value.message == "پیام یافت نشد یا قابل لغو نیست"
+        assert info.value.message_code == "404-1"
 
 
 async def test_list_sends_filters(ippanel: IPPanelClient) -> None:
@@ -359,10 +400,9 @@ LONG_UCS2 = "س" * (67 * 20 + 1)  # 1341 characters but 21 parts
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"sender": "983000505"}, "from_number"),
-        ({"sender": "03000505"}, "from_number"),
-        ({"sender": "+98300"}, "from_number"),
-        ({"sender": "+98 3000505"}, "from_number"),
+        ({"sender": ""}, "from_number"),
+        ({"sender": "   "}, "from_number"),
+        ({"sender": None}, "from_number"),
         ({"message": ""}, "message"),
         ({"message": "  \n "}, "message"),
         ({"message": LONG_GSM}, "message"),
@@ -422,7 +462,7 @@ async def test_read_only_local_checks(ippanel: IPPanelClient, sandbox: RunningSa
     with pytest.raises(ValidationError):
         await ippanel.contacts(SANDBOX_KEY, phonebook_id=" ")
     with pytest.raises(ValidationError):
-        await ippanel.calculate_price(SANDBOX_KEY, sender="3000505", message="x")
+        await ippanel.calculate_price(SANDBOX_KEY, sender="", message="x")
     assert sandbox.state.requests == []
 
 
@@ -535,3 +575,66 @@ def test_models_tolerate_strings_and_missing_fields() -> None:
     assert stats.operators["mci"].delivered == 5 and stats.operators["irancell"].delivered == 1
     page = Page.from_api([{"id": 1}], {}, Phonebook.from_api, page=1, per_page=10)
     assert (page.total, page.last_page, page.items[0].id) == (1, 1, "1")
+
+
+# ------------------------------------------------------- documented contract
+
+
+def _panel(status: int, meta: dict[str, Any]) -> httpx.MockTransport:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"data": None, "meta": {"status": False, **meta}})
+
+    return httpx.MockTransport(answer)
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {"message": "اعتبار ناکافی برای ارسال", "message_code": "400-2", "errors": {}},
+        {"message": "x", "message_code": "400-2", "errors": {"credit": ["اعتبار کافی نیست"]}},
+        {"message": "Insufficient credit", "message_code": "400-2", "errors": {}},
+    ],
+)
+async def test_send_refused_for_credit_is_classified(meta: dict[str, Any]) -> None:
+    async with IPPanelClient("http://panel.test/v1", transport=_panel(422, meta)) as client:
+        with pytest.raises(InsufficientCreditError) as info:
+            await send(client)
+    assert isinstance(info.value, ValidationError)  # callers that know only 422 still work
+    assert info.value.certainly_not_sent and info.value.status == 422
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {"message": "تکمیل گزینه پیام الزامی است", "errors": {"message": ["الزامی"]}},
+        {"message": "خطای اعتبارسنجی", "errors": {"from_number": ["نامعتبر"]}},
+    ],
+)
+async def test_other_refusals_are_not_taken_for_credit(meta: dict[str, Any]) -> None:
+    async with IPPanelClient("http://panel.test/v1", transport=_panel(422, meta)) as client:
+        with pytest.raises(ValidationError) as info:
+            await send(client)
+    assert not isinstance(info.value, InsufficientCreditError)
+
+
+async def test_list_filters_use_the_documented_types() -> None:
+    assert list_filters(
+        {
+            "create_from_date": 1744102007,
+            "send_to_date": datetime.fromtimestamp(1744102007, UTC),
+            "messages_outbox_id": 1100972179,
+            "state_id": 8,
+            "from_exit_count": "1",
+            "to_exit_count": 100,
+            "number": "+98217000070",
+            "message": None,
+        }
+    ) == {
+        "create_from_date": "1744102007",
+        "send_to_date": "1744102007",
+        "messages_outbox_id": "1100972179",
+        "state_id": "8",
+        "from_exit_count": 1,
+        "to_exit_count": 100,
+        "number": "+98217000070",
+    }

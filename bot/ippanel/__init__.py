@@ -9,7 +9,9 @@ async with IPPanelClient("https://edge.ippanel.com/v1") as ippanel:
 from .client import IPPanelClient, build_send_body
 from .errors import (
     AuthError,
+    InsufficientCreditError,
     IPPanelError,
+    NotCancellableError,
     NotFoundError,
     ProviderError,
     TransportError,
@@ -39,6 +41,8 @@ __all__ = [
     "Credit",
     "IPPanelClient",
     "IPPanelError",
+    "InsufficientCreditError",
+    "NotCancellableError",
     "NotFoundError",
     "OperatorStats",
     "Page",

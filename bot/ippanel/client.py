@@ -28,7 +28,9 @@ from bot.sms import measure
 
 from .errors import (
     AuthError,
+    InsufficientCreditError,
     IPPanelError,
+    NotCancellableError,
     NotFoundError,
     ProviderError,
     TransportError,
@@ -53,14 +55,14 @@ logger = logging.getLogger("bot.ippanel")
 T = TypeVar("T")
 
 MAX_PARAMS = 100
+MAX_LINE_PAGES = 10  # sender-line pages read at most (the list has no pagination meta)
 RETRY_DELAY = 0.1  # seconds before the single retry of a read-only call
 
-_E164 = re.compile(r"^\+\d{8,15}$")
 # A credential is sent as a header: printable ASCII without spaces. Anything
 # else is refused before httpx/h11 could echo it back in an exception text.
 _KEY_OK = re.compile(r"^[\x21-\x7e]{1,512}$")
 
-MSG_SENDER = "شماره خط فرستنده باید با + و ۸ تا ۱۵ رقم نوشته شود (مانند +983000505)"
+MSG_SENDER = "شماره خط فرستنده مشخص نشده است"
 MSG_MESSAGE_REQUIRED = "تکمیل گزینه پیام الزامی است"
 MSG_MESSAGE_TOO_LONG = "متن پیام حداکثر ۱۴۰۰ نویسه و ۲۰ بخش می‌تواند باشد"
 MSG_PARAMS_EMPTY = "دست‌کم یک دفترچه تلفن باید انتخاب شود"
@@ -154,19 +156,35 @@ class IPPanelClient:
 
     # ------------------------------------------------------------- read-only
 
-    async def sender_lines(
-        self, api_key: str, *, page: int = 1, per_page: int = 100
-    ) -> Page[SenderLine]:
-        _check_page(page, per_page)
-        return await self._page(
-            "GET",
-            "/api/number/numbers",
-            api_key,
-            SenderLine.from_api,
-            page=page,
-            per_page=per_page,
-            params={"page": page, "per_page": per_page},
-        )
+    async def sender_lines(self, api_key: str, *, per_page: int = 100) -> Page[SenderLine]:
+        """Every sender line of the account, as one page.
+
+        The documented answer carries no pagination ``meta`` (no total, no last
+        page), so pages are read until one comes back short, repeats itself (a
+        panel that ignores ``page``), or ``MAX_LINE_PAGES`` is reached.
+        """
+        _check_page(1, per_page)
+        lines: list[SenderLine] = []
+        seen: set[tuple[str, str]] = set()
+        for page_no in range(1, MAX_LINE_PAGES + 1):
+            data = await self._call(
+                "GET",
+                "/api/number/numbers",
+                api_key,
+                params={"page": page_no, "per_page": per_page},
+            )
+            rows = [r for r in data if isinstance(r, Mapping)] if isinstance(data, list) else []
+            fresh = [
+                line
+                for line in map(SenderLine.from_api, rows)
+                if (line.id, line.number) not in seen
+            ]
+            for line in fresh:
+                seen.add((line.id, line.number))
+            lines.extend(fresh)
+            if len(rows) < per_page or not fresh:
+                break
+        return Page(items=lines, page=1, last_page=1, per_page=per_page, total=len(lines))
 
     async def phonebooks(
         self,
@@ -194,19 +212,22 @@ class IPPanelClient:
         self,
         api_key: str,
         *,
-        phonebook_id: str,
+        phonebook_id: str | None = None,
         page: int = 1,
         per_page: int = 10,
         number: str | None = None,
     ) -> Page[Contact]:
+        """Contacts, of one phonebook or (the docs make ``phonebook_id`` optional) of all.
+
+        ``number`` is matched by the panel as E.164 (``+98912…``); normalise what
+        people type first (``bot.phones.normalize_mobile``).
+        """
         _check_page(page, per_page)
-        if not str(phonebook_id).strip():
-            raise ValidationError(errors={"phonebook_id": [MSG_PHONEBOOK_ID]})
-        params: dict[str, Any] = {
-            "phonebook_id": str(phonebook_id),
-            "page": page,
-            "per_page": per_page,
-        }
+        params: dict[str, Any] = {"page": page, "per_page": per_page}
+        if phonebook_id is not None:
+            if not str(phonebook_id).strip():
+                raise ValidationError(errors={"phonebook_id": [MSG_PHONEBOOK_ID]})
+            params["phonebook_id"] = str(phonebook_id)
         if number:
             params["number"] = number
         return await self._page(
@@ -221,7 +242,7 @@ class IPPanelClient:
 
     async def calculate_price(self, api_key: str, *, sender: str, message: str) -> Price:
         errors: dict[str, list[str]] = {}
-        if not isinstance(sender, str) or not _E164.match(sender):
+        if not _sender_given(sender):
             errors["number"] = [MSG_SENDER]
         if not isinstance(message, str) or not message.strip():
             errors["message"] = [MSG_MESSAGE_REQUIRED]
@@ -266,11 +287,12 @@ class IPPanelClient:
     ) -> Page[SendRecord]:
         """Sends of the account, newest first; ``filters`` as the API takes them
         (``messages_outbox_id``, ``number``, ``message``, ``create_from_date`` unix
-        seconds, ``state_id``...)."""
+        seconds, ``state_id``...). Values are sent in the documented types:
+        strings, except the two exit counts (integers)."""
         _check_page(page, limit)
         body: dict[str, Any] = {"page": page, "limit": limit}
         if filters:
-            body["filters"] = {k: v for k, v in filters.items() if v is not None}
+            body["filters"] = list_filters(filters)
         return await self._page(
             "POST",
             "/api/report/new_list",
@@ -290,14 +312,23 @@ class IPPanelClient:
         """
         _check_key(api_key)
         envelope_meta: dict[str, Any] = {}
-        await self._call(
-            "POST",
-            "/api/send/cancel",
-            api_key,
-            json={"message_outbox_id": int(outbox_id)},
-            retry=False,
-            meta_out=envelope_meta,
-        )
+        refused: NotFoundError | None = None
+        try:
+            # success has ``data: null``: only the envelope's message is of use
+            await self._call(
+                "POST",
+                "/api/send/cancel",
+                api_key,
+                json={"message_outbox_id": int(outbox_id)},
+                retry=False,
+                meta_out=envelope_meta,
+            )
+        except NotFoundError as exc:
+            refused = exc
+        if refused is not None:
+            # One documented 404 for "unknown" and "too late to cancel" (the Persian
+            # page: 404-1; the English page shows 400-1 with the same status).
+            raise NotCancellableError(status=refused.status, message_code=refused.message_code)
         return str(envelope_meta.get("message") or "ارسال لغو شد")
 
     # -------------------------------------------------------------- plumbing
@@ -401,7 +432,7 @@ def build_send_body(
 ) -> dict[str, Any]:
     """Check a send locally and build its JSON body; raises ValidationError."""
     errors: dict[str, list[str]] = {}
-    if not isinstance(sender, str) or not _E164.match(sender):
+    if not _sender_given(sender):
         errors["from_number"] = [MSG_SENDER]
     if not isinstance(message, str) or not message.strip():
         errors["message"] = [MSG_MESSAGE_REQUIRED]
@@ -429,6 +460,33 @@ def build_send_body(
     if send_time is not None:
         body["send_time"] = send_time
     return body
+
+
+# report/new_list: the docs type every filter as a string (dates are unix seconds
+# written as a string, e.g. "1744102007") except these two integers.
+_INT_FILTERS = frozenset({"from_exit_count", "to_exit_count"})
+
+
+def list_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
+    """``filters`` for ``report/new_list`` in the documented types; None values dropped.
+
+    A datetime becomes unix seconds; ints given for string filters become strings.
+    """
+    out: dict[str, Any] = {}
+    for name, value in filters.items():
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            value = int(value.timestamp())
+        if name in _INT_FILTERS:
+            out[name] = int(value)
+        elif isinstance(value, bool):
+            out[name] = str(int(value))
+        elif isinstance(value, float) and value.is_integer():
+            out[name] = str(int(value))
+        else:
+            out[name] = str(value)
+    return out
 
 
 def _check_params(params: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]]:
@@ -473,6 +531,13 @@ def _check_params(params: Any, errors: dict[str, list[str]]) -> list[dict[str, A
                 out["number_ids"] = [str(x) for x in ids]
         clean.append(out)
     return clean
+
+
+def _sender_given(sender: Any) -> bool:
+    """The only sender check the docs state: it is required. Lines may be short
+    (the docs list ``+981000``) and the panel itself decides whether a line is
+    the account's, so no length or shape rule is applied here."""
+    return isinstance(sender, str) and bool(sender.strip())
 
 
 def _positive_int(value: Any) -> int | None:
@@ -557,7 +622,10 @@ def _unwrap(
     if status == 404:
         raise NotFoundError(message, **common)
     if status in (400, 422):
-        raise ValidationError(message, errors=_errors(meta.get("errors"), api_key), **common)
+        errors = _errors(meta.get("errors"), api_key)
+        if send and is_credit_refusal(message, errors):
+            raise InsufficientCreditError(message, errors=errors, **common)
+        raise ValidationError(message, errors=errors, **common)
     if status >= 300:
         raise ProviderError(message, **common)
     if not envelope:
@@ -574,6 +642,29 @@ def _unwrap(
     return body.get("data")
 
 
+_CREDIT_FIELDS = frozenset({"credit", "balance", "wallet"})
+
+
+def is_credit_refusal(message: str | None, errors: Mapping[str, list[str]]) -> bool:
+    """Whether a refused send (4xx) says the account lacks credit.
+
+    The docs do not show this refusal; they name the state only in the report
+    (state_id 8, "اعتبار ناکافی برای ارسال"). So: conservative, on the words the
+    docs use for it, or an error keyed by a credit field. A miss is still a
+    ValidationError (failed, nothing sent); it only loses the credit wording.
+    """
+    if any(name.split(".")[0].lower() in _CREDIT_FIELDS for name in errors):
+        return True
+    texts = [message or "", *(m for msgs in errors.values() for m in msgs)]
+    for text in texts:
+        low = text.lower()
+        if "اعتبار" in text and ("کافی" in text or "کمبود" in text):  # ناکافی / کافی نیست
+            return True
+        if "credit" in low and ("insufficient" in low or "not enough" in low):
+            return True
+    return False
+
+
 def _errors(raw: Any, api_key: str) -> dict[str, list[str]]:
     if not isinstance(raw, Mapping):
         return {}
@@ -586,4 +677,10 @@ def _errors(raw: Any, api_key: str) -> dict[str, list[str]]:
     return out
 
 
-__all__ = ["IPPanelClient", "IPPanelError", "build_send_body"]
+__all__ = [
+    "IPPanelClient",
+    "IPPanelError",
+    "build_send_body",
+    "is_credit_refusal",
+    "list_filters",
+]

@@ -5,8 +5,10 @@ One tree; callers usually catch the base class and look at ``outcome_unknown``
 
     IPPanelError                 base: message, status, outcome_unknown, message_code
     ├── ValidationError          HTTP 422 and the client's own pre-network checks; .errors
+    │   └── InsufficientCreditError  a send refused for lack of credit (nothing sent)
     ├── AuthError                HTTP 401: invalid or expired credential
     ├── NotFoundError            HTTP 404: phonebook / message not found
+    │   └── NotCancellableError  cancel: not found or no longer cancellable (404-1)
     ├── ProviderError            HTTP 5xx, a body that is not the JSON envelope, meta.status false
     └── TransportError           connect error, timeouts, connection dropped
 
@@ -86,6 +88,16 @@ class ValidationError(IPPanelError):
         return f"{super().__repr__()[:-1]}, errors={self.errors!r})"
 
 
+class InsufficientCreditError(ValidationError):
+    """A send the panel refused (HTTP 422) because the account's credit is too low.
+
+    The docs do not word this refusal; the client recognises it conservatively
+    (see ``bot.ippanel.client.is_credit_refusal``). Certainly nothing was sent.
+    """
+
+    default_message = "اعتبار حساب برای این ارسال کافی نیست"
+
+
 class AuthError(IPPanelError):
     """HTTP 401: the API key is invalid or expired."""
 
@@ -96,6 +108,16 @@ class NotFoundError(IPPanelError):
     """HTTP 404: the phonebook or message does not exist."""
 
     default_message = "مورد درخواستی یافت نشد"
+
+
+class NotCancellableError(NotFoundError):
+    """Cancel answered 404: the message is unknown or can no longer be cancelled.
+
+    The docs give one answer for both (Persian page: 404, ``404-1``,
+    "پیام یافت نشد یا قابل لغو نیست"), so the two cannot be told apart.
+    """
+
+    default_message = "پیام یافت نشد یا قابل لغو نیست"
 
 
 class ProviderError(IPPanelError):
@@ -116,6 +138,8 @@ class TransportError(IPPanelError):
 __all__ = [
     "AuthError",
     "IPPanelError",
+    "InsufficientCreditError",
+    "NotCancellableError",
     "NotFoundError",
     "ProviderError",
     "TransportError",

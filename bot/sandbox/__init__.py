@@ -3,6 +3,7 @@
 from .app import (
     DEFAULT_KEY,
     FAULT_MODES,
+    SHORT_KEY,
     RunningSandbox,
     SandboxSend,
     SandboxState,
@@ -13,6 +14,7 @@ from .app import (
 __all__ = [
     "DEFAULT_KEY",
     "FAULT_MODES",
+    "SHORT_KEY",
     "RunningSandbox",
     "SandboxSend",
     "SandboxState",

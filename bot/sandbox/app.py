@@ -17,7 +17,10 @@ Control endpoints (no auth), for tests that run the bot as a subprocess:
 * ``POST /__sandbox/reset``   back to the seeded state (data, sends, log, faults)
 * ``GET  /__sandbox/requests`` the request log and the number of send POSTs
 * ``GET  /__sandbox/sends``    accepted sends
-* ``POST /__sandbox/credit``   ``{"key": "sandbox-key", "credit": 1000}``
+* ``POST /__sandbox/credit``   ``{"key": "sandbox-key", "credit": 1000, "when_short": "refuse"}``
+  (``when_short``: ``refuse`` answers a send the credit cannot pay with a 422;
+  ``accept_then_fail`` accepts it and its report shows state 8 "insufficient credit",
+  at once or, with ``"fail_after": 60``, after 60 s of state 2 "sending")
 * ``POST /__sandbox/clock``    ``{"advance": 600}`` moves the sandbox clock on
 
 Fault modes: ``500``, ``401``, ``404``, ``422``, ``not_json`` (HTML body, status
@@ -31,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -50,6 +54,12 @@ MSG_OK = "انجام شد"
 MSG_AUTH = "اطلاعات وارد شده صحیح نمی باشد"
 MSG_PHONEBOOK_NOT_FOUND = "دفترچه تلفن یافت نشد"
 MSG_MESSAGE_NOT_FOUND = "پیام مورد نظر یافت نشد"
+# Cancel's 404 as the Persian page documents it (code 404-1, one answer for both cases)
+MSG_NOT_CANCELLABLE = "پیام یافت نشد یا قابل لغو نیست"
+# The docs do not word a credit refusal; this follows their state 8 ("اعتبار ناکافی")
+MSG_NO_CREDIT = "اعتبار ناکافی برای ارسال"
+CREDIT_MODES = frozenset({"refuse", "accept_then_fail"})
+SHORT_KEY = "sandbox-key-short"
 MSG_MESSAGE_REQUIRED = "تکمیل گزینه پیام الزامی است"
 MSG_SERVER = "خطای داخلی سرور"
 CANCEL_WINDOW = timedelta(minutes=5)
@@ -111,6 +121,7 @@ STATES = {
 }
 
 _MASK = (1 << 64) - 1
+_E164 = re.compile(r"^\+[1-9]\d{3,14}$")
 
 
 def _mix(*parts: int) -> int:
@@ -144,6 +155,9 @@ class AccountInfo:
     send_block: bool = False
     document_block: bool = False
     is_reseller: bool = False
+    # what a send the credit cannot pay gets: a 422, or accepted and failed (state 8)
+    when_short: str = "refuse"
+    fail_after: float = 0.0  # accept_then_fail: seconds in state 2 "sending" before 8
 
 
 @dataclass
@@ -170,11 +184,13 @@ class SandboxSend:
     created_at: datetime
     send_time: datetime | None
     state_id: int
+    fails_at: datetime | None = None  # accepted without credit: state 8 from then on
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["created_at"] = self.created_at.isoformat()
         d["send_time"] = self.send_time.isoformat() if self.send_time else None
+        d["fails_at"] = self.fails_at.isoformat() if self.fails_at else None
         return d
 
 
@@ -207,6 +223,8 @@ SENDER_LINES = (
     SenderLineInfo("2", "+9850001234", "خط تبلیغاتی", 2, True),
     SenderLineInfo("3", "+98210009876", "خط اطلاع‌رسانی", 1, False),
     SenderLineInfo("4", "+9890005050", "خط اختصاصی", 3, False),
+    # a short line, as the docs show one (report/outbox-report.md: "+981000")
+    SenderLineInfo("5", "+981000", "خط کوتاه", 1, False),
 )
 
 
@@ -270,6 +288,14 @@ class SandboxState:
                 [all_lines[0]],
                 self.initial_credit,
                 send_block=True,
+            ),
+            SHORT_KEY: AccountInfo(
+                SHORT_KEY,
+                "short_line_co",
+                "1005",
+                "شرکت خط کوتاه",
+                ["+981000"],
+                self.initial_credit,
             ),
         }
         self.phonebooks: dict[str, PhonebookInfo] = {}
@@ -359,8 +385,22 @@ class SandboxState:
         """Move the sandbox clock forward (for the cancel window, schedules)."""
         self.clock_offset += timedelta(seconds=seconds)
 
-    def set_credit(self, key: str, credit: int) -> None:
+    def set_credit(
+        self,
+        key: str,
+        credit: int,
+        when_short: str | None = None,
+        fail_after: float | None = None,
+    ) -> None:
+        """Set an account's credit and, optionally, what a send it cannot pay gets
+        (``fail_after``: seconds an accepted one shows "sending" before state 8)."""
+        if when_short is not None and when_short not in CREDIT_MODES:
+            raise ValueError(f"unknown when_short {when_short!r}; one of {sorted(CREDIT_MODES)}")
         self.accounts[key].credit = int(credit)
+        if when_short is not None:
+            self.accounts[key].when_short = when_short
+        if fail_after is not None:
+            self.accounts[key].fail_after = float(fail_after)
 
     def fail_next(
         self,
@@ -409,6 +449,8 @@ class SandboxState:
     # ------------------------------------------------------------- sends
 
     def send_state(self, send: SandboxSend) -> int:
+        if send.fails_at is not None and send.state_id == 2 and send.fails_at <= self.now():
+            send.state_id = 8
         if send.state_id == 5 and (send.send_time is None or send.send_time <= self.now()):
             send.state_id = 6
         return send.state_id
@@ -623,8 +665,10 @@ def create_app(state: SandboxState) -> web.Application:
         page = _int_arg(await arg(request, "page"), "page", 1)
         per_page = _int_arg(await arg(request, "per_page"), "per_page", 10, maximum=MAX_PER_PAGE)
         rows = [asdict(state.lines[n]) for n in acc.lines]
-        items, meta = _paginate(rows, page, per_page, "/api/number/numbers")
-        return _json(envelope(items, extra_meta=meta))
+        items, _ = _paginate(rows, page, per_page, "/api/number/numbers")
+        # page/per_page are documented parameters, but the documented answer's meta
+        # has no pagination fields (numbers/list-numbers.md): none here either
+        return _json(envelope(items))
 
     # ------------------------------------------------------- phonebooks
 
@@ -648,25 +692,45 @@ def create_app(state: SandboxState) -> web.Application:
 
     async def contact_list(request: web.Request) -> web.Response:
         account(request)
+        # phonebook_id is optional in the docs (phonebook/number/list-number.md):
+        # without it the contacts of every phonebook are listed, book after book.
         book_id = await arg(request, "phonebook_id")
-        if not book_id:
-            raise _invalid("phonebook_id", "تکمیل گزینه phonebook_id الزامی است")
-        book = state.phonebooks.get(str(book_id))
-        if book is None:
-            raise ApiFailure(404, MSG_PHONEBOOK_NOT_FOUND, "404-1")
+        if book_id:
+            book = state.phonebooks.get(str(book_id))
+            if book is None:
+                raise ApiFailure(404, MSG_PHONEBOOK_NOT_FOUND, "404-1")
+            books = [book]
+        else:
+            books = list(state.phonebooks.values())
         page = _int_arg(await arg(request, "page"), "page", 1)
         per_page = _int_arg(await arg(request, "per_page"), "per_page", 10, maximum=MAX_PER_PAGE)
         number = await arg(request, "number")
-        if number:
-            needle = str(number).strip()
-            if needle.startswith("0"):
-                needle = needle[1:]
-            rows: list[int] = [i for i in range(book.count) if needle in state._number(book, i)]
-        else:
-            rows = range(book.count)  # type: ignore[assignment]
-        total = len(rows)
         start = (page - 1) * per_page
-        picked = [rows[i] for i in range(start, min(start + per_page, total))]
+        picked: list[tuple[PhonebookInfo, int]] = []
+        if number:
+            # The filter is documented as E.164. Whether the real panel also matches
+            # part of a number is not documented; the sandbox matches the whole
+            # E.164 number only, so "0912…" or a fragment finds nothing here.
+            needle = str(number).strip()
+            hits = (
+                [(b, i) for b in books for i in range(b.count) if state._number(b, i) == needle]
+                if _E164.match(needle)
+                else []
+            )
+            total = len(hits)
+            picked = hits[start : start + per_page]
+        else:
+            total = sum(b.count for b in books)
+            offset = start
+            for b in books:  # contacts are generated lazily: never list them all
+                if len(picked) >= per_page:
+                    break
+                if offset >= b.count:
+                    offset -= b.count
+                    continue
+                upto = min(b.count, offset + per_page - len(picked))
+                picked += [(b, i) for i in range(offset, upto)]
+                offset = 0
         meta = {
             "current_page": page,
             "from": start + 1 if picked else None,
@@ -676,7 +740,7 @@ def create_app(state: SandboxState) -> web.Application:
             "to": start + len(picked) if picked else None,
             "total": total,
         }
-        items = [state.contact(book, i) for i in picked]
+        items = [state.contact(b, i) for b, i in picked]
         return _json(envelope(items, extra_meta=meta))
 
     # ------------------------------------------------------------- price
@@ -805,14 +869,13 @@ def create_app(state: SandboxState) -> web.Application:
             raise _invalid("params", "هیچ گیرنده‌ای برای این ارسال پیدا نشد")
         mci_price, other_price, parts = price_of(message)
         cost = mci * mci_price + other * other_price
-        if cost > acc.credit:
-            raise ApiFailure(
-                422,
-                "اعتبار حساب برای این ارسال کافی نیست",
-                "400-2",
-                {"credit": ["اعتبار حساب برای این ارسال کافی نیست"]},
-            )
-        acc.credit -= cost
+        short = cost > acc.credit
+        if short and acc.when_short == "refuse":
+            # The docs show no such refusal; its shape here is a guess (a 422 like
+            # every documented validation failure), worded after state 8.
+            raise ApiFailure(422, MSG_NO_CREDIT, "400-2", {"credit": [MSG_NO_CREDIT]})
+        if not short:
+            acc.credit -= cost
         outbox_id = state.next_outbox_id
         state.next_outbox_id += 1
         state.sends[outbox_id] = SandboxSend(
@@ -828,7 +891,10 @@ def create_app(state: SandboxState) -> web.Application:
             cost=cost,
             created_at=state.now(),
             send_time=send_time,
-            state_id=5 if send_time else 6,
+            # accepted without the credit to pay for it: failed, as report state 8,
+            # at once or after a while "sending"
+            state_id=(8 if not acc.fail_after else 2) if short else 5 if send_time else 6,
+            fails_at=state.now() + timedelta(seconds=acc.fail_after) if short else None,
         )
         return _json(envelope({"message_outbox_ids": [outbox_id]}))
 
@@ -847,17 +913,21 @@ def create_app(state: SandboxState) -> web.Application:
         outbox_id = (await body(request)).get("message_outbox_id")
         if outbox_id is None:
             raise _invalid("message_outbox_id", "تکمیل گزینه message_outbox_id الزامی است")
-        target = find_send(acc, outbox_id)
+        # send/cancel-scheduled.md (Persian page): unknown, not scheduled, or closer
+        # than 5 minutes to its time: all one 404 with 404-1
+        not_cancellable = ApiFailure(404, MSG_NOT_CANCELLABLE, "404-1")
+        try:
+            target = find_send(acc, outbox_id)
+        except ApiFailure:
+            raise not_cancellable from None
         state_id = state.send_state(target)
         if target.send_time is None or state_id != 5:
-            raise ApiFailure(422, "این ارسال زمان‌بندی‌شده نیست و قابل لغو نیست", "400-31")
+            raise not_cancellable
         if target.send_time - state.now() < CANCEL_WINDOW:
-            raise ApiFailure(422, "لغو ارسال تنها تا ۵ دقیقه پیش از زمان ارسال ممکن است", "400-31")
+            raise not_cancellable
         target.state_id = 7
         acc.credit += target.cost
-        return _json(
-            envelope({"message_outbox_id": target.outbox_id}, message="ارسال با موفقیت لغو شد")
-        )
+        return _json(envelope(None))  # the documented success has data: null
 
     # ----------------------------------------------------------- reports
 
@@ -866,7 +936,7 @@ def create_app(state: SandboxState) -> web.Application:
         name, status = STATES[state_id]
         acc = state.accounts[s.account_key]
         line = state.lines.get(s.from_number)
-        exit_count = s.recipients if state_id == 6 else 0
+        exit_count = s.recipients if state_id == 6 else 0  # state 8: nothing went out
         return {
             "username": acc.user_name,
             "number_color": None,
@@ -947,13 +1017,25 @@ def create_app(state: SandboxState) -> web.Application:
             rows = [s for s in rows if s.from_number == str(number)]
         if filters.get("message"):
             rows = [s for s in rows if str(filters["message"]) in s.message]
-        for name in ("create_from_date", "create_to_date"):
-            if not filters.get(name):
+        for name in ("create_from_date", "create_to_date", "send_from_date", "send_to_date"):
+            if filters.get(name) in (None, ""):
                 continue
+            # Typed "string" in report/outbox-report.md (unix seconds, "1744102007").
+            # What the real panel does with a JSON number is undocumented; the
+            # sandbox refuses it like a string validation rule would, so a client
+            # that sends the wrong type finds out here rather than in production.
+            if not isinstance(filters[name], str):
+                raise _invalid(f"filters.{name}", f"مقدار filters.{name} باید رشته باشد")
             try:
-                bound = int(str(filters[name]))
+                bound = int(filters[name])
             except ValueError:
                 raise _invalid(f"filters.{name}", "زمان باید برچسب زمانی یونیکس باشد") from None
+            if name == "send_from_date":
+                rows = [s for s in rows if (s.send_time or s.created_at).timestamp() >= bound]
+                continue
+            if name == "send_to_date":
+                rows = [s for s in rows if (s.send_time or s.created_at).timestamp() <= bound]
+                continue
             if name == "create_from_date":
                 rows = [s for s in rows if s.created_at.timestamp() >= bound]
             else:
@@ -1021,7 +1103,12 @@ def create_app(state: SandboxState) -> web.Application:
     async def ctl_credit(request: web.Request) -> web.Response:
         try:
             data = await request.json()
-            state.set_credit(str(data.get("key", DEFAULT_KEY)), int(data["credit"]))
+            state.set_credit(
+                str(data.get("key", DEFAULT_KEY)),
+                int(data["credit"]),
+                data.get("when_short"),
+                float(data["fail_after"]) if data.get("fail_after") is not None else None,
+            )
         except (ValueError, KeyError, TypeError) as exc:
             return _json({"ok": False, "error": str(exc)}, status=400)
         return _json({"ok": True})
@@ -1100,6 +1187,7 @@ async def start_sandbox(
 __all__ = [
     "DEFAULT_KEY",
     "FAULT_MODES",
+    "SHORT_KEY",
     "RunningSandbox",
     "SandboxSend",
     "SandboxState",

@@ -18,8 +18,13 @@ CREDIT_RAN_OUT = "تمام شد"  # in the refusal reason and in the later notic
 NOTICE = "اعتبار حساب IPPanel تمام شد"  # the notice after an accepted send failed
 
 
-async def approved(w: World, *, key: str | None = None, text: str = "سلام") -> tuple:
-    """Alice (with ``key``) composes and submits; Bob approves; returns (alice, bob)."""
+async def approved(
+    w: World, *, key: str | None = None, text: str = "سلام", credit_then: dict | None = None
+) -> tuple:
+    """Alice (with ``key``) composes and submits; Bob approves; returns (alice, bob).
+
+    ``credit_then`` sets the account's credit between submit and approval: submitting
+    with a credit already known to be short is refused before any approver sees it."""
     alice, bob = w.admin(0), w.admin(1)
     await bob.send("/start")
     await until_text(w, bob, "نقش شما")
@@ -27,6 +32,8 @@ async def approved(w: World, *, key: str | None = None, text: str = "سلام") 
     review = await compose_to_review(w, alice, text=text)
     await alice.press(review, "ارسال برای تأیید")
     card = await until_text(w, bob, "درخواست ارسال")
+    if credit_then is not None:
+        w.sandbox.state.set_credit(key or SANDBOX_KEY, **credit_then)
     await bob.press(card, "تأیید و ارسال")
     return alice, bob
 
@@ -116,8 +123,7 @@ async def test_part_of_a_number_asks_for_the_whole_number(tmp_path: Path) -> Non
 
 async def test_credit_refused_with_422_is_failed_and_says_credit_ran_out(tmp_path: Path) -> None:
     async with bot_world(tmp_path) as w:
-        w.sandbox.state.set_credit(SANDBOX_KEY, 100, when_short="refuse")
-        alice, bob = await approved(w)
+        alice, bob = await approved(w, credit_then={"credit": 100, "when_short": "refuse"})
         told = await until_text(w, alice, CREDIT_RAN_OUT)
         assert "انجام نشد" in told.text and "۱۰۰" in told.text  # the credit left
         assert "هزینهٔ تخمینی" in told.text and "—" not in told.text  # and the cost
@@ -132,8 +138,9 @@ async def test_credit_refused_with_422_is_failed_and_says_credit_ran_out(tmp_pat
 
 async def test_accepted_then_failed_for_credit_is_never_called_sent(tmp_path: Path) -> None:
     async with bot_world(tmp_path) as w:
-        w.sandbox.state.set_credit(SANDBOX_KEY, 100, when_short="accept_then_fail")
-        alice, bob = await approved(w)
+        alice, bob = await approved(
+            w, credit_then={"credit": 100, "when_short": "accept_then_fail"}
+        )
         told = await until_text(w, alice, CREDIT_RAN_OUT)
         assert "۱۰۰" in told.text and "هزینهٔ تخمینی" in told.text
         await until_text(w, bob, CREDIT_RAN_OUT)
@@ -149,8 +156,9 @@ async def test_accepted_then_failed_for_credit_is_never_called_sent(tmp_path: Pa
 async def test_send_failed_later_for_credit_is_told_by_the_watch(tmp_path: Path) -> None:
     """The panel accepts ("sending"), the bot says sent, then the report turns to state 8."""
     async with bot_world(tmp_path) as w:
-        w.sandbox.state.set_credit(SANDBOX_KEY, 2_500, when_short="accept_then_fail", fail_after=60)
-        alice, bob = await approved(w)
+        alice, bob = await approved(
+            w, credit_then={"credit": 2_500, "when_short": "accept_then_fail", "fail_after": 60}
+        )
         await until_text(w, alice, SENT_OK)  # all the bot can know at this moment
         await until_text(w, bob, SENT_OK)
         b = (await w.store.list_broadcasts(alice.user_id, limit=1))[0]

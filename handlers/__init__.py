@@ -135,6 +135,7 @@ def register(app: Application) -> None:
         "rt": approval.retry,
         "rc": approval.check_status,
         "hs": commands.history_press,
+        "bl": approval.books_press,
         "lg": commands.lang_press,
     }
     for prefix, callback in buttons.items():

@@ -21,7 +21,16 @@ from telegram.ext import ConversationHandler
 from bot.domain import Draft, PhonebookSelection, Step, full_message
 from bot.ippanel import AuthError, IPPanelError
 from bot.jalali import TimeError, format_jalali, parse_jalali, quick_choices
-from bot.render import esc, fit, num, selection_line, selection_mode, sender_label, snapshot_card
+from bot.render import (
+    build_card,
+    esc,
+    fit,
+    message_text,
+    num,
+    selection_line,
+    selection_mode,
+    sender_label,
+)
 from bot.sms import measure, normalize_text, to_ascii_digits
 from handlers import approval
 from handlers import keyboards as kb
@@ -778,7 +787,10 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
     lang = lang_of(context)
     snapshot = draft.snapshot(settings.message_suffix)
     _, per, credit = await price_lines(update, context, draft, snapshot["message"])
-    text = snapshot_card(snapshot, lang, settings.tz, per_recipient=per, credit=credit)
+    card = build_card(snapshot, lang, settings.tz, per_recipient=per, credit=credit)
+    if card.message_apart:  # never happens for a valid draft; the text is never cut anyway
+        await say(update, context, message_text(snapshot, lang, f"#{draft.id}"))
+    text = card.text
     submit = "btn_submit" if settings.approvals_required else "btn_send_now"
     rows = [
         [kb.btn(tr(context, submit), "v:submit")],
@@ -795,6 +807,8 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
             kb.btn(tr(context, "btn_discard"), "v:discard"),
         ],
     ]
+    if card.books_summarized:
+        rows.append([kb.btn(tr(context, "btn_books_list"), f"bl:d:{draft.id}")])
     await show(update, context, text, kb.markup(rows))
     return REVIEW
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.keylike import sql_keylike
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -133,12 +135,49 @@ CREATE INDEX broadcasts_by_state ON broadcasts (state);
 CREATE INDEX audit_log_by_actor ON audit_log (actor_id, id);
 """
 
+_NOW = "strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000+00:00'"
+_REASON = "json_extract(detail, '$.reason')"
+_REDACTED = "'[redacted]'"
+
+# A key pasted as a reject reason was stored in clear, in the request and in the audit log.
+# The audit log's append-only trigger is lifted for this one UPDATE (inside the migration's
+# transaction) and put back exactly as it was; the redaction itself is audited.
+_V3_SCRUB_KEYS_AND_STRANGER_COUNTS = f"""
+INSERT INTO audit_log (at, actor_id, action, subject, detail)
+SELECT {_NOW}, NULL, 'key_like_reasons_redacted', NULL, NULL
+ WHERE EXISTS (SELECT 1 FROM approval_requests WHERE reason IS NOT NULL AND {sql_keylike("reason")})
+    OR EXISTS (SELECT 1 FROM audit_log WHERE json_valid(detail)
+                  AND json_type(detail, '$.reason') = 'text' AND {sql_keylike(_REASON)});
+UPDATE approval_requests SET reason = {_REDACTED}
+ WHERE reason IS NOT NULL AND {sql_keylike("reason")};
+DROP TRIGGER audit_log_no_update;
+UPDATE audit_log SET detail = json_set(detail, '$.reason', {_REDACTED})
+ WHERE json_valid(detail) AND json_type(detail, '$.reason') = 'text' AND {sql_keylike(_REASON)};
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+
+-- Strangers are audited once per day (in audit_log); how often they wrote is counted here.
+CREATE TABLE stranger_days (
+    user_id INTEGER NOT NULL,
+    day     TEXT    NOT NULL,   -- UTC date, YYYY-MM-DD
+    count   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, day)
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
     Migration(
         2,
         "persistence table, one pending request per draft, lookup indexes",
         _V2_PERSISTENCE_AND_INDEXES,
+    ),
+    Migration(
+        3,
+        "redact key-looking reject reasons; per-day stranger counts",
+        _V3_SCRUB_KEYS_AND_STRANGER_COUNTS,
     ),
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 MIN_KEY_LENGTH = 24
-_KEY = re.compile(r"(?:/token(?:@\w+)?\s+)?([A-Za-z0-9._=\-]{%d,})" % MIN_KEY_LENGTH)
+_KEY = re.compile(r"(?:/token(?:@\w+)?\s+)?([A-Za-z0-9._=\-]{" + str(MIN_KEY_LENGTH) + ",})")
 
 
 def looks_like_key(text: str | None) -> bool:

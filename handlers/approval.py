@@ -16,6 +16,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.broadcasts import Decision, SendOutcome
 from bot.domain import ApprovalRequest, Broadcast, Draft, PhonebookSelection, Step
 from bot.jalali import format_jalali
+from bot.keylike import looks_like_key
 from bot.render import (
     TELEGRAM_LIMIT,
     Card,
@@ -329,12 +330,23 @@ async def reject_keep(update: Update, context: Context) -> None:
 
 
 async def reason_typed(update: Update, context: Context) -> None:
-    """Group -1: a text while a reject reason is awaited is that reason; other texts go on."""
+    """Group -1: a text while a reject reason is awaited is that reason; other texts go on.
+    A key-shaped text is never a reason (the gate refuses it first; this is the backstop)."""
+    from handlers.gate import refuse_key
+
     request_id = context.user_data.get("reject_for")
     message = update.message
     if request_id is None or message is None or not message.text or message.text.startswith("/"):
         return
-    await _do_reject(update, context, request_id, message.text.strip()[:500])
+    reason = message.text.strip()
+    if looks_like_key(reason):
+        await refuse_key(update, context)
+    elif len(reason) > REASON_MAX:
+        await say(
+            update, context, tr(context, "reason_too_long", max=num(REASON_MAX, lang_of(context)))
+        )
+    else:
+        await _do_reject(update, context, request_id, reason)
     raise ApplicationHandlerStop
 
 

@@ -15,13 +15,17 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from bot.keylike import looks_like_key
+from bot.logs import SECRETS
 from bot.texts import t
 from handlers.common import Context, answer, notify, services
 
 log = logging.getLogger("handlers.gate")
 
-# An IPPanel key is one long token of letters, digits and a few marks.
-_KEYLIKE = re.compile(r"^\s*(?:/token(?:@\w+)?\s+)?[A-Za-z0-9._=\-]{24,}\s*$")
+# Buttons and commands of composing (the conversation's menus, drafts, "send again",
+# "fix", a draft's book list): for ADMIN_IDS only.
+_COMPOSE_PRESS = re.compile(r"^(?:dr|ag|fx|[rsbomcxwvk]|bl:d):")
+_COMPOSE_COMMANDS = ("send", "drafts")
 
 
 async def gate(update: Update, context: Context) -> None:
@@ -47,8 +51,54 @@ async def gate(update: Update, context: Context) -> None:
         await notify(context, chat.id, t(data["lang"], "edited_ignored"))
         raise ApplicationHandlerStop
     message = update.message
-    if message and message.text and message.text.startswith("/"):
+    if user.id not in settings.admin_ids and _composes(update):
+        await _approver_only(update, context)
+        raise ApplicationHandlerStop
+    if update.callback_query is not None and data.pop("await_key", False):
+        # a press elsewhere ends the wait for a key: what is typed next is not a key
+        await notify(context, chat.id, t(data["lang"], "token_wait_ended"))
+    text = message.text if message else None
+    if text and text.startswith("/"):
         data.pop("reject_for", None)  # a command abandons a pending reject reason
+        if _command(text) != "token":
+            data.pop("await_key", None)
+    elif looks_like_key(text) and not data.get("await_key"):
+        await refuse_key(update, context)
+        raise ApplicationHandlerStop
+
+
+def _command(text: str) -> str:
+    return text.split(maxsplit=1)[0][1:].split("@")[0].lower() if text.startswith("/") else ""
+
+
+def _composes(update: Update) -> bool:
+    """A compose command or button (approver-only users get a short refusal for these)."""
+    if update.callback_query is not None:
+        return bool(_COMPOSE_PRESS.match(update.callback_query.data or ""))
+    text = update.message.text if update.message else None
+    return bool(text) and _command(text) in _COMPOSE_COMMANDS
+
+
+async def _approver_only(update: Update, context: Context) -> None:
+    lang = context.user_data.get("lang", "fa")
+    if update.callback_query is not None:
+        await answer(update, t(lang, "approver_only"), alert=True)
+    else:
+        await notify(context, update.effective_chat.id, t(lang, "approver_only"))
+
+
+async def refuse_key(update: Update, context: Context) -> None:
+    """A key-shaped message where a reason, a text or a search is expected: it is deleted,
+    redacted from logs and stored nowhere (not even in the audit log)."""
+    message = update.message
+    SECRETS.add(message.text.strip())
+    try:
+        await message.delete()
+    except TelegramError:
+        log.warning("could not delete a key-looking message")
+    await services(context).store.audit(update.effective_user.id, "key_like_refused")
+    lang = context.user_data.get("lang", "fa")
+    await notify(context, update.effective_chat.id, t(lang, "key_refused_here"))
 
 
 async def _refuse_stranger(update: Update, context: Context) -> None:
@@ -66,7 +116,7 @@ async def _refuse_stranger(update: Update, context: Context) -> None:
 async def _warn_key_in_group(update: Update, context: Context) -> None:
     """An admin pasted something key-like into a group: delete it if we can, warn in private."""
     message = update.message
-    if message is None or not message.text or not _KEYLIKE.match(message.text):
+    if message is None or not looks_like_key(message.text):
         return
     user = update.effective_user
     try:

@@ -25,7 +25,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.domain import Step
 from handlers import approval, commands, compose, gate, token
-from handlers.common import Context, say, tr
+from handlers.common import Context, answer, say, tr
 
 log = logging.getLogger("handlers")
 
@@ -110,6 +110,9 @@ async def outside_hint(update: Update, context: Context) -> None:
 async def on_error(update: object, context: Context) -> None:
     """Log the failure (secrets are redacted by the formatter) and tell the user, briefly."""
     log.error("unhandled error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.callback_query is not None:
+        # every press is answered, even one whose handler failed: no endless spinner
+        await answer(update, tr(context, "stale_menu"), alert=True)
     if (
         isinstance(update, Update)
         and update.effective_chat

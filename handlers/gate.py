@@ -17,7 +17,8 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.keylike import looks_like_key
 from bot.logs import SECRETS
-from bot.texts import t
+from bot.domain import Step
+from bot.texts import LANGUAGES, t
 from handlers.common import Context, answer, notify, services
 
 log = logging.getLogger("handlers.gate")
@@ -26,6 +27,29 @@ log = logging.getLogger("handlers.gate")
 # "fix", a draft's book list): for ADMIN_IDS only.
 _COMPOSE_PRESS = re.compile(r"^(?:dr|ag|fx|[rsbomcxwvk]|bl:d):")
 _COMPOSE_COMMANDS = ("send", "drafts")
+
+# Every shape of callback data the bot's keyboards make, checked before any handler parses
+# it: ASCII digits only ("²".isdigit() is True), ids of at most 12 digits (SQLite integers
+# overflow past 19), known languages and steps; the compose menus own their words, with
+# digit runs kept under 19.
+_ID = r"[0-9]{1,12}"
+_VALID_PRESS = re.compile(
+    rf"""
+      (?:ap|rj|rn|rk|wd|rp|cn|rt|rc|ag):{_ID}
+    | hs:[0-9]{{1,6}}
+    | lg:(?:{"|".join(LANGUAGES)})
+    | bl:[rd]:{_ID}
+    | dr:[ocd]:{_ID}
+    | fx:{_ID}:(?:{"|".join(str(s) for s in Step)})
+    | (?![^:]*:.*[0-9]{{19}})[rsbomcxwvk]:[A-Za-z0-9_.:\-]{{1,60}}
+    """,
+    re.VERBOSE | re.ASCII,
+)
+
+
+def valid_press(data: str | None) -> bool:
+    """Whether callback data has a shape some keyboard of this bot makes."""
+    return bool(data) and _VALID_PRESS.fullmatch(data) is not None
 
 
 async def gate(update: Update, context: Context) -> None:
@@ -51,6 +75,9 @@ async def gate(update: Update, context: Context) -> None:
         await notify(context, chat.id, t(data["lang"], "edited_ignored"))
         raise ApplicationHandlerStop
     message = update.message
+    if update.callback_query is not None and not valid_press(update.callback_query.data):
+        await answer(update, t(data["lang"], "stale_menu"), alert=True)
+        raise ApplicationHandlerStop
     if user.id not in settings.admin_ids and _composes(update):
         await _approver_only(update, context)
         raise ApplicationHandlerStop

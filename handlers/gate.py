@@ -15,9 +15,9 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from bot.domain import Step
 from bot.keylike import looks_like_key
 from bot.logs import SECRETS
-from bot.domain import Step
 from bot.texts import LANGUAGES, t
 from handlers.common import Context, answer, notify, services
 

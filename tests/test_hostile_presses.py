@@ -47,7 +47,7 @@ async def test_every_forged_press_is_answered_out_of_date_and_nothing_crashes(
 ) -> None:
     async with bot_world(tmp_path) as w:
         alice, bob = w.admin(0), w.admin(1)
-        request, cards = await submit_request(w, alice, (bob,))
+        _request, cards = await submit_request(w, alice, (bob,))
         caplog.set_level(logging.ERROR)
         for data in FORGED:
             query = await bob.press_data(cards[bob.user_id].message_id, data)

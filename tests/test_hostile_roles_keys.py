@@ -42,7 +42,7 @@ async def test_an_approver_who_is_not_an_admin_cannot_compose(tmp_path: Path) ->
         await w.settle()
         assert count_rows(w, "drafts") == 0
         # bob still approves what alice (an admin, not an approver) composes
-        request, cards = await submit_request(w, alice, (bob,))
+        _request, cards = await submit_request(w, alice, (bob,))
         await bob.press(cards[bob.user_id], "تأیید و ارسال")
         await until_text(w, alice, "انجام شد")
         assert w.sends == 1

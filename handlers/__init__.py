@@ -125,6 +125,8 @@ async def on_error(update: object, context: Context) -> None:
 
 
 def register(app: Application) -> None:
+    if isinstance(app.update_processor, gate.GateProcessor):
+        app.update_processor.bind(app)
     app.add_handler(TypeHandler(Update, gate.gate), group=-2)
     app.add_handler(MessageHandler(TEXT, approval.reason_typed), group=-1)
     buttons = {

@@ -158,11 +158,13 @@ BEGIN
     SELECT RAISE(ABORT, 'audit_log is append-only');
 END;
 
--- Strangers are audited once per day (in audit_log); how often they wrote is counted here.
+-- The strangers' audit: one row per stranger per day with a count (not in audit_log, whose
+-- rows nobody can delete: anyone may write to the bot).
 CREATE TABLE stranger_days (
-    user_id INTEGER NOT NULL,
-    day     TEXT    NOT NULL,   -- UTC date, YYYY-MM-DD
-    count   INTEGER NOT NULL DEFAULT 0,
+    user_id    INTEGER NOT NULL,
+    day        TEXT    NOT NULL,   -- UTC date, YYYY-MM-DD
+    count      INTEGER NOT NULL DEFAULT 0,
+    first_kind TEXT    NOT NULL,   -- message, command, callback, other
     PRIMARY KEY (user_id, day)
 ) WITHOUT ROWID;
 """

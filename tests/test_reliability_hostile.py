@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -254,3 +255,34 @@ async def test_fuzz_two_thousand_random_updates(
         mark = alice.messages()[-1].message_id
         await alice.send("/help")  # the fuzz may have switched the language: /help says IPPanel
         await until_text(w, alice, "IPPanel", after=mark)
+
+
+async def test_a_flood_of_strangers_and_groups_neither_delays_admins_nor_grows_the_database(
+    tmp_path: Path,
+) -> None:
+    async with bot_world(tmp_path) as w:
+        alice = w.admin(0)
+        await start_all(w, alice)
+        await w.settle()
+        audit_rows = count_rows(w, "audit_log")
+        strangers = [w.user(50_000 + i) for i in range(600)]
+        for stranger in strangers:
+            await stranger.send("سلام")
+        for group in range(50):
+            await alice.send("سلام به همه", chat_type="group", chat_id=-2000 - group)
+        mark = alice.messages()[-1].message_id
+        started = time.monotonic()
+        await alice.send("/help")  # queued behind 650 updates
+        await until_text(w, alice, "IPPanel", after=mark)
+        waited = time.monotonic() - started
+        assert waited < 2.0, waited  # was 19 s
+        await w.until(lambda: count_rows(w, "stranger_days") == 600)
+        await w.settle()
+        await w.app.update_persistence()
+        assert count_rows(w, "audit_log") == audit_rows
+        assert count_rows(w, "persistence", "namespace = 'chat_data'") == 0
+        assert count_rows(w, "persistence", "key LIKE '%5____%' OR key LIKE '%-2___%'") == 0
+        assert set(w.app.user_data) == {alice.user_id} and set(w.app.chat_data) <= {alice.user_id}
+        # refusals are paced: the bot's share of the Bot API limit stays with admins
+        refused = sum(bool(s.messages()) for s in strangers)
+        assert 1 <= refused <= 60

@@ -38,6 +38,9 @@ class Config:
     contacts_per_book: int = 10
     pace: float = 0.06  # latency runs: at most ~16 updates/s
     step_timeout: float = 30.0
+    flood_strangers: int = 600
+    flood_rounds: int = 5
+    flood_idle_samples: int = 15
 
 
 LATENCY_STEPS = ("sender", "page turn", "text", "time", "review")
@@ -59,6 +62,8 @@ class Results:
     send_path: list[float] = field(default_factory=list)
     bare_post: list[float] = field(default_factory=list)
     scale: dict[str, list[tuple[float, int]]] = field(default_factory=lambda: defaultdict(list))
+    # an admin's /help: "idle" and "burst" (behind a burst of stranger messages)
+    flood: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
 
 # ------------------------------------------------------------------ driving one user
@@ -540,12 +545,103 @@ def table(cfg: Config, res: Results) -> tuple[str, bool]:
             "1 call/view",
             bool(calls) and all(c == 1 for c in calls),
         )
+    if res.flood["burst"]:
+        metric, idle, burst, ratio, target, ok = flood_row(cfg, res)
+        row(metric, idle, burst, ratio, target, ok)
     headers = ("metric", "echo bot", "this bot", "ratio", "target", "")
     widths = [max(len(r[i]) for r in (*rows, headers)) for i in range(6)]
     lines = [" | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
     lines.append("-+-".join("-" * w for w in widths))
     lines += [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(lines), ok_all
+
+
+async def run_flood(cfg: Config, res: Results, tmp: Path, sandbox: RunningSandbox) -> None:
+    """An admin's /help latency idle, and right behind a burst of stranger messages
+    (each round's strangers are new, so each gets the bot's first-contact handling)."""
+    fake = BenchFake()
+    await fake.start()
+    data_dir = tmp / "flood-data"
+    data_dir.mkdir()
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "ADMIN_IDS": f"{ADMIN_BASE},{ADMIN_BASE + 1}",
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "IPPANEL_BASE_URL": sandbox.base_url,
+        "DATA_DIR": str(data_dir),
+        "SECRET_KEY": Fernet.generate_key().decode(),
+        "LOG_LEVEL": "WARNING",
+    }
+    proc = BotProcess("flood", python_argv("bot"), env, tmp / "flood.log")
+    try:
+        await measure_startup(fake, proc, 1, [])
+        admin = Driver(fake, fake.user(ADMIN_BASE), 0.0, cfg.step_timeout)
+
+        async def help_once(out: list[float] | None) -> None:
+            samples: list[tuple[float, float]] = []
+            await admin.act(lambda: admin.user.send("/help"), admin.rendered(), samples)
+            if out is not None:
+                out.append(samples[0][0])
+
+        for _ in range(3):
+            await help_once(None)  # warm-up
+        for _ in range(cfg.flood_idle_samples):
+            await help_once(res.flood["idle"])
+            await asyncio.sleep(0.05)
+        for r in range(cfg.flood_rounds):
+            base = 10_000_000 + 2 * r * cfg.flood_strangers
+
+            async def burst(base: int = base) -> None:
+                # a flood at ~600 messages/s: 20 strangers every 33 ms
+                for i in range(0, cfg.flood_strangers, 20):
+                    for j in range(i, min(i + 20, cfg.flood_strangers)):
+                        await fake.user(base + j).send("سلام")
+                    await asyncio.sleep(0.033)
+
+            flooding = asyncio.create_task(burst())
+            await asyncio.sleep(0.4)
+            await help_once(res.flood["burst"])  # in the middle of the flood
+            await flooding
+            await asyncio.sleep(0.5)
+            # worst case: the admin's update is queued behind a whole burst at once
+            for i in range(cfg.flood_strangers):
+                await fake.user(base + cfg.flood_strangers + i).send("سلام")
+            await help_once(res.flood["behind"])
+            await asyncio.sleep(1.0)
+    finally:
+        await proc.stop()
+        await fake.stop()
+
+
+def flood_row(cfg: Config, res: Results) -> tuple[str, str, str, float, str, bool]:
+    idle, burst = pct(res.flood["idle"], 50), pct(res.flood["burst"], 50)
+    behind = pct(res.flood["behind"], 50)
+    return (
+        f"admin /help p50 during a {cfg.flood_strangers}-stranger burst "
+        f"(n={len(res.flood['burst'])}) vs idle (n={len(res.flood['idle'])})",
+        f"idle {_ms(idle)}",
+        f"{_ms(burst)} (max {_ms(max(res.flood['burst']))}; "
+        f"queued behind all {cfg.flood_strangers}: {_ms(behind)})",
+        burst / idle,
+        "p50 <= 2x",
+        burst <= 2 * idle,
+    )
+
+
+async def main_flood(cfg: Config | None = None) -> tuple[Results, str, bool]:
+    """Only the stranger-flood benchmark (``python -m benchmarks flood``)."""
+    cfg = cfg or Config()
+    res = Results()
+    with tempfile.TemporaryDirectory(prefix="bench-") as raw:
+        sandbox = await start_sandbox(SandboxState(phonebooks=12))
+        try:
+            await run_flood(cfg, res, Path(raw), sandbox)
+        finally:
+            await sandbox.stop()
+    metric, idle, burst, ratio, target, ok = flood_row(cfg, res)
+    text = f"{metric} | {idle} | {burst} | {ratio:.2f}x | {target} | {'PASS' if ok else 'MISS'}"
+    return res, text, ok
 
 
 async def main(cfg: Config | None = None) -> tuple[Results, str, bool]:
@@ -560,6 +656,7 @@ async def main(cfg: Config | None = None) -> tuple[Results, str, bool]:
         )
         try:
             await run_bot(cfg, res, tmp, sandbox)
+            await run_flood(cfg, res, tmp, sandbox)
         except BaseException:
             log = tmp / "bot.log"
             if log.exists():

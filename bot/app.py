@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.ippanel import IPPanelClient
 from bot.keyfile import key_count
 from bot.texts import LANGUAGES, t
+from handlers.gate import GateProcessor
 from storage import KeyIntegrityError, SQLitePersistence, Store
 
 log = logging.getLogger("bot.app")
@@ -59,7 +60,8 @@ def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastAppli
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .concurrent_updates(False)  # ConversationHandler assumes one update at a time
+        # one update at a time (ConversationHandler assumes it), strangers screened first
+        .concurrent_updates(GateProcessor())
     )
     if settings.telegram_api_base_url:
         # PTB appends the token: http://host:8081/bot → http://host:8081/bot<token>/getMe

@@ -8,6 +8,8 @@ wrapped in a first-strong isolate (U+2068 … U+2069) and user text is escaped.
 from __future__ import annotations
 
 import html
+import re
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -51,8 +53,9 @@ def selection_mode(sel: PhonebookSelection, lang: str) -> str:
     return t(lang, "mode_all")
 
 
-def selection_line(sel: PhonebookSelection, lang: str) -> str:
-    return f"• {esc(sel.title)} — {selection_mode(sel, lang)} ({num(sel.recipients(), lang)})"
+def selection_line(sel: PhonebookSelection, lang: str, title_max: int | None = None) -> str:
+    title = clip(sel.title, title_max) if title_max else sel.title
+    return f"• {esc(title)} — {selection_mode(sel, lang)} ({num(sel.recipients(), lang)})"
 
 
 def when_text(send_at: datetime | None, tz: tzinfo, lang: str) -> str:
@@ -63,30 +66,110 @@ def when_text(send_at: datetime | None, tz: tzinfo, lang: str) -> str:
     return f"{format_jalali(send_at, tz, lang)} ({ltr(format_gregorian_date(send_at, tz))})"
 
 
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units: the unit of Telegram's 4,096 limit (emoji count 2)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+# One token of Telegram HTML: a tag, a character reference, or one character.
+_TOKEN = re.compile(r"<[^<>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);|[\s\S]")
+_TAG_NAME = re.compile(r"</?\s*([A-Za-z][A-Za-z0-9-]*)")
+
+
+def _width(token: str) -> int:
+    """Visible UTF-16 units of one token: a tag shows nothing, an entity shows its character."""
+    if len(token) > 1 and token[0] == "<":
+        return 0
+    if len(token) > 1 and token[0] == "&":
+        return utf16_len(html.unescape(token))
+    return utf16_len(token)
+
+
+def visible_len(text: str) -> int:
+    """What Telegram counts against its limit: the text after tags and entities are parsed."""
+    if "<" not in text and "&" not in text:
+        return utf16_len(text)
+    return sum(_width(m.group()) for m in _TOKEN.finditer(text))
+
+
 def fit(text: str, limit: int = TELEGRAM_LIMIT) -> str:
-    """Keep a message under Telegram's limit without cutting an HTML tag in two."""
-    if len(text) <= limit:
+    """Keep a message within ``limit`` visible characters; valid HTML in, valid HTML out.
+
+    Cuts only between whole tokens (never inside a tag or an entity), drops tags left
+    empty at the cut and closes the ones still open, so Telegram can always parse it.
+    """
+    if len(text) * 2 <= limit or visible_len(text) <= limit:
         return text
-    cut = text[: limit - 2]
-    # drop a half-written tag or entity at the cut, then close an open <pre>
-    for opener in ("<", "&"):
-        pos = cut.rfind(opener)
-        if pos != -1 and (">" if opener == "<" else ";") not in cut[pos:]:
-            cut = cut[:pos]
-    if cut.count("<pre>") > cut.count("</pre>"):
-        cut = cut[: limit - 9] + "</pre>"
-    return cut + "…"
+    budget = limit - 1  # room for the "…"
+    out: list[str] = []
+    open_tags: list[tuple[str, int]] = []  # (name, index in out of the opening tag)
+    used = 0
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if len(token) > 1 and token[0] == "<":
+            name_match = _TAG_NAME.match(token)
+            name = name_match.group(1).lower() if name_match else ""
+            if token.startswith("</"):
+                if open_tags and open_tags[-1][0] == name:
+                    open_tags.pop()
+                out.append(token)
+            else:
+                open_tags.append((name, len(out)))
+                out.append(token)
+            continue
+        width = _width(token)
+        if used + width > budget:
+            break
+        out.append(token)
+        used += width
+    # an opening tag with nothing after it would make an empty entity: drop it
+    while open_tags and open_tags[-1][1] == len(out) - 1:
+        out.pop()
+        open_tags.pop()
+    out.append("…")
+    out.extend(f"</{name}>" for name, _ in reversed(open_tags))
+    return "".join(out)
 
 
-def snapshot_card(
+def clip(text: str, limit: int) -> str:
+    """Plain (unescaped) text cut to ``limit`` characters for display; escape it afterwards."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+TITLE_SHOWN = 80  # provider titles are untrusted and unbounded: cut for display only
+LIST_TITLE_SHOWN = 300
+SENDER_SHOWN = 64
+
+
+@dataclass(frozen=True)
+class Card:
+    """A rendered review card and how it was shortened to fit.
+
+    ``books_summarized``: the phonebook list became one line; offer a button that lists them.
+    ``message_apart``: the exact text did not fit even then; send :func:`message_text` as its
+    own message bound to the card (the card says so). The text itself is never cut.
+    """
+
+    text: str
+    books_summarized: bool = False
+    message_apart: bool = False
+
+
+def build_card(
     snapshot: dict[str, Any],
     lang: str,
     tz: tzinfo,
     *,
     per_recipient: float | None = None,
     credit: float | None = None,
-) -> str:
-    """The review card: everything an approver needs to decide, the exact text included."""
+    budget: int = TELEGRAM_LIMIT,
+) -> Card:
+    """The review card: everything an approver needs to decide, the exact text whole.
+
+    ``budget`` is the visible length left for the card inside its message. Everything but
+    the text is shortened first: titles are cut, then the book list becomes a summary line.
+    """
     selections = [PhonebookSelection.from_dict(s) for s in snapshot["selections"]]
     message = snapshot["message"]
     length = measure(message)
@@ -102,27 +185,71 @@ def snapshot_card(
         )
         if per_recipient * recipients > credit:
             cost += t(lang, "credit_short") + "\n"
-    lines = [selection_line(s, lang) for s in selections]
+    sender = snapshot.get("sender")
+    alias = snapshot.get("sender_label")
 
-    def render(books: str) -> str:
+    def render(books: str, body: str) -> str:
         return t(
             lang,
             "review",
-            sender=sender_label(snapshot.get("sender"), snapshot.get("sender_label")),
+            sender=sender_label(
+                clip(sender, SENDER_SHOWN) if sender else sender,
+                clip(alias, SENDER_SHOWN) if alias else alias,
+            ),
             books=books or "—",
             recipients=num(recipients, lang),
             when=when_text(send_at, tz, lang),
             chars=num(length.chars, lang),
             parts=num(length.parts, lang),
             cost=cost,
-            message=esc(message),
+            message=body,
         )
 
-    text = render("\n".join(lines))
-    if len(text) > TELEGRAM_LIMIT and len(lines) > 10:
-        # the books list is the part that grows: shorten it and keep the exact text whole
-        text = render("\n".join(lines[:10]) + f"\n… (+{len(lines) - 10})")
-    return fit(text)
+    listed = "\n".join(selection_line(s, lang, TITLE_SHOWN) for s in selections)
+    text = render(listed, esc(message))
+    if visible_len(text) <= budget:
+        return Card(text)
+    summary = t(
+        lang, "books_summary", n=num(len(selections), lang), recipients=num(recipients, lang)
+    )
+    text = render(summary, esc(message))
+    if visible_len(text) <= budget:
+        return Card(text, books_summarized=True)
+    text = render(summary, esc(t(lang, "card_text_apart")))
+    return Card(fit(text, budget), books_summarized=True, message_apart=True)
+
+
+def snapshot_card(
+    snapshot: dict[str, Any],
+    lang: str,
+    tz: tzinfo,
+    *,
+    per_recipient: float | None = None,
+    credit: float | None = None,
+) -> str:
+    """The card's text alone (see :func:`build_card` for how it is shortened)."""
+    return build_card(snapshot, lang, tz, per_recipient=per_recipient, credit=credit).text
+
+
+def message_text(snapshot: dict[str, Any], lang: str, ref: object) -> str:
+    """The exact SMS text as a message of its own, for a card that could not hold it."""
+    return t(lang, "card_text_msg", ref=esc(ref), message=esc(snapshot["message"]))
+
+
+def books_list(snapshot: dict[str, Any], lang: str, ref: object) -> list[str]:
+    """Every phonebook of a snapshot, as few messages as fit (the summary line's button)."""
+    selections = [PhonebookSelection.from_dict(s) for s in snapshot["selections"]]
+    chunks: list[str] = []
+    current = t(lang, "books_list_title", ref=esc(ref))
+    for s in selections:
+        line = selection_line(s, lang, LIST_TITLE_SHOWN)
+        if visible_len(current) + visible_len(line) + 1 > TELEGRAM_LIMIT - 16:
+            chunks.append(current)
+            current = line
+        else:
+            current += "\n" + line
+    chunks.append(current)
+    return chunks
 
 
 def outbox_text(ids: list[int]) -> str:

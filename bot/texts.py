@@ -312,6 +312,17 @@ FA: dict[str, str] = {
     "پس از افزایش اعتبار، در صورت نیاز دوباره بفرستید.",
     "credit_ran_out_reason": "اعتبار حساب تمام شده است (اعتبار فعلی: {credit} ریال؛ "
     "هزینهٔ تخمینی این ارسال: {cost} ریال). پس از افزایش اعتبار دوباره بفرستید.",
+    # hostile
+    "books_summary": "{n} دفترچه، {recipients} گیرنده (فهرست با دکمهٔ زیر)",
+    "btn_books_list": "📒 فهرست دفترچه‌ها",
+    "books_list_title": "<b>دفترچه‌های {ref}</b>",
+    "books_list_gone": "این فهرست دیگر در دسترس نیست.",
+    "card_text_apart": "متن دقیق پیامک در پیامی است که این کارت به آن پاسخ داده است.",
+    "card_text_msg": "<b>متن دقیق پیامک {ref}</b> (کامل، همان‌طور که ارسال می‌شود):\n<pre>{message}</pre>",
+    "approver_only": "شما درخواست‌ها را تأیید می‌کنید؛ نوشتن و ارسال پیامک برای مدیران است.",
+    "key_refused_here": "این پیام شبیه کلید API بود؛ پاک شد و هیچ‌جا ذخیره نشد. برای ثبت کلید /token را بزنید.",
+    "reason_too_long": "دلیل طولانی است (حداکثر {max} نویسه). کوتاه‌تر بنویسید یا بدون دلیل رد کنید.",
+    "token_wait_ended": "دیگر منتظر کلید نیستم؛ برای ثبت کلید دوباره /token را بزنید.",
 }
 
 EN: dict[str, str] = {
@@ -602,6 +613,17 @@ EN: dict[str, str] = {
     "Top up the credit, then send again if needed.",
     "credit_ran_out_reason": "the account ran out of credit (current credit: {credit} rials; "
     "estimated cost of this broadcast: {cost} rials). Top up, then send again.",
+    # hostile
+    "books_summary": "{n} phonebooks, {recipients} recipients (the button below lists them)",
+    "btn_books_list": "📒 List the phonebooks",
+    "books_list_title": "<b>Phonebooks of {ref}</b>",
+    "books_list_gone": "This list is no longer available.",
+    "card_text_apart": "The exact SMS text is in the message this card replies to.",
+    "card_text_msg": "<b>Exact SMS text of {ref}</b> (complete, as it will be sent):\n<pre>{message}</pre>",
+    "approver_only": "You approve requests; composing is for admins.",
+    "key_refused_here": "That looked like an API key: it was deleted and stored nowhere. Use /token to set a key.",
+    "reason_too_long": "The reason is too long (at most {max} characters). Shorten it or reject without a reason.",
+    "token_wait_ended": "No longer waiting for a key; send /token again to set one.",
 }
 
 CATALOGUES = {"fa": FA, "en": EN}

@@ -25,7 +25,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.domain import Step
 from handlers import approval, commands, compose, gate, token
-from handlers.common import Context, say, tr
+from handlers.common import Context, answer, say, tr
 
 log = logging.getLogger("handlers")
 
@@ -110,6 +110,9 @@ async def outside_hint(update: Update, context: Context) -> None:
 async def on_error(update: object, context: Context) -> None:
     """Log the failure (secrets are redacted by the formatter) and tell the user, briefly."""
     log.error("unhandled error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.callback_query is not None:
+        # every press is answered, even one whose handler failed: no endless spinner
+        await answer(update, tr(context, "stale_menu"), alert=True)
     if (
         isinstance(update, Update)
         and update.effective_chat
@@ -122,6 +125,8 @@ async def on_error(update: object, context: Context) -> None:
 
 
 def register(app: Application) -> None:
+    if isinstance(app.update_processor, gate.GateProcessor):
+        app.update_processor.bind(app)
     app.add_handler(TypeHandler(Update, gate.gate), group=-2)
     app.add_handler(MessageHandler(TEXT, approval.reason_typed), group=-1)
     buttons = {
@@ -139,6 +144,7 @@ def register(app: Application) -> None:
         "nk": approval.confirm_not_sent_keep,
         "ss": approval.start_stranded,  # money: approved but never started
         "hs": commands.history_press,
+        "bl": approval.books_press,
         "lg": commands.lang_press,
     }
     for prefix, callback in buttons.items():

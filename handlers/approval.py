@@ -11,13 +11,26 @@ import dataclasses
 import logging
 from datetime import UTC, datetime
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.broadcasts import Decision, MoneyCheck, SendOutcome, Stranded
 from bot.domain import ApprovalRequest, Broadcast, Draft, PhonebookSelection, RequestState, Step
 from bot.jalali import format_jalali
-from bot.render import esc, fit, ltr, num, outbox_text, snapshot_card
+from bot.keylike import looks_like_key
+from bot.render import (
+    TELEGRAM_LIMIT,
+    Card,
+    books_list,
+    build_card,
+    esc,
+    fit,
+    ltr,
+    message_text,
+    num,
+    outbox_text,
+    visible_len,
+)
 from bot.texts import t
 from handlers import keyboards as kb
 from handlers.common import (
@@ -26,6 +39,7 @@ from handlers.common import (
     edit,
     lang_of,
     notify,
+    parse_id,
     say,
     services,
     tr,
@@ -33,6 +47,8 @@ from handlers.common import (
 )
 
 log = logging.getLogger("handlers.approval")
+REASON_MAX = 500  # visible characters of a typed reject reason
+STATUS_ROOM = REASON_MAX + 300  # a decision line: who (name ≤ 64), when, the reason
 
 
 def _who(context: Context, user_id: int | None) -> str:
@@ -100,21 +116,45 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
 
 
 def approval_card(
-    context: Context, request: ApprovalRequest, lang: str, money: MoneyCheck | None = None
-) -> str:
+    context: Context,
+    request: ApprovalRequest,
+    lang: str,
+    money: MoneyCheck | None = None,
+    status: str = "",
+) -> Card:
     """What an approver sees: who asks, the full review card of the snapshot, the deadline,
-    and (when deciding) the estimated cost against the current credit."""
+    and (when deciding) the estimated cost against the current credit.
+
+    The snapshot card gets whatever room the frame (and a decision ``status``) leaves, so
+    only the book list and titles are ever shortened, never the exact text."""
     tz = services(context).settings.tz
-    return fit(
-        t(
+
+    def frame(card: str) -> str:
+        text = t(
             lang,
             "approval_card",
             id=request.id,
             requester=_who(context, request.requester_id),
-            card=snapshot_card(request.snapshot, lang, tz) + money_line(lang, money),
+            card=card + money_line(lang, money),
             expires=format_jalali(request.expires_at, tz, lang),
         )
-    )
+        return f"{status}\n\n{text}" if status else text
+
+    # the room for a decision status is kept from the start, so closing a card never
+    # changes how it was shortened (a card never loses a text it showed)
+    budget = TELEGRAM_LIMIT - visible_len(frame("")) - STATUS_ROOM
+    card = build_card(request.snapshot, lang, tz, budget=budget)
+    return Card(fit(frame(card.text)), card.books_summarized, card.message_apart)
+
+
+def card_markup(
+    lang: str, request: ApprovalRequest, card: Card, *, pending: bool
+) -> InlineKeyboardMarkup | None:
+    """Approve/reject while pending, plus the book list button when the list was summarised."""
+    rows = list(kb.approval(lang, request.id).inline_keyboard) if pending else []
+    if card.books_summarized:
+        rows.append([kb.btn(t(lang, "btn_books_list"), f"bl:r:{request.id}")])
+    return kb.markup(rows) if rows else None
 
 
 def money_line(lang: str, money: MoneyCheck | None) -> str:
@@ -143,14 +183,53 @@ async def notify_approvers(
     reached = 0
     for approver in approvers:
         lang = await user_lang(context, approver)
-        text = approval_card(context, request, lang, money)
-        message = await notify(context, approver, text, kb.approval(lang, request.id))
+        card = approval_card(context, request, lang, money)
+        reply_to = None
+        if card.message_apart:
+            # the exact text goes first, on its own; the card replies to it
+            apart = await notify(
+                context, approver, message_text(request.snapshot, lang, f"#{request.id}")
+            )
+            if apart is None:
+                continue
+            reply_to = apart.message_id
+        markup = card_markup(lang, request, card, pending=True)
+        message = await notify(context, approver, card.text, markup, reply_to=reply_to)
         if message is not None:
             reached += 1
             await services(context).store.add_request_message(
                 request.id, approver, message.message_id
             )
     return reached
+
+
+async def books_press(update: Update, context: Context) -> None:
+    """The button under a summarised book list: every phonebook, in as few messages as fit.
+
+    ``bl:r:<request>`` for the requester and the approvers of a request, ``bl:d:<draft>``
+    for the owner of a draft under review."""
+    _, kind, raw = [*update.callback_query.data.split(":", 2), "", ""][:3]
+    item_id = parse_id(raw)
+    user_id = update.effective_user.id
+    store = services(context).store
+    snapshot, ref = None, ""
+    if item_id is not None and kind == "r":
+        request = await store.get_request(item_id)
+        if request and user_id in {request.requester_id, *services(context).settings.approvers}:
+            snapshot, ref = request.snapshot, f"#{request.id}"
+    elif item_id is not None and kind == "d":
+        draft = await store.get_draft(item_id)
+        if draft and draft.owner_id == user_id:
+            snapshot, ref = (
+                draft.snapshot(services(context).settings.message_suffix),
+                f"#{draft.id}",
+            )
+    if snapshot is None:
+        await answer(update, tr(context, "books_list_gone"), alert=True)
+        return
+    await answer(update)
+    for chunk in books_list(snapshot, lang_of(context), ref):
+        await say(update, context, chunk)
 
 
 def reason_line(lang: str, reason: str | None) -> str:
@@ -178,8 +257,9 @@ async def close_cards(
             when=format_jalali(now, tz, lang),
             reason=reason_line(lang, reason),
         )
-        card = approval_card(context, request, lang)
-        await edit(context, chat_id, message_id, fit(f"{status}\n\n{card}"), None)
+        card = approval_card(context, request, lang, status=status)
+        markup = card_markup(lang, request, card, pending=False)
+        await edit(context, chat_id, message_id, card.text, markup)
 
 
 async def void_pending_requests(update: Update, context: Context, draft: Draft) -> None:
@@ -309,12 +389,23 @@ async def reject_keep(update: Update, context: Context) -> None:
 
 
 async def reason_typed(update: Update, context: Context) -> None:
-    """Group -1: a text while a reject reason is awaited is that reason; other texts go on."""
+    """Group -1: a text while a reject reason is awaited is that reason; other texts go on.
+    A key-shaped text is never a reason (the gate refuses it first; this is the backstop)."""
+    from handlers.gate import refuse_key
+
     request_id = context.user_data.get("reject_for")
     message = update.message
     if request_id is None or message is None or not message.text or message.text.startswith("/"):
         return
-    await _do_reject(update, context, request_id, message.text.strip()[:500])
+    reason = message.text.strip()
+    if looks_like_key(reason):
+        await refuse_key(update, context)
+    elif len(reason) > REASON_MAX:
+        await say(
+            update, context, tr(context, "reason_too_long", max=num(REASON_MAX, lang_of(context)))
+        )
+    else:
+        await _do_reject(update, context, request_id, reason)
     raise ApplicationHandlerStop
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
@@ -28,6 +29,14 @@ T = TypeVar("T")
 TYPING_AFTER = 0.3  # seconds a provider call may take before "typing…" is shown
 ANSWER_AFTER = 0.3  # seconds a step may take to give its own alert before a blank answer
 Context = ContextTypes.DEFAULT_TYPE
+
+
+_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: "²".isdigit() is True, int("²") fails
+
+
+def parse_id(raw: str) -> int | None:
+    """A row id from callback data: 1-12 ASCII digits and nothing else, or None."""
+    return int(raw) if _ID.fullmatch(raw) else None
 
 
 def services(context: Context) -> Services:
@@ -61,11 +70,20 @@ async def say(
 
 
 async def notify(
-    context: Context, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+    context: Context,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    reply_to: int | None = None,
 ) -> Message | None:
-    """Send to another admin; a blocked bot or an unknown chat is logged, not raised."""
+    """Send to another admin; a blocked bot or an unknown chat is logged, not raised.
+    ``reply_to`` binds the message to another one (a card to its separate exact text)."""
+    reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
     try:
-        return await context.bot.send_message(chat_id, fit(text), reply_markup=markup)
+        return await context.bot.send_message(
+            chat_id, fit(text), reply_markup=markup, reply_parameters=reply
+        )
     except (Forbidden, BadRequest) as exc:
         log.warning("could not notify %s: %s", chat_id, exc.message)
         return None

@@ -22,7 +22,16 @@ from bot.domain import Draft, PhonebookSelection, Step, full_message
 from bot.ippanel import AuthError, IPPanelError
 from bot.jalali import TimeError, format_jalali, parse_jalali, quick_choices
 from bot.phones import normalize_mobile
-from bot.render import esc, fit, num, selection_line, selection_mode, sender_label, snapshot_card
+from bot.render import (
+    build_card,
+    esc,
+    fit,
+    message_text,
+    num,
+    selection_line,
+    selection_mode,
+    sender_label,
+)
 from bot.slices import SliceError, parse_slice
 from bot.sms import SmsLength, measure, normalize_text, units
 from handlers import approval
@@ -800,7 +809,10 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
     lang = lang_of(context)
     snapshot = draft.snapshot(settings.message_suffix)
     _, per, credit = await price_lines(update, context, draft, snapshot["message"])
-    text = snapshot_card(snapshot, lang, settings.tz, per_recipient=per, credit=credit)
+    card = build_card(snapshot, lang, settings.tz, per_recipient=per, credit=credit)
+    if card.message_apart:  # never happens for a valid draft; the text is never cut anyway
+        await say(update, context, message_text(snapshot, lang, f"#{draft.id}"))
+    text = card.text
     submit = "btn_submit" if settings.approvals_required else "btn_send_now"
     rows = [
         [kb.btn(tr(context, submit), "v:submit")],
@@ -817,6 +829,8 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
             kb.btn(tr(context, "btn_discard"), "v:discard"),
         ],
     ]
+    if card.books_summarized:
+        rows.append([kb.btn(tr(context, "btn_books_list"), f"bl:d:{draft.id}")])
     await show(update, context, text, kb.markup(rows))
     return REVIEW
 

@@ -26,6 +26,8 @@ AWAIT_KEY = 20
 async def ask_key(update: Update, context: Context) -> int:
     """/token: ask for the key (or take it from the same message, then delete that)."""
     context.user_data["menu"] = None
+    context.user_data.pop("reject_for", None)  # a pending reject reason never gets the key
+    context.user_data["await_key"] = True
     text = update.message.text or ""
     _, _, inline_key = text.partition(" ")
     if inline_key.strip():
@@ -38,6 +40,10 @@ async def key_typed(update: Update, context: Context, key: str | None = None) ->
     """The key: delete its message, check it, store it encrypted."""
     message = update.message
     raw = (key or message.text or "").strip()
+    if not context.user_data.pop("await_key", False):
+        # the wait was ended by a press elsewhere: this text is not taken as a key
+        await say(update, context, tr(context, "token_wait_ended"))
+        return END
     SECRETS.add(raw)
     try:
         await message.delete()
@@ -45,6 +51,7 @@ async def key_typed(update: Update, context: Context, key: str | None = None) ->
         await say(update, context, tr(context, "token_not_deleted"))
     if message.forward_origin is not None:
         await say(update, context, tr(context, "token_forwarded"))
+        context.user_data["await_key"] = True
         return AWAIT_KEY
     client = services(context).client
     try:
@@ -71,6 +78,9 @@ async def key_typed(update: Update, context: Context, key: str | None = None) ->
 
 
 async def key_not_text(update: Update, context: Context) -> int:
+    if not context.user_data.get("await_key"):
+        await say(update, context, tr(context, "token_wait_ended"))
+        return END
     await say(update, context, tr(context, "token_not_text"))
     return AWAIT_KEY
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ._base import StoreBase, dump_json, load_json
@@ -62,3 +62,29 @@ class AuditStore(StoreBase):
                 (actor_id, limit),
             )
         return [_entry(r) for r in rows]
+
+    async def count_strangers(
+        self, seen: dict[tuple[int, str], tuple[int, str]], keep_days: int = 90
+    ) -> None:
+        """Add stranger contacts, ``{(user_id, UTC day): (count, first kind)}``, in one
+        transaction: the strangers' audit is one row per stranger per day with a count.
+
+        It lives in ``stranger_days``, not in the append-only ``audit_log``: anyone can write
+        to the bot, and rows nobody may delete would let them grow the database for good.
+        Days older than ``keep_days`` are dropped."""
+        oldest = (self._now().date() - timedelta(days=keep_days)).isoformat()
+        async with self._db.transaction() as tx:
+            for (user_id, day), (count, kind) in seen.items():
+                await tx.execute(
+                    "INSERT INTO stranger_days (user_id, day, count, first_kind) "
+                    "VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (user_id, day) DO UPDATE SET count = count + excluded.count",
+                    (user_id, day, count, kind),
+                )
+            await tx.execute("DELETE FROM stranger_days WHERE day < ?", (oldest,))
+
+    async def stranger_count(self, user_id: int, day: str) -> int:
+        row = await self._db.fetchone(
+            "SELECT count FROM stranger_days WHERE user_id = ? AND day = ?", (user_id, day)
+        )
+        return int(row["count"]) if row else 0

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.keylike import sql_keylike
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -148,6 +150,40 @@ CREATE TABLE outbox_claims (
 );
 """
 
+_NOW = "strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000+00:00'"
+_REASON = "json_extract(detail, '$.reason')"
+_REDACTED = "'[redacted]'"
+
+# A key pasted as a reject reason was stored in clear, in the request and in the audit log.
+# The audit log's append-only trigger is lifted for this one UPDATE (inside the migration's
+# transaction) and put back exactly as it was; the redaction itself is audited.
+_V4_SCRUB_KEYS_AND_STRANGER_COUNTS = f"""
+INSERT INTO audit_log (at, actor_id, action, subject, detail)
+SELECT {_NOW}, NULL, 'key_like_reasons_redacted', NULL, NULL
+ WHERE EXISTS (SELECT 1 FROM approval_requests WHERE reason IS NOT NULL AND {sql_keylike("reason")})
+    OR EXISTS (SELECT 1 FROM audit_log WHERE json_valid(detail)
+                  AND json_type(detail, '$.reason') = 'text' AND {sql_keylike(_REASON)});
+UPDATE approval_requests SET reason = {_REDACTED}
+ WHERE reason IS NOT NULL AND {sql_keylike("reason")};
+DROP TRIGGER audit_log_no_update;
+UPDATE audit_log SET detail = json_set(detail, '$.reason', {_REDACTED})
+ WHERE json_valid(detail) AND json_type(detail, '$.reason') = 'text' AND {sql_keylike(_REASON)};
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+
+-- The strangers' audit: one row per stranger per day with a count (not in audit_log, whose
+-- rows nobody can delete: anyone may write to the bot).
+CREATE TABLE stranger_days (
+    user_id    INTEGER NOT NULL,
+    day        TEXT    NOT NULL,   -- UTC date, YYYY-MM-DD
+    count      INTEGER NOT NULL DEFAULT 0,
+    first_kind TEXT    NOT NULL,   -- message, command, callback, other
+    PRIMARY KEY (user_id, day)
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
     Migration(
@@ -159,6 +195,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         3,
         "direct sends keyed by draft version; provider outbox ids claimed once",
         _V3_MONEY_GUARDS,
+    ),
+    Migration(
+        4,
+        "redact key-looking reject reasons; per-day stranger counts",
+        _V4_SCRUB_KEYS_AND_STRANGER_COUNTS,
     ),
 )
 

@@ -94,6 +94,8 @@ class SQLitePersistence(BasePersistence[DataDict, DataDict, DataDict]):
         return self._by_int_id(await self._load(USER_DATA))
 
     async def update_user_data(self, user_id: int, data: DataDict) -> None:
+        if not data and (USER_DATA, str(user_id)) not in self._written:
+            return  # nothing to keep: no row for someone who only passed by
         await self._put(USER_DATA, str(user_id), data)
 
     async def refresh_user_data(self, user_id: int, user_data: DataDict) -> None:
@@ -106,6 +108,9 @@ class SQLitePersistence(BasePersistence[DataDict, DataDict, DataDict]):
         return self._by_int_id(await self._load(CHAT_DATA))
 
     async def update_chat_data(self, chat_id: int, data: DataDict) -> None:
+        # the bot keeps nothing per chat (state lives in user_data): no row for an empty dict
+        if not data and (CHAT_DATA, str(chat_id)) not in self._written:
+            return
         await self._put(CHAT_DATA, str(chat_id), data)
 
     async def refresh_chat_data(self, chat_id: int, chat_data: DataDict) -> None:

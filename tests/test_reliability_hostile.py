@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import random
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -38,30 +40,39 @@ async def state_of(w: World) -> tuple:
     )
 
 
-async def test_stranger_is_refused_everywhere_and_audited(tmp_path: Path) -> None:
+async def test_stranger_is_refused_once_audited_once_and_leaves_no_state(tmp_path: Path) -> None:
     async with bot_world(tmp_path) as w:
         alice, bob = w.admin(0), w.admin(1)
         request, _ = await submit_request(w, alice, (bob,))
         [draft] = await w.store.list_drafts(alice.user_id)
         before = await state_of(w)
         mallory = w.user(STRANGER)
-        for text in ("/start", "/send", "سلام، من مدیرم", f"/token {LONG_KEY}"):
+        texts = ("/start", "/send", "سلام، من مدیرم", f"/token {LONG_KEY}")
+        for text in texts:
             await mallory.send(text)
-            reply = await mallory.reply()
-            assert STRANGER_TEXT in reply.text and str(STRANGER) in reply.text
+        reply = await mallory.reply()
+        assert STRANGER_TEXT in reply.text and str(STRANGER) in reply.text
         forged = [bytes(range(200, 216)).decode("latin-1"), f"ap:{request.id}", f"dr:o:{draft.id}"]
         forged += [f"rj:{request.id}", f"wd:{request.id}", f"dr:d:{draft.id}"]
         for data in forged:
             query = await mallory.press_data(1, data)
-            alert = await mallory.answer_of(query)
+            alert = await mallory.answer_of(query)  # every press is answered
             assert alert.show_alert and str(STRANGER) in alert.text
+        await w.until(lambda: count_rows(w, "stranger_days") == 1)
         await w.settle()
+        # one refusal per hour, however many messages
+        assert sum(STRANGER_TEXT in (m.text or "") for m in mallory.messages()) == 1
         assert await state_of(w) == before
         assert (await w.store.get_request(request.id)).state == RequestState.PENDING
-        audit = await w.store.list_audit(limit=100, actor_id=STRANGER)
-        assert len(audit) == 4 + len(forged)
-        assert {a.action for a in audit} == {"stranger_refused"}
+        # audited as one row per stranger per day with a count, none in the append-only log
+        assert await w.store.list_audit(limit=100, actor_id=STRANGER) == []
+        day = datetime.now(UTC).date().isoformat()
+        await w.until(lambda: count_rows(w, "stranger_days", "count = ?", (len(texts) + 6,)))
+        assert await w.store.stranger_count(STRANGER, day) == len(texts) + len(forged)
         assert await w.store.get_key_info(STRANGER) is None
+        await w.app.update_persistence()
+        assert count_rows(w, "persistence", "key LIKE ?", (f"%{STRANGER}%",)) == 0
+        assert STRANGER not in w.app.user_data and STRANGER not in w.app.chat_data
         assert LONG_KEY not in w.settings.database_path.read_bytes().decode("latin-1")
 
 
@@ -244,3 +255,34 @@ async def test_fuzz_two_thousand_random_updates(
         mark = alice.messages()[-1].message_id
         await alice.send("/help")  # the fuzz may have switched the language: /help says IPPanel
         await until_text(w, alice, "IPPanel", after=mark)
+
+
+async def test_a_flood_of_strangers_and_groups_neither_delays_admins_nor_grows_the_database(
+    tmp_path: Path,
+) -> None:
+    async with bot_world(tmp_path) as w:
+        alice = w.admin(0)
+        await start_all(w, alice)
+        await w.settle()
+        audit_rows = count_rows(w, "audit_log")
+        strangers = [w.user(50_000 + i) for i in range(600)]
+        for stranger in strangers:
+            await stranger.send("سلام")
+        for group in range(50):
+            await alice.send("سلام به همه", chat_type="group", chat_id=-2000 - group)
+        mark = alice.messages()[-1].message_id
+        started = time.monotonic()
+        await alice.send("/help")  # queued behind 650 updates
+        await until_text(w, alice, "IPPanel", after=mark)
+        waited = time.monotonic() - started
+        assert waited < 2.0, waited  # was 19 s
+        await w.until(lambda: count_rows(w, "stranger_days") == 600)
+        await w.settle()
+        await w.app.update_persistence()
+        assert count_rows(w, "audit_log") == audit_rows
+        assert count_rows(w, "persistence", "namespace = 'chat_data'") == 0
+        assert count_rows(w, "persistence", "key LIKE '%5____%' OR key LIKE '%-2___%'") == 0
+        assert set(w.app.user_data) == {alice.user_id} and set(w.app.chat_data) <= {alice.user_id}
+        # refusals are paced: the bot's share of the Bot API limit stays with admins
+        refused = sum(bool(s.messages()) for s in strangers)
+        assert 1 <= refused <= 60

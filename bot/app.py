@@ -19,7 +19,18 @@ from storage import SQLitePersistence, Store
 
 log = logging.getLogger("bot.app")
 
-COMMANDS = ("send", "drafts", "history", "credit", "token", "logout", "lang", "help", "cancel")
+COMMANDS = (
+    "send",
+    "drafts",
+    "texts",  # team rules
+    "history",
+    "credit",
+    "token",
+    "logout",
+    "lang",
+    "help",
+    "cancel",
+)
 EXPIRY_INTERVAL = timedelta(seconds=60)
 RECONCILE_INTERVAL = timedelta(minutes=2)
 HEARTBEAT_INTERVAL = timedelta(seconds=30)
@@ -101,6 +112,9 @@ async def _post_init(app: Application) -> None:
         app.job_queue.run_repeating(jobs.expire_requests, EXPIRY_INTERVAL, first=5)
         app.job_queue.run_repeating(jobs.reconcile_unknown, RECONCILE_INTERVAL, first=30)
         app.job_queue.run_repeating(jobs.heartbeat, HEARTBEAT_INTERVAL, first=0)
+        from handlers import credit_watch
+
+        credit_watch.schedule(app)  # team rules
     log.info("bot ready")
 
 

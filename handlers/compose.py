@@ -574,7 +574,9 @@ async def contacts_search(update: Update, context: Context, draft: Draft) -> int
 async def enter_text(update: Update, context: Context, draft: Draft) -> int:
     suffix = services(context).settings.message_suffix.strip()
     note = tr(context, "text_suffix_note", suffix=esc(suffix)) if suffix else ""
-    markup = kb.markup([kb.back(lang_of(context))])
+    from handlers.saved_texts import text_step_button  # team rules
+
+    markup = kb.markup([await text_step_button(context), kb.back(lang_of(context))])
     if draft.text:
         return await preview_text(update, context, draft)
     await show(update, context, tr(context, "text_ask", suffix_note=note), markup)
@@ -670,7 +672,10 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
     lang = lang_of(context)
     message = _full(context, draft.text)
     length = measure(message)
-    markup = kb.markup([[*kb.back(lang), kb.btn(tr(context, "btn_text_ok"), "x:ok")]])
+    from handlers.saved_texts import text_step_button  # team rules
+
+    saved_row = await text_step_button(context)
+    markup = kb.markup([saved_row, [*kb.back(lang), kb.btn(tr(context, "btn_text_ok"), "x:ok")]])
 
     def render(price: str) -> str:
         return tr(
@@ -790,6 +795,7 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
             kb.btn(tr(context, "btn_save_leave"), "v:save"),
             kb.btn(tr(context, "btn_discard"), "v:discard"),
         ],
+        [kb.btn(tr(context, "btn_save_text"), "v:st")],  # team rules
     ]
     await show(update, context, text, kb.markup(rows))
     return REVIEW

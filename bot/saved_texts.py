@@ -54,11 +54,11 @@ def check_text(raw: str, suffix: str) -> Checked:
     text = normalize_text(raw)
     if not text:
         return Checked("", "empty")
-    if looks_like_key(text):
-        return Checked("", "key")
     length = measure(full_message(text, suffix))
     if length.too_long:
         return Checked("", "too_long", length)
+    if looks_like_key(text):
+        return Checked("", "key")
     return Checked(text, None, length)
 
 

@@ -111,7 +111,10 @@ class CreditWatchStore(StoreBase):
 
     async def forget_watch(self, keep: list[int]) -> None:
         """Drop records of owners whose key is gone (after /logout)."""
-        marks = ",".join("?" * len(keep)) or "NULL"
+        if not keep:  # NOT IN (NULL) would match nothing
+            await self._db.execute("DELETE FROM credit_watch")
+            return
+        marks = ",".join("?" * len(keep))
         await self._db.execute(f"DELETE FROM credit_watch WHERE user_id NOT IN ({marks})", keep)
 
     async def record_cost(

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from telegram.ext import CallbackContext
 
+from bot.config import ConfigError, load_settings
 from bot.credit_watch import covers, is_low
 from bot.render import num
 from handlers.credit_watch import SWEEP_JOB, sweep
@@ -149,3 +151,37 @@ async def test_send_prices_itself_sets_the_threshold_and_credit_shows_the_estima
         low = await until_text(w, alice, "از آستانهٔ هشدار کمتر است")
         assert "۲۰٬۰۰۰" in low.text
         assert w.sends == 1
+
+
+def test_credit_settings(tmp_path: Path) -> None:
+    def settings(**extra: object):
+        values: dict[str, object] = {
+            "telegram_bot_token": "123456789:AAHk-test-token-abcdefghijklmnopqrstuv",
+            "admin_ids": "11",
+            "data_dir": tmp_path,
+            "_env_file": None,
+        }
+        return load_settings(**{**values, **extra})
+
+    s = settings()
+    assert s.credit_alert_rials is None and s.credit_check_hours == 6
+    assert settings(credit_alert_rials="").credit_alert_rials is None
+    assert settings(credit_alert_rials="250000").credit_alert_rials == 250_000
+    for bad in ("-5", "lots"):
+        with pytest.raises(ConfigError, match="CREDIT_ALERT_RIALS"):
+            settings(credit_alert_rials=bad)
+    with pytest.raises(ConfigError, match="CREDIT_CHECK_HOURS"):
+        settings(credit_check_hours="-1")
+
+
+async def test_zero_hours_turns_the_watch_off(tmp_path: Path) -> None:
+    async with bot_world(tmp_path, credit_check_hours=0) as w:
+        assert not w.app.job_queue.get_jobs_by_name(SWEEP_JOB)
+        alice, bob = w.admin(0), w.admin(1)
+        await start_all(w, bob)
+        await set_key(w, alice)
+        review = await compose_to_review(w, alice, text="بدون پایش")
+        await alice.press(review, "ارسال برای تأیید")
+        await bob.press(await until_text(w, bob, "درخواست ارسال"), "تأیید و ارسال")
+        await until_text(w, alice, "انجام شد")
+        assert not w.app.job_queue.get_jobs_by_name("credit_after_send:1")

@@ -179,12 +179,15 @@ class CreditWatch:
         news = await self._store.mark_failure(owner_id, key_stamp, kind)
         return CheckResult(kind, news=news, reason=reason)
 
-    async def sweep(self) -> list[tuple[int, CheckResult]]:
-        """Check every stored key; forget the records of keys that were removed."""
+    async def sweep(self, people: frozenset[int]) -> list[tuple[int, CheckResult]]:
+        """Check the stored key of everyone in ``people`` (the admins and approvers; a key
+        left by someone no longer on the list sends nothing); forget removed keys."""
         owners = await self._store.key_owners()
         await self._store.forget_watch([owner for owner, _ in owners])
         results = []
         for owner, stamp in owners:
+            if owner not in people:
+                continue
             try:
                 results.append((owner, await self.check(owner, stamp)))
             except Exception:  # one owner's trouble must not stop the others' checks

@@ -270,7 +270,7 @@ FA: dict[str, str] = {
     # team rules
     "cmd_texts": "متن‌های ذخیره‌شده",
     "btn_use_saved": "📚 استفاده از متن ذخیره‌شده",
-    "btn_save_text": "💾 ذخیرهٔ این متن",
+    "btn_save_text": "📌 ذخیرهٔ این متن",
     "btn_name_cancel": "انصراف",
     "btn_saved_back": "🔙 بازگشت به متن",
     "btn_saved_delete_yes": "🗑 بله، حذف شود",
@@ -560,7 +560,7 @@ EN: dict[str, str] = {
     # team rules
     "cmd_texts": "Saved texts",
     "btn_use_saved": "📚 Use a saved text",
-    "btn_save_text": "💾 Save this text",
+    "btn_save_text": "📌 Save this text",
     "btn_name_cancel": "Cancel",
     "btn_saved_back": "🔙 Back to the text",
     "btn_saved_delete_yes": "🗑 Yes, delete it",

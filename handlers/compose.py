@@ -574,11 +574,11 @@ async def contacts_search(update: Update, context: Context, draft: Draft) -> int
 async def enter_text(update: Update, context: Context, draft: Draft) -> int:
     suffix = services(context).settings.message_suffix.strip()
     note = tr(context, "text_suffix_note", suffix=esc(suffix)) if suffix else ""
+    if draft.text:
+        return await preview_text(update, context, draft)
     from handlers.saved_texts import text_step_button  # team rules
 
     markup = kb.markup([await text_step_button(context), kb.back(lang_of(context))])
-    if draft.text:
-        return await preview_text(update, context, draft)
     await show(update, context, tr(context, "text_ask", suffix_note=note), markup)
     return TEXT
 

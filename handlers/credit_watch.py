@@ -63,7 +63,8 @@ def after_send(context: CallbackContext, broadcast: Broadcast | None) -> None:
 
 async def sweep(context: CallbackContext) -> None:
     """JobQueue: check every stored key; tell what is news."""
-    for owner, result in await watch(context).sweep():
+    people = services(context).settings.known_users
+    for owner, result in await watch(context).sweep(people):
         await tell(context, owner, result)
 
 

@@ -22,7 +22,18 @@ from storage import KeyIntegrityError, SQLitePersistence, Store
 
 log = logging.getLogger("bot.app")
 
-COMMANDS = ("send", "drafts", "history", "credit", "token", "logout", "lang", "help", "cancel")
+COMMANDS = (
+    "send",
+    "drafts",
+    "texts",  # team rules
+    "history",
+    "credit",
+    "token",
+    "logout",
+    "lang",
+    "help",
+    "cancel",
+)
 EXPIRY_INTERVAL = timedelta(seconds=60)
 RECONCILE_INTERVAL = timedelta(minutes=2)
 HEARTBEAT_INTERVAL = timedelta(seconds=30)
@@ -113,6 +124,9 @@ async def _post_init(app: Application) -> None:
         app.job_queue.run_repeating(jobs.reconcile_unknown, RECONCILE_INTERVAL, first=30)
         app.job_queue.run_repeating(jobs.watch_credit, RECONCILE_INTERVAL, first=20)
         app.job_queue.run_repeating(jobs.heartbeat, HEARTBEAT_INTERVAL, first=0)
+        from handlers import credit_watch
+
+        credit_watch.schedule(app)  # team rules
     log.info("bot ready")
 
 

@@ -51,6 +51,9 @@ EXPECTED = {
     "MESSAGE_SUFFIX": "text appended to every SMS, like لغو۱۱",
     "IPPANEL_CONNECT_TIMEOUT": "seconds, a positive number",
     "IPPANEL_READ_TIMEOUT": "seconds, a positive number",
+    "CREDIT_ALERT_RIALS": "a positive number of rials, or empty for the largest broadcast "
+    "of the last 30 days",
+    "CREDIT_CHECK_HOURS": "hours between credit checks, a positive number (0 turns them off)",
 }
 
 # A list of ids written as "1001", "1001, 1002" or "1001,". JSON decoding is off for the
@@ -104,6 +107,9 @@ class Settings(BaseSettings):
     telegram_proxy_url: str | None = None
     log_level: str = "INFO"
     message_suffix: str = ""
+    # team rules: the credit watch (None: the cost of the key's largest recent broadcast)
+    credit_alert_rials: float | None = Field(None, gt=0)
+    credit_check_hours: float = Field(6.0, ge=0)
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -175,6 +181,11 @@ class Settings(BaseSettings):
         for key in v.get_secret_value().split(","):
             Fernet(key.strip().encode())  # raises ValueError on a malformed key
         return v
+
+    @field_validator("credit_alert_rials", mode="before")
+    @classmethod
+    def _empty_is_auto(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and not v.strip() else v
 
     @field_validator("webhook_secret")
     @classmethod

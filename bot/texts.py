@@ -323,6 +323,51 @@ FA: dict[str, str] = {
     "key_refused_here": "این پیام شبیه کلید API بود؛ پاک شد و هیچ‌جا ذخیره نشد. برای ثبت کلید /token را بزنید.",
     "reason_too_long": "دلیل طولانی است (حداکثر {max} نویسه). کوتاه‌تر بنویسید یا بدون دلیل رد کنید.",
     "token_wait_ended": "دیگر منتظر کلید نیستم؛ برای ثبت کلید دوباره /token را بزنید.",
+    # team rules
+    "cmd_texts": "متن‌های ذخیره‌شده",
+    "btn_use_saved": "📚 استفاده از متن ذخیره‌شده",
+    "btn_save_text": "📌 ذخیرهٔ این متن",
+    "btn_name_cancel": "انصراف",
+    "btn_saved_back": "🔙 بازگشت به متن",
+    "btn_saved_delete_yes": "🗑 بله، حذف شود",
+    "btn_saved_delete_no": "نه، بازگشت",
+    "saved_name_ask": "یک نام کوتاه برای این متن بنویسید (حداکثر {max} نویسه، در یک سطر). "
+    "همهٔ مدیران آن را در /texts می‌بینند.\n<pre>{preview}</pre>",
+    "saved_rename_ask": "نام تازهٔ «{name}» را بنویسید (حداکثر {max} نویسه، در یک سطر).",
+    "saved_name_empty": "نام خالی است. یک نام کوتاه بنویسید، یا «انصراف» را بزنید.",
+    "saved_name_bad": "نام باید یک سطر و حداکثر {max} نویسه باشد. نام کوتاه‌تری بنویسید.",
+    "saved_name_taken": "نام «{name}» پیش‌تر برای متن دیگری به کار رفته است. نام دیگری بنویسید.",
+    "saved_name_key": "⚠️ این شبیه کلید API است؛ آن را ذخیره نکردم و پیامش را پاک کردم. "
+    "اگر کلید واقعی بود، در پنل IPPanel باطلش کنید. یک نام کوتاه برای متن بنویسید.",
+    "saved_name_not_text": "فقط یک نام کوتاه بنویسید، یا «انصراف» را بزنید.",
+    "saved_text_empty": "متن خالی است و ذخیره نشد.",
+    "saved_text_key": "⚠️ این متن شبیه کلید API است و ذخیره نشد.",
+    "saved_ok": "✅ متن با نام «{name}» ذخیره شد. همهٔ مدیران آن را در /texts و در مرحلهٔ متن پیام می‌بینند.",
+    "saved_not_saved": "متن ذخیره نشد.",
+    "saved_gone": "این متن دیگر وجود ندارد؛ شاید مدیر دیگری آن را حذف کرده است.",
+    "saved_list_title": "<b>متن‌های ذخیره‌شدهٔ تیم</b> (صفحهٔ {page} از {pages})",
+    "saved_list_none": "هنوز متنی ذخیره نشده است. در کارت بازبینی یا کارت نتیجهٔ ارسال، «ذخیرهٔ این متن» را بزنید.",
+    "saved_item": "<b>{n}. {name}</b>\n{summary}\nذخیره: {who} · {when}",
+    "saved_pick_title": "<b>انتخاب متن ذخیره‌شده</b> (صفحهٔ {page} از {pages})\n"
+    "متن انتخابی در پیش‌نمایش می‌آید؛ پیش از ادامه می‌توانید متن تازه‌ای بنویسید.",
+    "saved_renamed": "✅ نام تغییر کرد: «{old}» ← «{name}»",
+    "saved_delete_confirm": "متن «{name}» برای همهٔ مدیران حذف شود؟\n<pre>{text}</pre>",
+    "saved_deleted": "متن «{name}» حذف شد.",
+    "credit_estimate": "با این اعتبار حدود {n} ارسال به اندازهٔ آخرین ارسال "
+    "(#{bid}، {recipients} گیرنده، حدود {cost} ریال) ممکن است.",
+    "credit_estimate_none": "هنوز ارسالی با این کلید ثبت نشده است؛ برآورد تعداد ارسال ممکن نیست.",
+    "credit_threshold_fixed": "آستانهٔ هشدار اعتبار: {threshold} ریال",
+    "credit_threshold_auto": "آستانهٔ هشدار اعتبار: {threshold} ریال (هزینهٔ بزرگ‌ترین ارسال ۳۰ روز گذشته)",
+    "credit_threshold_none": "آستانهٔ هشدار اعتبار: هنوز معلوم نیست (در ۳۰ روز گذشته ارسالی نبوده است)",
+    "credit_below": "⚠️ اعتبار از آستانهٔ هشدار کمتر است.",
+    "credit_low": "⚠️ <b>اعتبار حساب IPPanel رو به پایان است</b>\n"
+    "حساب: {account} · کلید: {owner}\nاعتبار مانده: <b>{credit}</b> ریال\n{estimate}\n"
+    "برای افزایش اعتبار به پنل IPPanel بروید. تا اعتبار دوباره از آستانه بالاتر نرود، "
+    "این هشدار تکرار نمی‌شود.",
+    "credit_watch_auth": "⚠️ IPPanel کلید API شما را نپذیرفت (باطل یا منقضی شده است)؛ "
+    "بررسی اعتبار و ارسال با این کلید ممکن نیست. با /token کلید تازه ثبت کنید.",
+    "credit_watch_error": "⚠️ بررسی خودکار اعتبار حساب IPPanel ممکن نشد: {reason}\n"
+    "باز هم امتحان می‌کنم و تا وقتی درست نشده، دوباره خبر نمی‌دهم. اعتبار را با /credit ببینید.",
 }
 
 EN: dict[str, str] = {
@@ -624,6 +669,50 @@ EN: dict[str, str] = {
     "key_refused_here": "That looked like an API key: it was deleted and stored nowhere. Use /token to set a key.",
     "reason_too_long": "The reason is too long (at most {max} characters). Shorten it or reject without a reason.",
     "token_wait_ended": "No longer waiting for a key; send /token again to set one.",
+    # team rules
+    "cmd_texts": "Saved texts",
+    "btn_use_saved": "📚 Use a saved text",
+    "btn_save_text": "📌 Save this text",
+    "btn_name_cancel": "Cancel",
+    "btn_saved_back": "🔙 Back to the text",
+    "btn_saved_delete_yes": "🗑 Yes, delete it",
+    "btn_saved_delete_no": "No, go back",
+    "saved_name_ask": "Type a short name for this text (at most {max} characters, one line). "
+    "Every admin sees it in /texts.\n<pre>{preview}</pre>",
+    "saved_rename_ask": "Type the new name for “{name}” (at most {max} characters, one line).",
+    "saved_name_empty": "The name is empty. Type a short name, or tap “Cancel”.",
+    "saved_name_bad": "A name is one line of at most {max} characters. Type a shorter name.",
+    "saved_name_taken": "The name “{name}” is already used by another text. Type another name.",
+    "saved_name_key": "⚠️ That looks like an API key; I did not store it and deleted the message. "
+    "If it was a real key, revoke it in the IPPanel panel. Type a short name for the text.",
+    "saved_name_not_text": "Type a short name only, or tap “Cancel”.",
+    "saved_text_empty": "The text is empty and was not saved.",
+    "saved_text_key": "⚠️ This text looks like an API key and was not saved.",
+    "saved_ok": "✅ Text saved as “{name}”. Every admin sees it in /texts and at the text step.",
+    "saved_not_saved": "The text was not saved.",
+    "saved_gone": "This text no longer exists; another admin may have deleted it.",
+    "saved_list_title": "<b>The team's saved texts</b> (page {page} of {pages})",
+    "saved_list_none": "No text saved yet. Tap “Save this text” on a review card or a send's result card.",
+    "saved_item": "<b>{n}. {name}</b>\n{summary}\nSaved by {who} · {when}",
+    "saved_pick_title": "<b>Pick a saved text</b> (page {page} of {pages})\n"
+    "It goes into the preview; you can still type a new text before continuing.",
+    "saved_renamed": "✅ Renamed: “{old}” → “{name}”",
+    "saved_delete_confirm": "Delete “{name}” for every admin?\n<pre>{text}</pre>",
+    "saved_deleted": "“{name}” deleted.",
+    "credit_estimate": "This credit covers about {n} broadcasts the size of the last one "
+    "(#{bid}, {recipients} recipients, about {cost} rials).",
+    "credit_estimate_none": "No broadcast with this key yet, so no estimate of how many it covers.",
+    "credit_threshold_fixed": "Credit alert threshold: {threshold} rials",
+    "credit_threshold_auto": "Credit alert threshold: {threshold} rials (the largest broadcast of the last 30 days)",
+    "credit_threshold_none": "Credit alert threshold: not known yet (no broadcast in the last 30 days)",
+    "credit_below": "⚠️ Credit is below the alert threshold.",
+    "credit_low": "⚠️ <b>IPPanel credit is running low</b>\n"
+    "Account: {account} · key of: {owner}\nCredit left: <b>{credit}</b> rials\n{estimate}\n"
+    "Top up in the IPPanel panel. This alert is not repeated until credit is back above the threshold.",
+    "credit_watch_auth": "⚠️ IPPanel refused your API key (revoked or expired); checking credit and "
+    "sending with it is not possible. Set a new key with /token.",
+    "credit_watch_error": "⚠️ The automatic IPPanel credit check failed: {reason}\n"
+    "I keep trying and will not tell you again until it works. See the credit with /credit.",
 }
 
 CATALOGUES = {"fa": FA, "en": EN}

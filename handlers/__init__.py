@@ -25,6 +25,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.domain import Step
 from handlers import approval, commands, compose, gate, token
+from handlers import saved_texts as saved  # team rules
 from handlers.common import Context, answer, say, tr
 
 log = logging.getLogger("handlers")
@@ -62,6 +63,7 @@ def _conversation() -> ConversationHandler:
         c.TEXT: [
             MessageHandler(TEXT, c.text_typed),
             CallbackQueryHandler(c.text_done, pattern="^x:ok$"),
+            CallbackQueryHandler(saved.pick_press, pattern="^u:"),  # team rules
             CallbackQueryHandler(c.back_to("options"), pattern=BACK),
             MessageHandler(NOT_TEXT, c.text_not_text),
         ],
@@ -71,7 +73,16 @@ def _conversation() -> ConversationHandler:
             CallbackQueryHandler(c.back_to(Step.TEXT), pattern=BACK),
             MessageHandler(NOT_TEXT, c.time_not_text),
         ],
-        c.REVIEW: [CallbackQueryHandler(c.review_press, pattern="^v:")],
+        c.REVIEW: [
+            CallbackQueryHandler(saved.review_save, pattern="^v:st$"),  # team rules
+            CallbackQueryHandler(c.review_press, pattern="^v:"),
+        ],
+        # team rules: a name for a saved text is a state, so it never takes an SMS text or key
+        saved.NAME: [
+            MessageHandler(TEXT, saved.name_typed),
+            CallbackQueryHandler(saved.name_cancel, pattern="^nm:x$"),
+            MessageHandler(NOT_TEXT, saved.name_not_text),
+        ],
         token.AWAIT_KEY: [
             MessageHandler(TEXT, token.key_typed),
             MessageHandler(NOT_TEXT, token.key_not_text),
@@ -87,6 +98,8 @@ def _conversation() -> ConversationHandler:
                 CallbackQueryHandler(commands.draft_press, pattern="^dr:"),
                 CallbackQueryHandler(approval.send_again, pattern="^ag:"),
                 CallbackQueryHandler(approval.fix_draft, pattern="^fx:"),
+                CallbackQueryHandler(saved.result_save, pattern="^st:"),  # team rules
+                CallbackQueryHandler(saved.rename_press, pattern="^tx:r:"),  # team rules
             ],
             states=states,
             fallbacks=[
@@ -149,6 +162,8 @@ def register(app: Application) -> None:
     }
     for prefix, callback in buttons.items():
         app.add_handler(CallbackQueryHandler(callback, pattern=f"^{prefix}:"))
+    # team rules: /texts paging and deleting; its rename is a conversation entry point
+    app.add_handler(CallbackQueryHandler(saved.list_press, pattern="^tx:[pdy]:"))
     app.add_handler(_conversation())
     app.add_handler(CommandHandler(["start", "help"], commands.help_command))
     app.add_handler(CommandHandler("logout", token.logout))
@@ -156,6 +171,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("history", commands.history_command))
     app.add_handler(CommandHandler("credit", commands.credit_command))
     app.add_handler(CommandHandler("lang", commands.lang_command))
+    app.add_handler(CommandHandler("texts", saved.texts_command))  # team rules
     app.add_handler(CommandHandler("cancel", commands.cancel_outside))
     app.add_handler(CallbackQueryHandler(commands.stale_press))
     app.add_handler(MessageHandler(ANY, outside_hint))

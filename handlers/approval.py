@@ -32,6 +32,7 @@ from bot.render import (
     visible_len,
 )
 from bot.texts import t
+from handlers import credit_watch
 from handlers import keyboards as kb
 from handlers.common import (
     Context,
@@ -506,6 +507,7 @@ async def report_outcome(
     """Tell the requester and the approver; a fixable refusal returns the draft for editing."""
     b = outcome.broadcast
     settings = services(context).settings
+    credit_watch.after_send(context, b)  # team rules: check the sender's credit soon
     if b is None:
         # nothing was sent now: a repeated press, or a draft that is not ready
         key = "send_duplicate" if outcome.kind == "duplicate" else "send_not_started"

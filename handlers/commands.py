@@ -178,7 +178,11 @@ async def credit_command(update: Update, context: Context) -> None:
         return
     lang = lang_of(context)
     gift = tr(context, "credit_gift", gift=num(credit.gift, lang)) if credit.gift else ""
-    await say(update, context, tr(context, "credit", credit=num(credit.credit, lang), gift=gift))
+    text = tr(context, "credit", credit=num(credit.credit, lang), gift=gift)
+    from handlers.credit_watch import credit_extra  # team rules: the estimate
+
+    extra = await credit_extra(context, update.effective_user.id, key, credit.credit)
+    await say(update, context, f"{text}\n{extra}" if extra else text)
 
 
 async def lang_command(update: Update, context: Context) -> None:

@@ -597,9 +597,11 @@ async def contacts_search(update: Update, context: Context, draft: Draft) -> int
 async def enter_text(update: Update, context: Context, draft: Draft) -> int:
     suffix = services(context).settings.message_suffix.strip()
     note = tr(context, "text_suffix_note", suffix=esc(suffix)) if suffix else ""
-    markup = kb.markup([kb.back(lang_of(context))])
     if draft.text:
         return await preview_text(update, context, draft)
+    from handlers.saved_texts import text_step_button  # team rules
+
+    markup = kb.markup([await text_step_button(context), kb.back(lang_of(context))])
     await show(update, context, tr(context, "text_ask", suffix_note=note), markup)
     return TEXT
 
@@ -704,7 +706,10 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
     # opened from the review's "✏️ text": say that typing replaces it, and lead back there
     editing = bool(context.user_data.get("review_return"))
     ok = tr(context, "btn_back_to_review" if editing else "btn_text_ok")
-    markup = kb.markup([[*kb.back(lang), kb.btn(ok, "x:ok")]])
+    from handlers.saved_texts import text_step_button  # team rules
+
+    saved_row = await text_step_button(context)
+    markup = kb.markup([saved_row, [*kb.back(lang), kb.btn(ok, "x:ok")]])
 
     def render(price: str) -> str:
         text = tr(
@@ -828,6 +833,7 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
             kb.btn(tr(context, "btn_save_leave"), "v:save"),
             kb.btn(tr(context, "btn_discard"), "v:discard"),
         ],
+        [kb.btn(tr(context, "btn_save_text"), "v:st")],  # team rules
     ]
     if card.books_summarized:
         rows.append([kb.btn(tr(context, "btn_books_list"), f"bl:d:{draft.id}")])

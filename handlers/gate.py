@@ -35,8 +35,8 @@ log = logging.getLogger("handlers.gate")
 
 # Buttons and commands of composing (the conversation's menus, drafts, "send again",
 # "fix", a draft's book list): for ADMIN_IDS only.
-_COMPOSE_PRESS = re.compile(r"^(?:dr|ag|fx|[rsbomcxwvk]|bl:d):")
-_COMPOSE_COMMANDS = ("send", "drafts")
+_COMPOSE_PRESS = re.compile(r"^(?:dr|ag|fx|[rsbomcxwvku]|bl:d|nm|tx|st):")
+_COMPOSE_COMMANDS = ("send", "drafts", "texts")
 
 # Every shape of callback data the bot's keyboards make, checked before any handler parses
 # it: ASCII digits only ("²".isdigit() is True), ids of at most 12 digits (SQLite integers
@@ -45,7 +45,10 @@ _COMPOSE_COMMANDS = ("send", "drafts")
 _ID = r"[0-9]{1,12}"
 _VALID_PRESS = re.compile(
     rf"""
-      (?:ap|rj|rn|rk|wd|rp|cn|rt|rc|ag):{_ID}
+      (?:ap|rj|rn|rk|wd|rp|cn|rt|rc|ag|nx|ny|nk|ss|st):{_ID}
+    | nm:x
+    | u:(?:t:{_ID}|p:[0-9]{{1,6}}|x|l)
+    | tx:(?:[rdy]:{_ID}|p:[0-9]{{1,6}})
     | hs:[0-9]{{1,6}}
     | lg:(?:{"|".join(LANGUAGES)})
     | bl:[rd]:{_ID}

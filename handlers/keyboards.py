@@ -99,6 +99,7 @@ def result(
     if fix is not None:
         rows.append([btn(t(lang, "btn_fix"), f"fx:{fix[0]}:{fix[1]}")])
     rows.append([btn(t(lang, "btn_again"), f"ag:{broadcast_id}")])
+    rows.append([btn(t(lang, "btn_save_text"), f"st:{broadcast_id}")])  # team rules
     return markup(rows)
 
 
@@ -113,3 +114,40 @@ def confirm_not_sent(lang: str, broadcast_id: int) -> InlineKeyboardMarkup:
 
 def stranded(lang: str, request_id: int) -> InlineKeyboardMarkup:
     return markup([[btn(t(lang, "btn_start_stranded"), f"ss:{request_id}")]])
+
+
+# ---------------------------------------------------------------- team rules: saved texts
+
+
+def name_prompt(lang: str) -> InlineKeyboardMarkup:
+    return markup([[btn(t(lang, "btn_name_cancel"), "nm:x")]])
+
+
+def saved_pick(
+    lang: str, items: Sequence[tuple[int, str]], page: int, pages: int
+) -> InlineKeyboardMarkup:
+    """The text step's list: one button per saved text (id, name), pager, back to the text."""
+    rows = [[btn(f"{n}. {name}", f"u:t:{text_id}")] for n, (text_id, name) in enumerate(items, 1)]
+    rows.append(pager(lang, "u:p", page, pages))
+    rows.append([btn(t(lang, "btn_saved_back"), "u:x")])
+    return markup(rows)
+
+
+def saved_manage(
+    lang: str, items: Sequence[tuple[int, int]], page: int, pages: int
+) -> InlineKeyboardMarkup:
+    """/texts: rename and delete per text (item number, id), then the pager."""
+    rows = [
+        [btn(f"✏️ {n}", f"tx:r:{text_id}"), btn(f"🗑 {n}", f"tx:d:{text_id}")] for n, text_id in items
+    ]
+    rows.append(pager(lang, "tx:p", page, pages))
+    return markup(rows)
+
+
+def saved_delete(lang: str, text_id: int, page: int) -> InlineKeyboardMarkup:
+    return markup(
+        [
+            [btn(t(lang, "btn_saved_delete_yes"), f"tx:y:{text_id}")],
+            [btn(t(lang, "btn_saved_delete_no"), f"tx:p:{page}")],
+        ]
+    )

@@ -184,6 +184,45 @@ CREATE TABLE stranger_days (
 ) WITHOUT ROWID;
 """
 
+# team rules: saved texts (shared by the team) and the credit watch. Broadcast costs live in
+# their own table rather than a column of broadcasts, so the send path stays untouched: the
+# credit watch writes one row per broadcast after the send, from the provider's price.
+_V5_SAVED_TEXTS_AND_CREDIT_WATCH = """
+CREATE TABLE saved_texts (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    name       TEXT    NOT NULL,
+    name_key   TEXT    NOT NULL UNIQUE,   -- casefolded name: one text per name
+    text       TEXT    NOT NULL,
+    saved_by   INTEGER NOT NULL,
+    saved_name TEXT,                      -- the saver's first name at save time
+    created_at TEXT    NOT NULL,
+    updated_at TEXT    NOT NULL
+);
+CREATE INDEX saved_texts_newest ON saved_texts (created_at, id);
+
+-- What the watch last told each key's owner, so a crossing or a failure is told once,
+-- across restarts. key_stamp is api_keys.updated_at: a new key starts a fresh record.
+CREATE TABLE credit_watch (
+    user_id     INTEGER PRIMARY KEY,
+    key_stamp   TEXT    NOT NULL,
+    low_told    INTEGER NOT NULL DEFAULT 0,   -- 1 while credit stays below the threshold
+    failure     TEXT,                         -- 'auth' or 'error' once told; NULL when fine
+    credit      REAL,
+    threshold   REAL,
+    checked_at  TEXT
+);
+
+CREATE TABLE broadcast_costs (
+    broadcast_id  INTEGER PRIMARY KEY,        -- broadcasts.id; one estimate per send
+    owner_id      INTEGER NOT NULL,           -- whose key paid
+    per_recipient REAL    NOT NULL,
+    recipients    INTEGER NOT NULL,
+    cost          REAL    NOT NULL,
+    sent_at       TEXT    NOT NULL            -- the broadcast's created_at
+);
+CREATE INDEX broadcast_costs_by_owner ON broadcast_costs (owner_id, sent_at);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
     Migration(
@@ -200,6 +239,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         4,
         "redact key-looking reject reasons; per-day stranger counts",
         _V4_SCRUB_KEYS_AND_STRANGER_COUNTS,
+    ),
+    Migration(
+        5,
+        "team rules: saved texts, credit watch state, broadcast costs",
+        _V5_SAVED_TEXTS_AND_CREDIT_WATCH,
     ),
 )
 

@@ -13,11 +13,13 @@ from .api_keys import ApiKeyStore
 from .approvals import ApprovalStore
 from .audit import AuditStore
 from .broadcasts import BroadcastStore
+from .credit_watch import CreditWatchStore
 from .db import Database, utcnow
 from .drafts import DraftStore
 from .keys import KeyCipher
 from .kv import KeyValueStore
 from .profiles import ProfileStore
+from .saved_texts import SavedTextStore
 
 
 class Store(
@@ -28,6 +30,8 @@ class Store(
     BroadcastStore,
     AuditStore,
     KeyValueStore,
+    SavedTextStore,  # team rules
+    CreditWatchStore,  # team rules
 ):
     """Async access to the bot's SQLite database.
 

@@ -1,0 +1,157 @@
+"""Credit watch, the Telegram side: the JobQueue jobs and what they tell people.
+
+The periodic sweep checks every stored key (``CREDIT_CHECK_HOURS``, default 6); a
+one-off check of the sender's key runs shortly after every send. What is news is
+decided in bot/credit_watch.py; this module only words it and sends it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from weakref import WeakKeyDictionary
+
+from telegram.ext import Application, CallbackContext
+
+from bot.credit_watch import CheckResult, CreditWatch, Estimate
+from bot.domain import Broadcast
+from bot.render import esc, ltr, num
+from bot.texts import t
+from handlers.common import Context, notify, services, user_lang
+from storage import Store
+
+log = logging.getLogger("handlers.credit_watch")
+
+SWEEP_JOB = "credit_watch"
+FIRST_SWEEP = timedelta(minutes=2)  # not at start-up: recovery and the first updates come first
+AFTER_SEND_DELAY = 5.0  # seconds: let the provider charge the send before reading the credit
+
+_watches: WeakKeyDictionary[Store, CreditWatch] = WeakKeyDictionary()
+
+
+def watch(context: CallbackContext) -> CreditWatch:
+    """The application's one CreditWatch (its lock keeps checks of a key from overlapping)."""
+    s = services(context)
+    found = _watches.get(s.store)
+    if found is None:
+        found = CreditWatch(s.store, s.client, fixed_threshold=s.settings.credit_alert_rials)
+        _watches[s.store] = found
+    return found
+
+
+def schedule(app: Application) -> None:
+    """post_init: the periodic sweep; CREDIT_CHECK_HOURS=0 turns the watch off."""
+    hours = app.services.settings.credit_check_hours  # type: ignore[attr-defined]
+    if app.job_queue is None or hours <= 0:
+        return
+    app.job_queue.run_repeating(sweep, timedelta(hours=hours), first=FIRST_SWEEP, name=SWEEP_JOB)
+
+
+def after_send(context: CallbackContext, broadcast: Broadcast | None) -> None:
+    """Called where a send's outcome is reported: check the sender's key soon after."""
+    if broadcast is None or context.job_queue is None:
+        return
+    if services(context).settings.credit_check_hours <= 0:
+        return
+    context.job_queue.run_once(
+        check_after_send,
+        AFTER_SEND_DELAY,
+        data={"owner": broadcast.requester_id, "broadcast": broadcast.id},
+        name=f"credit_after_send:{broadcast.id}",
+    )
+
+
+async def sweep(context: CallbackContext) -> None:
+    """JobQueue: check every stored key; tell what is news."""
+    people = services(context).settings.known_users
+    for owner, result in await watch(context).sweep(people):
+        await tell(context, owner, result)
+
+
+async def check_after_send(context: CallbackContext) -> None:
+    """JobQueue (one-off): price the send just made, then check its key."""
+    data = context.job.data if context.job else None
+    if not isinstance(data, dict):
+        return
+    owner, broadcast_id = int(data["owner"]), int(data["broadcast"])
+    w = watch(context)
+    await w.after_send(owner, broadcast_id)
+    result = await w.check_owner(owner)
+    if result is not None:
+        await tell(context, owner, result)
+
+
+# ---------------------------------------------------------------- words
+
+
+def _person(context: CallbackContext, user_id: int) -> str:
+    name = context.application.user_data.get(user_id, {}).get("name")
+    return f"{esc(name)} ({ltr(user_id)})" if name else ltr(user_id)
+
+
+def estimate_text(lang: str, estimate: Estimate) -> str:
+    """ "Covers about N broadcasts like the last" and the threshold, for /credit and alerts."""
+    lines = []
+    last, n = estimate.last, estimate.covers
+    if last is not None and n is not None:
+        lines.append(
+            t(
+                lang,
+                "credit_estimate",
+                n=num(n, lang),
+                bid=last.broadcast_id,
+                recipients=num(last.recipients, lang),
+                cost=num(last.cost, lang),
+            )
+        )
+    elif estimate.last_id is None:
+        lines.append(t(lang, "credit_estimate_none"))
+    if estimate.threshold is None:
+        lines.append(t(lang, "credit_threshold_none"))
+    else:
+        key = "credit_threshold_fixed" if estimate.fixed_threshold else "credit_threshold_auto"
+        lines.append(t(lang, key, threshold=num(estimate.threshold, lang)))
+    return "\n".join(lines)
+
+
+async def credit_extra(context: Context, owner_id: int, api_key: str, credit: float) -> str:
+    """/credit's estimate lines; any trouble leaves them out rather than the credit."""
+    lang = await user_lang(context, owner_id)
+    try:
+        estimate = await watch(context).estimate(owner_id, api_key, credit)
+    except Exception:
+        log.exception("user %s: no credit estimate", owner_id)
+        return ""
+    text = estimate_text(lang, estimate)
+    if estimate.low:
+        text += "\n" + t(lang, "credit_below")
+    return text
+
+
+async def tell(context: CallbackContext, owner_id: int, result: CheckResult) -> None:
+    """Low credit goes to the owner and the approvers; a failed check to the owner only."""
+    if not result.news:
+        return
+    if result.kind == "low" and result.estimate is not None:
+        info = await services(context).store.get_key_info(owner_id)
+        account = esc(info.account_name) if info and info.account_name else "—"
+        people = [owner_id, *sorted(services(context).settings.approvers - {owner_id})]
+        for person in people:
+            lang = await user_lang(context, person)
+            text = t(
+                lang,
+                "credit_low",
+                account=account,
+                owner=_person(context, owner_id),
+                credit=num(result.estimate.credit, lang),
+                estimate=estimate_text(lang, result.estimate),
+            )
+            await notify(context, person, text)
+        log.info("user %s: credit below the threshold; told %d people", owner_id, len(people))
+    elif result.kind == "auth":
+        lang = await user_lang(context, owner_id)
+        await notify(context, owner_id, t(lang, "credit_watch_auth"))
+    elif result.kind == "error":
+        lang = await user_lang(context, owner_id)
+        reason = esc(result.reason or "—")
+        await notify(context, owner_id, t(lang, "credit_watch_error", reason=reason))

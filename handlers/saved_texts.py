@@ -1,0 +1,342 @@
+"""Saved texts: save a text under a name, pick one at the text step, /texts to manage.
+
+The list belongs to the team: every admin sees every text and who saved it.
+
+Typing a name is a state of the compose conversation (NAME), not a free-floating
+"next text is a name" flag: the conversation is in exactly one state per admin, so
+while a name is awaited no SMS text step is listening, and /send, /token or /cancel
+leave the name prompt the ordinary way. A name that looks like an API key is deleted
+and never stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from telegram import InlineKeyboardButton, Update
+from telegram.error import TelegramError
+
+from bot.domain import Draft
+from bot.jalali import format_jalali
+from bot.logs import SECRETS
+from bot.render import esc, fit, ltr, num
+from bot.saved_texts import NAME_MAX, Checked, check_name, check_text, strip_suffix, summary
+from handlers import compose
+from handlers import keyboards as kb
+from handlers.common import Context, answer, edit, lang_of, say, services, tr
+from storage.saved_texts import SavedText
+
+log = logging.getLogger("handlers.saved_texts")
+
+NAME = 30  # conversation state: a name for a saved text is awaited
+PICK_PAGE = 6  # buttons per page at the text step
+LIST_PAGE = 5  # texts per page in /texts (each shows its start)
+END = compose.END
+
+
+def parse_id(raw: str) -> int | None:
+    """A pressed id: ASCII digits only, bounded length; anything else is forged or old."""
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 10 else None
+
+
+def saver(saved: SavedText) -> str:
+    """Who saved a text: first name as it was then, the id as the detail."""
+    if saved.saved_name:
+        return f"{esc(saved.saved_name)} ({ltr(saved.saved_by)})"
+    return ltr(saved.saved_by)
+
+
+def _suffix(context: Context) -> str:
+    return services(context).settings.message_suffix
+
+
+async def _text_refused(update: Update, context: Context, checked: Checked) -> None:
+    """Why a text cannot be saved or used, in the text step's own words."""
+    lang = lang_of(context)
+    if checked.problem == "too_long" and checked.length is not None:
+        length = checked.length
+        text = tr(
+            context, "text_too_long", chars=num(length.chars, lang), parts=num(length.parts, lang)
+        )
+    else:
+        text = tr(context, "saved_text_key" if checked.problem == "key" else "saved_text_empty")
+    await say(update, context, text)
+
+
+# ---------------------------------------------------------------- text step: use a saved text
+
+
+async def text_step_button(context: Context) -> list[InlineKeyboardButton]:
+    """The text step's "use a saved text" row; empty while nothing is saved."""
+    if await services(context).store.count_saved_texts() == 0:
+        return []
+    return [kb.btn(tr(context, "btn_use_saved"), "u:l")]
+
+
+async def show_pick(update: Update, context: Context, page: int) -> int:
+    store = services(context).store
+    lang = lang_of(context)
+    total = await store.count_saved_texts()
+    pages = max(1, math.ceil(total / PICK_PAGE))
+    page = min(max(page, 1), pages)
+    offset = (page - 1) * PICK_PAGE
+    items = await store.list_saved_texts(PICK_PAGE, offset)
+    lines = [tr(context, "saved_pick_title", page=num(page, lang), pages=num(pages, lang))]
+    if not items:
+        lines.append(tr(context, "saved_list_none"))
+    for n, saved in enumerate(items, offset + 1):
+        lines.append(
+            f"<b>{n}. {esc(saved.name)}</b> — {saver(saved)}\n{esc(summary(saved.text, 80))}"
+        )
+    markup = kb.saved_pick(lang, [(s.id, s.name) for s in items], page, pages)
+    await compose.show(update, context, fit("\n\n".join(lines)), markup)
+    return compose.TEXT
+
+
+@compose.live
+async def pick_press(update: Update, context: Context, draft: Draft) -> int | None:
+    """At the text step: open the list, turn a page, take a text, or go back to the text."""
+    data = update.callback_query.data
+    if data == "u:l":
+        return await show_pick(update, context, 1)
+    if data == "u:x":
+        return await compose.enter_text(update, context, draft)
+    action, _, raw = data.removeprefix("u:").partition(":")
+    value = parse_id(raw)
+    if value is None or action not in ("p", "t"):
+        return await compose.stale(update, context)
+    if action == "p":
+        return await show_pick(update, context, value)
+    saved = await services(context).store.get_saved_text(value)
+    if saved is None:
+        await say(update, context, tr(context, "saved_gone"))
+        return await show_pick(update, context, 1)
+    # checked again: the suffix may have grown since the text was saved
+    checked = check_text(saved.text, _suffix(context))
+    if checked.problem:
+        await _text_refused(update, context, checked)
+        return compose.TEXT
+    draft.text = checked.value
+    draft = await compose.save(update, context, draft)
+    return await compose.preview_text(update, context, draft)
+
+
+# ---------------------------------------------------------------- save: ask for a name
+
+
+async def ask_name(update: Update, context: Context, pending: dict, prompt: str) -> int:
+    context.user_data["name_for"] = pending
+    await compose.show(update, context, prompt, kb.name_prompt(lang_of(context)))
+    return NAME
+
+
+def _save_prompt(context: Context, text: str) -> str:
+    return tr(context, "saved_name_ask", max=num(NAME_MAX, lang_of(context)), preview=esc(text))
+
+
+@compose.live
+async def review_save(update: Update, context: Context, draft: Draft) -> int:
+    """The review card's "save this text": the draft's text exactly, then back to the card."""
+    checked = check_text(draft.text, _suffix(context))
+    if checked.problem:
+        await _text_refused(update, context, checked)
+        return compose.REVIEW
+    pending = {"kind": "save", "text": checked.value, "back": "review"}
+    return await ask_name(update, context, pending, fit(_save_prompt(context, checked.value)))
+
+
+async def result_save(update: Update, context: Context) -> int | None:
+    """A result card's "save this text" (entry point): the sent words, without the suffix."""
+    bid = parse_id(update.callback_query.data.removeprefix("st:"))
+    b = await services(context).store.get_broadcast(bid) if bid else None
+    if b is None:
+        return await compose.stale(update, context)
+    if update.effective_user.id not in (b.requester_id, b.approver_id):
+        await answer(update, tr(context, "not_yours"), alert=True)
+        return None
+    message = strip_suffix(str(b.snapshot.get("message", "")), _suffix(context))
+    checked = check_text(message, _suffix(context))
+    if checked.problem:
+        await answer(update)
+        await _text_refused(update, context, checked)
+        return None
+    await answer(update)
+    context.user_data["menu"] = None  # the prompt comes as a new message and is the live menu
+    pending = {"kind": "save", "text": checked.value, "back": None}
+    return await ask_name(update, context, pending, fit(_save_prompt(context, checked.value)))
+
+
+async def rename_press(update: Update, context: Context) -> int | None:
+    """/texts "rename" (entry point): ask for the new name."""
+    text_id = parse_id(update.callback_query.data.removeprefix("tx:r:"))
+    if text_id is None:
+        return await compose.stale(update, context)
+    saved = await services(context).store.get_saved_text(text_id)
+    if saved is None:
+        await answer(update, tr(context, "saved_gone"), alert=True)
+        return None
+    await answer(update)
+    context.user_data["menu"] = None
+    prompt = tr(
+        context, "saved_rename_ask", name=esc(saved.name), max=num(NAME_MAX, lang_of(context))
+    )
+    return await ask_name(update, context, {"kind": "rename", "id": saved.id}, prompt)
+
+
+async def name_typed(update: Update, context: Context) -> int | None:
+    """The name: a key-like one is deleted and refused; a taken one asks again."""
+    message = update.message
+    raw = message.text or ""
+    checked = check_name(raw)
+    if checked.problem == "key":
+        SECRETS.add(raw.strip())  # redacted from logs from now on, like /token does
+        try:
+            await message.delete()
+        except TelegramError:
+            log.info("could not delete a key-like name")
+        await say(update, context, tr(context, "saved_name_key"))
+        return NAME
+    pending = context.user_data.get("name_for")
+    if not isinstance(pending, dict):
+        context.user_data["menu"] = None
+        await say(update, context, tr(context, "stale_menu"))
+        return END
+    if checked.problem:
+        key = "saved_name_empty" if checked.problem == "empty" else "saved_name_bad"
+        await say(update, context, tr(context, key, max=num(NAME_MAX, lang_of(context))))
+        return NAME
+    name = checked.value
+    store = services(context).store
+    user = update.effective_user
+    if pending.get("kind") == "rename":
+        old = await store.get_saved_text(int(pending.get("id", 0)))
+        done = await store.rename_saved_text(old.id, name) if old else False
+        if done is None:
+            await say(update, context, tr(context, "saved_name_taken", name=esc(name)))
+            return NAME
+        context.user_data.pop("name_for", None)
+        context.user_data["menu"] = None
+        if not done or old is None:
+            await say(update, context, tr(context, "saved_gone"))
+            return END
+        await store.audit(user.id, "text_renamed", f"saved_text:{old.id}", {"name": name})
+        await say(update, context, tr(context, "saved_renamed", old=esc(old.name), name=esc(name)))
+        return END
+    first_name = (user.first_name or "")[:64] or None
+    saved = await store.save_text(name, str(pending.get("text", "")), user.id, first_name)
+    if saved is None:
+        await say(update, context, tr(context, "saved_name_taken", name=esc(name)))
+        return NAME
+    await store.audit(user.id, "text_saved", f"saved_text:{saved.id}", {"name": name})
+    context.user_data.pop("name_for", None)
+    context.user_data["menu"] = None
+    await say(update, context, tr(context, "saved_ok", name=esc(name)))
+    return await _leave_prompt(update, context, pending)
+
+
+async def _leave_prompt(update: Update, context: Context, pending: dict | None) -> int:
+    """Back to the review card when the save started there; otherwise the prompt ends."""
+    if pending and pending.get("back") == "review":
+        draft = await compose.load_draft(update, context)
+        if draft is not None:
+            return await compose.enter_review(update, context, draft)
+    return END
+
+
+async def name_cancel(update: Update, context: Context) -> int | None:
+    """The prompt's cancel button; only the live prompt counts."""
+    query = update.callback_query
+    if not (query.message and context.user_data.get("menu") == query.message.message_id):
+        return await compose.stale(update, context)
+    await answer(update)
+    pending = context.user_data.pop("name_for", None)
+    if isinstance(pending, dict) and pending.get("back") == "review":
+        return await _leave_prompt(update, context, pending)
+    context.user_data["menu"] = None
+    await edit(
+        context, query.message.chat.id, query.message.message_id, tr(context, "saved_not_saved")
+    )
+    return END
+
+
+async def name_not_text(update: Update, context: Context) -> int:
+    await say(update, context, tr(context, "saved_name_not_text"))
+    return NAME
+
+
+# ---------------------------------------------------------------- /texts
+
+
+async def texts_command(update: Update, context: Context) -> None:
+    await show_list(update, context, 1)
+
+
+async def show_list(update: Update, context: Context, page: int, note: str | None = None) -> None:
+    """The team's saved texts, newest first, with who saved each; rename and delete buttons."""
+    store = services(context).store
+    settings = services(context).settings
+    lang = lang_of(context)
+    total = await store.count_saved_texts()
+    pages = max(1, math.ceil(total / LIST_PAGE))
+    page = min(max(page, 1), pages)
+    offset = (page - 1) * LIST_PAGE
+    items = await store.list_saved_texts(LIST_PAGE, offset)
+    lines = [note] if note else []
+    lines.append(tr(context, "saved_list_title", page=num(page, lang), pages=num(pages, lang)))
+    if not items:
+        lines.append(tr(context, "saved_list_none"))
+    for n, saved in enumerate(items, offset + 1):
+        lines.append(
+            tr(
+                context,
+                "saved_item",
+                n=n,
+                name=esc(saved.name),
+                summary=esc(summary(saved.text, 120)),
+                who=saver(saved),
+                when=format_jalali(saved.created_at, settings.tz, lang),
+            )
+        )
+    markup = kb.saved_manage(
+        lang, [(n, s.id) for n, s in enumerate(items, offset + 1)], page, pages
+    )
+    query = update.callback_query
+    text = fit("\n\n".join(lines))
+    if query and query.message:
+        await edit(context, query.message.chat.id, query.message.message_id, text, markup)
+    else:
+        await say(update, context, text, markup)
+
+
+async def list_press(update: Update, context: Context) -> None:
+    """/texts buttons: a page, "delete?" and its confirmation. Ids are re-read from the store."""
+    action, _, raw = update.callback_query.data.removeprefix("tx:").partition(":")
+    value = parse_id(raw)
+    if value is None or action not in ("p", "d", "y"):
+        await answer(update, tr(context, "stale_menu"), alert=True)
+        return
+    if action == "p":
+        await answer(update)
+        await show_list(update, context, value)
+        return
+    store = services(context).store
+    saved = await store.get_saved_text(value)
+    if saved is None:
+        await answer(update, tr(context, "saved_gone"), alert=True)
+        return
+    await answer(update)
+    message = update.callback_query.message
+    if action == "d":
+        if message:
+            confirm = tr(
+                context, "saved_delete_confirm", name=esc(saved.name), text=esc(saved.text)
+            )
+            markup = kb.saved_delete(lang_of(context), saved.id, 1)
+            await edit(context, message.chat.id, message.message_id, fit(confirm), markup)
+        return
+    if await store.delete_saved_text(saved.id):
+        await store.audit(
+            update.effective_user.id, "text_deleted", f"saved_text:{saved.id}", {"name": saved.name}
+        )
+    await show_list(update, context, 1, note=tr(context, "saved_deleted", name=esc(saved.name)))

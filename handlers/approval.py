@@ -753,6 +753,8 @@ async def cancel_send(update: Update, context: Context) -> None:
         await say(update, context, tr(context, "cancel_too_late"))
     elif result.kind == "gone":
         await say(update, context, tr(context, "cancel_not_cancellable", bid=b.id))
+    elif result.kind == "no_key":
+        await say(update, context, tr(context, "cancel_refused", reason=tr(context, "key_missing")))
     else:
         await say(
             update,

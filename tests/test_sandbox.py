@@ -12,7 +12,7 @@ import pytest
 
 from bot.ippanel import AuthError, InsufficientCreditError, NotCancellableError, ValidationError
 from bot.sandbox import SandboxState
-from bot.sandbox.app import PRICE_PER_PART_MCI, PRICE_PER_PART_OTHER
+from bot.sandbox.seed import PRICE_PER_PART_MCI, PRICE_PER_PART_OTHER
 from tests import sandbox_fixtures as fx
 from tests.sandbox_fixtures import (
     SANDBOX_KEY,

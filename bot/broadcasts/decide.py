@@ -1,0 +1,161 @@
+"""Stage 2, decide: approve, reject, withdraw and expire, each a single-winner
+compare-and-set in the store; the requester's role is re-checked at the click.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.broadcasts.base import ServiceBase
+from bot.broadcasts.model import (
+    REQUESTER_REMOVED_REASON,
+    Decision,
+    DecisionKind,
+    SendOutcome,
+)
+from bot.broadcasts.rules import (
+    parse_send_at,
+)
+from bot.domain import (
+    ApprovalRequest,
+    RequestState,
+    content_hash,
+)
+
+log = logging.getLogger("bot.broadcasts")
+
+
+class DecideStage(ServiceBase):
+    """Stage 2, decide: approve, reject, withdraw and expire, each a single-winner"""
+
+    async def approve(self, request_id: int, approver_id: int) -> Decision:
+        checked = await self.decidable(request_id, approver_id)
+        if isinstance(checked, Decision):
+            return checked
+        return await self._decide(checked, approver_id, RequestState.APPROVED, None, "approved")
+
+    async def approve_and_send(
+        self, request_id: int, approver_id: int
+    ) -> tuple[Decision, SendOutcome | None]:
+        """The one call the approve button makes: only the single winner sends."""
+        decision = await self.approve(request_id, approver_id)
+        if decision.kind != "approved" or decision.request is None:
+            return decision, None
+        return decision, await self.send_approved(decision.request, approver_id)
+
+    async def reject(self, request_id: int, approver_id: int, reason: str | None) -> Decision:
+        checked = await self.decidable(request_id, approver_id)
+        if isinstance(checked, Decision):
+            return checked
+        return await self._decide(checked, approver_id, RequestState.REJECTED, reason, "rejected")
+
+    async def withdraw(self, request_id: int, requester_id: int) -> Decision:
+        request = await self._store.get_request(request_id)
+        if request is None:
+            return Decision("not_found")
+        if request.requester_id != requester_id:
+            return Decision("not_allowed", request, request.state)
+        if request.state != RequestState.PENDING:
+            return Decision("already_decided", request, request.state, request.decided_by)
+        return await self._decide(request, requester_id, RequestState.WITHDRAWN, None, "withdrawn")
+
+    async def decidable(self, request_id: int, approver_id: int) -> ApprovalRequest | Decision:
+        """The shared checks of approve and reject, in the order the rules give.
+
+        Returns the request when this approver may decide it now, else the refusal.
+        """
+        request = await self._store.get_request(request_id)
+        if request is None:
+            return Decision("not_found")
+        if approver_id not in self.policy.approvers:  # policy as of this click
+            return Decision("not_allowed", request, request.state)
+        if approver_id == request.requester_id:
+            return Decision("self_approval", request, request.state)
+        if request.state != RequestState.PENDING:
+            return Decision("already_decided", request, request.state, request.decided_by)
+        if not self.policy.may_request(request.requester_id):  # roles as of this click
+            return await self._void_removed(request)
+        if self._is_expired(request):
+            return await self._expire(request)
+        if content_hash(request.snapshot) != request.content_hash:
+            log.error("request %s: snapshot does not match its content hash", request.id)
+            await self._audit(approver_id, "tampered", f"request:{request.id}")
+            return Decision("tampered", request, request.state)
+        return request
+
+    def _is_expired(self, request: ApprovalRequest) -> bool:
+        now = self._clock()
+        send_at = parse_send_at(request.snapshot)
+        return request.expires_at <= now or (send_at is not None and send_at <= now)
+
+    async def _expire(self, request: ApprovalRequest) -> Decision:
+        won = await self._store.decide_request(
+            request.id, to_state=RequestState.EXPIRED, decided_by=None
+        )
+        if won:
+            await self._audit(None, "expired", f"request:{request.id}")
+            return Decision("expired", request, RequestState.EXPIRED)
+        return await self._lost_race(request.id)
+
+    async def _decide(
+        self,
+        request: ApprovalRequest,
+        actor_id: int,
+        to_state: RequestState,
+        reason: str | None,
+        kind: DecisionKind,
+    ) -> Decision:
+        # the store re-checks expiry inside the same compare-and-set, so a press racing the
+        # deadline cannot approve a request that expired a moment earlier
+        won = await self._store.decide_request(
+            request.id, to_state=to_state, decided_by=actor_id, reason=reason, now=self._clock()
+        )
+        if not won:
+            fresh = await self._store.get_request(request.id)
+            if to_state == RequestState.APPROVED and fresh and fresh.state == RequestState.PENDING:
+                # still pending yet not approvable: the store judged it expired
+                return await self._expire(fresh)
+            return await self._lost_race(request.id)
+        await self._audit(
+            actor_id, kind, f"request:{request.id}", {"reason": reason} if reason else None
+        )
+        return Decision(kind, request, to_state, actor_id)
+
+    async def _void_removed(self, request: ApprovalRequest) -> Decision:
+        """The requester lost the admin role: the request is withdrawn, never sent."""
+        won = await self._store.decide_request(
+            request.id,
+            to_state=RequestState.WITHDRAWN,
+            decided_by=None,
+            reason=REQUESTER_REMOVED_REASON,
+            from_state=request.state,
+        )
+        if not won:
+            return await self._lost_race(request.id)
+        await self._audit(
+            None, "voided", f"request:{request.id}", {"reason": REQUESTER_REMOVED_REASON}
+        )
+        return Decision("requester_removed", request, RequestState.WITHDRAWN)
+
+    async def _lost_race(self, request_id: int) -> Decision:
+        fresh = await self._store.get_request(request_id)
+        if fresh is None:
+            return Decision("not_found")
+        return Decision("already_decided", fresh, fresh.state, fresh.decided_by)
+
+    async def expire_due(self) -> list[ApprovalRequest]:
+        expired = await self._store.expire_requests(self._clock())
+        for request in expired:
+            await self._audit(None, "expired", f"request:{request.id}")
+        return expired
+
+    async def void_removed_requesters(self) -> list[ApprovalRequest]:
+        """At start-up: pending requests whose requester is no longer an admin are
+        withdrawn, so nobody can approve a send that would use a removed admin's key."""
+        voided = []
+        for request in await self._store.list_pending_requests():
+            if self.policy.may_request(request.requester_id):
+                continue
+            if (await self._void_removed(request)).kind == "requester_removed":
+                voided.append(request)
+        return voided

@@ -1,0 +1,117 @@
+"""Stage 4, reconcile: an ``unknown`` send becomes ``sent`` only on positive evidence,
+a provider row claimed one-to-one. Absence proves nothing; only a person who checked the
+panel may declare it not sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.broadcasts.base import ServiceBase
+from bot.broadcasts.model import (
+    CONFIRMED_NOT_SENT_TEXT,
+    RECONCILE_MAX_PAGES,
+    RECONCILE_PAGE_SIZE,
+    RECONCILE_SKEW,
+    ConfirmResult,
+    ReconcileResult,
+)
+from bot.broadcasts.rules import (
+    record_matches,
+    settled_kind,
+)
+from bot.domain import (
+    Broadcast,
+    BroadcastState,
+)
+from bot.ippanel import (
+    IPPanelError,
+)
+
+log = logging.getLogger("bot.broadcasts")
+
+
+class ReconcileStage(ServiceBase):
+    """Stage 4, reconcile: an ``unknown`` send becomes ``sent`` only on positive evidence,"""
+
+    async def reconcile(self, broadcast_id: int) -> ReconcileResult:
+        """Settle an ``unknown`` broadcast from the provider's list of sends. Never sends.
+
+        Only positive evidence moves it: an unowned provider row with our line, our
+        text and a time near our send becomes this broadcast's, claimed in the store so
+        no other broadcast can take it. No row, however long after, proves nothing: it
+        stays ``unknown`` until a person checks the panel (:meth:`confirm_not_sent`).
+        """
+        b = await self._store.get_broadcast(broadcast_id)
+        if b is None:
+            return ReconcileResult("not_found")
+        if b.state != BroadcastState.UNKNOWN:
+            return ReconcileResult(settled_kind(b.state), b)
+        api_key = await self._key_or_none(b.requester_id)
+        if api_key is None:
+            return ReconcileResult("still_unknown", b)
+        try:
+            candidates = await self._candidates_at_provider(api_key, b)
+        except IPPanelError as error:
+            log.info("broadcast %s: reconcile could not ask the provider: %r", b.id, error)
+            return ReconcileResult("still_unknown", b)
+        owned = await self._store.owned_outbox_ids(candidates)
+        for outbox_id in candidates:  # oldest first: earlier unknowns take earlier rows
+            if outbox_id in owned:
+                continue
+            if await self._store.claim_outbox(b.id, outbox_id):
+                await self._audit(
+                    None, "reconciled_sent", f"broadcast:{b.id}", {"outbox_ids": [outbox_id]}
+                )
+                return ReconcileResult("sent", await self._store.get_broadcast(b.id))
+            fresh = await self._store.get_broadcast(b.id)
+            if fresh is None or fresh.state != BroadcastState.UNKNOWN:
+                return ReconcileResult(settled_kind(fresh.state) if fresh else "not_found", fresh)
+            # the row was taken meanwhile, or a send is in flight: try no further now
+            break
+        return ReconcileResult("still_unknown", b)
+
+    async def _candidates_at_provider(self, api_key: str, b: Broadcast) -> list[int]:
+        """Outbox ids of provider rows matching ``b``, oldest first."""
+        earliest = b.created_at - RECONCILE_SKEW
+        latest = max(b.updated_at, b.created_at) + RECONCILE_SKEW
+        # Only the time filter, as the contract's string: how "number"/"message" filters
+        # match is undocumented, and a filter that wrongly hid our row would cost evidence.
+        filters = {"create_from_date": str(int(earliest.timestamp()))}
+        found: list[tuple[datetime, int]] = []
+        for page_no in range(1, RECONCILE_MAX_PAGES + 1):
+            page = await self._client.list_sends(
+                api_key, page=page_no, limit=RECONCILE_PAGE_SIZE, filters=filters
+            )
+            found += [
+                (r.created_at, r.messages_outbox_id)
+                for r in page.items
+                if r.messages_outbox_id
+                and r.created_at is not None
+                and record_matches(r, b.snapshot, earliest, latest)
+            ]
+            older = [r for r in page.items if r.created_at is not None and r.created_at < earliest]
+            if not page.has_next or (page.items and len(older) == len(page.items)):
+                break
+        return [outbox_id for _, outbox_id in sorted(set(found))]
+
+    async def confirm_not_sent(self, broadcast_id: int, actor_id: int) -> ConfirmResult:
+        """A person checked the panel's outbox and says an ``unknown`` send did not go out.
+
+        The only way out of ``unknown`` other than a provider row; audited with who and
+        when. Afterwards the broadcast is ``failed``, so a retry (one more POST) is possible.
+        """
+        b = await self._store.get_broadcast(broadcast_id)
+        if b is None:
+            return ConfirmResult("not_found")
+        if not self._may_act(b, actor_id):
+            return ConfirmResult("not_allowed", b)
+        done = await self._store.transition_broadcast(
+            b.id, BroadcastState.UNKNOWN, BroadcastState.FAILED, CONFIRMED_NOT_SENT_TEXT
+        )
+        fresh = await self._store.get_broadcast(b.id)
+        if not done:
+            return ConfirmResult("not_unknown", fresh)
+        await self._audit(actor_id, "confirmed_not_sent", f"broadcast:{b.id}")
+        return ConfirmResult("confirmed", fresh)

@@ -1,0 +1,139 @@
+"""Pure rules of the broadcast service: no store, no provider, no clock of its own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from bot.broadcasts.model import (
+    MIN_LEAD,
+    MoneyCheck,
+)
+from bot.domain import (
+    BroadcastState,
+    Draft,
+    PhonebookSelection,
+    Step,
+)
+from bot.ippanel import (
+    IPPanelError,
+    NotCancellableError,
+    NotFoundError,
+    OperatorStats,
+    SendRecord,
+    ValidationError,
+)
+from bot.sms import measure
+
+
+def recipients_total(snapshot: dict[str, Any]) -> int:
+    """Recipients of a snapshot, recomputed from its selections."""
+    return sum(PhonebookSelection.from_dict(s).recipients() for s in snapshot["selections"])
+
+
+def parse_send_at(snapshot: dict[str, Any]) -> datetime | None:
+    raw = snapshot.get("send_at")
+    if not raw:
+        return None
+    parsed = datetime.fromisoformat(raw)
+    # a naive time would be sent as the wrong hour; treat it as UTC like the store does
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def missing_step(draft: Draft, now: datetime) -> Step | None:
+    """The first step a draft still needs, or None when it can be submitted."""
+    if not draft.sender:
+        return Step.SENDER
+    if not draft.selections or draft.recipients() <= 0:
+        return Step.PHONEBOOKS
+    if not draft.text.strip():
+        return Step.TEXT
+    if draft.send_at is not None and draft.send_at < now + MIN_LEAD:
+        return Step.TIME
+    return None
+
+
+def message_too_long(message: str) -> bool:
+    return measure(message).too_long
+
+
+def fix_step_for(error: IPPanelError | None) -> Step | None:
+    """Which compose step fixes a refused send (422 fields, 404 phonebook)."""
+    if isinstance(error, NotFoundError):
+        return Step.PHONEBOOKS
+    if not isinstance(error, ValidationError):
+        return None
+    for name in error.errors:
+        if name.startswith("from_number"):
+            return Step.SENDER
+        if name.startswith("message"):
+            return Step.TEXT
+        if name.startswith(("params", "phonebook", "number_ids")):
+            return Step.PHONEBOOKS
+        if name.startswith("send_time"):
+            return Step.TIME
+    return None
+
+
+def cancel_refusal_kind(
+    errors: list[IPPanelError], done: list[int]
+) -> Literal["partial", "gone", "refused"]:
+    """How a cancel the provider refused (for some outbox ids) is reported."""
+    if done:
+        return "partial"
+    if errors and all(isinstance(e, NotCancellableError) for e in errors):
+        return "gone"  # the documented 404: unknown, or too late to cancel
+    return "refused"
+
+
+def aggregate_stats(stats: list[dict[str, OperatorStats]]) -> dict[str, OperatorStats]:
+    totals: dict[str, dict[str, int]] = {}
+    for per_operator in stats:
+        for op, s in per_operator.items():
+            t = totals.setdefault(op, dict.fromkeys(OperatorStats.__dataclass_fields__, 0))
+            for name in t:
+                t[name] += getattr(s, name)
+    return {op: OperatorStats(**t) for op, t in totals.items()}
+
+
+def record_matches(
+    record: SendRecord, snapshot: dict[str, Any], earliest: datetime, latest: datetime
+) -> bool:
+    """A provider row is positive evidence of our send: same line, same text (line
+    endings and surrounding blanks aside), stamped within [earliest, latest]."""
+    if line_digits(record.from_number) != line_digits(str(snapshot["sender"])):
+        return False
+    if same_text(record.message) != same_text(str(snapshot["message"])):
+        return False
+    return record.created_at is not None and earliest <= record.created_at <= latest
+
+
+def same_text(text: str) -> str:
+    return "\n".join(line.strip() for line in text.replace("\r\n", "\n").strip().split("\n"))
+
+
+def line_digits(number: str) -> str:
+    """+983000505, 983000505 and 03000505 are one line."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return digits.removeprefix("98") if digits.startswith("98") else digits.lstrip("0")
+
+
+def settled_kind(state: BroadcastState) -> Literal["sent", "not_sent", "still_unknown"]:
+    if state in (BroadcastState.SENT, BroadcastState.CANCELLED):
+        return "sent"
+    if state == BroadcastState.FAILED:
+        return "not_sent"
+    return "still_unknown"
+
+
+def scrub_key(text: str, api_key: str | None) -> str:
+    """Belt and braces: the client scrubs too, but a key must never reach a row."""
+    return text.replace(api_key, "***") if api_key else text
+
+
+def money_detail(money: MoneyCheck) -> dict[str, Any]:
+    return {"cost_low": money.cost_low, "cost_high": money.cost_high, "credit": money.credit}
+
+
+def brief_of(snapshot: dict[str, Any]) -> dict[str, Any]:
+    return {k: snapshot.get(k) for k in ("draft_id", "sender", "recipients", "send_at")}

@@ -1,0 +1,96 @@
+"""Stage 1, submit: a draft is checked (complete, a readable key, a credit not known
+to be short) before any approver is asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Any
+
+from bot.broadcasts.base import ServiceBase
+from bot.broadcasts.model import (
+    MoneyCheck,
+    SubmitResult,
+)
+from bot.broadcasts.rules import (
+    brief_of,
+    message_too_long,
+    missing_step,
+    money_detail,
+    recipients_total,
+)
+from bot.domain import (
+    Draft,
+    Step,
+)
+
+log = logging.getLogger("bot.broadcasts")
+
+
+class SubmitStage(ServiceBase):
+    """Stage 1, submit: a draft is checked (complete, a readable key, a credit not known"""
+
+    async def submit(self, draft: Draft, requester_id: int) -> SubmitResult:
+        """Check a draft before anyone is asked to approve it: ready, a readable key, and
+        a credit not known to be short. The money checks cost two reads at the provider
+        here, at submit time, so the approve→POST path stays as short as it was."""
+        if draft.owner_id != requester_id or not self.policy.may_request(requester_id):
+            return SubmitResult("not_allowed")
+        now = self._clock()
+        step = self._check_ready(draft, now)
+        if step is not None:
+            return SubmitResult("incomplete", missing_step=step)
+        others = sorted(self.policy.approvers - {requester_id})
+        if self.policy.approvals_required and not others:
+            return SubmitResult("no_approver")
+        api_key = await self._key_or_none(requester_id)
+        if api_key is None:
+            return SubmitResult("no_key")
+        snapshot = draft.snapshot(self.policy.message_suffix)
+        money = await self._money_check(api_key, snapshot)
+        if money.known_short is not None:
+            await self._audit(
+                requester_id, "submit_refused_credit", f"draft:{draft.id}", money_detail(money)
+            )
+            return SubmitResult("short_credit", money=money)
+        if not self.policy.approvals_required:
+            return SubmitResult("direct", money=money)
+        expires_at = now + self.policy.approval_ttl
+        if draft.send_at is not None:
+            # approving after the scheduled time would send at the wrong moment
+            expires_at = min(expires_at, draft.send_at)
+        request = await self._store.create_request(draft, requester_id, snapshot, expires_at)
+        detail = {**brief_of(snapshot), **money_detail(money)}
+        await self._audit(requester_id, "submitted", f"request:{request.id}", detail)
+        return SubmitResult("pending", request=request, approvers=others, money=money)
+
+    async def _money_check(self, api_key: str, snapshot: dict[str, Any]) -> MoneyCheck:
+        """Price and credit, asked at once; a provider problem leaves that part unknown
+        (the approver's card says so) rather than blocking the request."""
+        price, credit = await asyncio.gather(
+            self._client.calculate_price(
+                api_key, sender=snapshot["sender"], message=snapshot["message"]
+            ),
+            self._client.credit(api_key),
+            return_exceptions=True,
+        )
+        check: dict[str, float | None] = {}
+        recipients = recipients_total(snapshot)
+        if isinstance(price, BaseException):
+            log.info("price unknown at submit: %r", price)
+        else:
+            check["cost_low"] = min(price.mci_price, price.other_price) * recipients
+            check["cost_high"] = max(price.mci_price, price.other_price) * recipients
+        if isinstance(credit, BaseException):
+            log.info("credit unknown at submit: %r", credit)
+        else:
+            check["credit"] = credit.credit
+        return MoneyCheck(**check)
+
+    def _check_ready(self, draft: Draft, now: datetime) -> Step | None:
+        step = missing_step(draft, now)
+        if step is None and message_too_long(draft.snapshot(self.policy.message_suffix)["message"]):
+            return Step.TEXT
+        return step

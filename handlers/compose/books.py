@@ -1,0 +1,340 @@
+"""Step 2: phonebooks, then for each the whole book, a slice of rows, or picked contacts."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.domain import Draft, PhonebookSelection, Step
+from bot.phones import normalize_mobile
+from bot.render import (
+    esc,
+    fit,
+    num,
+    selection_line,
+    selection_mode,
+)
+from bot.slices import SliceError, parse_slice
+from bot.sms import normalize_text
+from handlers import keyboards as kb
+from handlers.common import (
+    Context,
+    answer,
+    api_key,
+    call_api,
+    lang_of,
+    say,
+    services,
+    tr,
+)
+from handlers.compose.flow import (
+    BOOKS,
+    CONTACTS,
+    END,
+    KEEP_MENU,
+    OPTIONS,
+    PAGE_SIZE,
+    SLICE,
+    after_step,
+    chosen,
+    live,
+    save,
+    show,
+    stale,
+    with_draft,
+)
+
+log = logging.getLogger("handlers.compose")
+
+
+async def enter_books(
+    update: Update, context: Context, draft: Draft, page: int | None = None
+) -> int | None:
+    """One provider call per page view: the page asked for, with the title filter."""
+    key = await api_key(update, context)
+    if key is None:
+        return END
+    data = context.user_data
+    page = page or data.get("books_page", 1)
+    title = data.get("books_filter")
+    client = services(context).client
+    result = await call_api(
+        update, context, lambda: client.phonebooks(key, page=page, per_page=PAGE_SIZE, title=title)
+    )
+    if result is None:
+        return KEEP_MENU
+    data["books_page"] = result.page
+    data["books_pages"] = max(1, result.last_page)
+    data["books_view"] = [[b.id, b.title, b.count] for b in result.items]
+    await render_books(update, context, draft)
+    return BOOKS
+
+
+async def render_books(update: Update, context: Context, draft: Draft) -> None:
+    data = context.user_data
+    lang = lang_of(context)
+    picked = {s.phonebook_id for s in draft.selections}
+    rows = [
+        [kb.btn(f"{'✓ ' if pid in picked else ''}{title} · {count:,}", f"b:t:{pid}")]
+        for pid, title, count in data.get("books_view", [])
+    ]
+    rows.append(kb.pager(lang, "b:p", data.get("books_page", 1), data.get("books_pages", 1)))
+    if data.get("books_filter"):
+        rows.append([kb.btn(tr(context, "btn_clear_filter"), "b:x")])
+    rows.append([*kb.back(lang), kb.btn(tr(context, "btn_books_done"), "b:ok")])
+    lines = [tr(context, "books_title")]
+    if data.get("books_filter"):
+        lines.append(tr(context, "books_filter", filter=esc(data["books_filter"])))
+    if not data.get("books_view"):
+        lines.append(tr(context, "books_none"))
+    lines.append(
+        tr(
+            context,
+            "books_total",
+            books=num(len(draft.selections), lang),
+            recipients=num(draft.recipients(), lang),
+        )
+    )
+    await show(update, context, "\n".join(lines), kb.markup(rows))
+
+
+@live
+async def books_press(update: Update, context: Context, draft: Draft) -> int:
+    """Toggle a phonebook, turn a page, clear the search, or go on."""
+    data = context.user_data
+    action = update.callback_query.data
+    if action.startswith("b:t:"):
+        pid = action.removeprefix("b:t:")
+        view = {row[0]: row for row in data.get("books_view", [])}
+        if pid not in view:
+            return await stale(update, context)
+        existing = chosen(draft, pid)
+        if existing:
+            draft.selections.remove(existing)
+        else:
+            _, title, count = view[pid]
+            if int(count) <= 0:  # nobody to send to: say so now, not at submit
+                await answer(update, tr(context, "book_empty", title=title[:60]), alert=True)
+                return BOOKS
+            draft.selections.append(PhonebookSelection(pid, title, int(count)))
+        draft = await save(update, context, draft)
+        await render_books(update, context, draft)
+        return BOOKS
+    if action.startswith("b:p:"):
+        page = action.removeprefix("b:p:")
+        if not page.isdigit():
+            return await stale(update, context)
+        return await enter_books(update, context, draft, page=int(page))
+    if action == "b:x":
+        data.pop("books_filter", None)
+        return await enter_books(update, context, draft, page=1)
+    if action == "b:ok":
+        if not draft.selections or draft.recipients() == 0:
+            await answer(update, tr(context, "books_need_one"), alert=True)
+            return BOOKS
+        return await enter_options(update, context, draft)
+    return await stale(update, context)
+
+
+@with_draft
+async def books_search(update: Update, context: Context, draft: Draft) -> int:
+    """Typed text on the phonebook step filters by title, through the provider."""
+    # the results come as a new message under the typed text (show() sends one for a
+    # message); the old menu stays live until then, so a provider error strands nothing
+    context.user_data["books_filter"] = normalize_text(update.message.text)[:50]
+    return await enter_books(update, context, draft, page=1)
+
+
+async def enter_options(update: Update, context: Context, draft: Draft) -> int:
+    lang = lang_of(context)
+    lines = [tr(context, "options_title"), ""]
+    lines += [selection_line(s, lang) for s in draft.selections]
+    lines.append(
+        tr(
+            context,
+            "books_total",
+            books=num(len(draft.selections), lang),
+            recipients=num(draft.recipients(), lang),
+        )
+    )
+    rows = [
+        [kb.btn(f"⚙️ {s.title} — {selection_mode(s, lang)}", f"o:{s.phonebook_id}")]
+        for s in draft.selections[:30]
+    ]
+    rows.append([*kb.back(lang), kb.btn(tr(context, "btn_to_text"), "o:ok")])
+    await show(update, context, fit("\n".join(lines)), kb.markup(rows))
+    return OPTIONS
+
+
+@live
+async def options_press(update: Update, context: Context, draft: Draft) -> int:
+    """Open one chosen phonebook's options, or go on to the text."""
+    action = update.callback_query.data.removeprefix("o:")
+    if action == "ok":
+        if not draft.selections:
+            return await enter_books(update, context, draft)
+        draft.step = Step.TEXT
+        draft = await save(update, context, draft)
+        return await after_step(update, context, draft, Step.TEXT)
+    sel = chosen(draft, action)
+    if sel is None:
+        return await stale(update, context)
+    context.user_data["book"] = sel.phonebook_id
+    lang = lang_of(context)
+    rows = [
+        [kb.btn(tr(context, "btn_whole"), "m:all")],
+        [kb.btn(tr(context, "btn_slice"), "m:slice")],
+        [kb.btn(tr(context, "btn_pick"), "m:pick")],
+        [kb.btn(tr(context, "btn_remove"), "m:rm")],
+        [kb.btn(tr(context, "btn_back"), "m:back")],
+    ]
+    text = tr(context, "book_options", title=esc(sel.title), count=num(sel.count, lang))
+    await show(update, context, text, kb.markup(rows))
+    return OPTIONS
+
+
+@live
+async def mode_press(update: Update, context: Context, draft: Draft) -> int:
+    """Whole book, a slice, hand-picked contacts, or remove."""
+    sel = chosen(draft, context.user_data.get("book", ""))
+    if sel is None:
+        return await stale(update, context)
+    action = update.callback_query.data
+    if action == "m:back":
+        return await enter_options(update, context, draft)
+    if action == "m:all":
+        sel.mode, sel.start, sel.size, sel.contact_ids = "all", None, None, []
+    elif action == "m:rm":
+        draft.selections.remove(sel)
+    elif action == "m:slice":
+        lang = lang_of(context)
+        await show(
+            update,
+            context,
+            tr(context, "slice_ask", count=num(sel.count, lang)),
+            kb.markup([kb.back(lang)]),
+        )
+        return SLICE
+    elif action == "m:pick":
+        context.user_data.pop("contacts_filter", None)
+        return await enter_contacts(update, context, draft, sel, page=1)
+    draft = await save(update, context, draft)
+    if not draft.selections:
+        return await enter_books(update, context, draft)
+    return await enter_options(update, context, draft)
+
+
+@with_draft
+async def slice_typed(update: Update, context: Context, draft: Draft) -> int:
+    """A range of rows, first to last, inside the book as counted at compose time."""
+    sel = chosen(draft, context.user_data.get("book", ""))
+    if sel is None:
+        return await enter_options(update, context, draft)
+    try:
+        rows = parse_slice(update.message.text, sel.count)
+    except SliceError as err:
+        count = num(sel.count, lang_of(context))
+        text = tr(context, f"slice_{err.reason}", count=count, last=sel.count)
+        await say(update, context, text)
+        return SLICE
+    sel.mode, sel.start, sel.size, sel.contact_ids = "slice", rows.start, rows.size, []
+    draft = await save(update, context, draft)
+    context.user_data["menu"] = None
+    return await enter_options(update, context, draft)
+
+
+async def enter_contacts(
+    update: Update, context: Context, draft: Draft, sel: PhonebookSelection, page: int
+) -> int | None:
+    key = await api_key(update, context)
+    if key is None:
+        return END
+    data = context.user_data
+    number = data.get("contacts_filter")
+    client = services(context).client
+    result = await call_api(
+        update,
+        context,
+        lambda: client.contacts(
+            key, phonebook_id=sel.phonebook_id, page=page, per_page=PAGE_SIZE, number=number
+        ),
+    )
+    if result is None:
+        return KEEP_MENU
+    data["contacts_page"] = result.page
+    data["contacts_pages"] = max(1, result.last_page)
+    data["contacts_view"] = [[c.id, c.number, c.name or ""] for c in result.items]
+    await render_contacts(update, context, sel)
+    return CONTACTS
+
+
+async def render_contacts(update: Update, context: Context, sel: PhonebookSelection) -> None:
+    data = context.user_data
+    lang = lang_of(context)
+    picked = set(sel.contact_ids) if sel.mode == "contacts" else set()
+    rows = [
+        [kb.btn(f"{'✓ ' if cid in picked else ''}{number} {name}".strip(), f"c:t:{cid}")]
+        for cid, number, name in data.get("contacts_view", [])
+    ]
+    rows.append(kb.pager(lang, "c:p", data.get("contacts_page", 1), data.get("contacts_pages", 1)))
+    if data.get("contacts_filter"):
+        rows.append([kb.btn(tr(context, "btn_clear_filter"), "c:x")])
+    rows.append([*kb.back(lang), kb.btn(tr(context, "btn_contacts_done"), "c:ok")])
+    text = tr(context, "contacts_title", title=esc(sel.title), n=num(len(picked), lang))
+    if not data.get("contacts_view"):
+        text += "\n" + tr(context, "contacts_none")
+    await show(update, context, text, kb.markup(rows))
+
+
+@live
+async def contacts_press(update: Update, context: Context, draft: Draft) -> int:
+    """Toggle a contact, turn a page, clear the search, or confirm."""
+    data = context.user_data
+    sel = chosen(draft, data.get("book", ""))
+    if sel is None:
+        return await stale(update, context)
+    action = update.callback_query.data
+    if action.startswith("c:t:"):
+        cid = action.removeprefix("c:t:")
+        if cid not in {row[0] for row in data.get("contacts_view", [])}:
+            return await stale(update, context)
+        if sel.mode != "contacts":
+            sel.mode, sel.start, sel.size, sel.contact_ids = "contacts", None, None, []
+        if cid in sel.contact_ids:
+            sel.contact_ids.remove(cid)
+        else:
+            sel.contact_ids.append(cid)
+        draft = await save(update, context, draft)
+        await render_contacts(update, context, chosen(draft, sel.phonebook_id))
+        return CONTACTS
+    if action.startswith("c:p:") and action.removeprefix("c:p:").isdigit():
+        return await enter_contacts(update, context, draft, sel, int(action.removeprefix("c:p:")))
+    if action == "c:x":
+        data.pop("contacts_filter", None)
+        return await enter_contacts(update, context, draft, sel, 1)
+    if action == "c:ok":
+        if sel.mode == "contacts" and not sel.contact_ids:
+            sel.mode = "all"
+            draft = await save(update, context, draft)
+            await answer(update, tr(context, "contacts_empty_reverted"), alert=True)
+        return await enter_options(update, context, draft)
+    return await stale(update, context)
+
+
+@with_draft
+async def contacts_search(update: Update, context: Context, draft: Draft) -> int:
+    """Typed text on the contact list filters by number.
+
+    The panel matches the whole number in E.164 only, so what was typed is
+    normalised first; part of a number would find nothing, so say what is needed.
+    """
+    sel = chosen(draft, context.user_data.get("book", ""))
+    if sel is None:
+        return await enter_options(update, context, draft)
+    query = normalize_mobile(update.message.text[:40])
+    if query.e164 is None:
+        await say(update, context, tr(context, "contacts_need_whole_number"))
+        return CONTACTS  # the list shown so far stays live
+    context.user_data["contacts_filter"] = query.e164
+    return await enter_contacts(update, context, draft, sel, 1)

@@ -1,0 +1,253 @@
+"""The conversation's plumbing: states, the live menu, loading and saving the draft,
+entering it, moving between steps, going back and leaving.
+
+Only the newest menu message is live: a press on any older one (before a restart, a finished
+draft, a forged callback) is answered "this menu is out of date".
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ConversationHandler
+
+from bot.domain import Draft, PhonebookSelection, Step
+from bot.render import (
+    esc,
+)
+from handlers import approval
+from handlers import keyboards as kb
+from handlers.common import (
+    Context,
+    answer,
+    answering,
+    api_key,
+    edit,
+    say,
+    services,
+    tr,
+)
+
+log = logging.getLogger("handlers.compose")
+
+# Conversation states.
+SENDER, BOOKS, OPTIONS, SLICE, CONTACTS, TEXT, TIME, REVIEW, RESUME = range(1, 10)
+END = ConversationHandler.END
+# A step whose provider read failed returns this: the conversation stays in the state it was
+# in, so the menu the admin pressed is still the live one and pressing again retries.
+KEEP_MENU = None
+STEP_STATE = {
+    Step.SENDER: SENDER,
+    Step.PHONEBOOKS: BOOKS,
+    Step.TEXT: TEXT,
+    Step.TIME: TIME,
+    Step.REVIEW: REVIEW,
+}
+PAGE_SIZE = 8
+PRICE_TTL = 120  # seconds a price and credit answer is reused between text and review
+
+
+async def show(
+    update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Show a step's menu: edit the live menu after a press, else send a new live menu."""
+    query = update.callback_query
+    data = context.user_data
+    if query and query.message and data.get("menu") == query.message.message_id:
+        if await edit(context, query.message.chat.id, query.message.message_id, text, markup):
+            return
+    message = await say(update, context, text, markup)
+    data["menu"] = message.message_id
+
+
+def is_live(update: Update, context: Context) -> bool:
+    query = update.callback_query
+    return bool(
+        query
+        and query.message
+        and context.user_data.get("draft")
+        and context.user_data.get("menu") == query.message.message_id
+    )
+
+
+async def stale(update: Update, context: Context) -> int | None:
+    """A press on an old or forged menu: say so and change nothing."""
+    await answer(update, tr(context, "stale_menu"), alert=True)
+    return None
+
+
+def with_draft(step: Callable[[Update, Context, Draft], Awaitable[int]]):
+    """Hand a step its admin's current draft; end the conversation when the draft is gone."""
+
+    @functools.wraps(step)
+    async def wrapper(update: Update, context: Context) -> int:
+        draft = await load_draft(update, context)
+        if draft is None:
+            return END
+        return await step(update, context, draft)
+
+    return wrapper
+
+
+def live(step: Callable[[Update, Context, Draft], Awaitable[int]]):
+    """For button steps: refuse presses that are not on the live menu, then load the draft."""
+    loaded = with_draft(step)
+
+    @functools.wraps(step)
+    async def wrapper(update: Update, context: Context) -> int | None:
+        if not is_live(update, context):
+            return await stale(update, context)
+        # No blank answer up front: the step may still refuse the press with an alert.
+        async with answering(update):
+            return await loaded(update, context)
+
+    return wrapper
+
+
+async def load_draft(update: Update, context: Context) -> Draft | None:
+    """The admin's current draft, checked to be theirs."""
+    draft_id = context.user_data.get("draft")
+    user = update.effective_user
+    draft = await services(context).store.get_draft(draft_id) if draft_id else None
+    if draft is None or user is None or draft.owner_id != user.id:
+        context.user_data.pop("draft", None)
+        await say(update, context, tr(context, "draft_missing"))
+        return None
+    return draft
+
+
+async def save(update: Update, context: Context, draft: Draft) -> Draft:
+    """Save a step; an edit voids any pending approval request of this draft."""
+    store = services(context).store
+    # A version conflict (StaleDraftError) reaches the error handler: the admin is told
+    # and the stored draft is left as it was, rather than silently overwritten.
+    saved = await store.save_draft(draft)
+    await approval.void_pending_requests(update, context, saved)
+    return saved
+
+
+def chosen(draft: Draft, phonebook_id: str) -> PhonebookSelection | None:
+    return next((s for s in draft.selections if s.phonebook_id == phonebook_id), None)
+
+
+async def start_send(update: Update, context: Context) -> int:
+    """/send: offer to resume an unfinished draft, or start a new one."""
+    context.user_data.pop("reject_for", None)
+    if await api_key(update, context) is None:
+        return END
+    draft_id = context.user_data.get("draft")
+    draft = await services(context).store.get_draft(draft_id) if draft_id else None
+    if draft is not None and draft.owner_id == update.effective_user.id:
+        summary = esc(draft.text[:30]) or tr(context, "draft_summary_empty")
+        menu = kb.markup(
+            [
+                [kb.btn(tr(context, "btn_resume"), "r:go")],
+                [kb.btn(tr(context, "btn_new_draft"), "r:new")],
+            ]
+        )
+        context.user_data["menu"] = None
+        await show(
+            update, context, tr(context, "resume_offer", summary=f"#{draft.id} {summary}"), menu
+        )
+        return RESUME
+    return await new_draft(update, context)
+
+
+@live
+async def resume_choice(update: Update, context: Context, draft: Draft) -> int:
+    """Continue the current draft or start afresh."""
+    if update.callback_query.data == "r:go":
+        return await goto(update, context, draft.step)
+    return await new_draft(update, context)
+
+
+async def new_draft(update: Update, context: Context) -> int:
+    draft = await services(context).store.create_draft(update.effective_user.id, step=Step.SENDER)
+    open_draft(context, draft)
+    from handlers.compose.sender import enter_sender
+
+    return await enter_sender(update, context, draft)
+
+
+def open_draft(context: Context, draft: Draft) -> None:
+    data = context.user_data
+    for key in ("books_page", "books_filter", "books_view", "book", "review_return"):
+        data.pop(key, None)
+    data["draft"] = draft.id
+
+
+async def open_existing(update: Update, context: Context, draft: Draft, step: Step) -> int:
+    """Resume a stored draft at a step (from /drafts, a fix button, send-again)."""
+    open_draft(context, draft)
+    context.user_data["menu"] = None
+    return await goto(update, context, step)
+
+
+async def goto(update: Update, context: Context, step: Step) -> int:
+    from handlers.compose import books, review, schedule, sender, text
+
+    draft = await load_draft(update, context)
+    if draft is None:
+        return END
+    if step == Step.SENDER:
+        return await sender.enter_sender(update, context, draft)
+    if step == Step.PHONEBOOKS:
+        return await books.enter_books(update, context, draft)
+    if step == Step.TEXT:
+        return await text.enter_text(update, context, draft)
+    if step == Step.TIME:
+        return await schedule.enter_time(update, context, draft)
+    return await review.enter_review(update, context, draft)
+
+
+async def after_step(update: Update, context: Context, draft: Draft, next_step: Step) -> int:
+    """Go on to the next step, or back to the review when editing one step from there."""
+    if context.user_data.pop("review_return", False):
+        from handlers.compose.review import enter_review
+
+        draft.step = Step.REVIEW
+        draft = await save(update, context, draft)
+        return await enter_review(update, context, draft)
+    return await goto(update, context, next_step)
+
+
+def back_to(target: Step | str):
+    """A back button handler that leads to a fixed earlier screen."""
+
+    @live
+    async def back(update: Update, context: Context, draft: Draft) -> int:
+        from handlers.compose import books, text
+
+        context.user_data.pop("review_return", None)
+        if target == "options":
+            return await books.enter_options(update, context, draft)
+        if target == Step.TEXT:
+            # from the time step back to the text preview
+            return await text.enter_text(update, context, draft)
+        return await goto(update, context, Step(target))
+
+    return back
+
+
+async def cancel(update: Update, context: Context) -> int:
+    """/cancel: leave the conversation, keep the draft."""
+    context.user_data["menu"] = None
+    await say(update, context, tr(context, "cancelled"))
+    return END
+
+
+async def persist_now(update: Update, context: Context) -> None:
+    """After every update an admin sends: write the conversation state and the live menu id
+    now. PTB writes them only on its persistence tick, so a crash within that tick would
+    leave the menu on screen answering "out of date". Unchanged rows are not rewritten."""
+    if update.effective_chat is not None and update.effective_chat.type == "private":
+        await context.application.update_persistence()
+
+
+async def use_buttons(update: Update, context: Context) -> None:
+    """Typed text where only buttons make sense: point at the menu, stay on the step."""
+    await say(update, context, tr(context, "use_buttons"))
+    return None

@@ -1,0 +1,93 @@
+"""Step 1: the sender line (skipped when the account has only one)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.domain import Draft, Step
+from bot.render import (
+    sender_label,
+)
+from handlers import keyboards as kb
+from handlers.common import (
+    Context,
+    api_key,
+    call_api,
+    say,
+    services,
+    tr,
+)
+from handlers.compose.flow import (
+    END,
+    KEEP_MENU,
+    SENDER,
+    after_step,
+    live,
+    save,
+    show,
+    stale,
+)
+
+log = logging.getLogger("handlers.compose")
+
+
+async def enter_sender(update: Update, context: Context, draft: Draft) -> int | None:
+    key = await api_key(update, context)
+    if key is None:
+        return END
+    client = services(context).client
+    page = await call_api(update, context, lambda: client.sender_lines(key))
+    if page is None:
+        return KEEP_MENU
+    lines = page.items
+    if not lines:
+        await say(update, context, tr(context, "sender_none"))
+        return END
+    profile = await services(context).store.get_profile(draft.owner_id)
+    lines.sort(key=lambda line: line.number != profile.last_sender)  # last used first
+    context.user_data["senders"] = [[line.number, line.alias] for line in lines]
+    if len(lines) == 1:
+        draft.sender, draft.sender_label = lines[0].number, lines[0].alias
+        draft.step = Step.PHONEBOOKS
+        draft = await save(update, context, draft)
+        await say(
+            update,
+            context,
+            tr(context, "sender_only_one", sender=sender_label(draft.sender, draft.sender_label)),
+        )
+        context.user_data["menu"] = None
+        return await after_step(update, context, draft, Step.PHONEBOOKS)
+    rows = []
+    numbers = {line.number for line in lines}
+    if profile.last_selections and profile.last_sender in numbers:
+        rows.append([kb.btn(tr(context, "same_as_last"), "s:last")])
+    rows += [
+        [kb.btn(f"{line.alias or ''} {line.number}".strip(), f"s:{i}")]
+        for i, line in enumerate(lines[:40])
+    ]
+    await show(update, context, tr(context, "sender_title"), kb.markup(rows))
+    return SENDER
+
+
+@live
+async def choose_sender(update: Update, context: Context, draft: Draft) -> int:
+    """A sender line, or "same as last time" (sender and phonebooks of the previous send)."""
+    choice = update.callback_query.data.removeprefix("s:")
+    offered = context.user_data.get("senders") or []
+    if choice == "last":
+        profile = await services(context).store.get_profile(draft.owner_id)
+        if profile.last_sender not in {n for n, _ in offered}:
+            return await stale(update, context)
+        draft.sender, draft.sender_label = profile.last_sender, profile.last_sender_label
+        draft.selections = profile.last_selections
+        draft.step = Step.TEXT
+        draft = await save(update, context, draft)
+        return await after_step(update, context, draft, Step.TEXT)
+    if not choice.isdigit() or int(choice) >= len(offered):
+        return await stale(update, context)
+    draft.sender, draft.sender_label = offered[int(choice)]
+    draft.step = Step.PHONEBOOKS
+    draft = await save(update, context, draft)
+    return await after_step(update, context, draft, Step.PHONEBOOKS)

@@ -1,0 +1,193 @@
+"""Step 3: the SMS text, normalised, measured and priced."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+
+from telegram import Update
+
+from bot.domain import Draft, Step, full_message
+from bot.ippanel import AuthError, IPPanelError
+from bot.render import (
+    esc,
+    num,
+)
+from bot.sms import SmsLength, measure, normalize_text, units
+from handlers import keyboards as kb
+from handlers.common import (
+    Context,
+    answer,
+    edit,
+    lang_of,
+    say,
+    services,
+    tr,
+    typing,
+)
+from handlers.compose.flow import (
+    PRICE_TTL,
+    TEXT,
+    after_step,
+    live,
+    save,
+    show,
+    with_draft,
+)
+
+log = logging.getLogger("handlers.compose")
+
+
+async def enter_text(update: Update, context: Context, draft: Draft) -> int:
+    suffix = services(context).settings.message_suffix.strip()
+    note = tr(context, "text_suffix_note", suffix=esc(suffix)) if suffix else ""
+    if draft.text:
+        return await preview_text(update, context, draft)
+    from handlers.saved_texts import text_step_button  # team rules
+
+    markup = kb.markup([await text_step_button(context), kb.back(lang_of(context))])
+    await show(update, context, tr(context, "text_ask", suffix_note=note), markup)
+    return TEXT
+
+
+@with_draft
+async def text_typed(update: Update, context: Context, draft: Draft) -> int:
+    """The SMS text: normalised, measured, priced; the admin stays here on any problem."""
+    text = normalize_text(update.message.text or "")
+    if not text:
+        await say(update, context, tr(context, "text_empty"))
+        return TEXT
+    length = measure(_full(context, text))
+    if length.too_long:
+        await say(update, context, too_long_text(context, text, length))
+        return TEXT
+    draft.text = text
+    draft = await save(update, context, draft)
+    context.user_data["menu"] = None
+    return await preview_text(update, context, draft)
+
+
+def too_long_text(context: Context, text: str, length: SmsLength) -> str:
+    """The limit that applies to this text (1,340 for Persian, 1,400 otherwise), with the
+    fixed suffix counted apart from what the admin typed."""
+    lang = lang_of(context)
+    typed = units(text, length.encoding)
+    suffix = length.chars - typed
+    rule = "text_limit_ucs2" if length.encoding == "UCS-2" else "text_limit_gsm7"
+    return tr(
+        context,
+        "text_too_long",
+        chars=num(typed, lang),
+        suffix=tr(context, "text_suffix_counted", n=num(suffix, lang)) if suffix else "",
+        limit=num(length.limit, lang),
+        rule=tr(context, rule),
+        over=num(length.chars - length.limit, lang),
+    )
+
+
+def _full(context: Context, text: str) -> str:
+    return full_message(text, services(context).settings.message_suffix)
+
+
+async def fetch_price(context: Context, key: str, sender: str, message: str) -> tuple[float, float]:
+    """Per-recipient price and account credit. The text step and the review ask for the
+    same text one after the other, so a fresh answer (under PRICE_TTL) is reused."""
+    digest = hashlib.sha256(f"{sender}\n{message}".encode()).hexdigest()
+    cached = context.user_data.get("price")
+    now = time.time()
+    if cached and cached["digest"] == digest and now - cached["at"] < PRICE_TTL:
+        return cached["per"], cached["credit"]
+    client = services(context).client
+    # two independent reads: ask both at once, the admin waits for the slower only
+    results = await asyncio.gather(
+        client.calculate_price(key, sender=sender, message=message),
+        client.credit(key),
+        return_exceptions=True,
+    )
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    price, credit = results
+    per = max(price.mci_price, price.other_price)
+    context.user_data["price"] = {"digest": digest, "at": now, "per": per, "credit": credit.credit}
+    return per, credit.credit
+
+
+async def price_lines(
+    update: Update, context: Context, draft: Draft, message: str
+) -> tuple[str, float | None, float | None]:
+    """Price per recipient, total, credit; a provider problem only hides the estimate."""
+    lang = lang_of(context)
+    key = await services(context).store.get_api_key(draft.owner_id)
+    if key is None or draft.sender is None:
+        return "", None, None
+    try:
+        async with typing(update, context):
+            per, credit = await fetch_price(context, key, draft.sender, message)
+    except AuthError:
+        return tr(context, "key_expired"), None, None  # the step still works; say what to fix
+    except IPPanelError as exc:
+        return tr(context, "text_price_unknown", reason=esc(exc.message)), None, None
+    total = per * draft.recipients()
+    line = tr(
+        context,
+        "text_price",
+        per=num(per, lang),
+        recipients=num(draft.recipients(), lang),
+        total=num(total, lang),
+        credit=num(credit, lang),
+    )
+    if total > credit:
+        line += "\n" + tr(context, "credit_short")
+    return line, per, credit
+
+
+async def preview_text(update: Update, context: Context, draft: Draft) -> int:
+    """Show the preview at once, then fill in the cost when the provider has answered."""
+    lang = lang_of(context)
+    message = _full(context, draft.text)
+    length = measure(message)
+    # opened from the review's "✏️ text": say that typing replaces it, and lead back there
+    editing = bool(context.user_data.get("review_return"))
+    ok = tr(context, "btn_back_to_review" if editing else "btn_text_ok")
+    from handlers.saved_texts import text_step_button  # team rules
+
+    saved_row = await text_step_button(context)
+    markup = kb.markup([saved_row, [*kb.back(lang), kb.btn(ok, "x:ok")]])
+
+    def render(price: str) -> str:
+        text = tr(
+            context,
+            "text_preview",
+            message=esc(message),
+            chars=num(length.chars, lang),
+            parts=num(length.parts, lang),
+            encoding=length.encoding,
+            price=price,
+        )
+        return f"{text}\n\n{tr(context, 'text_replace_note')}" if editing else text
+
+    await show(update, context, render(tr(context, "price_pending")), markup)
+    menu = context.user_data.get("menu")
+    price, _, _ = await price_lines(update, context, draft, message)
+    if menu is not None:
+        await edit(context, update.effective_chat.id, menu, render(price), markup)
+    return TEXT
+
+
+@live
+async def text_done(update: Update, context: Context, draft: Draft) -> int:
+    if not draft.text:
+        await answer(update, tr(context, "text_empty"), alert=True)
+        return TEXT
+    draft.step = Step.TIME
+    draft = await save(update, context, draft)
+    return await after_step(update, context, draft, Step.TIME)
+
+
+async def text_not_text(update: Update, context: Context) -> int:
+    """A photo, sticker, voice or file where the SMS text is expected."""
+    await say(update, context, tr(context, "text_not_text"))
+    return TEXT

@@ -24,7 +24,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.domain import Step
-from handlers import approval, commands, compose, gate, token
+from handlers import approval, commands, compose, gate, results, token
 from handlers import saved_texts as saved  # team rules
 from handlers.common import Context, answer, say, tr
 
@@ -96,8 +96,8 @@ def _conversation() -> ConversationHandler:
                 CommandHandler("send", c.start_send),
                 CommandHandler("token", token.ask_key),
                 CallbackQueryHandler(commands.draft_press, pattern="^dr:"),
-                CallbackQueryHandler(approval.send_again, pattern="^ag:"),
-                CallbackQueryHandler(approval.fix_draft, pattern="^fx:"),
+                CallbackQueryHandler(results.send_again, pattern="^ag:"),
+                CallbackQueryHandler(results.fix_draft, pattern="^fx:"),
                 CallbackQueryHandler(saved.result_save, pattern="^st:"),  # team rules
                 CallbackQueryHandler(saved.rename_press, pattern="^tx:r:"),  # team rules
             ],
@@ -148,14 +148,14 @@ def register(app: Application) -> None:
         "rn": approval.reject_no_reason,
         "rk": approval.reject_keep,
         "wd": approval.withdraw,
-        "rp": approval.delivery_report,
-        "cn": approval.cancel_send,
-        "rt": approval.retry,
-        "rc": approval.check_status,
-        "nx": approval.confirm_not_sent_ask,  # money: unknown -> not sent, two steps
-        "ny": approval.confirm_not_sent,
-        "nk": approval.confirm_not_sent_keep,
-        "ss": approval.start_stranded,  # money: approved but never started
+        "rp": results.delivery_report,
+        "cn": results.cancel_send,
+        "rt": results.retry,
+        "rc": results.check_status,
+        "nx": results.confirm_not_sent_ask,  # money: unknown -> not sent, two steps
+        "ny": results.confirm_not_sent,
+        "nk": results.confirm_not_sent_keep,
+        "ss": results.start_stranded,  # money: approved but never started
         "hs": commands.history_press,
         "bl": approval.books_press,
         "lg": commands.lang_press,

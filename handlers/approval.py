@@ -1,5 +1,6 @@
-"""Approval buttons and everything after: submit, approve, reject, withdraw,
-and the result buttons (report, cancel, retry, check status, send again, fix).
+"""Approval: submit, the approver's card, approve, reject (with a reason), withdraw,
+expiry. What happens after a send (its outcome and the result buttons) is in
+:mod:`handlers.results`.
 
 Each press is one service call; the service's compare-and-set decides, these
 functions only tell everyone involved what happened.
@@ -14,8 +15,8 @@ from datetime import UTC, datetime
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.broadcasts import Decision, MoneyCheck, SendOutcome, Stranded
-from bot.domain import ApprovalRequest, Broadcast, Draft, PhonebookSelection, RequestState, Step
+from bot.broadcasts import Decision, MoneyCheck, Stranded
+from bot.domain import ApprovalRequest, Draft, RequestState, Step
 from bot.jalali import format_jalali
 from bot.keylike import looks_like_key
 from bot.render import (
@@ -25,14 +26,11 @@ from bot.render import (
     build_card,
     esc,
     fit,
-    ltr,
     message_text,
     num,
-    outbox_text,
     visible_len,
 )
 from bot.texts import t
-from handlers import credit_watch
 from handlers import keyboards as kb
 from handlers.common import (
     Context,
@@ -41,22 +39,19 @@ from handlers.common import (
     lang_of,
     notify,
     parse_id,
+    person_label,
+    pressed_id,
+    pressed_id_or_stale,
     say,
     services,
     tr,
     user_lang,
 )
+from handlers.results import report_outcome, tell_stranded
 
 log = logging.getLogger("handlers.approval")
 REASON_MAX = 500  # visible characters of a typed reject reason
 STATUS_ROOM = REASON_MAX + 300  # a decision line: who (name ≤ 64), when, the reason
-
-
-def _who(context: Context, user_id: int | None) -> str:
-    if user_id is None:
-        return "—"
-    chat = context.application.user_data.get(user_id, {}).get("name")
-    return f"{esc(chat)} ({user_id})" if chat else str(user_id)
 
 
 # ---------------------------------------------------------------- submit
@@ -135,7 +130,7 @@ def approval_card(
             lang,
             "approval_card",
             id=request.id,
-            requester=_who(context, request.requester_id),
+            requester=person_label(context, request.requester_id),
             card=card + money_line(lang, money),
             expires=format_jalali(request.expires_at, tz, lang),
         )
@@ -254,7 +249,7 @@ async def close_cards(
         status = t(
             lang,
             status_key,
-            who=_who(context, who),
+            who=person_label(context, who),
             when=format_jalali(now, tz, lang),
             reason=reason_line(lang, reason),
         )
@@ -277,20 +272,6 @@ async def void_pending_requests(update: Update, context: Context, draft: Draft) 
 # ---------------------------------------------------------------- decisions
 
 
-def _pressed_id(update: Update) -> int | None:
-    """The numeric id after the prefix of the pressed button (``ap:12`` → 12), if well formed."""
-    _, _, raw = update.callback_query.data.partition(":")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
-
-
-async def _pressed_id_or_stale(update: Update, context: Context) -> int | None:
-    """The pressed id; a malformed (forged) one is answered "out of date"."""
-    pressed = _pressed_id(update)
-    if pressed is None:
-        await answer(update, tr(context, "stale_menu"), alert=True)
-    return pressed
-
-
 def refusal_text(context: Context, decision: Decision) -> str:
     """Why a decision changed nothing, in the presser's language."""
     key = {
@@ -309,13 +290,13 @@ async def _refusal(update: Update, context: Context, decision: Decision) -> None
     """A press that changed nothing: a short alert to the presser, and an audit row."""
     await answer(update, refusal_text(context, decision), alert=True)
     await services(context).store.audit(
-        update.effective_user.id, f"refused_{decision.kind}", f"request:{_pressed_id(update)}"
+        update.effective_user.id, f"refused_{decision.kind}", f"request:{pressed_id(update)}"
     )
 
 
 async def approve(update: Update, context: Context) -> None:
     """Approve and send: only the single winner of the compare-and-set sends."""
-    request_id = await _pressed_id_or_stale(update, context)
+    request_id = await pressed_id_or_stale(update, context)
     if request_id is None:
         return
     service = services(context).broadcasts
@@ -351,7 +332,7 @@ async def _send_and_report(context: Context, request: ApprovalRequest, approver:
 
 async def reject(update: Update, context: Context) -> None:
     """Reject: ask for an optional reason (typed next, or a button for none)."""
-    request_id = await _pressed_id_or_stale(update, context)
+    request_id = await pressed_id_or_stale(update, context)
     if request_id is None:
         return
     checked = await services(context).broadcasts.decidable(request_id, update.effective_user.id)
@@ -372,7 +353,7 @@ async def reject(update: Update, context: Context) -> None:
 
 
 async def reject_no_reason(update: Update, context: Context) -> None:
-    request_id = _pressed_id(update)
+    request_id = pressed_id(update)
     if request_id is None or context.user_data.get("reject_for") != request_id:
         await answer(update, tr(context, "stale_menu"), alert=True)
         return
@@ -427,7 +408,7 @@ async def _do_reject(update: Update, context: Context, request_id: int, reason: 
             req_lang,
             "request_rejected",
             id=request.id,
-            who=_who(context, approver),
+            who=person_label(context, approver),
             reason=reason_line(req_lang, reason),
         ),
     )
@@ -435,7 +416,7 @@ async def _do_reject(update: Update, context: Context, request_id: int, reason: 
 
 async def withdraw(update: Update, context: Context) -> None:
     """The requester takes a pending request back."""
-    request_id = await _pressed_id_or_stale(update, context)
+    request_id = await pressed_id_or_stale(update, context)
     if request_id is None:
         return
     decision = await services(context).broadcasts.withdraw(request_id, update.effective_user.id)
@@ -462,341 +443,3 @@ async def tell_expired(context: Context, request: ApprovalRequest) -> None:
     await close_cards(context, request, "decided_expired")
     lang = await user_lang(context, request.requester_id)
     await notify(context, request.requester_id, t(lang, "request_expired", id=request.id))
-
-
-# ---------------------------------------------------------------- outcomes
-
-
-def outcome_message(lang: str, outcome: SendOutcome, tz) -> str:
-    """One send's outcome in plain words, with what to do next."""
-    b = outcome.broadcast
-    bid = b.id if b else "?"
-    reason = esc(outcome.error.message) if outcome.error else "—"
-    if outcome.kind == "sent" and b:
-        send_at = b.snapshot.get("send_at")
-        when = (
-            t(lang, "sent_scheduled", when=format_jalali(datetime.fromisoformat(send_at), tz, lang))
-            if send_at
-            else t(lang, "sent_immediate")
-        )
-        return t(lang, "sent_ok", bid=bid, outbox=outbox_text(b.outbox_ids), when=when)
-    if outcome.kind == "unknown":
-        return t(lang, "send_unknown", bid=bid, reason=reason) + (
-            unknown_howto(lang, b, tz) if b else ""
-        )
-    if outcome.kind == "duplicate":
-        return t(lang, "send_duplicate")
-    if outcome.kind == "no_key":
-        return t(lang, "send_failed_no_key", bid=bid)
-    if outcome.needs_new_key:
-        return t(lang, "send_failed_auth", bid=bid)
-    if outcome.fix_step is not None:
-        step = t(lang, f"step_{outcome.fix_step}")
-        details = "; ".join(
-            m for msgs in getattr(outcome.error, "errors", {}).values() for m in msgs
-        )
-        return t(lang, "send_failed_invalid", bid=bid, reason=esc(details or reason), step=step)
-    if outcome.retryable:
-        return t(lang, "send_failed_network", bid=bid)
-    return t(lang, "send_failed_other", bid=bid, reason=reason)
-
-
-async def report_outcome(
-    context: Context, outcome: SendOutcome, *, approver_id: int | None, requester_id: int
-) -> None:
-    """Tell the requester and the approver; a fixable refusal returns the draft for editing."""
-    b = outcome.broadcast
-    settings = services(context).settings
-    credit_watch.after_send(context, b)  # team rules: check the sender's credit soon
-    if b is None:
-        # nothing was sent now: a repeated press, or a draft that is not ready
-        key = "send_duplicate" if outcome.kind == "duplicate" else "send_not_started"
-        for person in {requester_id, approver_id} - {None}:
-            await notify(context, person, t(await user_lang(context, person), key))
-        return
-    draft_id = b.snapshot.get("draft_id")
-    fix = (draft_id, str(outcome.fix_step)) if outcome.fix_step and draft_id else None
-    if outcome.kind in ("sent", "unknown") and draft_id:
-        # the draft has done its work; "send again" makes a fresh one
-        await services(context).store.delete_draft(draft_id, b.requester_id)
-    people = [b.requester_id] + (
-        [approver_id] if approver_id and approver_id != b.requester_id else []
-    )
-    for person in people:
-        lang = await user_lang(context, person)
-        markup = kb.result(
-            lang,
-            b.id,
-            state=str(b.state),
-            scheduled=bool(b.snapshot.get("send_at")),
-            retryable=outcome.retryable or outcome.needs_new_key,
-            fix=fix if person == b.requester_id else None,
-        )
-        await notify(context, person, outcome_message(lang, outcome, settings.tz), markup)
-
-
-# ---------------------------------------------------------------- result buttons
-
-
-async def _mine(update: Update, context: Context) -> Broadcast | None:
-    bid = _pressed_id(update)
-    b = await services(context).store.get_broadcast(bid) if bid else None
-    uid = update.effective_user.id
-    if b is None or uid not in (b.requester_id, b.approver_id):
-        await answer(update, tr(context, "not_yours"), alert=True)
-        return None
-    return b
-
-
-async def retry(update: Update, context: Context) -> None:
-    """Retry a send that certainly did not go out; no new approval needed."""
-    b = await _mine(update, context)
-    if b is None:
-        return
-    await answer(update)
-    outcome = await services(context).broadcasts.retry(b.id, update.effective_user.id)
-    if outcome.kind in ("refused", "duplicate", "not_allowed", "not_found", "too_late"):
-        await say(update, context, tr(context, "retry_refused"))
-        return
-    await report_outcome(context, outcome, approver_id=b.approver_id, requester_id=b.requester_id)
-
-
-async def check_status(update: Update, context: Context) -> None:
-    """Ask the provider whether an unknown send went out; never sends."""
-    b = await _mine(update, context)
-    if b is None:
-        return
-    await answer(update)
-    result = await services(context).broadcasts.reconcile(b.id)
-    await tell_reconciled(
-        context, result.kind, result.broadcast or b, only=update.effective_user.id
-    )
-
-
-async def tell_reconciled(
-    context: Context, kind: str, b: Broadcast, only: int | None = None
-) -> None:
-    key = {"sent": "reconciled_sent", "not_sent": "reconciled_not_sent"}.get(
-        kind, "reconciled_unknown"
-    )
-    people = [only] if only else [p for p in {b.requester_id, b.approver_id} if p]
-    tz = services(context).settings.tz
-    for person in people:
-        lang = await user_lang(context, person)
-        markup = kb.result(
-            lang,
-            b.id,
-            state=str(b.state),
-            scheduled=bool(b.snapshot.get("send_at")),
-            retryable=kind == "not_sent",
-        )
-        text = t(lang, key, bid=b.id, outbox=outbox_text(b.outbox_ids))
-        if b.state == "unknown":
-            text += unknown_howto(lang, b, tz)
-        await notify(context, person, text, markup)
-
-
-def unknown_howto(lang: str, b: Broadcast, tz) -> str:
-    """How a person checks an unknown send in the IPPanel panel's outbox."""
-    return t(
-        lang,
-        "unknown_howto",
-        sender=ltr(str(b.snapshot.get("sender") or "—")),
-        when=format_jalali(b.created_at, tz, lang),
-    )
-
-
-# -------------------------------------------------- unknown -> not sent, by a person
-
-
-async def confirm_not_sent_ask(update: Update, context: Context) -> None:
-    """Step one: explain what to check in the panel and what confirming allows."""
-    b = await _mine(update, context)
-    if b is None:
-        return
-    await answer(update)
-    if b.state != "unknown":
-        state = tr(context, f"state_{b.state}")
-        await say(update, context, tr(context, "confirm_not_sent_refused", bid=b.id, state=state))
-        return
-    lang = lang_of(context)
-    tz = services(context).settings.tz
-    text = tr(
-        context,
-        "confirm_not_sent_ask",
-        bid=b.id,
-        sender=ltr(str(b.snapshot.get("sender") or "—")),
-        when=format_jalali(b.created_at, tz, lang),
-        text=esc(str(b.snapshot.get("message", ""))[:300]),
-    )
-    await say(update, context, fit(text), kb.confirm_not_sent(lang, b.id))
-
-
-async def confirm_not_sent(update: Update, context: Context) -> None:
-    """Step two: record "not sent" (audited); only now is a retry offered, to both admins."""
-    b = await _mine(update, context)
-    if b is None:
-        return
-    await answer(update)
-    actor = update.effective_user.id
-    result = await services(context).broadcasts.confirm_not_sent(b.id, actor)
-    message = update.callback_query.message
-    if result.kind != "confirmed" or result.broadcast is None:
-        fresh = result.broadcast or b
-        state = tr(context, f"state_{fresh.state}")
-        text = tr(context, "confirm_not_sent_refused", bid=b.id, state=state)
-        if message:
-            await edit(context, message.chat.id, message.message_id, text, None)
-        return
-    done = result.broadcast
-    tz = services(context).settings.tz
-    now = datetime.now(UTC)
-    for person in [p for p in {done.requester_id, done.approver_id} if p]:
-        lang = await user_lang(context, person)
-        text = t(
-            lang,
-            "confirmed_not_sent",
-            bid=done.id,
-            who=_who(context, actor),
-            when=format_jalali(now, tz, lang),
-        )
-        markup = kb.result(lang, done.id, state=str(done.state), scheduled=False, retryable=True)
-        if person == actor and message:  # the confirmation screen becomes the result
-            await edit(context, message.chat.id, message.message_id, text, markup)
-        else:
-            await notify(context, person, text, markup)
-
-
-async def confirm_not_sent_keep(update: Update, context: Context) -> None:
-    bid = _pressed_id(update)
-    await answer(update)
-    message = update.callback_query.message
-    if message and bid is not None:
-        text = tr(context, "confirm_not_sent_kept", bid=bid)
-        await edit(context, message.chat.id, message.message_id, text, None)
-
-
-# -------------------------------------------------- approved but never started
-
-
-async def tell_stranded(context: Context, stranded: Stranded) -> None:
-    """Tell both admins that an approved request never started: nothing was sent."""
-    request = stranded.request
-    people = [request.decided_by] if stranded.voided else [request.requester_id, request.decided_by]
-    for person in dict.fromkeys(p for p in people if p):
-        lang = await user_lang(context, person)
-        if stranded.voided:
-            await notify(context, person, t(lang, "stranded_voided", id=request.id))
-        else:
-            text = t(lang, "stranded", id=request.id)
-            await notify(context, person, text, kb.stranded(lang, request.id))
-
-
-async def start_stranded(update: Update, context: Context) -> None:
-    """One tap sends an approved request that never started, through the single-winner path."""
-    request_id = await _pressed_id_or_stale(update, context)
-    if request_id is None:
-        return
-    await answer(update)
-    service = services(context).broadcasts
-    outcome = await service.start_stranded(request_id, update.effective_user.id)
-    if outcome.kind == "duplicate":
-        await say(update, context, tr(context, "send_duplicate"))
-        return
-    request = await services(context).store.get_request(request_id)
-    if outcome.kind == "not_started" and request is not None:
-        await tell_stranded(context, Stranded(request, voided=False))
-        return
-    if outcome.broadcast is None or request is None:
-        await say(update, context, tr(context, "stranded_refused", reason=esc(outcome.kind)))
-        return
-    await report_outcome(
-        context,
-        outcome,
-        approver_id=outcome.broadcast.approver_id,
-        requester_id=request.requester_id,
-    )
-
-
-async def delivery_report(update: Update, context: Context) -> None:
-    b = await _mine(update, context)
-    if b is None:
-        return
-    await answer(update)
-    report = await services(context).broadcasts.delivery_report(b.id, update.effective_user.id)
-    if report.kind != "ok":
-        reason = esc(report.error.message) if report.error else tr(context, f"state_{b.state}")
-        await say(update, context, tr(context, "report_unavailable", reason=reason))
-        return
-    lines = [tr(context, "report_header")]
-    for op, s in sorted(report.operators.items()):
-        lines.append(f"{op[:10]:<10} {s.sent:>6} {s.delivered:>6} {s.failed:>7} {s.pending:>7}")
-    status = ", ".join(
-        esc(r.status or r.state or "") for r in report.reports if (r.status or r.state)
-    )
-    await say(
-        update, context, tr(context, "report", bid=b.id, state=status, table=esc("\n".join(lines)))
-    )
-
-
-async def cancel_send(update: Update, context: Context) -> None:
-    b = await _mine(update, context)
-    if b is None:
-        return
-    await answer(update)
-    result = await services(context).broadcasts.cancel(b.id, update.effective_user.id)
-    if result.kind == "cancelled":
-        await say(
-            update, context, tr(context, "cancel_ok", bid=b.id, reason=esc(result.message or ""))
-        )
-    elif result.kind in ("too_late", "not_scheduled", "not_cancellable"):
-        await say(update, context, tr(context, "cancel_too_late"))
-    elif result.kind == "gone":
-        await say(update, context, tr(context, "cancel_not_cancellable", bid=b.id))
-    elif result.kind == "no_key":
-        await say(update, context, tr(context, "cancel_refused", reason=tr(context, "key_missing")))
-    else:
-        await say(
-            update,
-            context,
-            tr(context, "cancel_refused", reason=esc(result.message or result.kind)),
-        )
-
-
-async def send_again(update: Update, context: Context) -> int:
-    """A new draft copied from a broadcast; it needs its own approval."""
-    from handlers.compose import END, open_existing
-
-    b = await _mine(update, context)
-    if b is None:
-        return END
-    await answer(update)
-    snap = b.snapshot
-    suffix = services(context).settings.message_suffix.strip()
-    text = snap["message"]
-    if suffix and text.endswith("\n" + suffix):
-        text = text[: -len(suffix) - 1]
-    draft = await services(context).store.create_draft(
-        update.effective_user.id,
-        sender=snap.get("sender"),
-        sender_label=snap.get("sender_label"),
-        selections=[PhonebookSelection.from_dict(s) for s in snap["selections"]],
-        text=text,
-        step=Step.TIME,
-    )
-    await say(update, context, tr(context, "again_ready", id=draft.id, bid=b.id))
-    return await open_existing(update, context, draft, Step.TIME)
-
-
-async def fix_draft(update: Update, context: Context) -> int:
-    """The edit button under a refused send: reopen the draft at the step to fix."""
-    from handlers.compose import END, open_existing, stale
-
-    _, draft_id, step = [*update.callback_query.data.split(":"), "", ""][:3]
-    store = services(context).store
-    draft = await store.get_draft(int(draft_id)) if draft_id.isdigit() else None
-    if draft is None or draft.owner_id != update.effective_user.id or step not in set(Step):
-        await stale(update, context)
-        return END
-    await answer(update)
-    return await open_existing(update, context, draft, Step(step))

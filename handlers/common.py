@@ -225,3 +225,25 @@ async def call_api(
         log.info("provider call failed: %s (%s)", type(exc).__name__, exc.status)
         await say(update, context, provider_text(context, exc))
         return None
+
+
+def person_label(context: Context, user_id: int | None) -> str:
+    """A person as the approver cards show them: first name and id."""
+    if user_id is None:
+        return "—"
+    chat = context.application.user_data.get(user_id, {}).get("name")
+    return f"{esc(chat)} ({user_id})" if chat else str(user_id)
+
+
+def pressed_id(update: Update) -> int | None:
+    """The numeric id after the prefix of the pressed button (``ap:12`` → 12), if well formed."""
+    _, _, raw = update.callback_query.data.partition(":")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+
+
+async def pressed_id_or_stale(update: Update, context: Context) -> int | None:
+    """The pressed id; a malformed (forged) one is answered "out of date"."""
+    pressed = pressed_id(update)
+    if pressed is None:
+        await answer(update, tr(context, "stale_menu"), alert=True)
+    return pressed

@@ -11,14 +11,9 @@ from bot.health import touch
 from bot.no_credit import CreditShortfall
 from bot.texts import t
 from handlers import keyboards as kb
-from handlers.approval import (
-    close_cards,
-    tell_expired,
-    tell_reconciled,
-    tell_stranded,
-    unknown_howto,
-)
+from handlers.approval import close_cards, tell_expired
 from handlers.common import notify, services, user_lang
+from handlers.results import tell_reconciled, tell_stranded, unknown_howto
 
 log = logging.getLogger("handlers.jobs")
 

@@ -186,6 +186,8 @@ TABLE: list[tuple[str, str, object, str | None]] = [
     ("WEBHOOK_SECRET", "s3cret-token", "s3cret-token", "not secret!"),
     ("PORT", "8080", 8080, "70000"),
     ("LOG_LEVEL", "debug", "DEBUG", "LOUD"),
+    ("CREDIT_ALERT_RIALS", "500000", 500000.0, "-5"),
+    ("CREDIT_CHECK_HOURS", "12", 12.0, "often"),
 ]
 NAMES = [row[0] for row in TABLE]
 # WEBHOOK_SECRET is here so that WEBHOOK_URL alone is valid.

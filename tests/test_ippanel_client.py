@@ -24,7 +24,7 @@ from bot.ippanel import (
     TransportError,
     ValidationError,
 )
-from bot.ippanel.client import list_filters
+from bot.ippanel.bodies import list_filters
 from bot.sandbox import RunningSandbox
 from tests import sandbox_fixtures as fx
 from tests.sandbox_fixtures import (

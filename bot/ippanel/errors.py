@@ -92,7 +92,7 @@ class InsufficientCreditError(ValidationError):
     """A send the panel refused (HTTP 422) because the account's credit is too low.
 
     The docs do not word this refusal; the client recognises it conservatively
-    (see ``bot.ippanel.client.is_credit_refusal``). Certainly nothing was sent.
+    (see ``bot.ippanel.envelope.is_credit_refusal``). Certainly nothing was sent.
     """
 
     default_message = "اعتبار حساب برای این ارسال کافی نیست"

@@ -19,9 +19,10 @@ from pathlib import Path
 import httpx
 from cryptography.fernet import Fernet
 
-from benchmarks.core import RENDERS, BenchFake, BotProcess, median, pct, python_argv
+from benchmarks.core import BenchFake, BotProcess, median, pct, python_argv
+from benchmarks.driver import Driver
+from benchmarks.taps import TapCounts, count_taps, tap_rows
 from bot.sandbox import RunningSandbox, SandboxState, start_sandbox
-from tests.fakes.telegram_api import FakeUser
 
 
 @dataclass
@@ -64,61 +65,7 @@ class Results:
     scale: dict[str, list[tuple[float, int]]] = field(default_factory=lambda: defaultdict(list))
     # an admin's /help: "idle" and "burst" (behind a burst of stranger messages)
     flood: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-
-
-# ------------------------------------------------------------------ driving one user
-
-
-class Driver:
-    """One fake user; ``act`` sends one update and waits for the step to finish."""
-
-    def __init__(self, fake: BenchFake, user: FakeUser, pace: float = 0.0, timeout: float = 60):
-        self.fake = fake
-        self.user = user
-        self.chat = user.user_id
-        self.pace = pace
-        self.timeout = timeout
-        self.updates = 0
-        self._next_at = 0.0
-
-    def renders_since(self, n0: int) -> int:
-        return sum(1 for a in self.fake.answers[self.chat][n0:] if a.method in RENDERS)
-
-    async def act(
-        self,
-        action: Callable[[], Awaitable[object]],
-        done: Callable[[int], bool],
-        samples: list[tuple[float, float]] | None = None,
-    ) -> None:
-        """``done(n0)`` gets the answer index before the action (see ``renders_since``)."""
-        if self.pace:
-            delay = self._next_at - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-        answers = self.fake.answers[self.chat]
-        n0 = len(answers)
-        await action()
-        self.updates += 1
-        t_enq = self.fake.last_enqueue[self.chat][0]
-        self._next_at = t_enq + self.pace
-        await self.fake.wait_chat(self.chat, lambda: done(n0), self.timeout)
-        if samples is not None:
-            new = [a for a in answers[n0:] if a.time >= t_enq]
-            first = new[0].time - t_enq
-            render = next((a.time for a in new if a.method in RENDERS), new[-1].time) - t_enq
-            samples.append((first, render))
-
-    def rendered(self, needle: str | None = None, after: int = 0) -> Callable[[int], bool]:
-        def done(n0: int) -> bool:
-            if self.renders_since(n0) < 1:
-                return False
-            return needle is None or self.fake.find(self.chat, needle, after) is not None
-
-        return done
-
-    def mark(self) -> int:
-        msgs = self.fake.by_chat[self.chat]
-        return msgs[-1].message_id if msgs else 0
+    taps: TapCounts | None = None
 
 
 async def set_key(d: Driver, key: str = KEY) -> None:
@@ -172,19 +119,13 @@ async def bot_draft(
         s("page turn"),
     )
     await d.act(
-        lambda: u.press(books, "ادامه ◀️", exact=True),
-        d.rendered("دفترچه‌های انتخاب‌شده", mark),
-        s("books done"),
-    )
-    options = fake.latest(chat)
-    await d.act(
-        lambda: u.press(options, "متن پیام"),
+        lambda: u.press(books, "ادامه: متن پیام ◀️", exact=True),
         lambda n0: (
             d.renders_since(n0) >= 1
             and "متن پیام" in fake.latest(chat).text
-            and "دفترچه‌های انتخاب‌شده" not in fake.latest(chat).text
+            and "دفترچه‌های تلفن" not in fake.latest(chat).text
         ),
-        s("to text"),
+        s("books done"),
     )
     await d.act(lambda: u.send(text), d.rendered("پیش‌نمایش پیامک", mark), s("text"))
     preview = fake.find(chat, "پیش‌نمایش پیامک", mark)
@@ -306,6 +247,9 @@ async def run_bot(cfg: Config, res: Results, tmp: Path, sandbox: RunningSandbox)
         drivers = [Driver(fake, fake.user(a), 0.0, cfg.step_timeout) for a in admins]
         await asyncio.gather(*(set_key(d) for d in drivers))
 
+        # 1b. tap count: /send to submitted, counted on the running bot
+        res.taps = await count_taps(fake, drivers[-1], drivers[-2])
+
         # 2. per-step latency, one admin, paced
         one = Driver(fake, drivers[0].user, cfg.pace, cfg.step_timeout)
         await bot_draft(one, "گرم کردن")  # warm-up
@@ -381,7 +325,8 @@ async def scale_phase(
         lambda n0: d.renders_since(n0) >= 1 and "✓" in books.buttons[0][0][0],
     )
     await d.act(
-        lambda: u.press(books, "ادامه ◀️", exact=True), d.rendered("دفترچه‌های انتخاب‌شده", mark)
+        lambda: u.press(books, "⚙️ بازه یا مخاطبان دلخواه", exact=True),
+        d.rendered("دفترچه‌های انتخاب‌شده", mark),
     )
     options = fake.latest(chat)
     gear = next(b for b in options.button_texts if b.startswith("⚙️"))
@@ -483,7 +428,7 @@ def table(cfg: Config, res: Results) -> tuple[str, bool]:
     e50 = pct([a for a, _ in echo], 50)
     e95 = pct([a for a, _ in echo], 95)
     row("latency: echo reply p50 / p95", f"{_ms(e50)} / {_ms(e95)}", "", None, "", None)
-    for step in ("/send", *LATENCY_STEPS, "book toggle", "books done", "to text", "save"):
+    for step in ("/send", *LATENCY_STEPS, "book toggle", "books done", "save"):
         samples = res.latency["bot"].get(step) or []
         if not samples:
             continue
@@ -545,6 +490,9 @@ def table(cfg: Config, res: Results) -> tuple[str, bool]:
             "1 call/view",
             bool(calls) and all(c == 1 for c in calls),
         )
+    if res.taps is not None:
+        for metric, value, _, target, ok in tap_rows(res.taps):
+            row(metric, "", value, None, target, ok)
     if res.flood["burst"]:
         metric, idle, burst, ratio, target, ok = flood_row(cfg, res)
         row(metric, idle, burst, ratio, target, ok)
@@ -553,6 +501,8 @@ def table(cfg: Config, res: Results) -> tuple[str, bool]:
     lines = [" | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
     lines.append("-+-".join("-" * w for w in widths))
     lines += [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    if res.taps is not None:
+        lines += ["", *(f"{metric}: {detail}" for metric, _, detail, _, _ in tap_rows(res.taps))]
     return "\n".join(lines), ok_all
 
 
@@ -666,3 +616,41 @@ async def main(cfg: Config | None = None) -> tuple[Results, str, bool]:
             await sandbox.stop()
     text, ok = table(cfg, res)
     return res, text + f"\n(total benchmark time {time.monotonic() - started:.0f} s)", ok
+
+
+async def main_taps() -> tuple[Results, str, bool]:
+    """Only the tap count (``python -m benchmarks taps``): three admins, a few seconds."""
+    res = Results()
+    with tempfile.TemporaryDirectory(prefix="bench-") as raw:
+        tmp = Path(raw)
+        sandbox = await start_sandbox(SandboxState(phonebooks=12))
+        fake = BenchFake()
+        await fake.start()
+        admins = [ADMIN_BASE + i for i in range(3)]
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "ADMIN_IDS": ",".join(map(str, admins)),
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "IPPANEL_BASE_URL": sandbox.base_url,
+            "DATA_DIR": str(tmp),
+            "SECRET_KEY": Fernet.generate_key().decode(),
+            "LOG_LEVEL": "WARNING",
+        }
+        proc = BotProcess("bot", python_argv("bot"), env, tmp / "bot.log")
+        try:
+            await measure_startup(fake, proc, 1, [])
+            drivers = [Driver(fake, fake.user(a), 0.0, 30.0) for a in admins]
+            for d in drivers:
+                await set_key(d)
+            res.taps = await count_taps(fake, drivers[0], drivers[1])
+        finally:
+            await proc.stop()
+            await fake.stop()
+            await sandbox.stop()
+    rows = tap_rows(res.taps)
+    text = "\n".join(
+        f"{metric} | {value} | {target} | {'PASS' if ok else 'MISS'}\n  {detail}"
+        for metric, value, detail, target, ok in rows
+    )
+    return res, text, all(ok for *_, ok in rows)

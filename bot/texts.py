@@ -85,7 +85,8 @@ FA: dict[str, str] = {
     "کمی بعد دوباره امتحان کنید.",
     "books_page": "صفحهٔ {page} از {pages}",
     "btn_clear_filter": "✖️ حذف جستجو",
-    "btn_books_done": "ادامه ◀️",
+    "btn_books_done": "ادامه: متن پیام ◀️",
+    "btn_books_options": "⚙️ بازه یا مخاطبان دلخواه",
     "options_title": "<b>دفترچه‌های انتخاب‌شده</b>\nبرای هر دفترچه می‌توانید کل آن، یک بازه، یا مخاطبان دلخواه را بفرستید. "
     "برای تغییر، روی نام دفترچه بزنید.",
     "mode_all": "کل دفترچه",
@@ -126,7 +127,8 @@ FA: dict[str, str] = {
     "text_limit_ucs2": "متن فارسی: ۲۰ بخش × ۶۷ نویسه",
     "text_limit_gsm7": "متن لاتین: ۱۴۰۰ نویسه",
     "text_not_text": "در این مرحله فقط متن پذیرفته می‌شود (نه عکس، استیکر، صدا یا فایل). متن پیامک را بنویسید.",
-    "btn_text_ok": "ادامه: زمان ارسال ◀️",
+    "btn_text_ok": "⏱ زمان ارسال دیگر",
+    "btn_text_now": "زمان: همین حالا ◀️",
     "btn_back_to_review": "بازگشت به بازبینی ◀️",
     "text_replace_note": "✏️ برای تغییر، متن تازه را بنویسید؛ جای این متن را می‌گیرد.",
     # compose: time
@@ -439,7 +441,8 @@ EN: dict[str, str] = {
     "If you just added contacts, try again shortly.",
     "books_page": "Page {page} of {pages}",
     "btn_clear_filter": "✖️ Clear search",
-    "btn_books_done": "Continue ▶️",
+    "btn_books_done": "Continue: message text ▶️",
+    "btn_books_options": "⚙️ A slice or picked contacts",
     "options_title": "<b>Selected phonebooks</b>\nFor each you may send to the whole book, a slice, or "
     "hand-picked contacts. Tap a title to change it.",
     "mode_all": "whole book",
@@ -479,7 +482,8 @@ EN: dict[str, str] = {
     "text_limit_ucs2": "Persian text: 20 parts × 67 characters",
     "text_limit_gsm7": "Latin text: 1,400 characters",
     "text_not_text": "Only text is accepted at this step (no photo, sticker, voice or file). Type the SMS text.",
-    "btn_text_ok": "Continue: send time ▶️",
+    "btn_text_ok": "⏱ Another send time",
+    "btn_text_now": "Time: now ▶️",
     "btn_back_to_review": "Back to the review ▶️",
     "text_replace_note": "✏️ To change it, type the new text; it replaces this one.",
     "time_ask": "<b>4. Send time</b>\nChoose one, or type a Jalali date and time, e.g. "

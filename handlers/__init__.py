@@ -62,9 +62,9 @@ def _conversation() -> ConversationHandler:
         ],
         c.TEXT: [
             MessageHandler(TEXT, c.text_typed),
-            CallbackQueryHandler(c.text_done, pattern="^x:ok$"),
+            CallbackQueryHandler(c.text_done, pattern="^x:(?:ok|now)$"),
             CallbackQueryHandler(saved.pick_press, pattern="^u:"),  # team rules
-            CallbackQueryHandler(c.back_to("options"), pattern=BACK),
+            CallbackQueryHandler(c.back_to(Step.PHONEBOOKS), pattern=BACK),
             MessageHandler(NOT_TEXT, c.text_not_text),
         ],
         c.TIME: [

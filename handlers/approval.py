@@ -92,6 +92,9 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
     if result.kind not in ("direct", "pending"):
         await say(update, context, tr(context, "not_yours"))
         return END
+    # the draft now belongs to its request (or send): the next /send starts afresh instead
+    # of offering to resume it, which would only void the request
+    context.user_data.pop("draft", None)
     if result.kind == "direct":
         await say(update, context, tr(context, "sending_now", id=f"#{draft.id}"))
         outcome = await service.send_direct(draft, update.effective_user.id)

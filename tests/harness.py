@@ -170,15 +170,11 @@ async def compose_to_review(
         menu = user.last()
         await user.press(menu, menu.buttons[i][0][0], exact=True)
         await world.until(lambda i=i: "✓" in user.last().buttons[i][0][0])
-    await user.press(user.last(), "ادامه ◀️", exact=True)
-    await until_text(world, user, "دفترچه‌های انتخاب‌شده")
-    await user.press(user.last(), "متن پیام")
+    await user.press(user.last(), "ادامه: متن پیام ◀️", exact=True)
     await until_text(world, user, "متن پیام")
     await user.send(text)
     preview = await until_text(world, user, "پیش‌نمایش پیامک")
-    await user.press(preview, "زمان ارسال")
-    await until_text(world, user, "زمان ارسال")
-    await user.press(user.last(), "همین حالا")
+    await user.press(preview, "زمان: همین حالا ◀️", exact=True)
     return await until_text(world, user, "بازبینی")
 
 

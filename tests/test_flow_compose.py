@@ -103,7 +103,7 @@ async def test_slice_and_picked_contacts_make_both_params_kinds(tmp_path: Path) 
         for i in (0, 1):
             await alice.press(alice.last(), alice.last().buttons[i][0][0], exact=True)
             await w.until(lambda i=i: "✓" in alice.last().buttons[i][0][0])
-        await alice.press(alice.last(), "ادامه ◀️", exact=True)
+        await alice.press(alice.last(), "⚙️ بازه یا مخاطبان دلخواه", exact=True)
         options = await until_text(w, alice, "دفترچه‌های انتخاب‌شده")
         await alice.press(options, options.buttons[0][0][0], exact=True)
         await until_text(w, alice, "چه کسانی")
@@ -134,9 +134,7 @@ async def test_text_step_normalises_counts_and_refuses_bad_input(tmp_path: Path)
         await open_books(w, alice)
         await alice.press(alice.last(), alice.last().buttons[0][0][0], exact=True)
         await w.until(lambda: "✓" in alice.last().buttons[0][0][0])
-        await alice.press(alice.last(), "ادامه ◀️", exact=True)
-        await until_text(w, alice, "دفترچه‌های انتخاب‌شده")
-        await alice.press(alice.last(), "متن پیام")
+        await alice.press(alice.last(), "ادامه: متن پیام ◀️", exact=True)
         prompt = await until_text(w, alice, "لغو۱۱")  # the suffix is announced
         await alice.send_photo()
         assert "فقط متن" in (await alice.reply()).text
@@ -237,9 +235,7 @@ async def test_one_line_account_skips_sender_and_same_as_last_time(tmp_path: Pat
         await until_text(w, carol, "دفترچه‌های تلفن")
         await carol.press(carol.last(), carol.last().buttons[0][0][0], exact=True)
         await w.until(lambda: "✓" in carol.last().buttons[0][0][0])
-        await carol.press(carol.last(), "ادامه ◀️", exact=True)
-        await until_text(w, carol, "دفترچه‌های انتخاب‌شده")
-        await carol.press(carol.last(), "متن پیام")
+        await carol.press(carol.last(), "ادامه: متن پیام ◀️", exact=True)
         await until_text(w, carol, "متن پیام")
         await carol.send("پیام اول")
         await carol.press(await until_text(w, carol, "پیش‌نمایش"), "زمان ارسال")
@@ -251,6 +247,38 @@ async def test_one_line_account_skips_sender_and_same_as_last_time(tmp_path: Pat
         assert w.sends == 1
         profile = await w.store.get_profile(carol.user_id)
         assert profile.last_sender and profile.last_selections
+        # the next one: the sender step is skipped again, and the phonebook step offers the
+        # same books as last time; the preview's "now" goes straight to the review
+        mark = carol.last().message_id
+        await carol.send("/send")
+        books = await until_text(w, carol, "دفترچه‌های تلفن", after=mark)
+        await carol.press(books, "🔁 مثل دفعهٔ قبل")
+        await until_text(w, carol, "متن پیامک را بنویسید", after=mark)
+        await carol.send("پیام دوم")
+        preview = await until_text(w, carol, "پیام دوم\nنویسه", after=mark)
+        assert "⏱ زمان ارسال دیگر" in preview.button_texts
+        await carol.press(preview, "زمان: همین حالا ◀️", exact=True)
+        review = await until_text(w, carol, "بازبینی", after=preview.message_id - 1)
+        assert "پیام دوم" in review.text and "همین حالا" in review.text
+        draft = (await w.store.list_drafts(carol.user_id))[0]
+        assert draft.selections == profile.last_selections and draft.send_at is None
+        assert w.sends == 1
+
+
+async def test_english_buttons_for_the_short_path(tmp_path: Path) -> None:
+    async with bot_world(tmp_path) as w:
+        alice = w.admin(0)
+        await set_key(w, alice)
+        await alice.send("/lang")
+        await alice.press(await until_text(w, alice, "Choose a language"), "English")
+        await until_text(w, alice, "Language: English")
+        await alice.send("/send")
+        menu = await until_text(w, alice, "Sender line")
+        await alice.press(menu, menu.buttons[0][0][0], exact=True)
+        books = await until_text(w, alice, "Phonebooks")
+        assert "Continue: message text ▶️" in books.button_texts
+        await alice.press(books, books.buttons[0][0][0], exact=True)
+        await w.until(lambda: "⚙️ A slice or picked contacts" in books.button_texts)
 
 
 async def test_resume_after_restart_at_the_same_step(tmp_path: Path) -> None:
@@ -260,9 +288,7 @@ async def test_resume_after_restart_at_the_same_step(tmp_path: Path) -> None:
         await open_books(w, alice)
         await alice.press(alice.last(), alice.last().buttons[0][0][0], exact=True)
         await w.until(lambda: "✓" in alice.last().buttons[0][0][0])
-        await alice.press(alice.last(), "ادامه ◀️", exact=True)
-        await until_text(w, alice, "دفترچه‌های انتخاب‌شده")
-        await alice.press(alice.last(), "متن پیام")
+        await alice.press(alice.last(), "ادامه: متن پیام ◀️", exact=True)
         await until_text(w, alice, "متن پیامک را بنویسید")
         await restart(w)
         await alice.send("پس از راه‌اندازی دوباره")  # typed straight into the text step
@@ -292,7 +318,7 @@ async def test_a_provider_error_opening_books_or_contacts_leaves_the_menu_live(
         assert "IPPanel" in (await alice.reply()).text
         await alice.press(books, books.buttons[0][0][0], exact=True)
         await w.until(lambda: "✓" in books.buttons[0][0][0])
-        await alice.press(books, "ادامه ◀️", exact=True)
+        await alice.press(books, "⚙️ بازه یا مخاطبان دلخواه", exact=True)
         options = await until_text(w, alice, "دفترچه‌های انتخاب‌شده")
         await alice.press(options, options.buttons[0][0][0], exact=True)
         book = await until_text(w, alice, "چه کسانی")
@@ -324,7 +350,7 @@ async def test_an_empty_phonebook_is_refused_at_the_phonebook_step(tmp_path: Pat
         assert "✓" not in found.buttons[0][0][0]
         draft = await current_draft(w, alice)
         assert draft.selections == []
-        await alice.press(found, "ادامه ◀️", exact=True)
+        await alice.press(found, "ادامه: متن پیام ◀️", exact=True)
         await w.until(lambda: any("با مخاطب" in str(c.params.get("text", ""))
                                   for c in w.fake.calls_to("answerCallbackQuery")))  # fmt: skip
         assert (await current_draft(w, alice)).step == Step.PHONEBOOKS

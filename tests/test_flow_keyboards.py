@@ -54,7 +54,7 @@ async def test_a_step_alert_is_the_only_answer_to_the_press(tmp_path: Path) -> N
             await alice.press(menu, menu.buttons[0][0][0], exact=True)
         books = await until_text(w, alice, "دفترچه‌های تلفن")
 
-        query = await alice.press(books, "ادامه ◀️", exact=True)  # nothing chosen yet
+        query = await alice.press(books, "ادامه: متن پیام ◀️", exact=True)  # nothing chosen yet
         answer = await alice.answer_of(query)
         await w.settle()
 

@@ -16,7 +16,7 @@ async def to_book_options(w: World, user) -> None:
     menu = await until_text(w, user, "دفترچه‌های تلفن")
     await user.press(menu, menu.buttons[0][0][0], exact=True)
     await w.until(lambda: "✓" in user.last().buttons[0][0][0])
-    await user.press(user.last(), "ادامه ◀️", exact=True)
+    await user.press(user.last(), "⚙️ بازه یا مخاطبان دلخواه", exact=True)
     options = await until_text(w, user, "دفترچه‌های انتخاب‌شده")
     await user.press(options, options.buttons[0][0][0], exact=True)
     await until_text(w, user, "چه کسانی")

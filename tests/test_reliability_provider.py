@@ -101,9 +101,7 @@ async def test_read_calls_fail_politely_and_keep_the_draft(tmp_path: Path, mode:
         books = await until_text(w, alice, "دفترچه‌های تلفن", after=offer.message_id - 1)
         await alice.press(books, books.buttons[0][0][0], exact=True)
         await w.until(lambda: "✓" in alice.last().buttons[0][0][0])
-        await alice.press(alice.last(), "ادامه ◀️", exact=True)
-        await until_text(w, alice, "دفترچه‌های انتخاب‌شده")
-        await alice.press(alice.last(), "متن پیام")
+        await alice.press(alice.last(), "ادامه: متن پیام ◀️", exact=True)
         await until_text(w, alice, "متن پیام")
         fault(PRICE, mode)
         typed = await alice.send("متن آزمایشی")
@@ -174,10 +172,11 @@ async def test_connection_refused_everywhere(tmp_path: Path) -> None:
             )
             await restart(w)
             mark = newest(alice)
-            await alice.send("/send")
-            offer = await until_text(w, alice, "پیش‌نویس نیمه‌کاره", after=mark)
-            await alice.press(offer, "ادامهٔ پیش‌نویس")
-            await until_text(w, alice, "بازبینی", after=offer.message_id - 1)  # price just missing
+            # a submitted draft is no longer the open one: it is reopened from /drafts
+            await alice.send("/drafts")
+            listing = await until_text(w, alice, "پیش‌نویس‌های شما", after=mark)
+            await alice.press(listing, "▶️")
+            await until_text(w, alice, "بازبینی", after=listing.message_id - 1)  # no price
             await alice.send("/credit")
             await until_text(w, alice, fa_prefix("provider_timeout"))
             await bob.press(card, "تأیید و ارسال")

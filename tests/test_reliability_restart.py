@@ -50,9 +50,7 @@ async def _books(w: World, u: FakeUser) -> None:
     assert "دفترچه‌های تلفن" in menu.text
     await u.press(menu, menu.buttons[0][0][0], exact=True)
     await w.until(lambda: "✓" in u.last().buttons[0][0][0])
-    await u.press(u.last(), "ادامه ◀️", exact=True)
-    await until_text(w, u, "دفترچه‌های انتخاب‌شده")
-    await u.press(u.last(), "متن پیام")
+    await u.press(u.last(), "ادامه: متن پیام ◀️", exact=True)
     await until_text(w, u, "متن پیام")
 
 
@@ -254,7 +252,7 @@ async def test_sigkill_right_after_a_step_leaves_the_newest_menu_live(tmp_path: 
 
         await alice.press(books, books.buttons[0][0][0], exact=True)
         await fake.wait_until(lambda: "✓" in alice.last().buttons[0][0][0], timeout=10)
-        await alice.press(alice.last(), "ادامه ◀️", exact=True)
+        await alice.press(alice.last(), "⚙️ بازه یا مخاطبان دلخواه", exact=True)
         options = await until_text(w, alice, "دفترچه‌های انتخاب‌شده")  # type: ignore[arg-type]
         proc = await crash_and_restart()
 

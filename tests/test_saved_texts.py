@@ -37,9 +37,7 @@ async def to_text_step(w, user):
     menu = await until_text(w, user, "دفترچه‌های تلفن", after=mark)
     await user.press(menu, menu.buttons[0][0][0], exact=True)
     await w.until(lambda: "✓" in user.last().buttons[0][0][0])
-    await user.press(user.last(), "ادامه ◀️", exact=True)
-    await until_text(w, user, "دفترچه‌های انتخاب‌شده", after=mark)
-    await user.press(user.last(), "متن پیام")
+    await user.press(user.last(), "ادامه: متن پیام ◀️", exact=True)
     return await until_text(w, user, "۳. متن پیام", after=mark)
 
 

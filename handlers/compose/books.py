@@ -82,6 +82,11 @@ async def render_books(update: Update, context: Context, draft: Draft) -> None:
     rows.append(kb.pager(lang, "b:p", data.get("books_page", 1), data.get("books_pages", 1)))
     if data.get("books_filter"):
         rows.append([kb.btn(tr(context, "btn_clear_filter"), "b:x")])
+    if draft.selections:
+        # slices and hand-picked contacts are one tap away; the usual path skips that screen
+        rows.append([kb.btn(tr(context, "btn_books_options"), "b:o")])
+    elif await _last_time_fits(context, draft):
+        rows.append([kb.btn(tr(context, "same_as_last"), "b:last")])
     rows.append([*kb.back(lang), kb.btn(tr(context, "btn_books_done"), "b:ok")])
     lines = [tr(context, "books_title")]
     if data.get("books_filter"):
@@ -129,12 +134,31 @@ async def books_press(update: Update, context: Context, draft: Draft) -> int:
     if action == "b:x":
         data.pop("books_filter", None)
         return await enter_books(update, context, draft, page=1)
-    if action == "b:ok":
+    if action in ("b:ok", "b:o"):
         if not draft.selections or draft.recipients() == 0:
             await answer(update, tr(context, "books_need_one"), alert=True)
             return BOOKS
-        return await enter_options(update, context, draft)
+        if action == "b:o":
+            return await enter_options(update, context, draft)
+        draft.step = Step.TEXT
+        draft = await save(update, context, draft)
+        return await after_step(update, context, draft, Step.TEXT)
+    if action == "b:last":
+        profile = await services(context).store.get_profile(draft.owner_id)
+        if draft.selections or not await _last_time_fits(context, draft):
+            return await stale(update, context)
+        draft.selections = profile.last_selections
+        draft.step = Step.TEXT
+        draft = await save(update, context, draft)
+        return await after_step(update, context, draft, Step.TEXT)
     return await stale(update, context)
+
+
+async def _last_time_fits(context: Context, draft: Draft) -> bool:
+    """ "Same as last time" here: the sender step was skipped (one line) or chose the line
+    last used, and the previous send's phonebooks are known."""
+    profile = await services(context).store.get_profile(draft.owner_id)
+    return bool(profile.last_selections) and draft.sender == profile.last_sender
 
 
 @with_draft

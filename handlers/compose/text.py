@@ -155,7 +155,10 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
     from handlers.saved_texts import text_step_button  # team rules
 
     saved_row = await text_step_button(context)
-    markup = kb.markup([saved_row, [*kb.back(lang), kb.btn(ok, "x:ok")]])
+    rows = [saved_row, [*kb.back(lang), kb.btn(ok, "x:ok")]]
+    if not editing:  # the usual choice, one tap: send as soon as it is approved
+        rows.insert(1, [kb.btn(tr(context, "btn_text_now"), "x:now")])
+    markup = kb.markup(rows)
 
     def render(price: str) -> str:
         text = tr(
@@ -179,9 +182,18 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
 
 @live
 async def text_done(update: Update, context: Context, draft: Draft) -> int:
+    """On to the send time, or straight to the review with "now" (``x:now``)."""
     if not draft.text:
         await answer(update, tr(context, "text_empty"), alert=True)
         return TEXT
+    if update.callback_query.data == "x:now":
+        from handlers.compose.review import enter_review
+
+        draft.send_at = None
+        draft.step = Step.REVIEW
+        draft = await save(update, context, draft)
+        context.user_data.pop("review_return", None)
+        return await enter_review(update, context, draft)
     draft.step = Step.TIME
     draft = await save(update, context, draft)
     return await after_step(update, context, draft, Step.TIME)

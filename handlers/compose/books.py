@@ -82,7 +82,7 @@ async def render_books(update: Update, context: Context, draft: Draft) -> None:
     rows.append(kb.pager(lang, "b:p", data.get("books_page", 1), data.get("books_pages", 1)))
     if data.get("books_filter"):
         rows.append([kb.btn(tr(context, "btn_clear_filter"), "b:x")])
-    rows.append([*kb.back(lang), kb.btn(tr(context, "btn_books_done"), "b:ok")])
+    rows.append(kb.nav_row(lang, kb.back(lang), [kb.btn(tr(context, "btn_books_done"), "b:ok")]))
     lines = [tr(context, "books_title")]
     if data.get("books_filter"):
         lines.append(tr(context, "books_filter", filter=esc(data["books_filter"])))
@@ -162,7 +162,7 @@ async def enter_options(update: Update, context: Context, draft: Draft) -> int:
         [kb.btn(f"⚙️ {s.title} — {selection_mode(s, lang)}", f"o:{s.phonebook_id}")]
         for s in draft.selections[:30]
     ]
-    rows.append([*kb.back(lang), kb.btn(tr(context, "btn_to_text"), "o:ok")])
+    rows.append(kb.nav_row(lang, kb.back(lang), [kb.btn(tr(context, "btn_to_text"), "o:ok")]))
     await show(update, context, fit("\n".join(lines)), kb.markup(rows))
     return OPTIONS
 
@@ -280,7 +280,7 @@ async def render_contacts(update: Update, context: Context, sel: PhonebookSelect
     rows.append(kb.pager(lang, "c:p", data.get("contacts_page", 1), data.get("contacts_pages", 1)))
     if data.get("contacts_filter"):
         rows.append([kb.btn(tr(context, "btn_clear_filter"), "c:x")])
-    rows.append([*kb.back(lang), kb.btn(tr(context, "btn_contacts_done"), "c:ok")])
+    rows.append(kb.nav_row(lang, kb.back(lang), [kb.btn(tr(context, "btn_contacts_done"), "c:ok")]))
     text = tr(context, "contacts_title", title=esc(sel.title), n=num(len(picked), lang))
     if not data.get("contacts_view"):
         text += "\n" + tr(context, "contacts_none")

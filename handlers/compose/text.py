@@ -155,7 +155,7 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
     from handlers.saved_texts import text_step_button  # team rules
 
     saved_row = await text_step_button(context)
-    markup = kb.markup([saved_row, [*kb.back(lang), kb.btn(ok, "x:ok")]])
+    markup = kb.markup([saved_row, kb.nav_row(lang, kb.back(lang), [kb.btn(ok, "x:ok")])])
 
     def render(price: str) -> str:
         text = tr(

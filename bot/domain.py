@@ -183,6 +183,8 @@ class Profile:
     last_sender: str | None = None
     last_sender_label: str | None = None
     last_selections: list[PhonebookSelection] = field(default_factory=list)
+    first_name: str | None = None  # as Telegram last showed them (screens: names)
+    username: str | None = None  # without the "@"
 
 
 @dataclass

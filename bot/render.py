@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
 from bot.domain import PhonebookSelection
+from bot.ippanel.models import OperatorStats
 from bot.jalali import format_gregorian_date, format_jalali, persian_digits
 from bot.sms import measure
 from bot.texts import t
@@ -36,6 +38,18 @@ def num(value: int | float, lang: str) -> str:
     if lang == "fa":
         return f"{FSI}{persian_digits(shown).replace(',', '٬')}{PDI}"
     return shown
+
+
+def person(user_id: int, name: str | None = None, username: str | None = None) -> str:
+    """A person inside any sentence: ``Bita (@bita · 1002)``, isolated as one unit.
+
+    The whole label is a first-strong isolate (a Persian name reads right to left, a Latin
+    one left to right) and the @username and id inside are a left-to-right isolate, so a
+    Persian line such as "تأیید شد توسط …" keeps its order instead of being scrambled."""
+    detail = f"@{username} · {user_id}" if username else str(user_id)
+    if not name:
+        return ltr(detail)
+    return f"{FSI}{esc(name)} ({ltr(detail)}){PDI}"
 
 
 def sender_label(number: str | None, alias: str | None) -> str:
@@ -137,6 +151,7 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+BOOKS_LISTED = 5  # more phonebooks than this: a count on the card and a button listing them
 TITLE_SHOWN = 80  # provider titles are untrusted and unbounded: cut for display only
 LIST_TITLE_SHOWN = 300
 SENDER_SHOWN = 64
@@ -164,11 +179,15 @@ def build_card(
     per_recipient: float | None = None,
     credit: float | None = None,
     budget: int = TELEGRAM_LIMIT,
+    header: bool = True,
 ) -> Card:
     """The review card: everything an approver needs to decide, the exact text whole.
 
     ``budget`` is the visible length left for the card inside its message. Everything but
     the text is shortened first: titles are cut, then the book list becomes a summary line.
+    More than :data:`BOOKS_LISTED` phonebooks are always a summary line, so a card stays
+    short on a phone. ``header`` is the requester's step title ("5. Review"); the approver's
+    card, which has its own title, goes without it.
     """
     selections = [PhonebookSelection.from_dict(s) for s in snapshot["selections"]]
     message = snapshot["message"]
@@ -192,6 +211,7 @@ def build_card(
         return t(
             lang,
             "review",
+            head=t(lang, "review_head") if header else "",
             sender=sender_label(
                 clip(sender, SENDER_SHOWN) if sender else sender,
                 clip(alias, SENDER_SHOWN) if alias else alias,
@@ -205,10 +225,11 @@ def build_card(
             message=body,
         )
 
-    listed = "\n".join(selection_line(s, lang, TITLE_SHOWN) for s in selections)
-    text = render(listed, esc(message))
-    if visible_len(text) <= budget:
-        return Card(text)
+    if len(selections) <= BOOKS_LISTED:
+        listed = "\n".join(selection_line(s, lang, TITLE_SHOWN) for s in selections)
+        text = render(listed, esc(message))
+        if visible_len(text) <= budget:
+            return Card(text)
     summary = t(
         lang, "books_summary", n=num(len(selections), lang), recipients=num(recipients, lang)
     )
@@ -254,3 +275,37 @@ def books_list(snapshot: dict[str, Any], lang: str, ref: object) -> list[str]:
 
 def outbox_text(ids: list[int]) -> str:
     return ", ".join(ltr(i) for i in ids) if ids else "—"
+
+
+OPERATOR_ORDER = ("mci", "irancell", "rightel")
+
+
+def operator_lines(lang: str, operators: Mapping[str, OperatorStats]) -> str:
+    """One line per operator that has any count, in the reader's words and digits
+    (``همراه اول: ۱۲۰ رسیده · ۳ نرسیده``): a phone-width report, no table to misalign."""
+
+    def order(op: str) -> tuple[int, str]:
+        return (OPERATOR_ORDER.index(op), "") if op in OPERATOR_ORDER else (9, op)
+
+    lines = []
+    for op in sorted(operators, key=order):
+        s = operators[op]
+        if not (s.sent or s.delivered or s.failed or s.pending or s.blacklist):
+            continue
+        name = (
+            t(lang, f"op_{op}") if op in OPERATOR_ORDER else t(lang, "op_other", name=ltr(op[:20]))
+        )
+        more = t(lang, "report_pending", n=num(s.pending, lang)) if s.pending else ""
+        if s.blacklist:
+            more += t(lang, "report_blacklist", n=num(s.blacklist, lang))
+        lines.append(
+            t(
+                lang,
+                "report_line",
+                operator=name,
+                delivered=num(s.delivered, lang),
+                failed=num(s.failed, lang),
+                more=more,
+            )
+        )
+    return "\n".join(lines) or t(lang, "report_no_stats")

@@ -146,7 +146,7 @@ FA: dict[str, str] = {
     "time_not_text": "تاریخ و ساعت را به‌صورت متن بنویسید یا یکی از دکمه‌ها را بزنید.",
     "time_now": "همین حالا (پس از تأیید)",
     # review
-    "review": "<b>۵. بازبینی</b>\n"
+    "review": "{head}"
     "خط ارسال: {sender}\n"
     "دفترچه‌ها:\n{books}\n"
     "مجموع گیرندگان: <b>{recipients}</b>\n"
@@ -258,9 +258,8 @@ FA: dict[str, str] = {
     "btn_retry": "🔄 تلاش دوباره",
     "btn_check": "🔎 بررسی وضعیت",
     "btn_fix": "✏️ اصلاح پیش‌نویس",
-    "report": "<b>گزارش ارسال #{bid}</b>\n{state}\n<pre>{table}</pre>",
+    "report": "<b>گزارش ارسال #{bid}</b>\n{state}\n{table}",
     "report_unavailable": "گزارش اکنون در دسترس نیست: {reason}",
-    "report_header": "اپراتور    ارسال  تحویل  ناموفق  در صف",
     "cancel_ok": "ارسال #{bid} لغو شد. پاسخ IPPanel: {reason}",
     "cancel_refused": "لغو ممکن نیست: {reason}",
     "cancel_too_late": "کمتر از ۵ دقیقه به زمان ارسال مانده یا ارسال زمان‌بندی نشده است؛ لغو ممکن نیست.",
@@ -370,6 +369,26 @@ FA: dict[str, str] = {
     "بررسی اعتبار و ارسال با این کلید ممکن نیست. با /token کلید تازه ثبت کنید.",
     "credit_watch_error": "⚠️ بررسی خودکار اعتبار حساب IPPanel ممکن نشد: {reason}\n"
     "باز هم امتحان می‌کنم و تا وقتی درست نشده، دوباره خبر نمی‌دهم. اعتبار را با /credit ببینید.",
+    # screens: right-to-left layout, people's names, the delivery report, drafts
+    "review_head": "<b>۵. بازبینی</b>\n",
+    "report_line": "{operator}: {delivered} رسیده · {failed} نرسیده{more}",
+    "report_pending": " · {n} در صف",
+    "report_blacklist": " · {n} در فهرست سیاه",
+    "report_no_stats": "هنوز آماری از اپراتورها نرسیده است.",
+    "op_mci": "همراه اول",
+    "op_irancell": "ایرانسل",
+    "op_rightel": "رایتل",
+    "op_other": "اپراتور {name}",
+    "drafts_page": "<b>پیش‌نویس‌های شما</b> (صفحهٔ {page} از {pages})",
+    "btn_drafts_purge": "🗑 حذف همهٔ پیش‌نویس‌های خالی ({n})",
+    "drafts_purged": "{n} پیش‌نویس خالی حذف شد.",
+    "drafts_purged_none": "پیش‌نویس خالی‌ای برای حذف نبود.",
+    "draft_delete_pending_ask": "پیش‌نویس #{id} یک درخواست در انتظار تأیید دارد (#{request}). "
+    "با حذف پیش‌نویس، این درخواست پس گرفته می‌شود و کارت تأییدکنندگان بسته می‌شود. حذف شود؟",
+    "btn_draft_delete_yes": "🗑 حذف و پس گرفتن درخواست",
+    "btn_draft_delete_no": "انصراف",
+    "draft_deleted_withdrawn": "درخواست #{request} پس گرفته شد و پیش‌نویس #{id} حذف شد.",
+    "draft_delete_kept": "پیش‌نویس #{id} حذف نشد.",
 }
 
 EN: dict[str, str] = {
@@ -499,7 +518,7 @@ EN: dict[str, str] = {
     "time_invalid_time": "That time of day is not valid: hours 0–23, minutes 0–59. For example: <code>{example}</code>",
     "time_not_text": "Type the date and time as text or tap a button.",
     "time_now": "now (after approval)",
-    "review": "<b>5. Review</b>\n"
+    "review": "{head}"
     "Sender: {sender}\n"
     "Phonebooks:\n{books}\n"
     "Total recipients: <b>{recipients}</b>\n"
@@ -607,9 +626,8 @@ EN: dict[str, str] = {
     "btn_retry": "🔄 Retry",
     "btn_check": "🔎 Check status",
     "btn_fix": "✏️ Fix the draft",
-    "report": "<b>Report of broadcast #{bid}</b>\n{state}\n<pre>{table}</pre>",
+    "report": "<b>Report of broadcast #{bid}</b>\n{state}\n{table}",
     "report_unavailable": "The report is not available now: {reason}",
-    "report_header": "operator    sent  deliv  failed  pending",
     "cancel_ok": "Broadcast #{bid} cancelled. IPPanel said: {reason}",
     "cancel_refused": "Cannot cancel: {reason}",
     "cancel_too_late": "Less than 5 minutes remain or the send is not scheduled; it cannot be cancelled.",
@@ -717,6 +735,26 @@ EN: dict[str, str] = {
     "sending with it is not possible. Set a new key with /token.",
     "credit_watch_error": "⚠️ The automatic IPPanel credit check failed: {reason}\n"
     "I keep trying and will not tell you again until it works. See the credit with /credit.",
+    # screens: right-to-left layout, people's names, the delivery report, drafts
+    "review_head": "<b>5. Review</b>\n",
+    "report_line": "{operator}: {delivered} delivered · {failed} not delivered{more}",
+    "report_pending": " · {n} pending",
+    "report_blacklist": " · {n} blacklisted",
+    "report_no_stats": "No operator statistics yet.",
+    "op_mci": "MCI",
+    "op_irancell": "Irancell",
+    "op_rightel": "RighTel",
+    "op_other": "Operator {name}",
+    "drafts_page": "<b>Your drafts</b> (page {page} of {pages})",
+    "btn_drafts_purge": "🗑 Delete all empty drafts ({n})",
+    "drafts_purged": "{n} empty drafts deleted.",
+    "drafts_purged_none": "There was no empty draft to delete.",
+    "draft_delete_pending_ask": "Draft #{id} has a request waiting for approval (#{request}). "
+    "Deleting the draft withdraws the request and closes the approvers' cards. Delete it?",
+    "btn_draft_delete_yes": "🗑 Delete and withdraw the request",
+    "btn_draft_delete_no": "Cancel",
+    "draft_deleted_withdrawn": "Request #{request} withdrawn and draft #{id} deleted.",
+    "draft_delete_kept": "Draft #{id} was not deleted.",
 }
 
 CATALOGUES = {"fa": FA, "en": EN}

@@ -162,6 +162,9 @@ def register(app: Application) -> None:
     }
     for prefix, callback in buttons.items():
         app.add_handler(CallbackQueryHandler(callback, pattern=f"^{prefix}:"))
+    # screens: /drafts pages, "delete every empty draft", the pending-request confirmation;
+    # outside the conversation, so turning a page does not end a compose in progress
+    app.add_handler(CallbackQueryHandler(commands.drafts_list_press, pattern="^dr:(?:[pyn]:|e$)"))
     # team rules: /texts paging and deleting; its rename is a conversation entry point
     app.add_handler(CallbackQueryHandler(saved.list_press, pattern="^tx:[pdy]:"))
     app.add_handler(_conversation())

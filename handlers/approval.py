@@ -142,7 +142,7 @@ def approval_card(
     # the room for a decision status is kept from the start, so closing a card never
     # changes how it was shortened (a card never loses a text it showed)
     budget = TELEGRAM_LIMIT - visible_len(frame("")) - STATUS_ROOM
-    card = build_card(request.snapshot, lang, tz, budget=budget)
+    card = build_card(request.snapshot, lang, tz, budget=budget, header=False)
     return Card(fit(frame(card.text)), card.books_summarized, card.message_apart)
 
 
@@ -261,15 +261,22 @@ async def close_cards(
         await edit(context, chat_id, message_id, card.text, markup)
 
 
-async def void_pending_requests(update: Update, context: Context, draft: Draft) -> None:
-    """Editing or discarding a draft voids its pending request; approvers are told."""
+async def void_pending_requests(
+    update: Update, context: Context, draft: Draft, *, tell: bool = True
+) -> list[int]:
+    """Editing or discarding a draft voids its pending request; approvers are told.
+    ``tell=False``: the caller tells the requester itself, in one message (a deletion)."""
     store = services(context).store
+    voided = []
     for request_id in await store.withdraw_requests_for_draft(draft.id):
         request = await store.get_request(request_id)
         if request is None:
             continue
+        voided.append(request_id)
         await close_cards(context, request, "decided_withdrawn")
-        await say(update, context, tr(context, "request_invalidated", id=request_id))
+        if tell:
+            await say(update, context, tr(context, "request_invalidated", id=request_id))
+    return voided
 
 
 # ---------------------------------------------------------------- decisions

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
-from bot.domain import Step
+from bot.domain import Draft, Step
 from bot.ippanel import IPPanelError
 from bot.jalali import format_jalali
 from bot.render import esc, fit, num, outbox_text
@@ -20,6 +20,7 @@ from handlers.common import (
     api_key,
     edit,
     lang_of,
+    person_label,
     provider_text,
     say,
     services,
@@ -29,6 +30,7 @@ from handlers.common import (
 from handlers.compose import END, open_existing, stale
 
 HISTORY_PAGE = 5
+DRAFTS_PAGE = 10
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -49,30 +51,105 @@ async def help_command(update: Update, context: Context) -> None:
 
 
 async def drafts_command(update: Update, context: Context) -> None:
-    """/drafts: the admin's drafts to resume, copy or delete."""
-    drafts = await services(context).store.list_drafts(update.effective_user.id, limit=10)
-    if not drafts:
-        await say(update, context, tr(context, "drafts_none"))
+    await show_drafts(update, context, page=1)
+
+
+async def show_drafts(
+    update: Update, context: Context, page: int, *, edit_message: bool = False
+) -> None:
+    """/drafts: the admin's drafts to resume, copy or delete, DRAFTS_PAGE per page, and one
+    button that deletes every empty draft (the current compose draft excepted)."""
+    store = services(context).store
+    uid = update.effective_user.id
+    total = await store.count_drafts(uid)
+    if not total:
+        await _put(update, context, tr(context, "drafts_none"), None, edit_message)
         return
     settings = services(context).settings
     lang = lang_of(context)
-    lines, rows = [tr(context, "drafts_title")], []
+    pages = max(1, math.ceil(total / DRAFTS_PAGE))
+    page = min(max(page, 1), pages)
+    drafts = await store.list_drafts(uid, limit=DRAFTS_PAGE, offset=(page - 1) * DRAFTS_PAGE)
+    title = "drafts_title" if pages == 1 else "drafts_page"
+    lines = [tr(context, title, page=num(page, lang), pages=num(pages, lang))]
+    rows = []
     for d in drafts:
         summary = esc(d.text[:40]) if d.text else tr(context, "draft_summary_empty")
         updated = format_jalali(d.updated_at, settings.tz, lang) if d.updated_at else "—"
         lines.append(tr(context, "draft_line", id=d.id, summary=summary, updated=updated))
-        rows.append(
-            [
-                kb.btn(tr(context, "btn_draft_open", id=d.id), f"dr:o:{d.id}"),
-                kb.btn(tr(context, "btn_draft_copy"), f"dr:c:{d.id}"),
-                kb.btn(tr(context, "btn_draft_delete"), f"dr:d:{d.id}"),
-            ]
-        )
-    await say(update, context, fit("\n".join(lines)), kb.markup(rows))
+        buttons = [
+            kb.btn(tr(context, "btn_draft_open", id=d.id), f"dr:o:{d.id}"),
+            kb.btn(tr(context, "btn_draft_copy"), f"dr:c:{d.id}"),
+            kb.btn(tr(context, "btn_draft_delete"), f"dr:d:{d.id}"),
+        ]
+        rows.append(kb.reading_order(lang, buttons))
+    rows.append(kb.pager(lang, "dr:p", page, pages))
+    empty = await store.count_empty_drafts(uid, keep=context.user_data.get("draft"))
+    if empty:
+        rows.append([kb.btn(tr(context, "btn_drafts_purge", n=num(empty, lang)), "dr:e")])
+    await _put(update, context, fit("\n".join(lines)), kb.markup(rows), edit_message)
+
+
+async def _put(
+    update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None, edit_it: bool
+) -> None:
+    """Replace the pressed message (a page, a purge) or send a new one (the command)."""
+    query = update.callback_query
+    if edit_it and query and query.message:
+        chat_id, message_id = query.message.chat.id, query.message.message_id
+        if await edit(context, chat_id, message_id, text, markup):
+            return
+    await say(update, context, text, markup)
+
+
+async def drafts_list_press(update: Update, context: Context) -> None:
+    """/drafts buttons outside the compose conversation: a page, delete every empty draft,
+    and the answer to "this draft has a pending request: delete it?"."""
+    _, action, raw = [*update.callback_query.data.split(":"), "", ""][:3]
+    if action == "p":
+        await answer(update)
+        await show_drafts(update, context, int(raw) if raw.isdigit() else 1, edit_message=True)
+        return
+    store = services(context).store
+    uid = update.effective_user.id
+    if action == "e":
+        await answer(update)
+        gone = await store.delete_empty_drafts(uid, keep=context.user_data.get("draft"))
+        await show_drafts(update, context, 1, edit_message=True)
+        key = "drafts_purged" if gone else "drafts_purged_none"
+        await say(update, context, tr(context, key, n=num(gone, lang_of(context))))
+        return
+    draft = await store.get_draft(int(raw)) if raw.isascii() and raw.isdigit() else None
+    message = update.callback_query.message
+    if draft is None or draft.owner_id != uid:
+        await answer(update, tr(context, "stale_menu"), alert=True)
+        return
+    await answer(update)
+    if action == "n":
+        text = tr(context, "draft_delete_kept", id=draft.id)
+    else:  # "y": confirmed
+        text = await _delete_draft(update, context, draft)
+    if message:
+        await edit(context, message.chat.id, message.message_id, text, None)
+    else:
+        await say(update, context, text)
+
+
+async def _delete_draft(update: Update, context: Context, draft: Draft) -> str:
+    """Delete a draft (withdrawing its pending request, closing the approvers' cards) and
+    return the ONE line that says what happened."""
+    voided = await void_pending_requests(update, context, draft, tell=False)
+    await services(context).store.delete_draft(draft.id, draft.owner_id)
+    if context.user_data.get("draft") == draft.id:
+        context.user_data.pop("draft", None)
+    if voided:
+        return tr(context, "draft_deleted_withdrawn", request=voided[0], id=draft.id)
+    return tr(context, "draft_deleted", id=draft.id)
 
 
 async def draft_press(update: Update, context: Context) -> int:
-    """Open or copy a draft (entering the conversation) or delete it."""
+    """Open or copy a draft (entering the conversation) or delete it; a draft with a pending
+    request is deleted only after the admin confirms."""
     _, action, raw = [*update.callback_query.data.split(":"), "", ""][:3]
     store = services(context).store
     draft = await store.get_draft(int(raw)) if raw.isascii() and raw.isdigit() else None
@@ -81,11 +158,14 @@ async def draft_press(update: Update, context: Context) -> int:
         return END
     await answer(update)
     if action == "d":
-        await void_pending_requests(update, context, draft)
-        await store.delete_draft(draft.id, draft.owner_id)
-        if context.user_data.get("draft") == draft.id:
-            context.user_data.pop("draft", None)
-        await say(update, context, tr(context, "draft_deleted", id=draft.id))
+        pending = await store.pending_request_for_draft(draft.id)
+        if pending is not None:
+            yes = kb.btn(tr(context, "btn_draft_delete_yes"), f"dr:y:{draft.id}")
+            no = kb.btn(tr(context, "btn_draft_delete_no"), f"dr:n:{draft.id}")
+            text = tr(context, "draft_delete_pending_ask", id=draft.id, request=pending.id)
+            await say(update, context, text, kb.markup([[yes], [no]]))
+            return END
+        await say(update, context, await _delete_draft(update, context, draft))
         return END
     if action == "c":
         draft = await store.create_draft(
@@ -119,6 +199,9 @@ async def show_history(update: Update, context: Context, page: int) -> None:
     pages = max(1, math.ceil(total / HISTORY_PAGE))
     page = min(max(page, 1), pages)
     items = await store.list_broadcasts(uid, limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE)
+    people = {p for b in items for p in (b.requester_id, b.approver_id) if p is not None}
+    unseen = [p for p in people if not context.application.user_data.get(p, {}).get("name")]
+    profiles = await store.get_profiles(unseen)
     lines = [tr(context, "history_title", page=num(page, lang), pages=num(pages, lang))]
     if not items:
         lines.append(tr(context, "history_none"))
@@ -130,8 +213,8 @@ async def show_history(update: Update, context: Context, page: int) -> None:
                 id=b.id,
                 state=tr(context, f"state_{b.state}"),
                 when=format_jalali(b.created_at, settings.tz, lang),
-                requester=b.requester_id,
-                approver=b.approver_id or "—",
+                requester=person_label(context, b.requester_id, profiles.get(b.requester_id)),
+                approver=person_label(context, b.approver_id, profiles.get(b.approver_id or 0)),
                 recipients=num(int(b.snapshot.get("recipients", 0)), lang),
                 outbox=outbox_text(b.outbox_ids),
             )

@@ -16,8 +16,9 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.domain import Profile
 from bot.ippanel import AuthError, IPPanelError, TransportError, ValidationError
-from bot.render import esc, fit
+from bot.render import esc, fit, person
 from bot.texts import t
 from storage import KeyIntegrityError
 
@@ -227,12 +228,19 @@ async def call_api(
         return None
 
 
-def person_label(context: Context, user_id: int | None) -> str:
-    """A person as the approver cards show them: first name and id."""
+def person_label(context: Context, user_id: int | None, profile: Profile | None = None) -> str:
+    """A person as every card and list shows them: ``Bita (@bita · 1002)``, isolated.
+
+    Names come from what the gate last saw of them (user data, kept across restarts),
+    else from their stored ``profile`` when the caller has it (/history)."""
     if user_id is None:
         return "—"
-    chat = context.application.user_data.get(user_id, {}).get("name")
-    return f"{esc(chat)} ({user_id})" if chat else str(user_id)
+    data = context.application.user_data.get(user_id) or {}
+    if data.get("name"):
+        return person(user_id, data["name"], data.get("username"))
+    if profile is not None:
+        return person(user_id, profile.first_name, profile.username)
+    return person(user_id)
 
 
 def pressed_id(update: Update) -> int | None:

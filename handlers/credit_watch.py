@@ -15,9 +15,9 @@ from telegram.ext import Application, CallbackContext
 
 from bot.credit_watch import CheckResult, CreditWatch, Estimate
 from bot.domain import Broadcast
-from bot.render import esc, ltr, num
+from bot.render import esc, num
 from bot.texts import t
-from handlers.common import Context, notify, services, user_lang
+from handlers.common import Context, notify, person_label, services, user_lang
 from storage import Store
 
 log = logging.getLogger("handlers.credit_watch")
@@ -85,8 +85,7 @@ async def check_after_send(context: CallbackContext) -> None:
 
 
 def _person(context: CallbackContext, user_id: int) -> str:
-    name = context.application.user_data.get(user_id, {}).get("name")
-    return f"{esc(name)} ({ltr(user_id)})" if name else ltr(user_id)
+    return person_label(context, user_id)
 
 
 def estimate_text(lang: str, estimate: Estimate) -> str:

@@ -52,7 +52,7 @@ _VALID_PRESS = re.compile(
     | hs:[0-9]{{1,6}}
     | lg:(?:{"|".join(LANGUAGES)})
     | bl:[rd]:{_ID}
-    | dr:[ocd]:{_ID}
+    | dr:(?:[ocdyn]:{_ID}|p:[0-9]{{1,6}}|e)
     | fx:{_ID}:(?:{"|".join(str(s) for s in Step)})
     | (?![^:]*:.*[0-9]{{19}})[rsbomcxwvk]:[A-Za-z0-9_.:\-]{{1,60}}
     """,
@@ -77,7 +77,7 @@ async def gate(update: Update, context: Context) -> None:
     data = context.user_data
     if "lang" not in data:
         data["lang"] = (await services(context).store.get_profile(user.id)).lang
-    data["name"] = user.full_name[:64]
+    await remember_identity(context, user.id, user.first_name[:64], user.username)
     if update.edited_message is not None:
         await notify(context, chat.id, t(data["lang"], "edited_ignored"))
         raise ApplicationHandlerStop
@@ -99,6 +99,17 @@ async def gate(update: Update, context: Context) -> None:
     elif looks_like_key(text) and not data.get("await_key"):
         await refuse_key(update, context)
         raise ApplicationHandlerStop
+
+
+async def remember_identity(
+    context: Context, user_id: int, first_name: str, username: str | None
+) -> None:
+    """Keep the name and @username the cards show; the profile row is written on change only."""
+    data = context.user_data
+    data["name"], data["username"] = first_name, username
+    if data.get("identity_saved") != [first_name, username]:
+        await services(context).store.set_identity(user_id, first_name, username)
+        data["identity_saved"] = [first_name, username]
 
 
 def _command(text: str) -> str:

@@ -33,16 +33,41 @@ def btn(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text[:60], callback_data=data)
 
 
+# Reading order. The Bot API describes a keyboard row only as an ordered array of buttons
+# ("Array of button rows, each represented by an Array of InlineKeyboardButton objects",
+# core.telegram.org/bots/api#inlinekeyboardmarkup; PTB's InlineKeyboardMarkup says the same)
+# and documents no mirroring for a right-to-left interface language: clients draw a row's
+# first button on the left. So the bot orders each row itself: in Persian the way forward
+# (continue, next page) is on the LEFT, where a right-to-left reader ends, and back or
+# previous on the RIGHT, where the line starts; in English the opposite.
+RTL_LANGS = frozenset({"fa"})
+
+
+def nav_row(
+    lang: str,
+    back: Sequence[InlineKeyboardButton] = (),
+    forward: Sequence[InlineKeyboardButton] = (),
+) -> list[InlineKeyboardButton]:
+    """One row with "back" and "forward" buttons in the reading order of ``lang``.
+
+    ``back`` and ``forward`` are each given in reading order (first read first); for a
+    right-to-left language the whole row is mirrored, so the first button read is on the
+    right."""
+    return reading_order(lang, [*back, *forward])
+
+
+def reading_order(lang: str, buttons: Sequence[InlineKeyboardButton]) -> list[InlineKeyboardButton]:
+    """A row given in reading order (first read first), laid out left to right."""
+    return list(buttons)[::-1] if lang in RTL_LANGS else list(buttons)
+
+
 def pager(lang: str, prefix: str, page: int, pages: int) -> list[InlineKeyboardButton]:
-    """◀ page x/y ▶ — only the arrows that lead somewhere."""
-    row = []
-    if page > 1:
-        row.append(btn(t(lang, "btn_prev"), f"{prefix}:{page - 1}"))
-    if pages > 1:
-        row.append(btn(f"{page}/{pages}", f"{prefix}:{page}"))
-    if page < pages:
-        row.append(btn(t(lang, "btn_next"), f"{prefix}:{page + 1}"))
-    return row
+    """previous · page x/y · next — only the arrows that lead somewhere, in reading order."""
+    if pages <= 1:
+        return []
+    back = [btn(t(lang, "btn_prev"), f"{prefix}:{page - 1}")] if page > 1 else []
+    forward = [btn(t(lang, "btn_next"), f"{prefix}:{page + 1}")] if page < pages else []
+    return nav_row(lang, [*back, btn(f"{page}/{pages}", f"{prefix}:{page}")], forward)
 
 
 def back(lang: str) -> list[InlineKeyboardButton]:
@@ -50,14 +75,8 @@ def back(lang: str) -> list[InlineKeyboardButton]:
 
 
 def approval(lang: str, request_id: int) -> InlineKeyboardMarkup:
-    return _fixed(
-        [
-            [
-                btn(t(lang, "btn_approve"), f"ap:{request_id}"),
-                btn(t(lang, "btn_reject"), f"rj:{request_id}"),
-            ]
-        ]
-    )
+    approve = btn(t(lang, "btn_approve"), f"ap:{request_id}")
+    return _fixed([reading_order(lang, [approve, btn(t(lang, "btn_reject"), f"rj:{request_id}")])])
 
 
 def withdraw(lang: str, request_id: int) -> InlineKeyboardMarkup:
@@ -138,7 +157,8 @@ def saved_manage(
 ) -> InlineKeyboardMarkup:
     """/texts: rename and delete per text (item number, id), then the pager."""
     rows = [
-        [btn(f"✏️ {n}", f"tx:r:{text_id}"), btn(f"🗑 {n}", f"tx:d:{text_id}")] for n, text_id in items
+        reading_order(lang, [btn(f"✏️ {n}", f"tx:r:{text_id}"), btn(f"🗑 {n}", f"tx:d:{text_id}")])
+        for n, text_id in items
     ]
     rows.append(pager(lang, "tx:p", page, pages))
     return markup(rows)

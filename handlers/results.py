@@ -17,6 +17,7 @@ from bot.render import (
     esc,
     fit,
     ltr,
+    operator_lines,
     outbox_text,
 )
 from bot.texts import t
@@ -304,15 +305,11 @@ async def delivery_report(update: Update, context: Context) -> None:
         reason = esc(report.error.message) if report.error else tr(context, f"state_{b.state}")
         await say(update, context, tr(context, "report_unavailable", reason=reason))
         return
-    lines = [tr(context, "report_header")]
-    for op, s in sorted(report.operators.items()):
-        lines.append(f"{op[:10]:<10} {s.sent:>6} {s.delivered:>6} {s.failed:>7} {s.pending:>7}")
     status = ", ".join(
-        esc(r.status or r.state or "") for r in report.reports if (r.status or r.state)
+        ltr(r.status or r.state or "") for r in report.reports if (r.status or r.state)
     )
-    await say(
-        update, context, tr(context, "report", bid=b.id, state=status, table=esc("\n".join(lines)))
-    )
+    lines = operator_lines(lang_of(context), report.operators)
+    await say(update, context, tr(context, "report", bid=b.id, state=status, table=lines))
 
 
 async def cancel_send(update: Update, context: Context) -> None:

@@ -20,7 +20,7 @@ from telegram.error import TelegramError
 from bot.domain import Draft
 from bot.jalali import format_jalali
 from bot.logs import SECRETS
-from bot.render import esc, fit, ltr, num
+from bot.render import esc, fit, num, person
 from bot.saved_texts import NAME_MAX, Checked, check_name, check_text, strip_suffix, summary
 from handlers import compose
 from handlers import keyboards as kb
@@ -42,9 +42,7 @@ def parse_id(raw: str) -> int | None:
 
 def saver(saved: SavedText) -> str:
     """Who saved a text: first name as it was then, the id as the detail."""
-    if saved.saved_name:
-        return f"{esc(saved.saved_name)} ({ltr(saved.saved_by)})"
-    return ltr(saved.saved_by)
+    return person(saved.saved_by, saved.saved_name)
 
 
 def _suffix(context: Context) -> str:

@@ -52,6 +52,15 @@ def _columns(values: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+# An abandoned start: nothing typed or chosen (a sender alone is picked automatically) and
+# nothing waiting for approval.
+_EMPTY = (
+    "COALESCE(text, '') = '' AND COALESCE(selections, '[]') = '[]' "
+    "AND NOT EXISTS (SELECT 1 FROM approval_requests r "
+    "WHERE r.draft_id = drafts.id AND r.state = 'pending')"
+)
+
+
 class DraftStore(StoreBase):
     async def create_draft(self, owner_id: int, **fields: Any) -> Draft:
         unknown = set(fields) - set(_EDITABLE)
@@ -74,12 +83,39 @@ class DraftStore(StoreBase):
         row = await self._db.fetchone("SELECT * FROM drafts WHERE id = ?", (draft_id,))
         return _draft(row) if row else None
 
-    async def list_drafts(self, owner_id: int, limit: int = 20) -> list[Draft]:
+    async def list_drafts(self, owner_id: int, limit: int = 20, offset: int = 0) -> list[Draft]:
         rows = await self._db.fetchall(
-            "SELECT * FROM drafts WHERE owner_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?",
-            (owner_id, limit),
+            "SELECT * FROM drafts WHERE owner_id = ? ORDER BY updated_at DESC, id DESC "
+            "LIMIT ? OFFSET ?",
+            (owner_id, limit, offset),
         )
         return [_draft(r) for r in rows]
+
+    async def count_drafts(self, owner_id: int) -> int:
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) AS n FROM drafts WHERE owner_id = ?", (owner_id,)
+        )
+        return int(row["n"]) if row else 0
+
+    async def count_empty_drafts(self, owner_id: int, keep: int | None = None) -> int:
+        """Drafts with no text, no phonebooks and no pending request (``keep`` excepted)."""
+        row = await self._db.fetchone(
+            f"SELECT COUNT(*) AS n FROM drafts WHERE owner_id = ? AND id IS NOT ? AND {_EMPTY}",
+            (owner_id, keep),
+        )
+        return int(row["n"]) if row else 0
+
+    async def delete_empty_drafts(
+        self, owner_id: int, keep: int | None = None, only: int | None = None
+    ) -> int:
+        """Delete an owner's empty drafts (see :meth:`count_empty_drafts`), or just the draft
+        ``only`` if it is empty; returns how many went. Checked in the same statement, so a
+        draft that gained a text or a request meanwhile stays."""
+        return await self._db.execute(
+            f"DELETE FROM drafts WHERE owner_id = ? AND id IS NOT ? AND {_EMPTY} "
+            "AND (? IS NULL OR id = ?)",
+            (owner_id, keep, only, only),
+        )
 
     async def save_draft(self, draft: Draft) -> Draft:
         """Write every editable field if nobody saved since ``draft.version`` was read.

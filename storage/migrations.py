@@ -223,6 +223,14 @@ CREATE TABLE broadcast_costs (
 CREATE INDEX broadcast_costs_by_owner ON broadcast_costs (owner_id, sent_at);
 """
 
+# screens: people by name. The gate records each admin's first name and @username as
+# Telegram last showed them, so /history and the cards can name people who have not
+# written since a restart.
+_V6_PROFILE_NAMES = """
+ALTER TABLE profiles ADD COLUMN first_name TEXT;
+ALTER TABLE profiles ADD COLUMN username TEXT;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
     Migration(
@@ -245,6 +253,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "team rules: saved texts, credit watch state, broadcast costs",
         _V5_SAVED_TEXTS_AND_CREDIT_WATCH,
     ),
+    Migration(6, "screens: first name and @username in profiles", _V6_PROFILE_NAMES),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

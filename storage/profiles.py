@@ -1,4 +1,5 @@
-"""Per-user preferences: language and the last sender/phonebooks used."""
+"""Per-user preferences: language, the last sender/phonebooks used, and the name
+and @username Telegram last showed."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ def _profile(row: sqlite3.Row) -> Profile:
         last_selections=[
             PhonebookSelection.from_dict(d) for d in load_json(row["last_selections"], [])
         ],
+        first_name=row["first_name"],
+        username=row["username"],
     )
 
 
@@ -33,6 +36,25 @@ class ProfileStore(StoreBase):
             "updated_at = excluded.updated_at",
             (user_id, lang, self._stamp()),
         )
+
+    async def set_identity(self, user_id: int, first_name: str, username: str | None) -> None:
+        """Remember how Telegram names a user (first name, @username without the "@")."""
+        await self._db.execute(
+            "INSERT INTO profiles (user_id, first_name, username, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name, "
+            "username = excluded.username, updated_at = excluded.updated_at",
+            (user_id, first_name, username, self._stamp()),
+        )
+
+    async def get_profiles(self, user_ids: list[int]) -> dict[int, Profile]:
+        """The stored profiles of these users (those without a row are left out)."""
+        if not user_ids:
+            return {}
+        marks = ", ".join("?" * len(user_ids))
+        rows = await self._db.fetchall(
+            f"SELECT * FROM profiles WHERE user_id IN ({marks})", tuple(user_ids)
+        )
+        return {row["user_id"]: _profile(row) for row in rows}
 
     async def set_last_used(
         self,

@@ -25,7 +25,7 @@ async def test_report_history_and_send_again(tmp_path: Path) -> None:
         alice, bob, done = await sent_broadcast(w)
         await alice.press(done, "گزارش تحویل")
         report = await until_text(w, alice, "گزارش ارسال")
-        assert "mci" in report.text or "irancell" in report.text
+        assert "همراه اول: " in report.text or "ایرانسل: " in report.text
         await alice.send("/history")
         history = await until_text(w, alice, "(صفحهٔ")
         assert "ارسال‌شده" in history.text and "1001" in history.text and "1002" in history.text

@@ -87,7 +87,7 @@ async def render_books(update: Update, context: Context, draft: Draft) -> None:
         rows.append([kb.btn(tr(context, "btn_books_options"), "b:o")])
     elif await _last_time_fits(context, draft):
         rows.append([kb.btn(tr(context, "same_as_last"), "b:last")])
-    rows.append([*kb.back(lang), kb.btn(tr(context, "btn_books_done"), "b:ok")])
+    rows.append(kb.nav_row(lang, kb.back(lang), [kb.btn(tr(context, "btn_books_done"), "b:ok")]))
     lines = [tr(context, "books_title")]
     if data.get("books_filter"):
         lines.append(tr(context, "books_filter", filter=esc(data["books_filter"])))
@@ -186,7 +186,7 @@ async def enter_options(update: Update, context: Context, draft: Draft) -> int:
         [kb.btn(f"⚙️ {s.title} — {selection_mode(s, lang)}", f"o:{s.phonebook_id}")]
         for s in draft.selections[:30]
     ]
-    rows.append([*kb.back(lang), kb.btn(tr(context, "btn_to_text"), "o:ok")])
+    rows.append(kb.nav_row(lang, kb.back(lang), [kb.btn(tr(context, "btn_to_text"), "o:ok")]))
     await show(update, context, fit("\n".join(lines)), kb.markup(rows))
     return OPTIONS
 
@@ -304,7 +304,7 @@ async def render_contacts(update: Update, context: Context, sel: PhonebookSelect
     rows.append(kb.pager(lang, "c:p", data.get("contacts_page", 1), data.get("contacts_pages", 1)))
     if data.get("contacts_filter"):
         rows.append([kb.btn(tr(context, "btn_clear_filter"), "c:x")])
-    rows.append([*kb.back(lang), kb.btn(tr(context, "btn_contacts_done"), "c:ok")])
+    rows.append(kb.nav_row(lang, kb.back(lang), [kb.btn(tr(context, "btn_contacts_done"), "c:ok")]))
     text = tr(context, "contacts_title", title=esc(sel.title), n=num(len(picked), lang))
     if not data.get("contacts_view"):
         text += "\n" + tr(context, "contacts_none")

@@ -158,9 +158,12 @@ async def start_send(update: Update, context: Context) -> int:
 
 @live
 async def resume_choice(update: Update, context: Context, draft: Draft) -> int:
-    """Continue the current draft or start afresh."""
+    """Continue the current draft or start afresh (dropping the current one if empty)."""
     if update.callback_query.data == "r:go":
         return await goto(update, context, draft.step)
+    # the old draft stays in /drafts only if there is something in it: an empty one (no
+    # text, no phonebooks, no pending request) is an abandoned start and goes
+    await services(context).store.delete_empty_drafts(draft.owner_id, only=draft.id)
     return await new_draft(update, context)
 
 

@@ -43,22 +43,17 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
         await say(update, context, message_text(snapshot, lang, f"#{draft.id}"))
     text = card.text
     submit = "btn_submit" if settings.approvals_required else "btn_send_now"
-    rows = [
-        [kb.btn(tr(context, submit), "v:submit")],
-        [
-            kb.btn(tr(context, "btn_edit_sender"), "v:e:sender"),
-            kb.btn(tr(context, "btn_edit_books"), "v:e:phonebooks"),
-        ],
-        [
-            kb.btn(tr(context, "btn_edit_text"), "v:e:text"),
-            kb.btn(tr(context, "btn_edit_time"), "v:e:time"),
-        ],
-        [
-            kb.btn(tr(context, "btn_save_leave"), "v:save"),
-            kb.btn(tr(context, "btn_discard"), "v:discard"),
-        ],
-        [kb.btn(tr(context, "btn_save_text"), "v:st")],  # team rules
+    pairs = [
+        ("btn_edit_sender", "v:e:sender", "btn_edit_books", "v:e:phonebooks"),
+        ("btn_edit_text", "v:e:text", "btn_edit_time", "v:e:time"),
+        ("btn_save_leave", "v:save", "btn_discard", "v:discard"),
     ]
+    rows = [[kb.btn(tr(context, submit), "v:submit")]]
+    rows += [
+        kb.reading_order(lang, [kb.btn(tr(context, a), da), kb.btn(tr(context, b), db)])
+        for a, da, b, db in pairs
+    ]
+    rows.append([kb.btn(tr(context, "btn_save_text"), "v:st")])  # team rules
     if card.books_summarized:
         rows.append([kb.btn(tr(context, "btn_books_list"), f"bl:d:{draft.id}")])
     await show(update, context, text, kb.markup(rows))

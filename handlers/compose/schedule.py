@@ -43,9 +43,9 @@ async def enter_time(update: Update, context: Context, draft: Draft) -> int:
     lang = lang_of(context)
     settings = services(context).settings
     choices = quick_choices(datetime.now(UTC), settings.tz)
-    rows = [[kb.btn(tr(context, "btn_now"), "w:now")]]
-    rows.append([kb.btn(tr(context, f"btn_{name}"), f"w:{name}") for name in choices])
-    rows.append(kb.back(lang))
+    # the quick choices read earliest first; "now" goes forward to the review, beside back
+    rows = [kb.reading_order(lang, [kb.btn(tr(context, f"btn_{n}"), f"w:{n}") for n in choices])]
+    rows.append(kb.nav_row(lang, kb.back(lang), [kb.btn(tr(context, "btn_now"), "w:now")]))
     text = tr(context, "time_ask", example=_example(context), tz=esc(settings.timezone))
     await show(update, context, text, kb.markup(rows))
     return TIME

@@ -155,7 +155,7 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
     from handlers.saved_texts import text_step_button  # team rules
 
     saved_row = await text_step_button(context)
-    rows = [saved_row, [*kb.back(lang), kb.btn(ok, "x:ok")]]
+    rows = [saved_row, kb.nav_row(lang, kb.back(lang), [kb.btn(ok, "x:ok")])]
     if not editing:  # the usual choice, one tap: send as soon as it is approved
         rows.insert(1, [kb.btn(tr(context, "btn_text_now"), "x:now")])
     markup = kb.markup(rows)

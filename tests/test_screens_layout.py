@@ -76,7 +76,7 @@ async def _books_text_time(w: World, user, lang: str, *, send: bool = True) -> N
     assert row_with(books, cat["btn_books_done"]) == order(cat["btn_books_done"])
     await user.press(books, books.buttons[0][0][0], exact=True)
     await w.until(lambda: "✓" in user.last().buttons[0][0][0])
-    await user.press(user.last(), cat["btn_books_done"], exact=True)
+    await user.press(user.last(), cat["btn_books_options"], exact=True)
     options = await until_text(w, user, shown(lang, "options_title"))
     assert row_with(options, cat["btn_to_text"]) == order(cat["btn_to_text"])
     await user.press(options, cat["btn_to_text"], exact=True)

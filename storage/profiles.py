@@ -18,6 +18,7 @@ def _profile(row: sqlite3.Row) -> Profile:
         last_selections=[
             PhonebookSelection.from_dict(d) for d in load_json(row["last_selections"], [])
         ],
+        test_phone=row["test_phone"],
     )
 
 

@@ -26,6 +26,7 @@ COMMANDS = (
     "send",
     "drafts",
     "texts",  # team rules
+    "phone",  # test SMS to one's own phone
     "history",
     "credit",
     "token",

@@ -84,9 +84,7 @@ def build_send_body(
     return body
 
 
-def build_webservice_body(
-    *, sender: str, message: str, recipients: list[str]
-) -> dict[str, Any]:
+def build_webservice_body(*, sender: str, message: str, recipients: list[str]) -> dict[str, Any]:
     """The documented ``sending_type: "webservice"`` body: explicit E.164 recipients, sent
     at once. Checked locally like a phonebook send; raises ValidationError."""
     errors: dict[str, list[str]] = {}

@@ -1,5 +1,6 @@
 """Sending: ``send/calculate-price``, ``send`` (phonebook params or ``webservice`` explicit
-numbers, credit, scheduling) and ``send/cancel`` (404 ``404-1`` when not found or no longer cancellable).
+numbers, credit, scheduling) and ``send/cancel`` (404 ``404-1`` when not found or no longer
+cancellable).
 """
 
 from __future__ import annotations

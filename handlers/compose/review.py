@@ -1,4 +1,5 @@
-"""Step 5: the review card: submit, edit one step, save and leave, or discard."""
+"""Step 5: the review card: submit, edit one step, test on one's own phone, save and leave,
+or discard."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from handlers.compose.flow import (
     stale,
 )
 from handlers.compose.text import price_lines
+from handlers.compose.trial import test_button, test_press
 
 log = logging.getLogger("handlers.compose")
 
@@ -53,6 +55,7 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
             kb.btn(tr(context, "btn_edit_text"), "v:e:text"),
             kb.btn(tr(context, "btn_edit_time"), "v:e:time"),
         ],
+        test_button(context, per),  # test SMS to one's own phone, priced
         [
             kb.btn(tr(context, "btn_save_leave"), "v:save"),
             kb.btn(tr(context, "btn_discard"), "v:discard"),
@@ -71,6 +74,8 @@ async def review_press(update: Update, context: Context, draft: Draft) -> int:
     action = update.callback_query.data
     if action == "v:submit":
         return await approval.submit(update, context, draft)
+    if action == "v:t":
+        return await test_press(update, context, draft)
     if action.startswith("v:e:"):
         try:
             step = Step(action.removeprefix("v:e:"))

@@ -102,7 +102,8 @@ async def contact_shared(update: Update, context: Context) -> None:
     user = update.effective_user
     store = services(context).store
     button = tr(context, "btn_share_phone")
-    if contact.user_id is None or contact.user_id != user.id:
+    own = contact.user_id is not None and contact.user_id == user.id
+    if not own or message.forward_origin is not None:
         await store.audit(user.id, "test_phone_refused", detail={"reason": "not_own"})
         await _send(
             update, context, tr(context, "phone_not_own", button=button), contact_keyboard(context)

@@ -118,6 +118,15 @@ class TrialSendStore(StoreBase):
         )
         return _trial(row) if row else None
 
+    async def settle_interrupted_trials(self) -> int:
+        """At start-up: rows still ``sending`` were cut off mid-POST by the last stop. They
+        may have gone out, so they become ``unknown`` (still counted, never sent again)."""
+        return await self._db.execute(
+            "UPDATE test_sends SET state = 'unknown', error = 'interrupted', updated_at = ? "
+            "WHERE state = 'sending'",
+            (self._stamp(),),
+        )
+
     async def count_trials(self, draft_id: int, content_hash: str) -> int:
         """Test sends of this draft and text that count against the limit."""
         row = await self._db.fetchone(

@@ -148,6 +148,9 @@ async def test_only_a_shared_own_contact_registers_a_number(tmp_path: Path) -> N
         await alice.send_contact(own_e164(bob), user_id=bob.user_id)
         refused = await until_text(w, alice, "شمارهٔ خود شما نیست")
         await alice.send_contact("+989351112233", user_id=None)
+        refused = await until_text(w, alice, "شمارهٔ خود شما نیست", after=refused.message_id)
+        # a forwarded message, even one holding one's own contact, is not the button's share
+        await alice.send_contact(alice.phone_number, forward_from=bob.user_id)
         await until_text(w, alice, "شمارهٔ خود شما نیست", after=refused.message_id)
         # a typed number, in any form
         for typed in ("09121234567", "۰۹۱۲ ۱۲۳ ۴۵۶۷", "+98 912 123 4567"):
@@ -161,7 +164,7 @@ async def test_only_a_shared_own_contact_registers_a_number(tmp_path: Path) -> N
         await until_text(w, alice, "فقط شمارهٔ همراه ایران")
         assert await w.store.get_test_phone(alice.user_id) is None
         actions = [e.action for e in await w.store.list_audit(actor_id=alice.user_id)]
-        assert actions.count("test_phone_refused") == 3
+        assert actions.count("test_phone_refused") == 4
 
         # the keyboard's cancel button takes it away
         await alice.send("/phone")
@@ -280,6 +283,13 @@ async def test_the_store_counts_before_it_inserts_so_concurrent_taps_stop_at_thr
         assert await reserve() is not None
         assert await reserve() is None
         assert await store.finish_trial(kept[1].id, "sent") is None  # finished once only
+
+        # a row left "sending" by a stop mid-POST is unknown after the restart, and counted
+        interrupted = kept[2]
+        await restart(w)
+        settled = await w.store.list_trials(1001, limit=10)
+        assert {t.id: t.state for t in settled}[interrupted.id] == "unknown"
+        assert await w.store.count_trials(7, "h") == 3
 
 
 # ------------------------------------------------- the webservice body, the sandbox, the fake

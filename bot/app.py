@@ -26,6 +26,7 @@ COMMANDS = (
     "send",
     "drafts",
     "texts",  # team rules
+    "phone",  # test SMS to one's own phone
     "history",
     "credit",
     "token",
@@ -119,6 +120,10 @@ async def _post_init(app: Application) -> None:
     from handlers import jobs
 
     await jobs.recover_interrupted_sends(app)
+    # test SMS cut off by the last stop may have gone out: unknown, still counted
+    settled = await services.store.settle_interrupted_trials()
+    if settled:
+        log.warning("%d test SMS interrupted by the last stop are now 'unknown'", settled)
     if app.job_queue is not None:
         app.job_queue.run_repeating(jobs.expire_requests, EXPIRY_INTERVAL, first=5)
         app.job_queue.run_repeating(jobs.reconcile_unknown, RECONCILE_INTERVAL, first=30)

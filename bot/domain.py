@@ -185,6 +185,38 @@ class Profile:
     last_selections: list[PhonebookSelection] = field(default_factory=list)
     first_name: str | None = None  # as Telegram last showed them (screens: names)
     username: str | None = None  # without the "@"
+    test_phone: str | None = None  # E.164, from the owner's own shared contact
+
+
+TRIAL_STATES = ("sending", "sent", "failed", "unknown")
+
+
+@dataclass
+class TrialSend:
+    """A test SMS of a draft's exact final text to its owner's own phone (``test_sends``).
+
+    ``failed`` means certainly not sent (it does not count against the limit); ``sending``
+    (written before the POST) and ``unknown`` count, because the SMS may have gone out.
+    """
+
+    id: int
+    owner_id: int
+    draft_id: int
+    draft_version: int
+    content_hash: str
+    sender: str
+    recipient: str
+    message: str
+    state: str
+    outbox_ids: list[int] = field(default_factory=list)
+    error: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def trial_hash(sender: str, message: str) -> str:
+    """What a test send limit is counted for: the line and the exact final text."""
+    return hashlib.sha256(f"{sender}\n{message}".encode()).hexdigest()
 
 
 @dataclass

@@ -68,4 +68,28 @@ def _national(national: str) -> PhoneQuery:
     return PhoneQuery(None)
 
 
-__all__ = ["PhoneQuery", "normalize_mobile"]
+def is_iranian_mobile(e164: str | None) -> bool:
+    """+989xxxxxxxxx: the only numbers a test SMS goes to."""
+    return bool(e164) and len(e164) == 13 and e164.startswith("+989") and e164[1:].isdigit()
+
+
+_TYPED_NUMBER = re.compile(r"\+?[0-9]{7,15}")
+
+
+def looks_like_phone(text: str | None) -> bool:
+    """Whether a typed message is a phone number (any country, any digits, separators)."""
+    raw = _SEPARATORS.sub("", to_ascii_digits(text or "").strip()).replace("\uff0b", "+")
+    return bool(_TYPED_NUMBER.fullmatch(raw))
+
+
+def mask_phone(e164: str | None) -> str:
+    """``+989121234567`` → ``+98912•••4567``: enough to recognise, not the whole number
+    (for logs and the audit log)."""
+    if not e164:
+        return "—"
+    if len(e164) < 10:
+        return "•••"
+    return f"{e164[:6]}•••{e164[-4:]}"
+
+
+__all__ = ["PhoneQuery", "is_iranian_mobile", "looks_like_phone", "mask_phone", "normalize_mobile"]

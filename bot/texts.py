@@ -389,6 +389,41 @@ FA: dict[str, str] = {
     "btn_draft_delete_no": "انصراف",
     "draft_deleted_withdrawn": "درخواست #{request} پس گرفته شد و پیش‌نویس #{id} حذف شد.",
     "draft_delete_kept": "پیش‌نویس #{id} حذف نشد.",
+    # test SMS to one's own phone
+    "cmd_phone": "شمارهٔ من برای پیامک آزمایشی",
+    "btn_test_send": "📱 آزمایش روی گوشی من · {price} ریال",
+    "btn_test_send_noprice": "📱 آزمایش روی گوشی من",
+    "trial_sending": "پیامک آزمایشی در حال ارسال است…",
+    "trial_sent": "📱 <b>پیامک آزمایشی فرستاده شد</b> به {phone} از خط {sender}.\n"
+    "شناسهٔ صندوق ارسال: {outbox}\nآزمایش‌های باقی‌مانده برای این متن: {left} از {limit}",
+    "trial_failed": "❌ <b>پیامک آزمایشی فرستاده نشد</b>: {reason}\n"
+    "چیزی ارسال نشد و این تلاش شمرده نشد. مشکل را رفع کنید و دوباره بزنید.",
+    "trial_unknown": "⚠️ <b>نتیجهٔ پیامک آزمایشی نامعلوم است</b>: {reason}\n"
+    "شاید رسیده باشد؛ گوشی‌تان را ببینید. خودکار دوباره فرستاده نمی‌شود و این تلاش شمرده شد. "
+    "آزمایش‌های باقی‌مانده برای این متن: {left} از {limit}",
+    "trial_limit": "سقف {limit} پیامک آزمایشی برای این متن پر شده است. "
+    "برای آزمایش دوباره، متن یا خط ارسال را ویرایش کنید.",
+    "trial_invalid": "پیامک آزمایشی فرستاده نشد: {reason}",
+    "phone_ask": "📱 برای پیامک آزمایشی، شمارهٔ همراه خودتان را با دکمهٔ «{button}» در پایین صفحه بفرستید. "
+    "تلگرام تأیید می‌کند که شماره مال خود شماست؛ شمارهٔ تایپ‌شده پذیرفته نمی‌شود.",
+    "phone_ask_for_test": "📱 پیامک آزمایشی به شمارهٔ خود شما می‌رود و هنوز شماره‌ای ثبت نکرده‌اید. "
+    "دکمهٔ «{button}» را در پایین صفحه بزنید، سپس دوباره «📱 آزمایش» را در کارت بازبینی بزنید.",
+    "btn_share_phone": "📱 فرستادن شمارهٔ من",
+    "btn_phone_cancel": "❌ انصراف از ثبت شماره",
+    "phone_saved": "✅ شمارهٔ {phone} برای پیامک آزمایشی ثبت شد. با /phone آن را ببینید یا فراموش کنید.",
+    "phone_not_own": "این شمارهٔ خود شما نیست و ثبت نشد. فقط شمارهٔ خودتان را با دکمهٔ «{button}» بفرستید.",
+    "phone_not_mobile": "فقط شمارهٔ همراه ایران (۰۹…) پذیرفته می‌شود؛ این شماره ثبت نشد.",
+    "phone_typed": "شمارهٔ تایپ‌شده پذیرفته نمی‌شود، تا از ربات نتوان به شمارهٔ دیگران پیامک فرستاد. "
+    "دکمهٔ «{button}» را در پایین صفحه بزنید.",
+    "phone_cancelled": "ثبت شماره لغو شد.",
+    "phone_shown": "📱 شمارهٔ ثبت‌شده برای پیامک آزمایشی: {phone}",
+    "btn_phone_forget": "🗑 فراموش کن",
+    "btn_phone_change": "🔄 شمارهٔ تازه",
+    "phone_forgotten": "شمارهٔ شما فراموش شد. تا ثبت دوباره با /phone، پیامک آزمایشی فرستاده نمی‌شود.",
+    "phone_none": "شماره‌ای ثبت نشده است.",
+    "history_trials": "<b>پیامک‌های آزمایشی</b> (فقط به گوشی خودتان)",
+    "history_trial_item": "🧪 آزمایشی #{id} · {state} · {when}\n"
+    "به {phone} · پیش‌نویس #{draft} · صندوق ارسال: {outbox}",
 }
 
 EN: dict[str, str] = {
@@ -755,6 +790,41 @@ EN: dict[str, str] = {
     "btn_draft_delete_no": "Cancel",
     "draft_deleted_withdrawn": "Request #{request} withdrawn and draft #{id} deleted.",
     "draft_delete_kept": "Draft #{id} was not deleted.",
+    # test SMS to one's own phone
+    "cmd_phone": "My number for test SMS",
+    "btn_test_send": "📱 Test on my phone · {price} rials",
+    "btn_test_send_noprice": "📱 Test on my phone",
+    "trial_sending": "Sending the test SMS…",
+    "trial_sent": "📱 <b>Test SMS sent</b> to {phone} from line {sender}.\n"
+    "Outbox id: {outbox}\nTests left for this text: {left} of {limit}",
+    "trial_failed": "❌ <b>Test SMS not sent</b>: {reason}\n"
+    "Nothing went out and this try does not count. Fix the problem and tap again.",
+    "trial_unknown": "⚠️ <b>Test SMS outcome unknown</b>: {reason}\n"
+    "It may have arrived; check your phone. It is not sent again by itself and this try counts. "
+    "Tests left for this text: {left} of {limit}",
+    "trial_limit": "The {limit} test SMS for this text are used up. "
+    "To test again, edit the text or the sender line.",
+    "trial_invalid": "Test SMS not sent: {reason}",
+    "phone_ask": "📱 For test SMS, send your own mobile number with the «{button}» button at the bottom. "
+    "Telegram vouches that the number is yours; a typed number is not accepted.",
+    "phone_ask_for_test": "📱 A test SMS goes to your own number, and you have not registered one yet. "
+    "Tap «{button}» at the bottom, then tap «📱 Test» on the review card again.",
+    "btn_share_phone": "📱 Send my number",
+    "btn_phone_cancel": "❌ Cancel number registration",
+    "phone_saved": "✅ {phone} is registered for test SMS. See or forget it with /phone.",
+    "phone_not_own": "That is not your own number, so it was not registered. Send only your own with the «{button}» button.",
+    "phone_not_mobile": "Only Iranian mobile numbers (09…) are accepted; this number was not registered.",
+    "phone_typed": "Typed numbers are not accepted, so the bot cannot be used to text other people. "
+    "Tap the «{button}» button at the bottom.",
+    "phone_cancelled": "Number registration cancelled.",
+    "phone_shown": "📱 Your number for test SMS: {phone}",
+    "btn_phone_forget": "🗑 Forget it",
+    "btn_phone_change": "🔄 New number",
+    "phone_forgotten": "Your number is forgotten. No test SMS until you register again with /phone.",
+    "phone_none": "No number is registered.",
+    "history_trials": "<b>Test SMS</b> (to your own phone only)",
+    "history_trial_item": "🧪 Test #{id} · {state} · {when}\n"
+    "To {phone} · draft #{draft} · outbox: {outbox}",
 }
 
 CATALOGUES = {"fa": FA, "en": EN}

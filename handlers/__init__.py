@@ -24,7 +24,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.domain import Step
-from handlers import approval, commands, compose, gate, results, token
+from handlers import approval, commands, compose, gate, phone, results, token
 from handlers import saved_texts as saved  # team rules
 from handlers.common import Context, answer, say, tr
 
@@ -116,6 +116,13 @@ def _conversation() -> ConversationHandler:
         )
 
 
+async def typed_first(update: Update, context: Context) -> None:
+    """Group -1: a typed text that answers a pending question (the share-my-number keyboard,
+    then a reject reason) stops there; any other text goes on."""
+    await phone.typed_while_waiting(update, context)
+    await approval.reason_typed(update, context)
+
+
 async def outside_hint(update: Update, context: Context) -> None:
     await say(update, context, tr(context, "outside_hint"))
 
@@ -141,7 +148,7 @@ def register(app: Application) -> None:
     if isinstance(app.update_processor, gate.GateProcessor):
         app.update_processor.bind(app)
     app.add_handler(TypeHandler(Update, gate.gate), group=-2)
-    app.add_handler(MessageHandler(TEXT, approval.reason_typed), group=-1)
+    app.add_handler(MessageHandler(TEXT, typed_first), group=-1)
     buttons = {
         "ap": approval.approve,
         "rj": approval.reject,
@@ -159,6 +166,7 @@ def register(app: Application) -> None:
         "hs": commands.history_press,
         "bl": approval.books_press,
         "lg": commands.lang_press,
+        "ph": phone.phone_press,  # test SMS: forget or replace one's own number
     }
     for prefix, callback in buttons.items():
         app.add_handler(CallbackQueryHandler(callback, pattern=f"^{prefix}:"))
@@ -167,6 +175,9 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(commands.drafts_list_press, pattern="^dr:(?:[pyn]:|e$)"))
     # team rules: /texts paging and deleting; its rename is a conversation entry point
     app.add_handler(CallbackQueryHandler(saved.list_press, pattern="^tx:[pdy]:"))
+    # test SMS: one's own number, before the conversation (whose fallbacks take any message)
+    app.add_handler(MessageHandler(filters.CONTACT, phone.contact_shared))
+    app.add_handler(CommandHandler("phone", phone.phone_command))
     app.add_handler(_conversation())
     app.add_handler(CommandHandler(["start", "help"], commands.help_command))
     app.add_handler(CommandHandler("logout", token.logout))

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.domain import Draft, Step
 from bot.ippanel import IPPanelError
 from bot.jalali import format_jalali
-from bot.render import esc, fit, num, outbox_text
+from bot.render import esc, fit, ltr, num, outbox_text
 from bot.texts import LANGUAGES
 from handlers import keyboards as kb
 from handlers.approval import void_pending_requests
@@ -219,6 +219,8 @@ async def show_history(update: Update, context: Context, page: int) -> None:
                 outbox=outbox_text(b.outbox_ids),
             )
         )
+    if page == 1:
+        lines.extend(await trial_lines(context, uid))  # test SMS, marked as tests
     if page == 1 and uid in settings.approvers:
         decided = await store.list_decided_requests(uid, limit=5, offset=0)
         if decided:
@@ -246,6 +248,29 @@ async def show_history(update: Update, context: Context, page: int) -> None:
         )
     else:
         await say(update, context, fit("\n\n".join(lines)), markup)
+
+
+async def trial_lines(context: Context, uid: int) -> list[str]:
+    """The latest test SMS to the admin's own phone, each marked as a test."""
+    trials = await services(context).store.list_trials(uid, limit=5)
+    if not trials:
+        return []
+    settings = services(context).settings
+    lang = lang_of(context)
+    items = [
+        tr(
+            context,
+            "history_trial_item",
+            id=x.id,
+            state=tr(context, f"state_{x.state}"),
+            when=format_jalali(x.created_at, settings.tz, lang) if x.created_at else "—",
+            phone=ltr(x.recipient),
+            draft=x.draft_id,
+            outbox=outbox_text(x.outbox_ids),
+        )
+        for x in trials
+    ]
+    return ["\n" + tr(context, "history_trials"), *items]
 
 
 async def credit_command(update: Update, context: Context) -> None:

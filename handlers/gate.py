@@ -35,8 +35,8 @@ log = logging.getLogger("handlers.gate")
 
 # Buttons and commands of composing (the conversation's menus, drafts, "send again",
 # "fix", a draft's book list): for ADMIN_IDS only.
-_COMPOSE_PRESS = re.compile(r"^(?:dr|ag|fx|[rsbomcxwvku]|bl:d|nm|tx|st):")
-_COMPOSE_COMMANDS = ("send", "drafts", "texts")
+_COMPOSE_PRESS = re.compile(r"^(?:dr|ag|fx|[rsbomcxwvku]|bl:d|nm|tx|st|ph):")
+_COMPOSE_COMMANDS = ("send", "drafts", "texts", "phone")
 
 # Every shape of callback data the bot's keyboards make, checked before any handler parses
 # it: ASCII digits only ("²".isdigit() is True), ids of at most 12 digits (SQLite integers
@@ -47,6 +47,7 @@ _VALID_PRESS = re.compile(
     rf"""
       (?:ap|rj|rn|rk|wd|rp|cn|rt|rc|ag|nx|ny|nk|ss|st):{_ID}
     | nm:x
+    | ph:[fc]
     | u:(?:t:{_ID}|p:[0-9]{{1,6}}|x|l)
     | tx:(?:[rdy]:{_ID}|p:[0-9]{{1,6}})
     | hs:[0-9]{{1,6}}
@@ -88,6 +89,9 @@ async def gate(update: Update, context: Context) -> None:
     if user.id not in settings.admin_ids and _composes(update):
         await _approver_only(update, context)
         raise ApplicationHandlerStop
+    command = _command(message.text or "") if message else ""
+    if update.callback_query is not None or command not in ("", "phone"):
+        data.pop("await_contact", None)  # test SMS: a press or a command ends the wait
     if update.callback_query is not None and data.pop("await_key", False):
         # a press elsewhere ends the wait for a key: what is typed next is not a key
         await notify(context, chat.id, t(data["lang"], "token_wait_ended"))
@@ -120,6 +124,8 @@ def _composes(update: Update) -> bool:
     """A compose command or button (approver-only users get a short refusal for these)."""
     if update.callback_query is not None:
         return bool(_COMPOSE_PRESS.match(update.callback_query.data or ""))
+    if update.message is not None and update.message.contact is not None:
+        return True  # test SMS: registering one's own number is for composers
     text = update.message.text if update.message else None
     return bool(text) and _command(text) in _COMPOSE_COMMANDS
 

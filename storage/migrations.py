@@ -231,6 +231,31 @@ ALTER TABLE profiles ADD COLUMN first_name TEXT;
 ALTER TABLE profiles ADD COLUMN username TEXT;
 """
 
+# test SMS to one's own phone: the number Telegram vouched for (a shared own contact), and
+# one row per test send, written before its POST. The limit per text is counted from these
+# rows in the same statement that adds one, so no restart or double tap can pass it.
+_V7_TEST_SENDS = """
+ALTER TABLE profiles ADD COLUMN test_phone TEXT;   -- E.164, personal data: never logged in full
+
+CREATE TABLE test_sends (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner_id      INTEGER NOT NULL,   -- who asked, whose key paid
+    draft_id      INTEGER NOT NULL,   -- no FK: the record outlives its draft
+    draft_version INTEGER NOT NULL,
+    content_hash  TEXT    NOT NULL,   -- sha256 of sender line and exact final text
+    sender        TEXT    NOT NULL,
+    recipient     TEXT    NOT NULL,
+    message       TEXT    NOT NULL,
+    state         TEXT    NOT NULL CHECK (state IN ('sending', 'sent', 'failed', 'unknown')),
+    outbox_ids    TEXT    NOT NULL DEFAULT '[]',
+    error         TEXT,
+    created_at    TEXT    NOT NULL,
+    updated_at    TEXT    NOT NULL
+);
+CREATE INDEX test_sends_by_text ON test_sends (draft_id, content_hash);
+CREATE INDEX test_sends_by_owner ON test_sends (owner_id, created_at);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
     Migration(
@@ -254,6 +279,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         _V5_SAVED_TEXTS_AND_CREDIT_WATCH,
     ),
     Migration(6, "screens: first name and @username in profiles", _V6_PROFILE_NAMES),
+    Migration(
+        7,
+        "test SMS: the owner's own mobile on the profile, test sends counted per text",
+        _V7_TEST_SENDS,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -20,6 +20,7 @@ from .keys import KeyCipher
 from .kv import KeyValueStore
 from .profiles import ProfileStore
 from .saved_texts import SavedTextStore
+from .trial_sends import TrialSendStore
 
 
 class Store(
@@ -32,6 +33,7 @@ class Store(
     KeyValueStore,
     SavedTextStore,  # team rules
     CreditWatchStore,  # team rules
+    TrialSendStore,  # test SMS to one's own phone
 ):
     """Async access to the bot's SQLite database.
 

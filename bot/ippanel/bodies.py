@@ -36,6 +36,12 @@ MSG_SEND_AT_NAIVE = "زمان ارسال باید همراه با منطقه ز�
 MSG_SEND_AT_PAST = "زمان ارسال باید در آینده باشد"
 MSG_BAD_KEY = "کلید دسترسی معتبر نیست"
 MSG_PAGE = "شماره صفحه و تعداد در صفحه باید عدد مثبت باشند"
+MSG_RECIPIENTS_EMPTY = "دست‌کم یک گیرنده لازم است"
+MSG_RECIPIENTS_TOO_MANY = "در هر ارسال آزمایشی حداکثر ۱۰ گیرنده مجاز است"
+MSG_RECIPIENT_E164 = "شمارهٔ گیرنده باید به شکل بین‌المللی باشد، مثل +989121234567"
+
+MAX_RECIPIENTS = 10  # the bot sends tests to one number; a cap keeps a bug from a broadcast
+E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
 
 def build_send_body(
@@ -76,6 +82,32 @@ def build_send_body(
     if send_time is not None:
         body["send_time"] = send_time
     return body
+
+
+def build_webservice_body(*, sender: str, message: str, recipients: list[str]) -> dict[str, Any]:
+    """The documented ``sending_type: "webservice"`` body: explicit E.164 recipients, sent
+    at once. Checked locally like a phonebook send; raises ValidationError."""
+    errors: dict[str, list[str]] = {}
+    if not sender_given(sender):
+        errors["from_number"] = [MSG_SENDER]
+    if not isinstance(message, str) or not message.strip():
+        errors["message"] = [MSG_MESSAGE_REQUIRED]
+    elif measure(message).too_long:
+        errors["message"] = [MSG_MESSAGE_TOO_LONG]
+    if not isinstance(recipients, list) or not recipients:
+        errors["params.recipients"] = [MSG_RECIPIENTS_EMPTY]
+    elif len(recipients) > MAX_RECIPIENTS:
+        errors["params.recipients"] = [MSG_RECIPIENTS_TOO_MANY]
+    elif any(not isinstance(r, str) or not E164.match(r) for r in recipients):
+        errors["params.recipients"] = [MSG_RECIPIENT_E164]
+    if errors:
+        raise ValidationError(errors=errors)
+    return {
+        "sending_type": "webservice",
+        "from_number": sender,
+        "message": message,
+        "params": {"recipients": list(recipients)},
+    }
 
 
 # the two integer filters of report/new_list; the docs type every other one as a string

@@ -28,6 +28,7 @@ from .bodies import (
     MSG_PHONEBOOK_ID,
     MSG_SENDER,
     build_send_body,
+    build_webservice_body,
     check_key,
     check_page,
     list_filters,
@@ -136,6 +137,18 @@ class IPPanelClient:
         """
         check_key(api_key)
         body = build_send_body(sender=sender, message=message, params=params, send_at=send_at)
+        return await self._send(api_key, body)
+
+    async def send_to_numbers(
+        self, api_key: str, sender: str, message: str, recipients: list[str]
+    ) -> SendResult:
+        """Send ``message`` at once to explicit E.164 numbers (``sending_type: "webservice"``,
+        for a test to the admin's own phone). Never retried; failures as for phonebooks."""
+        check_key(api_key)
+        body = build_webservice_body(sender=sender, message=message, recipients=recipients)
+        return await self._send(api_key, body)
+
+    async def _send(self, api_key: str, body: dict[str, Any]) -> SendResult:
         data = await self._call("POST", "/api/send", api_key, json=body, send=True)
         result = SendResult.from_api(data) if isinstance(data, Mapping) else None
         if result is None or not result.outbox_ids:

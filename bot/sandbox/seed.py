@@ -5,7 +5,7 @@ sender lines, and the records its state is made of.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -188,7 +188,7 @@ class SandboxSend:
     account_key: str
     from_number: str
     message: str
-    params: list[dict[str, Any]]
+    params: Any  # phonebook: a list of entries; webservice: {"recipients": [...]}
     recipients: int
     mci: int
     other: int
@@ -198,6 +198,8 @@ class SandboxSend:
     send_time: datetime | None
     state_id: int
     fails_at: datetime | None = None  # accepted without credit: state 8 from then on
+    sending_type: str = "phonebook"
+    numbers: list[str] = field(default_factory=list)  # webservice: the E.164 recipients
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

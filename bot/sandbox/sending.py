@@ -1,9 +1,11 @@
-"""Sending: ``send/calculate-price``, ``send`` (phonebook params, credit, scheduling) and
-``send/cancel`` (404 ``404-1`` when not found or no longer cancellable).
+"""Sending: ``send/calculate-price``, ``send`` (phonebook params or ``webservice`` explicit
+numbers, credit, scheduling) and ``send/cancel`` (404 ``404-1`` when not found or no longer
+cancellable).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,6 +31,8 @@ from bot.sandbox.seed import (
     SandboxSend,
 )
 from bot.sms import measure
+
+E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
 
 class SendingApi(Area):
@@ -101,12 +105,22 @@ class SendingApi(Area):
             raise ApiFailure(404, MSG_PHONEBOOK_NOT_FOUND, "404-1")
         return chosen
 
+    def resolve_numbers(self, params: Any) -> list[str]:
+        """``webservice`` params: ``{"recipients": [E.164, ...]}`` (the docs' only shape)."""
+        recipients = params.get("recipients") if isinstance(params, dict) else None
+        if not isinstance(recipients, list) or not recipients:
+            raise invalid("params.recipients", "تکمیل گزینه recipients الزامی است")
+        if any(not isinstance(r, str) or not E164.match(r) for r in recipients):
+            raise invalid("params.recipients", "شمارهٔ گیرنده باید به شکل +98912… باشد")
+        return list(recipients)
+
     async def send(self, request: web.Request) -> web.Response:
         acc = self.account(request)
         data = await self.body(request)
         if acc.send_block:
             raise ApiFailure(422, "امکان ارسال برای این حساب مسدود شده است", "400-2")
-        if data.get("sending_type") != "phonebook":
+        sending_type = data.get("sending_type")
+        if sending_type not in ("phonebook", "webservice"):
             raise invalid("sending_type", "نوع ارسال نامعتبر است")
         from_number = data.get("from_number")
         if not from_number:
@@ -130,14 +144,17 @@ class SendingApi(Area):
                 raise invalid("send_time", "قالب زمان ارسال نادرست است") from None
             if send_time <= self.state.now():
                 raise invalid("send_time", "زمان ارسال باید در آینده باشد")
-        chosen = self.resolve_recipients(data.get("params"))
-        mci = other = 0
-        for book, rows in chosen:
-            for row in rows:
-                if self.state.is_mci(self.state.number_at(book, row)):
-                    mci += 1
-                else:
-                    other += 1
+        numbers: list[str] = []
+        if sending_type == "webservice":
+            numbers = self.resolve_numbers(data.get("params"))
+        else:
+            numbers = [
+                self.state.number_at(book, row)
+                for book, rows in self.resolve_recipients(data.get("params"))
+                for row in rows
+            ]
+        mci = sum(1 for n in numbers if self.state.is_mci(n))
+        other = len(numbers) - mci
         recipients = mci + other
         if recipients == 0:
             raise invalid("params", "هیچ گیرنده‌ای برای این ارسال پیدا نشد")
@@ -169,6 +186,8 @@ class SendingApi(Area):
             # at once or after a while "sending"
             state_id=(8 if not acc.fail_after else 2) if short else 5 if send_time else 6,
             fails_at=self.state.now() + timedelta(seconds=acc.fail_after) if short else None,
+            sending_type=sending_type,
+            numbers=numbers if sending_type == "webservice" else [],
         )
         return json_response(envelope({"message_outbox_ids": [outbox_id]}))
 

@@ -1,4 +1,5 @@
-"""Step 5: the review card: submit, edit one step, save and leave, or discard."""
+"""Step 5: the review card: submit, edit one step, test on one's own phone, save and leave,
+or discard."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from handlers.compose.flow import (
     stale,
 )
 from handlers.compose.text import price_lines
+from handlers.compose.trial import test_button, test_press
 
 log = logging.getLogger("handlers.compose")
 
@@ -51,8 +53,11 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
     rows = [[kb.btn(tr(context, submit), "v:submit")]]
     rows += [
         kb.reading_order(lang, [kb.btn(tr(context, a), da), kb.btn(tr(context, b), db)])
-        for a, da, b, db in pairs
+        for a, da, b, db in pairs[:2]
     ]
+    rows.append(test_button(context, per))  # test SMS to one's own phone, priced
+    a, da, b, db = pairs[2]
+    rows.append(kb.reading_order(lang, [kb.btn(tr(context, a), da), kb.btn(tr(context, b), db)]))
     rows.append([kb.btn(tr(context, "btn_save_text"), "v:st")])  # team rules
     if card.books_summarized:
         rows.append([kb.btn(tr(context, "btn_books_list"), f"bl:d:{draft.id}")])
@@ -66,6 +71,8 @@ async def review_press(update: Update, context: Context, draft: Draft) -> int:
     action = update.callback_query.data
     if action == "v:submit":
         return await approval.submit(update, context, draft)
+    if action == "v:t":
+        return await test_press(update, context, draft)
     if action.startswith("v:e:"):
         try:
             step = Step(action.removeprefix("v:e:"))

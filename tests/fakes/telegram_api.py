@@ -115,6 +115,21 @@ _INLINE_BUTTON_TYPES = (
     "pay",
 )
 
+# KeyboardButton fields that make a reply button ask for something (docs: mutually exclusive).
+_REPLY_BUTTON_TYPES = (
+    "request_users",
+    "request_chat",
+    "request_contact",
+    "request_location",
+    "request_poll",
+    "web_app",
+)
+# tdlib (ReplyMarkup.cpp) refuses contact and location requests outside private chats.
+PRIVATE_ONLY_REQUEST = {
+    "request_contact": "phone number can be requested in private chats only",
+    "request_location": "location can be requested in private chats only",
+}
+
 # Form values of these parameters are always plain strings; never JSON-decode them
 # (a text of "123" or "[1]" must stay a string).
 _STRING_PARAMS = frozenset(
@@ -879,11 +894,18 @@ class FakeTelegram:
     def _check_reply_button(button: Any) -> None:
         if isinstance(button, str):
             return
+        prefix = "can't parse keyboard button: "
         if not isinstance(button, dict):
-            raise _bad_request(
-                "can't parse keyboard button: KeyboardButton must be a String or an Object"
-            )
-        _check_text_field(button, "can't parse keyboard button: ")
+            raise _bad_request(prefix + "KeyboardButton must be a String or an Object")
+        _check_text_field(button, prefix)
+        for flag in ("request_contact", "request_location"):
+            if flag in button and not isinstance(button[flag], bool):
+                raise _bad_request(prefix + f'Field "{flag}" must be of type Boolean')
+        # Docs (KeyboardButton): the optional request_*/web_app fields "are mutually
+        # exclusive". The wording of the refusal is the fake's.
+        kinds = [k for k in _REPLY_BUTTON_TYPES if button.get(k) not in (None, False)]
+        if len(kinds) > 1:
+            raise _bad_request(prefix + f"the fields {kinds} are mutually exclusive")
 
     @staticmethod
     def _check_inline_button(button: Any) -> None:
@@ -910,6 +932,26 @@ class FakeTelegram:
             # pressed, 1-64 bytes"; the server answers BUTTON_DATA_INVALID beyond that.
             if not isinstance(data, str) or len(data.encode("utf-8")) > MAX_CALLBACK_DATA_BYTES:
                 raise _bad_request("BUTTON_DATA_INVALID")
+
+    def _check_private_requests(self, chat_id: int, markup: dict[str, Any] | None) -> None:
+        if not markup or "keyboard" not in markup or self.chats[chat_id]["type"] == "private":
+            return
+        for row in markup["keyboard"]:
+            for button in row:
+                for flag, refusal in PRIVATE_ONLY_REQUEST.items():
+                    if isinstance(button, dict) and button.get(flag) is True:
+                        raise _bad_request(refusal)
+
+    def reply_keyboard(self, chat_id: int) -> dict[str, Any] | None:
+        """The reply keyboard the chat shows now: the newest bot message that set one
+        (``keyboard``) or took it away (``remove_keyboard``) decides; None when none."""
+        for msg in reversed(self.chat_messages(chat_id, include_deleted=True)):
+            markup = msg.reply_markup or {}
+            if "keyboard" in markup and any(markup["keyboard"]):
+                return markup
+            if markup.get("remove_keyboard") is True:
+                return None
+        return None
 
     def _find_editable(self, params: dict[str, Any]) -> BotMessage:
         if params.get("inline_message_id"):
@@ -1074,6 +1116,7 @@ class FakeTelegram:
         if utf16_len(text) > MAX_TEXT_LENGTH:
             raise _bad_request("message is too long")
         markup = self._check_markup(params.get("reply_markup"))
+        self._check_private_requests(chat_id, markup)
         msg = self._new_bot_message(
             chat_id,
             params,
@@ -1275,6 +1318,10 @@ class FakeTelegram:
 # ----------------------------------------------------------------------------------------------
 
 
+class OWN:
+    """``FakeUser.send_contact(user_id=OWN)``: the sender's own contact (the default)."""
+
+
 class FakeUser:
     """A human talking to the bot. Private chat id == user id."""
 
@@ -1295,6 +1342,8 @@ class FakeUser:
         self.username = username
         self._cursor: dict[int, int] = {}  # chat_id -> index into fake._bot_log
         self._last_chat = user_id
+        # the account's number, as clients put it in a shared own contact (no "+")
+        self.phone_number = f"98912{user_id % 10_000_000:07d}"
 
     @property
     def chat_id(self) -> int:
@@ -1484,15 +1533,47 @@ class FakeUser:
         return await self._send_payload(extra, kind="document", text=caption, **chat)
 
     async def send_contact(
-        self, phone: str, first_name: str | None = None, user_id: int | None = None, **chat: Any
+        self,
+        phone: str,
+        first_name: str | None = None,
+        user_id: int | type[OWN] | None = OWN,
+        **chat: Any,
     ) -> int:
-        """Share a contact (by default the user's own, as the "share my phone" button does)."""
+        """Share a contact from the attachment menu: by default the user's own; ``user_id``
+        another Telegram user's; ``user_id=None`` a phone-book entry not on Telegram (the
+        docs: ``Contact.user_id`` is optional, so the field is left out)."""
         contact: dict[str, Any] = {
             "phone_number": phone,
             "first_name": first_name or self.first_name,
-            "user_id": self.user_id if user_id is None else user_id,
         }
+        if user_id is OWN:
+            contact["user_id"] = self.user_id
+        elif user_id is not None:
+            contact["user_id"] = user_id
         return await self._send_payload({"contact": contact}, kind="contact", text=None, **chat)
+
+    async def share_phone(self, phone: str | None = None) -> int:
+        """Tap the reply keyboard's ``request_contact`` button and confirm, as Telegram does:
+        the user's own contact (their id, their account's number) goes to the private chat.
+        Fails like a person would if no such button is on screen."""
+        keyboard = self.fake.reply_keyboard(self.user_id) or {}
+        buttons = [b for row in keyboard.get("keyboard", []) for b in row]
+        if not any(isinstance(b, dict) and b.get("request_contact") is True for b in buttons):
+            raise AssertionError(f"no request_contact button on screen for {self!r}")
+        return await self.send_contact(phone or self.phone_number)
+
+    async def press_reply_button(self, text: str) -> int:
+        """Tap a plain button of the reply keyboard on screen: its text is sent as a message."""
+        keyboard = self.fake.reply_keyboard(self.user_id) or {}
+        for row in keyboard.get("keyboard", []):
+            for button in row:
+                label = button if isinstance(button, str) else button.get("text")
+                plain = isinstance(button, str) or not any(
+                    button.get(k) not in (None, False) for k in _REPLY_BUTTON_TYPES
+                )
+                if label == text and plain:
+                    return await self.send(text)
+        raise AssertionError(f"no reply button {text!r} on screen for {self!r}")
 
     async def edit(self, message_id: int, new_text: str, *, chat_id: int | None = None) -> None:
         """Edit one of the user's own text messages (sends an edited_message update)."""

@@ -1,0 +1,102 @@
+"""The review card's "📱 test on my phone": the exact final text, from the chosen line, to
+the admin's own registered number, with their own key. No approval; at most
+``TRIAL_LIMIT`` per draft and text, counted in the store. The result goes under the card."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.domain import Draft
+from bot.ippanel import ValidationError
+from bot.render import esc, ltr, num, outbox_text
+from bot.trial_sms import TRIAL_LIMIT, TrialOutcome, send_trial, trials_used
+from handlers import keyboards as kb
+from handlers.common import (
+    Context,
+    answer,
+    api_key,
+    lang_of,
+    notify,
+    say,
+    services,
+    tr,
+    typing,
+)
+from handlers.compose.flow import REVIEW
+
+
+def test_button(context: Context, per: float | None) -> list[kb.Button]:
+    """The button, with the price of the one message it sends (shown before the tap)."""
+    if per is None:
+        return [kb.btn(tr(context, "btn_test_send_noprice"), "v:t")]
+    return [kb.btn(tr(context, "btn_test_send", price=num(per, lang_of(context))), "v:t")]
+
+
+async def test_press(update: Update, context: Context, draft: Draft) -> int:
+    from handlers.phone import ask_contact
+
+    store = services(context).store
+    uid = update.effective_user.id
+    phone = await store.get_test_phone(uid)
+    if phone is None:
+        await answer(update)
+        await ask_contact(update, context, "phone_ask_for_test")
+        return REVIEW
+    message = draft.snapshot(services(context).settings.message_suffix)["message"]
+    limit = num(TRIAL_LIMIT, lang_of(context))
+    if await trials_used(store, draft, message) >= TRIAL_LIMIT:
+        # a quick refusal as an alert; the store's own count below is what enforces it
+        await answer(update, tr(context, "trial_limit", limit=limit), alert=True)
+        return REVIEW
+    key = await api_key(update, context)
+    if key is None:
+        return REVIEW
+    await answer(update, tr(context, "trial_sending"))
+    async with typing(update, context):
+        outcome = await send_trial(
+            store,
+            services(context).client,
+            draft=draft,
+            message=message,
+            recipient=phone,
+            api_key=key,
+        )
+    text = result_text(context, outcome, draft, phone)
+    card = update.callback_query.message
+    if card is None or not await notify(context, card.chat.id, text, reply_to=card.message_id):
+        await say(update, context, text)
+    return REVIEW
+
+
+def result_text(context: Context, outcome: TrialOutcome, draft: Draft, phone: str) -> str:
+    lang = lang_of(context)
+    limit = num(TRIAL_LIMIT, lang)
+    left = num(outcome.left, lang)
+    if outcome.kind == "limit":
+        return tr(context, "trial_limit", limit=limit)
+    reason = _reason(outcome)
+    if outcome.kind == "invalid":
+        return tr(context, "trial_invalid", reason=reason)
+    if outcome.kind == "failed":
+        return tr(context, "trial_failed", reason=reason)
+    if outcome.kind == "unknown":
+        return tr(context, "trial_unknown", reason=reason, left=left, limit=limit)
+    trial = outcome.trial
+    return tr(
+        context,
+        "trial_sent",
+        phone=ltr(phone),
+        sender=ltr(draft.sender or "—"),
+        outbox=outbox_text(trial.outbox_ids if trial else []),
+        left=left,
+        limit=limit,
+    )
+
+
+def _reason(outcome: TrialOutcome) -> str:
+    exc = outcome.error
+    if exc is None:
+        return "—"
+    if isinstance(exc, ValidationError) and exc.errors:
+        return esc("; ".join(m for msgs in exc.errors.values() for m in msgs))
+    return esc(exc.message)

@@ -1,0 +1,146 @@
+"""/phone: the admin's own mobile number for test SMS, registered only by sharing their own
+Telegram contact (a ``request_contact`` button), so the bot cannot text arbitrary people.
+
+Telegram vouches for a contact only when it is the sender's own: ``contact.user_id`` equals
+the sender's id. A forwarded or picked contact of someone else carries another id or none,
+and a typed number carries nothing at all: both are refused.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.ext import ApplicationHandlerStop
+
+from bot.phones import is_iranian_mobile, looks_like_phone, mask_phone, normalize_mobile
+from bot.render import fit, ltr
+from bot.texts import LANGUAGES, t
+from handlers import keyboards as kb
+from handlers.common import Context, answer, edit, say, services, tr
+
+log = logging.getLogger("handlers.phone")
+
+AWAIT = "await_contact"  # user_data flag: the share-my-number keyboard is on screen
+
+
+def contact_keyboard(context: Context) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [
+            [KeyboardButton(tr(context, "btn_share_phone"), request_contact=True)],
+            [KeyboardButton(tr(context, "btn_phone_cancel"))],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+async def _send(
+    update: Update,
+    context: Context,
+    text: str,
+    markup: ReplyKeyboardMarkup | ReplyKeyboardRemove,
+) -> None:
+    await context.bot.send_message(update.effective_chat.id, fit(text), reply_markup=markup)
+
+
+async def ask_contact(update: Update, context: Context, key: str = "phone_ask") -> None:
+    """Show the share-my-number keyboard (one tap; Telegram asks the user to confirm)."""
+    context.user_data[AWAIT] = True
+    button = tr(context, "btn_share_phone")
+    await _send(update, context, tr(context, key, button=button), contact_keyboard(context))
+
+
+async def phone_command(update: Update, context: Context) -> None:
+    """/phone: the registered number with "forget" and "new number", or the request."""
+    phone = await services(context).store.get_test_phone(update.effective_user.id)
+    if phone is None:
+        await ask_contact(update, context)
+        return
+    rows = [
+        [
+            kb.btn(tr(context, "btn_phone_forget"), "ph:f"),
+            kb.btn(tr(context, "btn_phone_change"), "ph:c"),
+        ]
+    ]
+    await say(update, context, tr(context, "phone_shown", phone=ltr(phone)), kb.markup(rows))
+
+
+async def phone_press(update: Update, context: Context) -> None:
+    """ph:f forgets the number, ph:c asks for a new one."""
+    query = update.callback_query
+    action = query.data.removeprefix("ph:")
+    if action == "c":
+        await answer(update)
+        await ask_contact(update, context)
+        return
+    if action != "f":
+        await answer(update, tr(context, "stale_menu"), alert=True)
+        return
+    uid = update.effective_user.id
+    store = services(context).store
+    forgotten = await store.forget_test_phone(uid)
+    await answer(update)
+    if forgotten:
+        await store.audit(uid, "test_phone_forgotten")
+    text = tr(context, "phone_forgotten" if forgotten else "phone_none")
+    if query.message is None or not await edit(
+        context, query.message.chat.id, query.message.message_id, text
+    ):
+        await say(update, context, text)
+
+
+async def contact_shared(update: Update, context: Context) -> None:
+    """A shared contact: registered only when it is the sender's own (Telegram's word)."""
+    message = update.message
+    contact = message.contact
+    user = update.effective_user
+    store = services(context).store
+    button = tr(context, "btn_share_phone")
+    own = contact.user_id is not None and contact.user_id == user.id
+    if not own or message.forward_origin is not None:
+        await store.audit(user.id, "test_phone_refused", detail={"reason": "not_own"})
+        await _send(
+            update, context, tr(context, "phone_not_own", button=button), contact_keyboard(context)
+        )
+        return
+    e164 = normalize_mobile(contact.phone_number).e164
+    context.user_data.pop(AWAIT, None)
+    if not is_iranian_mobile(e164):
+        await store.audit(user.id, "test_phone_refused", detail={"reason": "not_mobile"})
+        await _send(update, context, tr(context, "phone_not_mobile"), ReplyKeyboardRemove())
+        return
+    assert e164 is not None
+    await store.set_test_phone(user.id, e164)
+    await store.audit(user.id, "test_phone_registered", detail={"phone": mask_phone(e164)})
+    log.info("user %d registered a test phone %s", user.id, mask_phone(e164))
+    await _send(update, context, tr(context, "phone_saved", phone=ltr(e164)), ReplyKeyboardRemove())
+
+
+def _cancel_labels() -> set[str]:
+    return {t(lang, "btn_phone_cancel") for lang in LANGUAGES}
+
+
+async def typed_while_waiting(update: Update, context: Context) -> None:
+    """Group -1, before a reject reason: the keyboard's cancel button, and a typed number
+    while the share-my-number keyboard is up (refused: only a shared own contact counts).
+    Any other text goes on to the conversation."""
+    message = update.message
+    text = (message.text or "").strip() if message else ""
+    if not text or text.startswith("/"):
+        return
+    if text in _cancel_labels():
+        context.user_data.pop(AWAIT, None)
+        await _send(update, context, tr(context, "phone_cancelled"), ReplyKeyboardRemove())
+        raise ApplicationHandlerStop
+    if context.user_data.get(AWAIT) and looks_like_phone(text):
+        button = tr(context, "btn_share_phone")
+        await _send(
+            update, context, tr(context, "phone_typed", button=button), contact_keyboard(context)
+        )
+        raise ApplicationHandlerStop

@@ -1,0 +1,379 @@
+"""A test SMS to one's own phone, end to end: the number registered only from a shared own
+contact, the review card's priced test button, the exact final text as a webservice send to
+that one number, the limit per draft and text kept by the store, /phone and /history."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.ippanel import ValidationError
+from bot.ippanel.bodies import build_webservice_body
+from bot.phones import mask_phone
+from bot.render import num
+from bot.sandbox.seed import PRICE_PER_PART_MCI, PRICE_PER_PART_OTHER
+from handlers.gate import valid_press
+from tests.fakes import FakeTelegram
+from tests.fakes.telegram_api import DEFAULT_GROUP_CHAT_ID, BotMessage, FakeUser
+from tests.harness import (
+    KEY_OF,
+    World,
+    bot_world,
+    compose_to_review,
+    count_rows,
+    fa_prefix,
+    restart,
+    set_key,
+    until_text,
+)
+from tests.sandbox_fixtures import (
+    SANDBOX_KEY,
+    SANDBOX_SENDER,
+    running_sandbox,
+    sandbox_client,
+)
+
+SUFFIX = "لغو11"
+TEST = "آزمایش روی گوشی من"
+SENT = "پیامک آزمایشی فرستاده شد"
+LIMIT = fa_prefix("trial_limit")
+APPROVER_ONLY = fa_prefix("approver_only")
+
+
+def left(n: int) -> str:
+    return f"{num(n, 'fa')} از {num(3, 'fa')}"
+
+
+def own_e164(user: FakeUser) -> str:
+    return "+" + user.phone_number
+
+
+async def register(w: World, user: FakeUser) -> BotMessage:
+    await user.send("/phone")
+    ask = await until_text(w, user, "فرستادن شمارهٔ من")
+    assert "شمارهٔ تایپ‌شده پذیرفته نمی‌شود" in ask.text
+    await user.share_phone()
+    return await until_text(w, user, "برای پیامک آزمایشی ثبت شد")
+
+
+async def press_test(w: World, user: FakeUser, card: BotMessage, needle: str = SENT) -> BotMessage:
+    last = user.messages()[-1].message_id
+    await user.press(card, TEST)
+    return await until_text(w, user, needle, after=last)
+
+
+async def test_own_number_gets_the_exact_final_text_three_times_per_text(tmp_path: Path) -> None:
+    async with bot_world(tmp_path, message_suffix=SUFFIX) as w:
+        alice = w.admin(0)
+        await set_key(w, alice)
+        saved = await register(w, alice)
+        phone = own_e164(alice)
+        assert phone in saved.text
+        assert saved.reply_markup == {"remove_keyboard": True}  # the keyboard is taken away
+        assert w.fake.reply_keyboard(alice.user_id) is None
+        assert await w.store.get_test_phone(alice.user_id) == phone
+
+        card = await compose_to_review(w, alice, text="سلام، تخفیف ویژهٔ امروز")
+        # the price of the one message is on the button, before any tap
+        price = num(max(PRICE_PER_PART_MCI, PRICE_PER_PART_OTHER), "fa")
+        button = next(b for b in card.button_texts if TEST in b)
+        assert price in button and "ریال" in button
+        assert w.sends == 0
+
+        result = await press_test(w, alice, card)
+        assert result.reply_to_message_id == card.message_id  # under the card
+        assert w.sends == 1
+        post = w.sandbox.state.send_posts[-1]
+        line = (await w.store.get_draft((await w.store.list_drafts(alice.user_id))[0].id)).sender
+        assert post.json == {
+            "sending_type": "webservice",
+            "from_number": line,
+            "message": f"سلام، تخفیف ویژهٔ امروز\n{SUFFIX}",
+            "params": {"recipients": [phone]},
+        }
+        assert post.authorization == KEY_OF[alice.user_id]
+        outbox = max(w.sandbox.state.sends)
+        assert str(outbox) in result.text and phone in result.text
+        assert left(2) in result.text
+
+        await press_test(w, alice, card)
+        assert w.sends == 2
+        # a restart between taps changes nothing: the count is in the database
+        await restart(w)
+        await w.fake.wait_until(lambda: w.fake.polling)
+        # a double tap at 2 of 3: one goes out, the other is refused
+        last = alice.messages()[-1].message_id
+        first = await alice.press(card, TEST)
+        second = await alice.press(card, TEST)
+        await until_text(w, alice, SENT, after=last)
+        refused = await alice.answer_of(second)
+        assert refused.show_alert and LIMIT in refused.text
+        assert (await alice.answer_of(first)).text is not None
+        await w.settle()
+        assert w.sends == 3
+        assert count_rows(w, "test_sends") == 3
+
+        # a 4th tap is refused before any POST
+        query = await alice.press(card, TEST)
+        answer = await alice.answer_of(query)
+        assert answer.show_alert and LIMIT in answer.text
+        await w.settle()
+        assert w.sends == 3
+
+        # a new version of the text starts a new count
+        await alice.press(card, "✏️ متن", exact=True)
+        await until_text(w, alice, "پیش‌نمایش پیامک")
+        await alice.send("متن تازه برای آزمایش")
+        preview = await until_text(w, alice, "متن تازه برای آزمایش")
+        await alice.press(preview, "بازبینی")
+        card = await until_text(w, alice, "بازبینی")
+        await press_test(w, alice, card)
+        assert w.sends == 4
+        assert w.sandbox.state.send_posts[-1].json["message"] == f"متن تازه برای آزمایش\n{SUFFIX}"
+
+
+async def test_only_a_shared_own_contact_registers_a_number(tmp_path: Path) -> None:
+    async with bot_world(tmp_path) as w:
+        alice, bob = w.admin(0), w.admin(1)
+        await alice.send("/phone")
+        await until_text(w, alice, "فرستادن شمارهٔ من")
+        keyboard = w.fake.reply_keyboard(alice.user_id)
+        assert keyboard is not None and keyboard.get("one_time_keyboard") is True
+        assert {"text": "📱 فرستادن شمارهٔ من", "request_contact": True} in keyboard["keyboard"][0]
+
+        # someone else's contact (another Telegram user), and a phone-book entry (no user_id)
+        await alice.send_contact(own_e164(bob), user_id=bob.user_id)
+        refused = await until_text(w, alice, "شمارهٔ خود شما نیست")
+        await alice.send_contact("+989351112233", user_id=None)
+        refused = await until_text(w, alice, "شمارهٔ خود شما نیست", after=refused.message_id)
+        # a forwarded message, even one holding one's own contact, is not the button's share
+        await alice.send_contact(alice.phone_number, forward_from=bob.user_id)
+        await until_text(w, alice, "شمارهٔ خود شما نیست", after=refused.message_id)
+        # a typed number, in any form
+        for typed in ("09121234567", "۰۹۱۲ ۱۲۳ ۴۵۶۷", "+98 912 123 4567"):
+            before = alice.messages()[-1].message_id
+            await alice.send(typed)
+            told = await until_text(w, alice, "شمارهٔ تایپ‌شده پذیرفته نمی‌شود", after=before)
+            assert w.fake.reply_keyboard(alice.user_id) is not None  # still offered
+        del told
+        # one's own contact with a number no test SMS can go to
+        await alice.send_contact("+14155550100")
+        await until_text(w, alice, "فقط شمارهٔ همراه ایران")
+        assert await w.store.get_test_phone(alice.user_id) is None
+        actions = [e.action for e in await w.store.list_audit(actor_id=alice.user_id)]
+        assert actions.count("test_phone_refused") == 4
+
+        # the keyboard's cancel button takes it away
+        await alice.send("/phone")
+        await until_text(w, alice, "فرستادن شمارهٔ من", after=alice.messages()[-1].message_id)
+        await alice.press_reply_button("❌ انصراف از ثبت شماره")
+        await until_text(w, alice, "ثبت شماره لغو شد")
+        assert w.fake.reply_keyboard(alice.user_id) is None
+        # no wait any more: a typed number is just text, not a registration
+        await alice.send("09121234567")
+        await until_text(w, alice, fa_prefix("outside_hint"))
+        assert await w.store.get_test_phone(alice.user_id) is None
+
+
+async def test_refused_unknown_history_and_forgetting(tmp_path: Path) -> None:
+    async with bot_world(tmp_path) as w:
+        alice = w.admin(0)
+        await set_key(w, alice)
+        await register(w, alice)
+        card = await compose_to_review(w, alice)
+
+        # 422: certainly not sent, shown, not counted
+        w.sandbox.state.fail_next("/api/send", "422")
+        failed = await press_test(w, alice, card, "پیامک آزمایشی فرستاده نشد")
+        assert "تکمیل گزینه پیام الزامی است" in failed.text and "شمرده نشد" in failed.text
+        # 500: may have gone out, shown as unknown, counted, not retried
+        w.sandbox.state.fail_next("/api/send", "500")
+        unknown = await press_test(w, alice, card, "نتیجهٔ پیامک آزمایشی نامعلوم است")
+        assert left(2) in unknown.text
+        await w.settle()
+        assert w.sends == 2
+        await press_test(w, alice, card)
+        await press_test(w, alice, card)
+        assert w.sends == 4
+        query = await alice.press(card, TEST)
+        assert LIMIT in (await alice.answer_of(query)).text
+        await w.settle()
+        assert w.sends == 4
+
+        states = [t.state for t in await w.store.list_trials(alice.user_id)]
+        assert states == ["sent", "sent", "unknown", "failed"]
+        audit = [e for e in await w.store.list_audit() if e.action == "test_send"]
+        assert [e.detail["state"] for e in audit] == ["sent", "sent", "unknown", "failed"]
+        assert all(e.detail["test"] is True for e in audit)
+        phone = own_e164(alice)
+        assert all(e.detail["to"] == mask_phone(phone) for e in audit)
+        assert phone not in str([e.detail for e in await w.store.list_audit()])
+
+        await alice.send("/history")
+        history = await until_text(w, alice, "پیامک‌های آزمایشی")
+        assert history.text.count("🧪 آزمایشی") == 4
+        assert "نامعلوم" in history.text and "ارسال‌نشده" in history.text
+
+        await alice.send("/phone")
+        shown = await until_text(w, alice, "شمارهٔ ثبت‌شده برای پیامک آزمایشی")
+        assert phone in shown.text
+        await alice.press(shown, "فراموش کن")
+        await until_text(w, alice, "شمارهٔ شما فراموش شد")
+        assert await w.store.get_test_phone(alice.user_id) is None
+        # without a number the test button asks for one and sends nothing
+        last = alice.messages()[-1].message_id
+        await alice.press(card, TEST)
+        await until_text(w, alice, "هنوز شماره‌ای ثبت نکرده‌اید", after=last)
+        assert w.fake.reply_keyboard(alice.user_id) is not None
+        await w.settle()
+        assert w.sends == 4
+
+
+async def test_an_approver_only_user_can_neither_register_nor_test(tmp_path: Path) -> None:
+    async with bot_world(tmp_path, admin_ids="1001", approver_ids="1002") as w:
+        alice, bob = w.admin(0), w.admin(1)
+        await set_key(w, alice)
+        await register(w, alice)
+        card = await compose_to_review(w, alice)
+
+        await bob.send("/phone")
+        assert APPROVER_ONLY in (await bob.reply()).text
+        await bob.send_contact(own_e164(bob))
+        assert APPROVER_ONLY in (await bob.reply()).text
+        assert await w.store.get_test_phone(bob.user_id) is None
+        # a forged press of the test button in bob's chat
+        await bob.send("/help")
+        help_message = await until_text(w, bob, "نقش شما")
+        query = await bob.press_data(help_message.message_id, "v:t")
+        answer = await bob.answer_of(query)
+        assert answer.show_alert and APPROVER_ONLY in answer.text
+        await w.settle()
+        assert w.sends == 0
+        assert card.message_id  # alice's card is untouched
+
+
+async def test_the_store_counts_before_it_inserts_so_concurrent_taps_stop_at_three(
+    tmp_path: Path,
+) -> None:
+    async with bot_world(tmp_path) as w:
+        store = w.store
+
+        async def reserve():
+            return await store.reserve_trial(
+                owner_id=1001,
+                draft_id=7,
+                draft_version=3,
+                content_hash="h",
+                sender="+983000505",
+                recipient="+989120001001",
+                message="x",
+                limit=3,
+            )
+
+        rows = await asyncio.gather(*(reserve() for _ in range(8)))
+        assert sum(r is not None for r in rows) == 3
+        kept = [r for r in rows if r is not None]
+        # a certain failure gives its place back; an unknown one keeps it
+        await store.finish_trial(kept[0].id, "failed", error="422")
+        await store.finish_trial(kept[1].id, "unknown", error="500")
+        assert await store.count_trials(7, "h") == 2
+        assert await reserve() is not None
+        assert await reserve() is None
+        assert await store.finish_trial(kept[1].id, "sent") is None  # finished once only
+
+        # a row left "sending" by a stop mid-POST is unknown after the restart, and counted
+        interrupted = kept[2]
+        await restart(w)
+        settled = await w.store.list_trials(1001, limit=10)
+        assert {t.id: t.state for t in settled}[interrupted.id] == "unknown"
+        assert await w.store.count_trials(7, "h") == 3
+
+
+# ------------------------------------------------- the webservice body, the sandbox, the fake
+
+
+def test_the_webservice_body_is_the_documented_one_and_checked_locally() -> None:
+    body = build_webservice_body(sender="+983000505", message="سلام", recipients=["+989121234567"])
+    assert body == {
+        "sending_type": "webservice",
+        "from_number": "+983000505",
+        "message": "سلام",
+        "params": {"recipients": ["+989121234567"]},
+    }
+    for bad in ([], ["09121234567"], ["+98 912"], ["+98912123456"] * 11):
+        with pytest.raises(ValidationError) as caught:
+            build_webservice_body(sender="+983000505", message="سلام", recipients=bad)
+        assert "params.recipients" in caught.value.errors
+
+
+async def test_send_to_numbers_is_one_post_charged_for_one_message() -> None:
+    async with running_sandbox() as sandbox, sandbox_client(sandbox) as client:
+        state = sandbox.state
+        before = state.accounts[SANDBOX_KEY].credit
+        result = await client.send_to_numbers(
+            SANDBOX_KEY, SANDBOX_SENDER, "سلام", ["+989121234567"]
+        )
+        assert state.send_post_count == 1
+        sent = state.sends[result.outbox_ids[0]]
+        assert (sent.sending_type, sent.numbers, sent.recipients) == (
+            "webservice",
+            ["+989121234567"],
+            1,
+        )
+        assert before - state.accounts[SANDBOX_KEY].credit == PRICE_PER_PART_MCI
+        # a recipient that is not E.164 never leaves the client
+        with pytest.raises(ValidationError):
+            await client.send_to_numbers(SANDBOX_KEY, SANDBOX_SENDER, "سلام", ["09121234567"])
+        assert state.send_post_count == 1
+
+
+@pytest.mark.parametrize(
+    ("button", "description"),
+    [
+        (
+            {"text": "a", "request_contact": "yes"},
+            'Field "request_contact" must be of type Boolean',
+        ),
+        (
+            {"text": "a", "request_contact": True, "request_location": True},
+            "the fields ['request_contact', 'request_location'] are mutually exclusive",
+        ),
+    ],
+)
+async def test_the_fake_refuses_bad_contact_buttons(button: dict, description: str) -> None:
+    async with FakeTelegram() as fake:
+        fake.user(1001)
+        status, body = await call(
+            fake, "sendMessage", chat_id=1001, text="hi", reply_markup={"keyboard": [[button]]}
+        )
+        assert (status, body["description"]) == (
+            400,
+            "Bad Request: can't parse keyboard button: " + description,
+        )
+
+
+async def test_the_fake_asks_for_contacts_in_private_chats_only() -> None:
+    async with FakeTelegram() as fake:
+        fake.group()
+        markup = {"keyboard": [[{"text": "a", "request_contact": True}]]}
+        status, body = await call(
+            fake, "sendMessage", chat_id=DEFAULT_GROUP_CHAT_ID, text="hi", reply_markup=markup
+        )
+        assert status == 400 and "private chats only" in body["description"]
+        user = fake.user(1001)
+        with pytest.raises(AssertionError):
+            await user.share_phone()  # no such button on screen
+
+
+def test_the_gate_admits_the_phone_buttons_only() -> None:
+    assert valid_press("ph:f") and valid_press("ph:c") and valid_press("v:t")
+    assert not valid_press("ph:x") and not valid_press("ph:f:1")
+
+
+async def call(fake: FakeTelegram, method: str, **params: object) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{fake.base_url}{fake.token}/{method}", json=params) as r:
+            return r.status, await r.json()

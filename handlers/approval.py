@@ -48,6 +48,16 @@ from handlers.common import (
     user_lang,
 )
 from handlers.results import report_outcome, tell_stranded
+from handlers.tally import (
+    PROGRESS_ROOM,
+    card_lock,
+    counted,
+    names,
+    progress_lines,
+    rule_text,
+    rule_words,
+    tell_counted,
+)
 
 log = logging.getLogger("handlers.approval")
 REASON_MAX = 500  # visible characters of a typed reject reason
@@ -73,6 +83,18 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
         return STEP_STATE.get(step, END)
     if result.kind == "no_approver":
         await say(update, context, tr(context, "no_approver"))
+        return END
+    if result.kind == "too_few_approvers" and result.requirement is not None:
+        lang = lang_of(context)
+        rule = result.requirement.rule
+        text = tr(
+            context,
+            "too_few_approvers",
+            needed=num(result.requirement.approvals, lang),
+            rule=rule_words(lang, str(rule), result.requirement.cost_unknown),
+            n=num(len(result.approvers), lang),
+        )
+        await say(update, context, text)
         return END
     if result.kind == "no_key":
         await say(update, context, tr(context, "submit_no_key"))
@@ -103,7 +125,16 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
     assert request is not None
     reached = await notify_approvers(context, request, result.approvers, result.money)
     lang = lang_of(context)
-    if reached:
+    if reached and request.approvals_needed > 1:
+        text = tr(
+            context,
+            "waiting_approvals",
+            id=request.id,
+            n=num(reached, lang),
+            needed=num(request.approvals_needed, lang),
+            rule=rule_text(lang, request),
+        )
+    elif reached:
         text = tr(context, "waiting_approval", id=request.id, n=num(reached, lang))
     else:
         text = tr(context, "approvers_unreachable", id=request.id)
@@ -122,32 +153,38 @@ def approval_card(
     and (when deciding) the estimated cost against the current credit.
 
     The snapshot card gets whatever room the frame (and a decision ``status``) leaves, so
-    only the book list and titles are ever shortened, never the exact text."""
+    only the book list and titles are ever shortened, never the exact text. A request that
+    needs several approvals also shows how many it has, from whom, and under which rule."""
     tz = services(context).settings.tz
+    progress = progress_lines(context, request, lang)
 
-    def frame(card: str) -> str:
+    def frame(card: str, progress: str = progress) -> str:
         text = t(
             lang,
             "approval_card",
             id=request.id,
             requester=person_label(context, request.requester_id),
-            card=card + money_line(lang, money),
+            card=card + money_line(lang, money) + progress,
             expires=format_jalali(request.expires_at, tz, lang),
         )
         return f"{status}\n\n{text}" if status else text
 
-    # the room for a decision status is kept from the start, so closing a card never
-    # changes how it was shortened (a card never loses a text it showed)
-    budget = TELEGRAM_LIMIT - visible_len(frame("")) - STATUS_ROOM
+    # the room for a decision status (and for the approvals so far) is kept from the start,
+    # so closing or redrawing a card never changes how it was shortened (a card never loses
+    # a text it showed)
+    room = STATUS_ROOM + (PROGRESS_ROOM if request.approvals_needed > 1 else 0)
+    budget = TELEGRAM_LIMIT - visible_len(frame("", "")) - room
     card = build_card(request.snapshot, lang, tz, budget=budget)
     return Card(fit(frame(card.text)), card.books_summarized, card.message_apart)
 
 
 def card_markup(
-    lang: str, request: ApprovalRequest, card: Card, *, pending: bool
+    lang: str, request: ApprovalRequest, card: Card, *, pending: bool, can_approve: bool = True
 ) -> InlineKeyboardMarkup | None:
-    """Approve/reject while pending, plus the book list button when the list was summarised."""
-    rows = list(kb.approval(lang, request.id).inline_keyboard) if pending else []
+    """Approve/reject while pending (reject only for one who approved already), plus the
+    book list button when the list was summarised."""
+    buttons = kb.approval(lang, request.id, can_approve=can_approve)
+    rows = list(buttons.inline_keyboard) if pending else []
     if card.books_summarized:
         rows.append([kb.btn(t(lang, "btn_books_list"), f"bl:r:{request.id}")])
     return kb.markup(rows) if rows else None
@@ -241,21 +278,28 @@ async def close_cards(
     reason: str | None = None,
 ) -> None:
     """Edit every approver's copy of the card to say how it was decided; no buttons.
-    Time and reason are written in each approver's own language."""
+    Time and reason are written in each approver's own language. An approval that needed
+    several names everyone who approved."""
     tz = services(context).settings.tz
     now = datetime.now(UTC)
-    for chat_id, message_id in await services(context).store.list_request_messages(request.id):
-        lang = await user_lang(context, chat_id)
-        status = t(
-            lang,
-            status_key,
-            who=person_label(context, who),
-            when=format_jalali(now, tz, lang),
-            reason=reason_line(lang, reason),
-        )
-        card = approval_card(context, request, lang, status=status)
-        markup = card_markup(lang, request, card, pending=False)
-        await edit(context, chat_id, message_id, card.text, markup)
+    store = services(context).store
+    async with card_lock(request.id):
+        # re-read under the lock: the approvals so far, as the store has them now
+        request = await store.get_request(request.id) or request
+        approvers = counted(context, request) if status_key == "decided_approved" else ()
+        for chat_id, message_id in await store.list_request_messages(request.id):
+            lang = await user_lang(context, chat_id)
+            many = request.approvals_needed > 1 and len(approvers) > 1
+            status = t(
+                lang,
+                status_key,
+                who=names(context, lang, approvers) if many else person_label(context, who),
+                when=format_jalali(now, tz, lang),
+                reason=reason_line(lang, reason),
+            )
+            card = approval_card(context, request, lang, status=status)
+            markup = card_markup(lang, request, card, pending=False)
+            await edit(context, chat_id, message_id, card.text, markup)
 
 
 async def void_pending_requests(update: Update, context: Context, draft: Draft) -> None:
@@ -274,6 +318,8 @@ async def void_pending_requests(update: Update, context: Context, draft: Draft) 
 
 def refusal_text(context: Context, decision: Decision) -> str:
     """Why a decision changed nothing, in the presser's language."""
+    if decision.kind == "approval_repeat":
+        return tr(context, "approval_repeat", n=num(decision.missing, lang_of(context)))
     key = {
         "not_found": "decision_not_found",
         "not_allowed": "decision_not_allowed",
@@ -302,6 +348,12 @@ async def approve(update: Update, context: Context) -> None:
     service = services(context).broadcasts
     approver = update.effective_user.id
     decision = await service.approve(request_id, approver)
+    if decision.kind == "approval_counted":
+        lang = lang_of(context)
+        got, needed = num(len(decision.approved_by), lang), num(decision.needed, lang)
+        await answer(update, tr(context, "approval_counted_toast", got=got, needed=needed))
+        await tell_counted(context, decision, approver)
+        return
     if decision.kind != "approved":
         await _refusal(update, context, decision)
         if decision.kind == "expired" and decision.request:

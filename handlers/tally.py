@@ -1,14 +1,7 @@
-"""Approval rules on the cards: how many approvals a request needs and who gave them.
-
-A request that needs more than one approval shows "approvals: 1 of 2 (Bita)" and the rule
-it was created under (stored on the request, so a later change of APPROVAL_RULES does not
-change what it shows or needs). After an approval that is not yet the last one, every
-approver's card is redrawn: the approver who approved sees "you approved; waiting for one
-more" without the approve button, and the requester is told once.
-
-Card edits of one request are serialised by :func:`card_lock` and re-read the request
-under it, so a slow redraw of a partial approval can never put buttons back on a card
-that another press has already closed.
+"""Approval rules on the cards, as text: how many approvals a request needs, who gave
+them, and the rule it was created under (stored on the request, so a later change of
+APPROVAL_RULES does not change what it shows or needs). Drawing and redrawing the cards
+is :mod:`handlers.cards`; :func:`card_lock` serialises the edits of one request's cards.
 """
 
 from __future__ import annotations
@@ -17,11 +10,11 @@ import asyncio
 import weakref
 
 from bot.approval_rules import parse_rule
-from bot.broadcasts import Decision, MoneyCheck
-from bot.domain import ApprovalRequest, RequestState
+from bot.broadcasts import MoneyCheck
+from bot.domain import ApprovalRequest
 from bot.render import num
 from bot.texts import t
-from handlers.common import Context, edit, notify, person_label, services, user_lang
+from handlers.common import Context, person_label, services
 
 _LOCKS: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 MAX_NAMES = 5  # names listed on a card; more are counted ("+2")
@@ -93,42 +86,3 @@ def money_of(request: ApprovalRequest) -> MoneyCheck | None:
     if not request.money:
         return None
     return MoneyCheck(**{k: request.money.get(k) for k in ("cost_low", "cost_high", "credit")})
-
-
-async def refresh_cards(context: Context, request_id: int) -> None:
-    """Redraw every approver's card of a still pending request after a partial approval."""
-    from handlers.approval import approval_card, card_markup  # approval imports this module
-
-    store = services(context).store
-    async with card_lock(request_id):
-        request = await store.get_request(request_id)
-        if request is None or request.state != RequestState.PENDING:
-            return  # decided meanwhile: its cards are (being) closed
-        got = counted(context, request)
-        missing = max(0, request.approvals_needed - len(got))
-        for chat_id, message_id in await store.list_request_messages(request.id):
-            lang = await user_lang(context, chat_id)
-            approved = chat_id in got
-            status = t(lang, "approval_you_approved", n=num(missing, lang)) if approved else ""
-            card = approval_card(context, request, lang, money_of(request), status=status)
-            markup = card_markup(lang, request, card, pending=True, can_approve=not approved)
-            await edit(context, chat_id, message_id, card.text, markup)
-
-
-async def tell_counted(context: Context, decision: Decision, approver: int) -> None:
-    """A counted approval that was not the last: every card redrawn, the requester told."""
-    request = decision.request
-    if request is None:
-        return
-    await refresh_cards(context, request.id)
-    lang = await user_lang(context, request.requester_id)
-    text = t(
-        lang,
-        "approval_progress",
-        who=person_label(context, approver),
-        id=request.id,
-        got=num(len(decision.approved_by), lang),
-        needed=num(decision.needed, lang),
-        n=num(decision.missing, lang),
-    )
-    await notify(context, request.requester_id, text)

@@ -97,6 +97,7 @@ def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastAppli
         approval_ttl=timedelta(hours=settings.approval_ttl_hours),
         message_suffix=settings.message_suffix,
         requesters=frozenset(settings.admin_ids),  # roles re-checked at decision and send
+        approval_rules=settings.approval_rules,
     )
     app.services = Services(settings, store, client, BroadcastService(store, client, policy))
 

@@ -24,6 +24,8 @@ from pydantic import (
 from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.approval_rules import ApprovalRules, parse_rules
+
 DEFAULT_IPPANEL_BASE_URL = "https://edge.ippanel.com/v1"
 
 
@@ -38,6 +40,8 @@ EXPECTED = {
     "APPROVER_IDS": "comma-separated numeric Telegram user ids (default: ADMIN_IDS)",
     "APPROVALS_REQUIRED": "0 or 1",
     "APPROVAL_TTL_HOURS": "a positive number of hours, like 24",
+    "APPROVAL_RULES": "comma-separated rules recipients>=N:K or cost>=N:K (N recipients or "
+    "rials, K approvals from 1 to 100), like recipients>=5000:2,cost>=20000000:2",
     "IPPANEL_BASE_URL": "an http(s) URL, like https://edge.ippanel.com/v1",
     "TELEGRAM_API_BASE_URL": "an http(s) URL of a Bot API server, like http://127.0.0.1:8081/bot",
     "DATA_DIR": "a readable and writable directory",
@@ -94,6 +98,8 @@ class Settings(BaseSettings):
     approver_ids: IdList | None = None
     approvals_required: bool = True
     approval_ttl_hours: float = Field(24.0, gt=0)
+    # approval rules: more approvals above a size or a cost (empty: one approval)
+    approval_rules: ApprovalRules = ApprovalRules()
     ippanel_base_url: str = DEFAULT_IPPANEL_BASE_URL
     ippanel_connect_timeout: float = Field(5.0, gt=0)
     ippanel_read_timeout: float = Field(20.0, gt=0)
@@ -140,6 +146,11 @@ class Settings(BaseSettings):
                 raise ValueError("not 0 or 1")
             return v.strip()
         return v
+
+    @field_validator("approval_rules", mode="before")
+    @classmethod
+    def _approval_rules(cls, v: Any) -> Any:
+        return parse_rules(v) if isinstance(v, str) else v
 
     @field_validator("ippanel_base_url", "telegram_api_base_url", "webhook_url")
     @classmethod
@@ -217,6 +228,13 @@ class Settings(BaseSettings):
             self.approver_ids = list(self.admin_ids)
         if self.webhook_url and not self.webhook_secret:
             raise ValueError("WEBHOOK_SECRET: required when WEBHOOK_URL is set")
+        most, approvers = self.approval_rules.most, len(self.approver_ids or ())
+        if self.approvals_required and most > approvers:
+            # no request could ever collect that many: stop now rather than at every submit
+            raise ValueError(
+                f"APPROVAL_RULES is invalid: a rule asks for {most} approvals but "
+                f"APPROVER_IDS has only {approvers} approver(s)"
+            )
         return self
 
     # Derived views used across the bot.
@@ -247,7 +265,12 @@ def _one_line(exc: ValidationError) -> str:
     if loc:
         name = str(loc[0]).upper()
         kind = "is required" if err.get("type") == "missing" else "is invalid"
-        return f"{name} {kind}: expected {EXPECTED.get(name, 'a valid value')}"
+        line = f"{name} {kind}: expected {EXPECTED.get(name, 'a valid value')}"
+        # a validator may name the bad piece ("got 'cost>20:2'"); never a secret's value
+        msg = str(err.get("msg", "")).removeprefix("Value error, ")
+        if msg.startswith("got ") and name == "APPROVAL_RULES":
+            line += f"; {msg}"
+        return " ".join(line.split())  # one line, whatever was typed
     # model-level errors carry "VARIABLE: reason" in their message
     msg = str(err.get("msg", "invalid configuration")).removeprefix("Value error, ")
     return msg

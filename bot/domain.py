@@ -156,9 +156,38 @@ class ApprovalRequest:
     state: RequestState
     created_at: datetime
     expires_at: datetime
-    decided_by: int | None = None
+    decided_by: int | None = None  # for an approval: the last approver, whose press sent it
     decided_at: datetime | None = None
     reason: str | None = None
+    # approval rules: fixed at submit, so a later change of APPROVAL_RULES changes nothing
+    approvals_needed: int = 1
+    approval_rule: str | None = None  # the rule that set approvals_needed; None: the default
+    cost_unknown: bool = False  # the price was unknown at submit: the strictest cost rule
+    money: dict[str, float | None] | None = None  # cost and credit at submit (MoneyCheck)
+    approved_by: tuple[int, ...] = ()  # who approved so far, in order (as read)
+
+
+TallyKind = Literal[
+    "approved",  # this approval was the last one needed: the request is approved, send it
+    "counted",  # counted; more approvals are needed
+    "repeat",  # this person had approved already: nothing changed
+    "not_pending",  # decided, withdrawn or expired before this press
+    "expired",  # still pending but past its deadline: nothing recorded
+    "self",  # the requester never counts
+]
+
+
+@dataclass(frozen=True)
+class ApprovalTally:
+    """The outcome of one approve press, decided inside one store transaction."""
+
+    kind: TallyKind
+    approved_by: tuple[int, ...] = ()  # counted approvals after this press, in order
+    needed: int = 1
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.needed - len(self.approved_by))
 
 
 @dataclass

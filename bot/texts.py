@@ -424,6 +424,26 @@ FA: dict[str, str] = {
     "history_trials": "<b>پیامک‌های آزمایشی</b> (فقط به گوشی خودتان)",
     "history_trial_item": "🧪 آزمایشی #{id} · {state} · {when}\n"
     "به {phone} · پیش‌نویس #{draft} · صندوق ارسال: {outbox}",
+    # approval rules
+    "approvals_line": "👥 تأییدها: {got} از {needed}{who}",
+    "approvals_who": " ({names})",
+    "approvals_sep": "، ",
+    "approvals_rule_line": "\nقاعده: {rule}",
+    "rule_recipients": "{n} گیرنده یا بیشتر، {k} تأیید",
+    "rule_cost": "هزینهٔ {n} ریال یا بیشتر، {k} تأیید",
+    "rule_cost_unknown": "هزینه هنگام ثبت معلوم نبود، پس سخت‌گیرانه‌ترین قاعدهٔ هزینه اعمال شد "
+    "({n} ریال یا بیشتر، {k} تأیید)",
+    "waiting_approvals": "⏳ درخواست #{id} برای تأیید فرستاده شد ({n} تأییدکننده). "
+    "{needed} تأیید از افراد مختلف لازم است؛ {rule}. تا آن موقع چیزی ارسال نمی‌شود.",
+    "too_few_approvers": "⛔️ این ارسال {needed} تأیید از افراد مختلف لازم دارد ({rule})، "
+    "اما جز شما فقط {n} تأییدکننده تعریف شده است. از مدیر ربات بخواهید APPROVER_IDS یا "
+    "APPROVAL_RULES را تغییر دهد. پیش‌نویس محفوظ است.",
+    "approval_you_approved": "✅ شما تأیید کردید؛ منتظر {n} تأیید دیگر.",
+    "approval_counted_toast": "تأیید شما ثبت شد ({got} از {needed}). هنوز چیزی ارسال نشده است.",
+    "approval_repeat": "شما این درخواست را قبلاً تأیید کرده‌اید؛ هر نفر یک بار شمرده می‌شود. "
+    "منتظر {n} تأیید دیگر.",
+    "approval_progress": "✅ {who} درخواست #{id} را تأیید کرد ({got} از {needed}). "
+    "منتظر {n} تأیید دیگر؛ تا آن موقع چیزی ارسال نمی‌شود.",
 }
 
 EN: dict[str, str] = {
@@ -825,6 +845,26 @@ EN: dict[str, str] = {
     "history_trials": "<b>Test SMS</b> (to your own phone only)",
     "history_trial_item": "🧪 Test #{id} · {state} · {when}\n"
     "To {phone} · draft #{draft} · outbox: {outbox}",
+    # approval rules
+    "approvals_line": "👥 Approvals: {got} of {needed}{who}",
+    "approvals_who": " ({names})",
+    "approvals_sep": ", ",
+    "approvals_rule_line": "\nRule: {rule}",
+    "rule_recipients": "{n} or more recipients, {k} approvals",
+    "rule_cost": "a cost of {n} rials or more, {k} approvals",
+    "rule_cost_unknown": "the cost was unknown at submit, so the strictest cost rule applies "
+    "({n} rials or more, {k} approvals)",
+    "waiting_approvals": "⏳ Request #{id} was sent for approval ({n} approvers). "
+    "It needs {needed} approvals from different people; {rule}. Nothing is sent until then.",
+    "too_few_approvers": "⛔️ This broadcast needs {needed} approvals from different people ({rule}), "
+    "but only {n} approvers besides you are configured. Ask the bot's operator to change "
+    "APPROVER_IDS or APPROVAL_RULES. The draft is kept.",
+    "approval_you_approved": "✅ You approved; waiting for {n} more.",
+    "approval_counted_toast": "Your approval is counted ({got} of {needed}). Nothing is sent yet.",
+    "approval_repeat": "You already approved this request; each person counts once. "
+    "Waiting for {n} more.",
+    "approval_progress": "✅ {who} approved request #{id} ({got} of {needed}). "
+    "Waiting for {n} more; nothing is sent until then.",
 }
 
 CATALOGUES = {"fa": FA, "en": EN}

@@ -1,6 +1,6 @@
-"""Approval: submit, the approver's card, approve, reject (with a reason), withdraw,
-expiry. What happens after a send (its outcome and the result buttons) is in
-:mod:`handlers.results`.
+"""Approval: submit, approve, reject (with a reason), withdraw, expiry. The approver's
+card is drawn in :mod:`handlers.cards`; what happens after a send (its outcome and the
+result buttons) is in :mod:`handlers.results`.
 
 Each press is one service call; the service's compare-and-set decides, these
 functions only tell everyone involved what happened.
@@ -10,28 +10,26 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import UTC, datetime
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.broadcasts import Decision, MoneyCheck, Stranded
+from bot.broadcasts import Decision, Stranded
 from bot.domain import ApprovalRequest, Draft, RequestState, Step
-from bot.jalali import format_jalali
 from bot.keylike import looks_like_key
 from bot.render import (
-    TELEGRAM_LIMIT,
-    Card,
     books_list,
-    build_card,
-    esc,
-    fit,
-    message_text,
     num,
-    visible_len,
 )
 from bot.texts import t
 from handlers import keyboards as kb
+from handlers.cards import (
+    REASON_MAX,
+    close_cards,
+    notify_approvers,
+    reason_line,
+    tell_counted,
+)
 from handlers.common import (
     Context,
     answer,
@@ -48,10 +46,9 @@ from handlers.common import (
     user_lang,
 )
 from handlers.results import report_outcome, tell_stranded
+from handlers.tally import rule_text, rule_words
 
 log = logging.getLogger("handlers.approval")
-REASON_MAX = 500  # visible characters of a typed reject reason
-STATUS_ROOM = REASON_MAX + 300  # a decision line: who (name ≤ 64), when, the reason
 
 
 # ---------------------------------------------------------------- submit
@@ -73,6 +70,18 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
         return STEP_STATE.get(step, END)
     if result.kind == "no_approver":
         await say(update, context, tr(context, "no_approver"))
+        return END
+    if result.kind == "too_few_approvers" and result.requirement is not None:
+        lang = lang_of(context)
+        rule = result.requirement.rule
+        text = tr(
+            context,
+            "too_few_approvers",
+            needed=num(result.requirement.approvals, lang),
+            rule=rule_words(lang, str(rule), result.requirement.cost_unknown),
+            n=num(len(result.approvers), lang),
+        )
+        await say(update, context, text)
         return END
     if result.kind == "no_key":
         await say(update, context, tr(context, "submit_no_key"))
@@ -106,100 +115,21 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
     assert request is not None
     reached = await notify_approvers(context, request, result.approvers, result.money)
     lang = lang_of(context)
-    if reached:
+    if reached and request.approvals_needed > 1:
+        text = tr(
+            context,
+            "waiting_approvals",
+            id=request.id,
+            n=num(reached, lang),
+            needed=num(request.approvals_needed, lang),
+            rule=rule_text(lang, request),
+        )
+    elif reached:
         text = tr(context, "waiting_approval", id=request.id, n=num(reached, lang))
     else:
         text = tr(context, "approvers_unreachable", id=request.id)
     await say(update, context, text, kb.withdraw(lang, request.id))
     return END
-
-
-def approval_card(
-    context: Context,
-    request: ApprovalRequest,
-    lang: str,
-    money: MoneyCheck | None = None,
-    status: str = "",
-) -> Card:
-    """What an approver sees: who asks, the full review card of the snapshot, the deadline,
-    and (when deciding) the estimated cost against the current credit.
-
-    The snapshot card gets whatever room the frame (and a decision ``status``) leaves, so
-    only the book list and titles are ever shortened, never the exact text."""
-    tz = services(context).settings.tz
-
-    def frame(card: str) -> str:
-        text = t(
-            lang,
-            "approval_card",
-            id=request.id,
-            requester=person_label(context, request.requester_id),
-            card=card + money_line(lang, money),
-            expires=format_jalali(request.expires_at, tz, lang),
-        )
-        return f"{status}\n\n{text}" if status else text
-
-    # the room for a decision status is kept from the start, so closing a card never
-    # changes how it was shortened (a card never loses a text it showed)
-    budget = TELEGRAM_LIMIT - visible_len(frame("")) - STATUS_ROOM
-    card = build_card(request.snapshot, lang, tz, budget=budget, header=False)
-    return Card(fit(frame(card.text)), card.books_summarized, card.message_apart)
-
-
-def card_markup(
-    lang: str, request: ApprovalRequest, card: Card, *, pending: bool
-) -> InlineKeyboardMarkup | None:
-    """Approve/reject while pending, plus the book list button when the list was summarised."""
-    rows = list(kb.approval(lang, request.id).inline_keyboard) if pending else []
-    if card.books_summarized:
-        rows.append([kb.btn(t(lang, "btn_books_list"), f"bl:r:{request.id}")])
-    return kb.markup(rows) if rows else None
-
-
-def money_line(lang: str, money: MoneyCheck | None) -> str:
-    """Cost estimate and credit as of submit time; "unknown" where the provider did not say."""
-    if money is None:
-        return ""
-    unknown = t(lang, "card_money_unknown")
-    if money.cost_low is None or money.cost_high is None:
-        cost = unknown
-    elif money.cost_low == money.cost_high:
-        cost = num(money.cost_high, lang)
-    else:
-        cost = f"{num(money.cost_low, lang)}–{num(money.cost_high, lang)}"
-    credit = unknown if money.credit is None else num(money.credit, lang)
-    line = t(lang, "card_money", cost=cost, credit=credit)
-    return line + (t(lang, "card_money_short") if money.maybe_short else "")
-
-
-async def notify_approvers(
-    context: Context,
-    request: ApprovalRequest,
-    approvers: list[int],
-    money: MoneyCheck | None = None,
-) -> int:
-    """Send each approver the full card; a blocked bot skips that one. Returns how many got it."""
-    reached = 0
-    for approver in approvers:
-        lang = await user_lang(context, approver)
-        card = approval_card(context, request, lang, money)
-        reply_to = None
-        if card.message_apart:
-            # the exact text goes first, on its own; the card replies to it
-            apart = await notify(
-                context, approver, message_text(request.snapshot, lang, f"#{request.id}")
-            )
-            if apart is None:
-                continue
-            reply_to = apart.message_id
-        markup = card_markup(lang, request, card, pending=True)
-        message = await notify(context, approver, card.text, markup, reply_to=reply_to)
-        if message is not None:
-            reached += 1
-            await services(context).store.add_request_message(
-                request.id, approver, message.message_id
-            )
-    return reached
 
 
 async def books_press(update: Update, context: Context) -> None:
@@ -231,36 +161,6 @@ async def books_press(update: Update, context: Context) -> None:
         await say(update, context, chunk)
 
 
-def reason_line(lang: str, reason: str | None) -> str:
-    return t(lang, "reason_line", reason=esc(reason)) if reason else ""
-
-
-async def close_cards(
-    context: Context,
-    request: ApprovalRequest,
-    status_key: str,
-    *,
-    who: int | None = None,
-    reason: str | None = None,
-) -> None:
-    """Edit every approver's copy of the card to say how it was decided; no buttons.
-    Time and reason are written in each approver's own language."""
-    tz = services(context).settings.tz
-    now = datetime.now(UTC)
-    for chat_id, message_id in await services(context).store.list_request_messages(request.id):
-        lang = await user_lang(context, chat_id)
-        status = t(
-            lang,
-            status_key,
-            who=person_label(context, who),
-            when=format_jalali(now, tz, lang),
-            reason=reason_line(lang, reason),
-        )
-        card = approval_card(context, request, lang, status=status)
-        markup = card_markup(lang, request, card, pending=False)
-        await edit(context, chat_id, message_id, card.text, markup)
-
-
 async def void_pending_requests(
     update: Update, context: Context, draft: Draft, *, tell: bool = True
 ) -> list[int]:
@@ -284,6 +184,8 @@ async def void_pending_requests(
 
 def refusal_text(context: Context, decision: Decision) -> str:
     """Why a decision changed nothing, in the presser's language."""
+    if decision.kind == "approval_repeat":
+        return tr(context, "approval_repeat", n=num(decision.missing, lang_of(context)))
     key = {
         "not_found": "decision_not_found",
         "not_allowed": "decision_not_allowed",
@@ -312,6 +214,12 @@ async def approve(update: Update, context: Context) -> None:
     service = services(context).broadcasts
     approver = update.effective_user.id
     decision = await service.approve(request_id, approver)
+    if decision.kind == "approval_counted":
+        lang = lang_of(context)
+        got, needed = num(len(decision.approved_by), lang), num(decision.needed, lang)
+        await answer(update, tr(context, "approval_counted_toast", got=got, needed=needed))
+        await tell_counted(context, decision, approver)
+        return
     if decision.kind != "approved":
         await _refusal(update, context, decision)
         if decision.kind == "expired" and decision.request:

@@ -74,9 +74,11 @@ def back(lang: str) -> list[InlineKeyboardButton]:
     return [btn(t(lang, "btn_back"), "k:back")]
 
 
-def approval(lang: str, request_id: int) -> InlineKeyboardMarkup:
-    approve = btn(t(lang, "btn_approve"), f"ap:{request_id}")
-    return _fixed([reading_order(lang, [approve, btn(t(lang, "btn_reject"), f"rj:{request_id}")])])
+def approval(lang: str, request_id: int, *, can_approve: bool = True) -> InlineKeyboardMarkup:
+    """Approve and reject, in reading order; only reject for an approver whose approval is
+    already counted."""
+    approve = [btn(t(lang, "btn_approve"), f"ap:{request_id}")] if can_approve else []
+    return _fixed([reading_order(lang, [*approve, btn(t(lang, "btn_reject"), f"rj:{request_id}")])])
 
 
 def withdraw(lang: str, request_id: int) -> InlineKeyboardMarkup:

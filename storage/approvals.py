@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from bot.domain import ApprovalRequest, Draft, RequestState, content_hash
+from bot.domain import ApprovalRequest, ApprovalTally, Draft, RequestState, content_hash
 
 from ._base import StoreBase, dump_json, load_json
 from .db import from_db_time, parse_db_time, to_db_time
 from .errors import StoreError
 
+# Who approved so far, in order, as one JSON column (ordered subquery: group_concat's order
+# is not guaranteed). Reads that show a card use it; RETURNING rows leave it empty.
+_WITH_APPROVERS = (
+    "SELECT r.*, (SELECT json_group_array(approver_id) FROM (SELECT approver_id FROM approvals "
+    "WHERE request_id = r.id ORDER BY at, approver_id)) AS approved_by FROM approval_requests r"
+)
+
 
 def _request(row: sqlite3.Row) -> ApprovalRequest:
+    keys = row.keys()
     return ApprovalRequest(
         id=row["id"],
         draft_id=row["draft_id"],
@@ -27,18 +36,35 @@ def _request(row: sqlite3.Row) -> ApprovalRequest:
         decided_by=row["decided_by"],
         decided_at=from_db_time(row["decided_at"]),
         reason=row["reason"],
+        approvals_needed=row["approvals_needed"],
+        approval_rule=row["approval_rule"],
+        cost_unknown=bool(row["cost_unknown"]),
+        money=load_json(row["money"], None),
+        approved_by=tuple(load_json(row["approved_by"], [])) if "approved_by" in keys else (),
     )
 
 
 class ApprovalStore(StoreBase):
     async def create_request(
-        self, draft: Draft, requester_id: int, snapshot: dict[str, Any], expires_at: datetime
+        self,
+        draft: Draft,
+        requester_id: int,
+        snapshot: dict[str, Any],
+        expires_at: datetime,
+        *,
+        approvals_needed: int = 1,
+        approval_rule: str | None = None,
+        cost_unknown: bool = False,
+        money: dict[str, float | None] | None = None,
     ) -> ApprovalRequest:
         """Store a pending request; any other pending request for the draft is withdrawn.
 
         The snapshot is stored as JSON and hashed in the form it will be read back, so
-        ``content_hash(request.snapshot) == request.content_hash`` always holds.
+        ``content_hash(request.snapshot) == request.content_hash`` always holds. The number
+        of approvals it needs is fixed here, for its whole life.
         """
+        if approvals_needed < 1:
+            raise ValueError("a request needs at least one approval")
         snapshot_json = dump_json(snapshot)  # TypeError here if it is not plain JSON data
         stored_snapshot = json.loads(snapshot_json)
         digest = content_hash(stored_snapshot)
@@ -51,16 +77,84 @@ class ApprovalStore(StoreBase):
             )
             row = await tx.fetchone(
                 "INSERT INTO approval_requests (draft_id, requester_id, snapshot, content_hash, "
-                "state, created_at, expires_at) VALUES (?, ?, ?, ?, 'pending', ?, ?) RETURNING *",
-                (draft.id, requester_id, snapshot_json, digest, now, to_db_time(expires_at)),
+                "state, created_at, expires_at, approvals_needed, approval_rule, cost_unknown, "
+                "money) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?) RETURNING *",
+                (
+                    draft.id,
+                    requester_id,
+                    snapshot_json,
+                    digest,
+                    now,
+                    to_db_time(expires_at),
+                    approvals_needed,
+                    approval_rule,
+                    int(cost_unknown),
+                    None if money is None else dump_json(money),
+                ),
             )
         if row is None:  # INSERT … RETURNING always yields the row
             raise StoreError("insert returned no row")
         return _request(row)
 
     async def get_request(self, request_id: int) -> ApprovalRequest | None:
-        row = await self._db.fetchone("SELECT * FROM approval_requests WHERE id = ?", (request_id,))
+        row = await self._db.fetchone(f"{_WITH_APPROVERS} WHERE r.id = ?", (request_id,))
         return _request(row) if row else None
+
+    async def add_approval(
+        self,
+        request_id: int,
+        approver_id: int,
+        *,
+        now: datetime,
+        eligible: Collection[int] | None = None,
+    ) -> ApprovalTally:
+        """Count one approval; approve the request when it was the last one needed.
+
+        One ``BEGIN IMMEDIATE`` transaction: record this person's approval (the primary key
+        keeps one per person), count the approvals of people still ``eligible`` (None: all),
+        and when the count reaches the request's ``approvals_needed`` while it is still
+        pending and not expired, flip it to approved. Of any number of simultaneous presses,
+        exactly one sees ``"approved"``: only that caller sends. The requester never counts.
+        """
+        stamp = to_db_time(now)
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT state, requester_id, expires_at, approvals_needed "
+                "FROM approval_requests WHERE id = ?",
+                (request_id,),
+            )
+            if row is None or row["state"] != RequestState.PENDING.value:
+                return ApprovalTally("not_pending")
+            needed = int(row["approvals_needed"])
+            if row["requester_id"] == approver_id:
+                return ApprovalTally("self", needed=needed)
+            if row["expires_at"] <= stamp:
+                return ApprovalTally("expired", needed=needed)
+            added = await tx.execute(
+                "INSERT OR IGNORE INTO approvals (request_id, approver_id, at) VALUES (?, ?, ?)",
+                (request_id, approver_id, self._stamp()),
+            )
+            rows = await tx.fetchall(
+                "SELECT approver_id FROM approvals WHERE request_id = ? ORDER BY at, approver_id",
+                (request_id,),
+            )
+            counted = tuple(
+                r["approver_id"]
+                for r in rows
+                if r["approver_id"] != row["requester_id"]
+                and (eligible is None or r["approver_id"] in eligible)
+            )
+            if added != 1:
+                return ApprovalTally("repeat", counted, needed)
+            if len(counted) < needed:
+                return ApprovalTally("counted", counted, needed)
+            flipped = await tx.execute(
+                "UPDATE approval_requests SET state = 'approved', decided_by = ?, "
+                "decided_at = ?, reason = NULL WHERE id = ? AND state = 'pending'",
+                (approver_id, self._stamp(), request_id),
+            )
+            # always 1 here (the state was read in this transaction); checked all the same
+            return ApprovalTally("approved" if flipped == 1 else "not_pending", counted, needed)
 
     async def decide_request(
         self,
@@ -106,8 +200,8 @@ class ApprovalStore(StoreBase):
 
     async def pending_request_for_draft(self, draft_id: int) -> ApprovalRequest | None:
         row = await self._db.fetchone(
-            "SELECT * FROM approval_requests WHERE draft_id = ? AND state = 'pending' "
-            "ORDER BY id DESC LIMIT 1",
+            f"{_WITH_APPROVERS} WHERE r.draft_id = ? AND r.state = 'pending' "
+            "ORDER BY r.id DESC LIMIT 1",
             (draft_id,),
         )
         return _request(row) if row else None
@@ -131,7 +225,7 @@ class ApprovalStore(StoreBase):
 
     async def list_pending_requests(self) -> list[ApprovalRequest]:
         rows = await self._db.fetchall(
-            "SELECT * FROM approval_requests WHERE state = 'pending' ORDER BY created_at, id"
+            f"{_WITH_APPROVERS} WHERE r.state = 'pending' ORDER BY r.created_at, r.id"
         )
         return [_request(r) for r in rows]
 

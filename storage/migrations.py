@@ -256,6 +256,28 @@ CREATE INDEX test_sends_by_text ON test_sends (draft_id, content_hash);
 CREATE INDEX test_sends_by_owner ON test_sends (owner_id, created_at);
 """
 
+# approval rules: a request needs approvals_needed distinct approvals, fixed when it is
+# submitted (a later change of APPROVAL_RULES never changes a pending request). Existing
+# requests keep needing one. One row per person per request: the primary key is what makes
+# "one person counts once" hold even against two presses at the same moment.
+_V8_APPROVAL_RULES = """
+ALTER TABLE approval_requests
+    ADD COLUMN approvals_needed INTEGER NOT NULL DEFAULT 1 CHECK (approvals_needed >= 1);
+-- the rule that set approvals_needed, as written (NULL: the default of one)
+ALTER TABLE approval_requests ADD COLUMN approval_rule TEXT;
+-- 1: the price was unknown at submit, so the strictest cost rule applied
+ALTER TABLE approval_requests ADD COLUMN cost_unknown INTEGER NOT NULL DEFAULT 0;
+-- JSON cost and credit at submit, so a redrawn card still shows them
+ALTER TABLE approval_requests ADD COLUMN money TEXT;
+
+CREATE TABLE approvals (
+    request_id  INTEGER NOT NULL REFERENCES approval_requests (id) ON DELETE CASCADE,
+    approver_id INTEGER NOT NULL,
+    at          TEXT    NOT NULL,
+    PRIMARY KEY (request_id, approver_id)
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
     Migration(
@@ -283,6 +305,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         7,
         "test SMS: the owner's own mobile on the profile, test sends counted per text",
         _V7_TEST_SENDS,
+    ),
+    Migration(
+        8,
+        "approval rules: approvals needed per request, one approval row per person",
+        _V8_APPROVAL_RULES,
     ),
 )
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from bot.approval_rules import ApprovalRule, ApprovalRules
 from bot.config import ConfigError, load_settings
 from bot.keyfile import load_fernet
 from bot.logs import SECRETS, setup_logging
@@ -168,6 +169,12 @@ TABLE: list[tuple[str, str, object, str | None]] = [
     ("APPROVER_IDS", "1002", [1002], "1002;1003"),
     ("APPROVALS_REQUIRED", "0", False, "yes"),
     ("APPROVAL_TTL_HOURS", "12", 12.0, "-1"),
+    (
+        "APPROVAL_RULES",
+        "recipients>=5000:2",
+        ApprovalRules((ApprovalRule("recipients", 5000, 2),)),
+        "recipients>5000:2",
+    ),
     (
         "IPPANEL_BASE_URL",
         "http://127.0.0.1:8990/v1",

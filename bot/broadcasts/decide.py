@@ -29,10 +29,41 @@ class DecideStage(ServiceBase):
     """Stage 2, decide: approve, reject, withdraw and expire, each a single-winner"""
 
     async def approve(self, request_id: int, approver_id: int) -> Decision:
+        """Count this approval; only the press that completes the count is "approved".
+
+        The store counts and flips in one transaction (see ``add_approval``), so with two
+        approvals needed and two approvers pressing at once exactly one wins and sends.
+        Approvals count only from people who are approvers as of this press."""
         checked = await self.decidable(request_id, approver_id)
         if isinstance(checked, Decision):
             return checked
-        return await self._decide(checked, approver_id, RequestState.APPROVED, None, "approved")
+        request = checked
+        # the store re-checks expiry inside the same transaction, so a press racing the
+        # deadline cannot approve a request that expired a moment earlier
+        tally = await self._store.add_approval(
+            request.id,
+            approver_id,
+            now=self._clock(),
+            eligible=self.policy.approvers - {request.requester_id},
+        )
+        subject = f"request:{request.id}"
+        counts = {"approved_by": tally.approved_by, "needed": tally.needed}
+        detail = {"approvals": len(tally.approved_by), "needed": tally.needed}
+        if tally.kind == "approved":
+            await self._audit(
+                approver_id, "approved", subject, detail if tally.needed > 1 else None
+            )
+            return Decision("approved", request, RequestState.APPROVED, approver_id, **counts)
+        if tally.kind == "counted":
+            await self._audit(approver_id, "approval_counted", subject, detail)
+            return Decision("approval_counted", request, RequestState.PENDING, **counts)
+        if tally.kind == "repeat":
+            return Decision("approval_repeat", request, RequestState.PENDING, **counts)
+        if tally.kind == "expired":
+            return await self._expire(request)
+        if tally.kind == "self":
+            return Decision("self_approval", request, request.state)
+        return await self._lost_race(request.id)
 
     async def approve_and_send(
         self, request_id: int, approver_id: int

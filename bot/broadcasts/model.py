@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from bot.approval_rules import ApprovalRules, Requirement
 from bot.domain import (
     ApprovalRequest,
     Broadcast,
@@ -64,6 +65,7 @@ class Policy:
     message_suffix: str = ""
     # who may request sends (ADMIN_IDS); None lets anyone the caller admits
     requesters: frozenset[int] | None = None
+    approval_rules: ApprovalRules = field(default_factory=ApprovalRules)  # empty: one approval
 
     def may_request(self, user_id: int) -> bool:
         return self.requesters is None or user_id in self.requesters
@@ -77,6 +79,7 @@ SubmitKind = Literal[
     "not_allowed",
     "no_key",  # no stored, readable API key: the approver could only watch it fail
     "short_credit",  # the credit is known to be below the cheapest possible cost
+    "too_few_approvers",  # APPROVAL_RULES asks for more approvals than other approvers exist
 ]
 
 
@@ -113,6 +116,7 @@ class SubmitResult:
     request: ApprovalRequest | None = None  # for "pending"
     approvers: list[int] = field(default_factory=list)  # whom to notify, for "pending"
     money: MoneyCheck | None = None  # for "pending" and "short_credit"
+    requirement: Requirement | None = None  # for "pending" and "too_few_approvers"
 
 
 DecisionKind = Literal[
@@ -126,6 +130,8 @@ DecisionKind = Literal[
     "expired",
     "tampered",
     "requester_removed",  # the requester is no longer an admin; the request is voided
+    "approval_counted",  # counted, but more approvals are needed: nothing is sent yet
+    "approval_repeat",  # this approver had approved already: counted once, nothing changed
 ]
 
 
@@ -135,6 +141,12 @@ class Decision:
     request: ApprovalRequest | None = None
     state: RequestState | None = None  # the request's state as last seen
     decided_by: int | None = None  # for "already_decided"
+    approved_by: tuple[int, ...] = ()  # approvals counted so far (approve presses)
+    needed: int = 1  # approvals the request needs
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.needed - len(self.approved_by))
 
 
 SendKind = Literal[

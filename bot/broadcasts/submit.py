@@ -57,14 +57,33 @@ class SubmitStage(ServiceBase):
             return SubmitResult("short_credit", money=money)
         if not self.policy.approvals_required:
             return SubmitResult("direct", money=money)
+        # The rule is judged on cost_high: the operator split is unknown until the send, and
+        # a money guard must look at the most it may cost. An unknown price (provider down)
+        # applies the strictest cost rule (see ApprovalRules.needed).
+        requirement = self.policy.approval_rules.needed(recipients_total(snapshot), money.cost_high)
+        if requirement.approvals > len(others):
+            return SubmitResult("too_few_approvers", approvers=others, requirement=requirement)
         expires_at = now + self.policy.approval_ttl
         if draft.send_at is not None:
             # approving after the scheduled time would send at the wrong moment
             expires_at = min(expires_at, draft.send_at)
-        request = await self._store.create_request(draft, requester_id, snapshot, expires_at)
+        request = await self._store.create_request(
+            draft,
+            requester_id,
+            snapshot,
+            expires_at,
+            approvals_needed=requirement.approvals,
+            approval_rule=None if requirement.rule is None else str(requirement.rule),
+            cost_unknown=requirement.cost_unknown,
+            money=money_detail(money),
+        )
         detail = {**brief_of(snapshot), **money_detail(money)}
+        if requirement.rule is not None:
+            detail |= {"approvals_needed": requirement.approvals, "rule": str(requirement.rule)}
         await self._audit(requester_id, "submitted", f"request:{request.id}", detail)
-        return SubmitResult("pending", request=request, approvers=others, money=money)
+        return SubmitResult(
+            "pending", request=request, approvers=others, money=money, requirement=requirement
+        )
 
     async def _money_check(self, api_key: str, snapshot: dict[str, Any]) -> MoneyCheck:
         """Price and credit, asked at once; a provider problem leaves that part unknown

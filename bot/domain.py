@@ -159,6 +159,12 @@ class ApprovalRequest:
     decided_by: int | None = None
     decided_at: datetime | None = None
     reason: str | None = None
+    public_no: int | None = None  # the number people see; shared with its broadcast
+
+    @property
+    def number(self) -> int:
+        """The one number people see for this request and its broadcast."""
+        return self.public_no or self.id
 
 
 @dataclass
@@ -174,6 +180,12 @@ class Broadcast:
     outbox_ids: list[int] = field(default_factory=list)
     error: str | None = None
     attempts: int = 1
+    public_no: int | None = None  # its request's number, or its own when sent directly
+
+    @property
+    def number(self) -> int:
+        """The one number people see for this broadcast (its request's number)."""
+        return self.public_no or self.id
 
 
 @dataclass

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 from telegram import Update
 
-from bot.domain import Step
+from bot.domain import Broadcast, Draft, Step
 from bot.ippanel import IPPanelError
 from bot.jalali import format_jalali
 from bot.render import esc, fit, num, outbox_text
@@ -57,18 +58,23 @@ async def drafts_command(update: Update, context: Context) -> None:
     settings = services(context).settings
     lang = lang_of(context)
     lines, rows = [tr(context, "drafts_title")], []
-    for d in drafts:
-        summary = esc(d.text[:40]) if d.text else tr(context, "draft_summary_empty")
+    # drafts are listed by position: the only "#N" people see belongs to a broadcast
+    for n, d in enumerate(drafts, start=1):
+        summary = draft_summary(context, d)
         updated = format_jalali(d.updated_at, settings.tz, lang) if d.updated_at else "—"
-        lines.append(tr(context, "draft_line", id=d.id, summary=summary, updated=updated))
+        lines.append(tr(context, "draft_line", n=num(n, lang), summary=summary, updated=updated))
         rows.append(
             [
-                kb.btn(tr(context, "btn_draft_open", id=d.id), f"dr:o:{d.id}"),
+                kb.btn(tr(context, "btn_draft_open", n=num(n, lang)), f"dr:o:{d.id}"),
                 kb.btn(tr(context, "btn_draft_copy"), f"dr:c:{d.id}"),
                 kb.btn(tr(context, "btn_draft_delete"), f"dr:d:{d.id}"),
             ]
         )
     await say(update, context, fit("\n".join(lines)), kb.markup(rows))
+
+
+def draft_summary(context: Context, draft: Draft) -> str:
+    return esc(draft.text[:40]) if draft.text else tr(context, "draft_summary_empty")
 
 
 async def draft_press(update: Update, context: Context) -> int:
@@ -85,7 +91,8 @@ async def draft_press(update: Update, context: Context) -> int:
         await store.delete_draft(draft.id, draft.owner_id)
         if context.user_data.get("draft") == draft.id:
             context.user_data.pop("draft", None)
-        await say(update, context, tr(context, "draft_deleted", id=draft.id))
+        summary = draft_summary(context, draft)
+        await say(update, context, tr(context, "draft_deleted", summary=summary))
         return END
     if action == "c":
         draft = await store.create_draft(
@@ -127,8 +134,8 @@ async def show_history(update: Update, context: Context, page: int) -> None:
             tr(
                 context,
                 "history_item",
-                id=b.id,
-                state=tr(context, f"state_{b.state}"),
+                no=b.number,
+                state=tr(context, f"state_{history_state(b)}"),
                 when=format_jalali(b.created_at, settings.tz, lang),
                 requester=b.requester_id,
                 approver=b.approver_id or "—",
@@ -146,7 +153,7 @@ async def show_history(update: Update, context: Context, page: int) -> None:
                     tr(
                         context,
                         "history_decided_item",
-                        id=r.id,
+                        no=r.number,
                         state=tr(context, f"state_{r.state}"),
                         when=when,
                     )
@@ -165,6 +172,16 @@ async def show_history(update: Update, context: Context, page: int) -> None:
         await say(update, context, fit("\n\n".join(lines)), markup)
 
 
+def history_state(b: Broadcast) -> str:
+    """A sent broadcast whose time has not come is "scheduled": nothing went out yet."""
+    send_at = b.snapshot.get("send_at")
+    if b.state == "sent" and send_at:
+        at = datetime.fromisoformat(send_at)
+        if (at if at.tzinfo else at.replace(tzinfo=UTC)) > datetime.now(UTC):
+            return "scheduled"
+    return str(b.state)
+
+
 async def credit_command(update: Update, context: Context) -> None:
     """/credit: the account credit through the admin's own key."""
     key = await api_key(update, context)
@@ -174,7 +191,7 @@ async def credit_command(update: Update, context: Context) -> None:
         async with typing(update, context):
             credit = await services(context).client.credit(key)
     except IPPanelError as exc:
-        await say(update, context, provider_text(context, exc))
+        await say(update, context, provider_text(context, exc, draft=False))
         return
     lang = lang_of(context)
     gift = tr(context, "credit_gift", gift=num(credit.gift, lang)) if credit.gift else ""

@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackContext
 
 from bot.credit_watch import CheckResult, CreditWatch, Estimate
 from bot.domain import Broadcast
-from bot.render import esc, ltr, num
+from bot.render import counted, esc, ltr, num
 from bot.texts import t
 from handlers.common import Context, notify, services, user_lang
 from storage import Store
@@ -98,9 +98,9 @@ def estimate_text(lang: str, estimate: Estimate) -> str:
             t(
                 lang,
                 "credit_estimate",
-                n=num(n, lang),
-                bid=last.broadcast_id,
-                recipients=num(last.recipients, lang),
+                n=counted(lang, n, "broadcast"),
+                no=last.public_no or last.broadcast_id,
+                recipients=counted(lang, last.recipients, "recipient"),
                 cost=num(last.cost, lang),
             )
         )

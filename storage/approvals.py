@@ -27,7 +27,17 @@ def _request(row: sqlite3.Row) -> ApprovalRequest:
         decided_by=row["decided_by"],
         decided_at=from_db_time(row["decided_at"]),
         reason=row["reason"],
+        public_no=row["public_no"],
     )
+
+
+# The next public number: past every request's and every direct broadcast's. One statement
+# under SQLite's write lock, so two submits never get the same number (and the UNIQUE index
+# on approval_requests.public_no would refuse it anyway).
+NEXT_PUBLIC_NO = (
+    "(SELECT MAX(COALESCE((SELECT MAX(public_no) FROM approval_requests), 0), "
+    "COALESCE((SELECT MAX(public_no) FROM broadcasts), 0)) + 1)"
+)
 
 
 class ApprovalStore(StoreBase):
@@ -51,7 +61,8 @@ class ApprovalStore(StoreBase):
             )
             row = await tx.fetchone(
                 "INSERT INTO approval_requests (draft_id, requester_id, snapshot, content_hash, "
-                "state, created_at, expires_at) VALUES (?, ?, ?, ?, 'pending', ?, ?) RETURNING *",
+                "state, created_at, expires_at, public_no) "
+                f"VALUES (?, ?, ?, ?, 'pending', ?, ?, {NEXT_PUBLIC_NO}) RETURNING *",
                 (draft.id, requester_id, snapshot_json, digest, now, to_db_time(expires_at)),
             )
         if row is None:  # INSERT … RETURNING always yields the row

@@ -62,7 +62,7 @@ class SubmitStage(ServiceBase):
             # approving after the scheduled time would send at the wrong moment
             expires_at = min(expires_at, draft.send_at)
         request = await self._store.create_request(draft, requester_id, snapshot, expires_at)
-        detail = {**brief_of(snapshot), **money_detail(money)}
+        detail = {"no": request.number, **brief_of(snapshot), **money_detail(money)}
         await self._audit(requester_id, "submitted", f"request:{request.id}", detail)
         return SubmitResult("pending", request=request, approvers=others, money=money)
 

@@ -149,9 +149,7 @@ async def start_send(update: Update, context: Context) -> int:
             ]
         )
         context.user_data["menu"] = None
-        await show(
-            update, context, tr(context, "resume_offer", summary=f"#{draft.id} {summary}"), menu
-        )
+        await show(update, context, tr(context, "resume_offer", summary=summary), menu)
         return RESUME
     return await new_draft(update, context)
 
@@ -233,9 +231,16 @@ def back_to(target: Step | str):
 
 
 async def cancel(update: Update, context: Context) -> int:
-    """/cancel: leave the conversation, keep the draft."""
+    """/cancel: leave the conversation, keep the draft. Says "draft saved" only when there
+    is one; /token then /cancel says that no key was stored."""
     context.user_data["menu"] = None
-    await say(update, context, tr(context, "cancelled"))
+    if context.user_data.pop("await_key", False):
+        await say(update, context, tr(context, "token_cancelled"))
+        return END
+    draft_id = context.user_data.get("draft")
+    draft = await services(context).store.get_draft(draft_id) if draft_id else None
+    mine = draft is not None and draft.owner_id == update.effective_user.id
+    await say(update, context, tr(context, "cancelled" if mine else "left_no_draft"))
     return END
 
 

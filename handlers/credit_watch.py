@@ -13,6 +13,7 @@ from weakref import WeakKeyDictionary
 
 from telegram.ext import Application, CallbackContext
 
+from bot import provider_words as words
 from bot.credit_watch import CheckResult, CreditWatch, Estimate
 from bot.domain import Broadcast
 from bot.render import counted, esc, ltr, num
@@ -153,5 +154,6 @@ async def tell(context: CallbackContext, owner_id: int, result: CheckResult) -> 
         await notify(context, owner_id, t(lang, "credit_watch_auth"))
     elif result.kind == "error":
         lang = await user_lang(context, owner_id)
-        reason = esc(result.reason or "—")
+        error = result.error
+        reason = words.explain(lang, error) if error else esc(result.reason or "—")
         await notify(context, owner_id, t(lang, "credit_watch_error", reason=reason))

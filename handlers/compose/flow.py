@@ -136,6 +136,7 @@ def chosen(draft: Draft, phonebook_id: str) -> PhonebookSelection | None:
 async def start_send(update: Update, context: Context) -> int:
     """/send: offer to resume an unfinished draft, or start a new one."""
     context.user_data.pop("reject_for", None)
+    context.user_data.pop("token_wait", None)
     if await api_key(update, context) is None:
         return END
     draft_id = context.user_data.get("draft")
@@ -234,7 +235,7 @@ async def cancel(update: Update, context: Context) -> int:
     """/cancel: leave the conversation, keep the draft. Says "draft saved" only when there
     is one; /token then /cancel says that no key was stored."""
     context.user_data["menu"] = None
-    if context.user_data.pop("await_key", False):
+    if context.user_data.pop("token_wait", False):
         await say(update, context, tr(context, "token_cancelled"))
         return END
     draft_id = context.user_data.get("draft")

@@ -73,6 +73,7 @@ class CheckResult:
     news: bool  # True only when this result must be told now (first of its kind)
     estimate: Estimate | None = None
     reason: str | None = None  # the provider's words, for "error"
+    error: IPPanelError | None = None  # the error itself, told in plain words (words)
 
 
 class CreditWatch:
@@ -161,7 +162,7 @@ class CreditWatch:
         except AuthError:
             return await self._failed(owner_id, key_stamp, "auth", None)
         except IPPanelError as exc:
-            return await self._failed(owner_id, key_stamp, "error", exc.message)
+            return await self._failed(owner_id, key_stamp, "error", exc.message, exc)
         estimate = await self.estimate(owner_id, api_key, credit)
         await store.record_check(owner_id, key_stamp, credit, estimate.threshold)
         low = is_low(credit, estimate.threshold)
@@ -174,10 +175,15 @@ class CreditWatch:
         return CheckResult("ok", news=False, estimate=estimate)
 
     async def _failed(
-        self, owner_id: int, key_stamp: str, kind: Literal["auth", "error"], reason: str | None
+        self,
+        owner_id: int,
+        key_stamp: str,
+        kind: Literal["auth", "error"],
+        reason: str | None,
+        error: IPPanelError | None = None,
     ) -> CheckResult:
         news = await self._store.mark_failure(owner_id, key_stamp, kind)
-        return CheckResult(kind, news=news, reason=reason)
+        return CheckResult(kind, news=news, reason=reason, error=error)
 
     async def sweep(self, people: frozenset[int]) -> list[tuple[int, CheckResult]]:
         """Check the stored key of everyone in ``people`` (the admins and approvers; a key

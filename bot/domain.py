@@ -165,6 +165,12 @@ class ApprovalRequest:
     cost_unknown: bool = False  # the price was unknown at submit: the strictest cost rule
     money: dict[str, float | None] | None = None  # cost and credit at submit (MoneyCheck)
     approved_by: tuple[int, ...] = ()  # who approved so far, in order (as read)
+    public_no: int | None = None  # the number people see; shared with its broadcast
+
+    @property
+    def number(self) -> int:
+        """The one number people see for this request and its broadcast."""
+        return self.public_no or self.id
 
 
 TallyKind = Literal[
@@ -203,6 +209,12 @@ class Broadcast:
     outbox_ids: list[int] = field(default_factory=list)
     error: str | None = None
     attempts: int = 1
+    public_no: int | None = None  # its request's number, or its own when sent directly
+
+    @property
+    def number(self) -> int:
+        """The one number people see for this broadcast (its request's number)."""
+        return self.public_no or self.id
 
 
 @dataclass

@@ -18,7 +18,7 @@ from bot.domain import PhonebookSelection
 from bot.ippanel.models import OperatorStats
 from bot.jalali import format_gregorian_date, format_jalali, persian_digits
 from bot.sms import measure
-from bot.texts import t
+from bot.texts import plural_key, t
 
 TELEGRAM_LIMIT = 4096
 LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
@@ -52,6 +52,11 @@ def person(user_id: int, name: str | None = None, username: str | None = None) -
     return f"{FSI}{esc(name)} ({ltr(detail)}){PDI}"
 
 
+def counted(lang: str, n: int, noun: str) -> str:
+    """``n`` with its noun, agreeing in English ("1 phonebook", "2 phonebooks")."""
+    return t(lang, plural_key(noun, n), n=num(n, lang))
+
+
 def sender_label(number: str | None, alias: str | None) -> str:
     if not number:
         return "—"
@@ -63,7 +68,7 @@ def selection_mode(sel: PhonebookSelection, lang: str) -> str:
         end = sel.start + sel.recipients() - 1
         return t(lang, "mode_slice", start=num(sel.start, lang), end=num(end, lang))
     if sel.mode == "contacts":
-        return t(lang, "mode_contacts", n=num(len(sel.contact_ids), lang))
+        return counted(lang, len(sel.contact_ids), "picked")
     return t(lang, "mode_all")
 
 
@@ -231,7 +236,10 @@ def build_card(
         if visible_len(text) <= budget:
             return Card(text)
     summary = t(
-        lang, "books_summary", n=num(len(selections), lang), recipients=num(recipients, lang)
+        lang,
+        "books_summary",
+        n=counted(lang, len(selections), "phonebook"),
+        recipients=counted(lang, recipients, "recipient"),
     )
     text = render(summary, esc(message))
     if visible_len(text) <= budget:

@@ -63,9 +63,9 @@ FA: dict[str, str] = {
     "key_broken": "کلید ذخیره‌شده قابل استفاده نیست. لطفاً با /token دوباره ثبت کنید.",
     "key_expired": "کلید API شما نامعتبر یا منقضی است. با /token کلید تازه ثبت کنید. پیش‌نویس محفوظ است.",
     # provider problems during the conversation
-    "provider_error": "IPPanel خطا داد: {reason}\nپیش‌نویس محفوظ است؛ کمی بعد دوباره امتحان کنید.",
+    "provider_error": "⚠️ {reason}.{detail}\nپیش‌نویس محفوظ است؛ کمی بعد دوباره امتحان کنید.",
     "provider_timeout": "IPPanel پاسخ نداد. پیش‌نویس محفوظ است؛ کمی بعد دوباره امتحان کنید.",
-    "provider_invalid": "IPPanel این مقدار را نپذیرفت: {reason}",
+    "provider_invalid": "⚠️ {reason}.{detail}",
     # compose: sender
     "sender_title": "<b>۱. خط ارسال</b>\nخطی را که پیامک از آن فرستاده می‌شود انتخاب کنید:",
     "sender_only_one": "خط ارسال: {sender} (تنها خط حساب شما)",
@@ -79,7 +79,7 @@ FA: dict[str, str] = {
     "برای جستجو، بخشی از نام دفترچه را بنویسید.",
     "books_filter": "جستجو: «{filter}»",
     "books_none": "دفترچه‌ای پیدا نشد.",
-    "books_total": "انتخاب‌شده: {books} دفترچه، {recipients} گیرنده",
+    "books_total": "انتخاب‌شده: {books}، {recipients}",
     "books_need_one": "دست‌کم یک دفترچه با مخاطب انتخاب کنید.",
     "book_empty": "دفترچهٔ «{title}» خالی است (۰ مخاطب) و انتخاب نشد. اگر تازه مخاطب افزوده‌اید، "
     "کمی بعد دوباره امتحان کنید.",
@@ -91,8 +91,7 @@ FA: dict[str, str] = {
     "برای تغییر، روی نام دفترچه بزنید.",
     "mode_all": "کل دفترچه",
     "mode_slice": "ردیف {start} تا {end}",
-    "mode_contacts": "{n} مخاطب انتخابی",
-    "book_options": "<b>{title}</b> ({count} مخاطب)\nچه کسانی از این دفترچه پیام بگیرند؟",
+    "book_options": "<b>{title}</b> ({count})\nچه کسانی از این دفترچه پیام بگیرند؟",
     "btn_whole": "کل دفترچه",
     "btn_slice": "یک بازه از ردیف‌ها",
     "btn_pick": "انتخاب مخاطبان",
@@ -100,11 +99,11 @@ FA: dict[str, str] = {
     "btn_to_text": "ادامه: متن پیام ◀️",
     "slice_ask": "ردیف اول و آخر را بنویسید، مثلاً <code>101-200</code> یا <code>۱۰۱ تا ۲۰۰</code> "
     "یعنی ردیف ۱۰۱ تا ۲۰۰ (۱۰۰ مخاطب). یک عدد تنها، مثلاً <code>500</code>، یعنی ۵۰۰ ردیف اول.\n"
-    "این دفترچه {count} مخاطب دارد.",
+    "این دفترچه {count} دارد.",
     "slice_format": "این بازه را نفهمیدم. ردیف اول و آخر را بنویسید، مثلاً <code>101-200</code> "
     "(ردیف‌ها از ۱ تا {count}).",
     "slice_order": "ردیف آخر نباید پیش از ردیف اول باشد. مثلاً <code>101-200</code> بنویسید.",
-    "slice_past_end": "این دفترچه فقط {count} مخاطب دارد؛ بازه باید در همین محدوده باشد، "
+    "slice_past_end": "این دفترچه فقط {count} دارد؛ بازه باید در همین محدوده باشد، "
     "مثلاً <code>1-{last}</code>.",
     "contacts_title": "<b>مخاطبان {title}</b>\nروی مخاطبان بزنید تا انتخاب شوند (✓). برای جستجو شمارهٔ کامل را بنویسید (مانند ۰۹۱۲۱۲۳۴۵۶۷).\n"
     "انتخاب‌شده: {n}",
@@ -116,14 +115,14 @@ FA: dict[str, str] = {
     "text_suffix_note": "\nاین سطر به انتهای پیام افزوده می‌شود: {suffix}",
     "text_preview": "<b>پیش‌نمایش پیامک</b>\n<pre>{message}</pre>\n"
     "نویسه: {chars} · بخش: {parts} ({encoding})\n{price}",
-    "text_price": "هزینهٔ هر گیرنده: {per} ریال · برای {recipients} گیرنده: حدود {total} ریال\nاعتبار حساب: {credit} ریال",
+    "text_price": "هزینهٔ هر گیرنده: {per} ریال · برای {recipients}: حدود {total} ریال\nاعتبار حساب: {credit} ریال",
     "price_pending": "در حال برآورد هزینه و اعتبار…",
     "text_price_unknown": "برآورد هزینه اکنون ممکن نشد ({reason}).",
     "credit_short": "⚠️ اعتبار حساب برای این ارسال کافی نیست.",
     "text_empty": "متن خالی است. متن پیامک را بنویسید.",
-    "text_too_long": "متن طولانی است: {chars} نویسه{suffix}. حداکثر {limit} نویسه مجاز است ({rule})؛ "
+    "text_too_long": "متن طولانی است: {chars}{suffix}. حداکثر {limit} نویسه مجاز است ({rule})؛ "
     "دست‌کم {over} نویسه کوتاه‌ترش کنید.",
-    "text_suffix_counted": " به‌اضافهٔ {n} نویسهٔ پسوند ثابت",
+    "text_suffix_counted": " به‌اضافهٔ {n} برای پسوند ثابت",
     "text_limit_ucs2": "متن فارسی: ۲۰ بخش × ۶۷ نویسه",
     "text_limit_gsm7": "متن لاتین: ۱۴۰۰ نویسه",
     "text_not_text": "در این مرحله فقط متن پذیرفته می‌شود (نه عکس، استیکر، صدا یا فایل). متن پیامک را بنویسید.",
@@ -179,37 +178,37 @@ FA: dict[str, str] = {
     # drafts
     "drafts_title": "<b>پیش‌نویس‌های شما</b>",
     "drafts_none": "پیش‌نویسی ندارید. با /send شروع کنید.",
-    "draft_line": "#{id} · {summary} · {updated}",
+    "draft_line": "{n}. {summary} · {updated}",
     "draft_summary_empty": "بدون متن",
-    "btn_draft_open": "▶️ #{id}",
+    "btn_draft_open": "▶️ {n}",
     "btn_draft_copy": "📄 کپی",
     "btn_draft_delete": "🗑",
-    "draft_deleted": "پیش‌نویس #{id} حذف شد.",
+    "draft_deleted": "پیش‌نویس «{summary}» حذف شد.",
     "draft_missing": "این پیش‌نویس دیگر وجود ندارد.",
     # approval
     "no_approver": "تأییدکنندهٔ دیگری تعریف نشده است؛ این ارسال نمی‌تواند تأیید شود. "
     "از مدیر ربات بخواهید شناسهٔ مدیر دوم را در APPROVER_IDS بگذارد. پیش‌نویس محفوظ است.",
-    "waiting_approval": "⏳ درخواست #{id} برای تأیید فرستاده شد ({n} تأییدکننده). تا تأیید، چیزی ارسال نمی‌شود.",
-    "approvers_unreachable": "⚠️ درخواست #{id} ثبت شد اما به هیچ تأییدکننده‌ای نرسید "
+    "waiting_approval": "⏳ درخواست #{no} برای تأیید فرستاده شد ({n}). تا تأیید، چیزی ارسال نمی‌شود.",
+    "approvers_unreachable": "⚠️ درخواست #{no} ثبت شد اما به هیچ تأییدکننده‌ای نرسید "
     "(ربات را مسدود کرده‌اند یا هنوز آن را شروع نکرده‌اند). از آن‌ها بخواهید ربات را باز کنند، "
     "سپس درخواست را پس بگیرید و دوباره بفرستید.",
     "btn_withdraw": "↩️ پس گرفتن درخواست",
-    "approval_card": "<b>درخواست ارسال #{id}</b> از {requester}\n{card}\n\nمهلت تأیید تا: {expires}",
+    "approval_card": "<b>درخواست ارسال #{no}</b> از {requester}\n{card}\n\nمهلت تأیید تا: {expires}",
     "btn_approve": "✅ تأیید و ارسال",
     "btn_reject": "❌ رد",
-    "reject_reason_ask": "دلیل رد درخواست #{id} را بنویسید، یا بدون دلیل رد کنید.",
+    "reject_reason_ask": "دلیل رد درخواست #{no} را بنویسید، یا بدون دلیل رد کنید.",
     "btn_reject_no_reason": "رد بدون دلیل",
     "btn_reject_keep": "انصراف",
-    "reject_kept": "درخواست رد نشد و همچنان در انتظار تأیید است.",
+    "reject_kept": "درخواست #{no} رد نشد و همچنان در انتظار تأیید است.",
     "decided_approved": "✅ تأیید شد توسط {who} در {when}.",
     "decided_rejected": "❌ رد شد توسط {who} در {when}.{reason}",
     "decided_withdrawn": "↩️ درخواست‌کننده این درخواست را پس گرفت.",
     "decided_expired": "⌛️ مهلت تأیید این درخواست تمام شد.",
     "reason_line": "\nدلیل: {reason}",
-    "request_rejected": "❌ درخواست #{id} توسط {who} رد شد.{reason}\nپیش‌نویس محفوظ است؛ با /drafts ویرایش کنید.",
-    "request_expired": "⌛️ مهلت تأیید درخواست #{id} تمام شد و چیزی ارسال نشد. پیش‌نویس محفوظ است.",
-    "request_withdrawn": "درخواست #{id} پس گرفته شد. پیش‌نویس محفوظ است.",
-    "request_invalidated": "پیش‌نویس ویرایش شد و درخواست قبلی #{id} باطل شد؛ پس از بازبینی دوباره ارسال کنید.",
+    "request_rejected": "❌ درخواست #{no} توسط {who} رد شد.{reason}\nپیش‌نویس محفوظ است؛ با /drafts ویرایش کنید.",
+    "request_expired": "⌛️ مهلت تأیید درخواست #{no} تمام شد و چیزی ارسال نشد. پیش‌نویس محفوظ است.",
+    "request_withdrawn": "درخواست #{no} پس گرفته شد. پیش‌نویس محفوظ است.",
+    "request_invalidated": "پیش‌نویس ویرایش شد و درخواست قبلی #{no} باطل شد؛ پس از بازبینی دوباره ارسال کنید.",
     "decision_not_found": "این درخواست پیدا نشد.",
     "decision_not_allowed": "شما اجازهٔ تأیید ندارید.",
     "decision_self": "درخواست خودتان را نمی‌توانید تأیید یا رد کنید.",
@@ -228,29 +227,28 @@ FA: dict[str, str] = {
     "state_unknown": "نامعلوم",
     "state_cancelled": "لغوشده",
     # sending results
-    "sending_now": "⏳ در حال ارسال درخواست #{id}…",
-    "sent_ok": "✅ ارسال #{bid} انجام شد.\nشناسه‌های ارسال: {outbox}\n{when}",
-    "sent_scheduled": "زمان ارسال: {when}",
+    "sending_now": "⏳ در حال ارسال…",
+    "sent_ok": "✅ ارسال #{no} انجام شد.\nشناسه‌های ارسال: {outbox}\n{when}",
     "sent_immediate": "ارسال فوری.",
-    "send_failed_invalid": "❌ ارسال #{bid} انجام نشد؛ IPPanel ایراد گرفت: {reason}\n"
+    "send_failed_invalid": "❌ ارسال #{no} انجام نشد: {reason}\n"
     "پیش‌نویس به درخواست‌کننده برگشت؛ مرحلهٔ «{step}» را اصلاح کنید.",
-    "send_failed_auth": "❌ ارسال #{bid} انجام نشد: کلید API درخواست‌کننده نامعتبر یا منقضی است. "
+    "send_failed_auth": "❌ ارسال #{no} انجام نشد: کلید API درخواست‌کننده نامعتبر یا منقضی است. "
     "درخواست‌کننده باید با /token کلید تازه ثبت کند و سپس «تلاش دوباره» را بزند.",
-    "send_failed_no_key": "❌ ارسال #{bid} انجام نشد: درخواست‌کننده کلید API ثبت‌شده ندارد. "
+    "send_failed_no_key": "❌ ارسال #{no} انجام نشد: درخواست‌کننده کلید API ثبت‌شده ندارد. "
     "پس از ثبت کلید با /token، «تلاش دوباره» را بزنید.",
-    "send_failed_network": "❌ ارسال #{bid} انجام نشد: به IPPanel وصل نشدم. مطمئنیم هیچ پیامکی نرفته است. "
+    "send_failed_network": "❌ ارسال #{no} انجام نشد: به IPPanel وصل نشدم. مطمئنیم هیچ پیامکی نرفته است. "
     "می‌توانید دوباره تلاش کنید؛ تأیید تازه لازم نیست.",
-    "send_failed_other": "❌ ارسال #{bid} انجام نشد: {reason}",
-    "send_unknown": "⚠️ نتیجهٔ ارسال #{bid} نامعلوم است: {reason}\n"
+    "send_failed_other": "❌ ارسال #{no} انجام نشد: {reason}",
+    "send_unknown": "⚠️ نتیجهٔ ارسال #{no} نامعلوم است: {reason}\n"
     "ممکن است IPPanel آن را پذیرفته باشد. برای جلوگیری از ارسال دوباره، خودکار تکرار نمی‌کنم. "
     "با «بررسی وضعیت» نتیجه را از IPPanel بپرسید.",
-    "send_interrupted": "⚠️ ربات هنگام ارسال #{bid} قطع شد و نتیجه نامعلوم است. "
+    "send_interrupted": "⚠️ ربات هنگام ارسال #{no} قطع شد و نتیجه نامعلوم است. "
     "خودکار تکرار نمی‌کنم؛ با «بررسی وضعیت» نتیجه را بپرسید.",
     "send_not_started": "ارسال آغاز نشد و چیزی فرستاده نشد. پیش‌نویس را بازبینی و دوباره ارسال کنید.",
     "send_duplicate": "این درخواست قبلاً ارسال شده است؛ دوباره فرستاده نمی‌شود.",
-    "reconciled_sent": "✅ بررسی شد: ارسال #{bid} انجام شده است. شناسه‌ها: {outbox}",
-    "reconciled_not_sent": "بررسی شد: ارسال #{bid} انجام نشده است. در صورت نیاز «تلاش دوباره» را بزنید.",
-    "reconciled_unknown": "هنوز نمی‌توان گفت ارسال #{bid} انجام شده یا نه. کمی بعد دوباره بررسی کنید.",
+    "reconciled_sent": "✅ بررسی شد: ارسال #{no} انجام شده است. شناسه‌ها: {outbox}",
+    "reconciled_not_sent": "بررسی شد: ارسال #{no} انجام نشده است. در صورت نیاز «تلاش دوباره» را بزنید.",
+    "reconciled_unknown": "هنوز نمی‌توان گفت ارسال #{no} انجام شده یا نه. کمی بعد دوباره بررسی کنید.",
     "retry_refused": "فقط ارسالی که مطمئناً انجام نشده قابل تکرار است.",
     "btn_report": "📊 گزارش تحویل",
     "btn_cancel_send": "⛔️ لغو ارسال زمان‌بندی‌شده",
@@ -258,20 +256,20 @@ FA: dict[str, str] = {
     "btn_retry": "🔄 تلاش دوباره",
     "btn_check": "🔎 بررسی وضعیت",
     "btn_fix": "✏️ اصلاح پیش‌نویس",
-    "report": "<b>گزارش ارسال #{bid}</b>\n{state}\n{table}",
+    "report": "<b>گزارش ارسال #{no}</b>\n{state}\n{table}",
     "report_unavailable": "گزارش اکنون در دسترس نیست: {reason}",
-    "cancel_ok": "ارسال #{bid} لغو شد. پاسخ IPPanel: {reason}",
+    "cancel_ok": "⛔️ ارسال #{no} لغو شد و فرستاده نمی‌شود.",
     "cancel_refused": "لغو ممکن نیست: {reason}",
-    "cancel_too_late": "کمتر از ۵ دقیقه به زمان ارسال مانده یا ارسال زمان‌بندی نشده است؛ لغو ممکن نیست.",
-    "again_ready": "پیش‌نویس تازهٔ #{id} از روی ارسال #{bid} ساخته شد؛ به تأیید جداگانه نیاز دارد.",
+    "cancel_too_late": "کمتر از ۵ دقیقه به زمان ارسال #{no} مانده است؛ IPPanel دیگر لغو را نمی‌پذیرد.",
+    "again_ready": "پیش‌نویس تازه‌ای از روی ارسال #{no} ساخته شد؛ به تأیید جداگانه نیاز دارد.",
     "not_yours": "این مورد به شما مربوط نیست.",
     # history / credit / lang
     "history_title": "<b>سابقهٔ ارسال‌ها</b> (صفحهٔ {page} از {pages})",
     "history_none": "هنوز ارسالی ثبت نشده است.",
-    "history_item": "#{id} · {state} · {when}\nدرخواست: {requester} · تأیید: {approver}\n"
+    "history_item": "#{no} · {state} · {when}\nدرخواست: {requester} · تأیید: {approver}\n"
     "گیرندگان: {recipients} · شناسه‌ها: {outbox}",
     "history_decided": "<b>درخواست‌هایی که شما تعیین تکلیف کردید</b>",
-    "history_decided_item": "#{id} · {state} · {when}",
+    "history_decided_item": "#{no} · {state} · {when}",
     "credit": "اعتبار حساب: <b>{credit}</b> ریال{gift}",
     "credit_gift": "\nهدیه: {gift} ریال",
     "lang_ask": "زبان را انتخاب کنید / Choose a language:",
@@ -289,32 +287,32 @@ FA: dict[str, str] = {
     "unknown_howto": "\n\nبرای اطمینان: در پنل IPPanel به «گزارش‌ها ← صندوق ارسال» بروید و پیامی از خط {sender} "
     "با همین متن در حدود {when} بیابید. اگر هست، ارسال انجام شده است؛ دوباره نفرستید.",
     "btn_not_sent": "🗒 در پنل دیدم: ارسال نشده",
-    "confirm_not_sent_ask": "<b>تأیید «ارسال نشده» برای #{bid}</b>\n"
+    "confirm_not_sent_ask": "<b>تأیید «ارسال نشده» برای #{no}</b>\n"
     "فقط اگر صندوق ارسال پنل IPPanel را دیده‌اید و پیامی از خط {sender} با این متن در حدود {when} در آن نیست، تأیید کنید. "
     "پس از تأیید، «تلاش دوباره» ممکن می‌شود و اگر پیام در واقع رفته باشد، <b>دوباره فرستاده و هزینه می‌شود</b>.\n\n"
     "متن: {text}",
     "btn_confirm_not_sent": "✅ بررسی کردم: ارسال نشده است",
     "btn_keep_unknown": "انصراف",
-    "confirm_not_sent_kept": "چیزی تغییر نکرد؛ ارسال #{bid} همچنان نامعلوم است.",
-    "confirmed_not_sent": "ارسال #{bid} به تأیید {who} در {when} «ارسال‌نشده» ثبت شد. اکنون می‌توانید «تلاش دوباره» را بزنید.",
-    "confirm_not_sent_refused": "ارسال #{bid} دیگر نامعلوم نیست ({state})؛ چیزی تغییر نکرد.",
-    "stranded": "⚠️ درخواست #{id} تأیید شده بود اما ارسال آن هرگز آغاز نشد (ربات متوقف شد یا خطای پایگاه داده). "
+    "confirm_not_sent_kept": "چیزی تغییر نکرد؛ ارسال #{no} همچنان نامعلوم است.",
+    "confirmed_not_sent": "ارسال #{no} به تأیید {who} در {when} «ارسال‌نشده» ثبت شد. اکنون می‌توانید «تلاش دوباره» را بزنید.",
+    "confirm_not_sent_refused": "ارسال #{no} دیگر نامعلوم نیست ({state})؛ چیزی تغییر نکرد.",
+    "stranded": "⚠️ درخواست #{no} تأیید شده بود اما ارسال آن هرگز آغاز نشد (ربات متوقف شد یا خطای پایگاه داده). "
     "<b>هیچ پیامکی فرستاده نشده است.</b> برای ارسال، دکمهٔ زیر را بزنید.",
-    "stranded_voided": "درخواست #{id} تأیید شده بود اما ارسال نشد و درخواست‌کننده دیگر مدیر نیست؛ باطل شد. هیچ پیامکی فرستاده نشده است.",
+    "stranded_voided": "درخواست #{no} تأیید شده بود اما ارسال نشد و درخواست‌کننده دیگر مدیر نیست؛ باطل شد. هیچ پیامکی فرستاده نشده است.",
     "btn_start_stranded": "📤 اکنون ارسال شود",
     "stranded_refused": "این ارسال اکنون ممکن نیست ({reason}).",
     # ippanel
     "contacts_need_whole_number": "سامانه پیامک فقط با <b>شمارهٔ کامل</b> جست‌وجو می‌کند. "
     "شمارهٔ کامل را بفرستید، مانند ۰۹۱۲۱۲۳۴۵۶۷ یا ‎+989121234567.",
-    "cancel_not_cancellable": "IPPanel ارسال #{bid} را نیافت یا این ارسال دیگر قابل لغو نیست؛ "
+    "cancel_not_cancellable": "IPPanel ارسال #{no} را نیافت یا این ارسال دیگر قابل لغو نیست؛ "
     "چیزی لغو نشد.",
-    "credit_ran_out": "⚠️ اعتبار حساب IPPanel تمام شد؛ ارسال #{bid} انجام نشد.\n"
+    "credit_ran_out": "⚠️ اعتبار حساب IPPanel تمام شد؛ ارسال #{no} انجام نشد.\n"
     "اعتبار فعلی: {credit} ریال\nهزینهٔ تخمینی این ارسال: {cost} ریال\n"
     "پس از افزایش اعتبار، در صورت نیاز دوباره بفرستید.",
     "credit_ran_out_reason": "اعتبار حساب تمام شده است (اعتبار فعلی: {credit} ریال؛ "
     "هزینهٔ تخمینی این ارسال: {cost} ریال). پس از افزایش اعتبار دوباره بفرستید.",
     # hostile
-    "books_summary": "{n} دفترچه، {recipients} گیرنده (فهرست با دکمهٔ زیر)",
+    "books_summary": "{n}، {recipients} (فهرست با دکمهٔ زیر)",
     "btn_books_list": "📒 فهرست دفترچه‌ها",
     "books_list_title": "<b>دفترچه‌های {ref}</b>",
     "books_list_gone": "این فهرست دیگر در دسترس نیست.",
@@ -354,8 +352,8 @@ FA: dict[str, str] = {
     "saved_renamed": "✅ نام تغییر کرد: «{old}» ← «{name}»",
     "saved_delete_confirm": "متن «{name}» برای همهٔ مدیران حذف شود؟\n<pre>{text}</pre>",
     "saved_deleted": "متن «{name}» حذف شد.",
-    "credit_estimate": "با این اعتبار حدود {n} ارسال به اندازهٔ آخرین ارسال "
-    "(#{bid}، {recipients} گیرنده، حدود {cost} ریال) ممکن است.",
+    "credit_estimate": "با این اعتبار حدود {n} به اندازهٔ آخرین ارسال "
+    "(#{no}، {recipients}، حدود {cost} ریال) ممکن است.",
     "credit_estimate_none": "هنوز ارسالی با این کلید ثبت نشده است؛ برآورد تعداد ارسال ممکن نیست.",
     "credit_threshold_fixed": "آستانهٔ هشدار اعتبار: {threshold} ریال",
     "credit_threshold_auto": "آستانهٔ هشدار اعتبار: {threshold} ریال (هزینهٔ بزرگ‌ترین ارسال ۳۰ روز گذشته)",
@@ -383,12 +381,12 @@ FA: dict[str, str] = {
     "btn_drafts_purge": "🗑 حذف همهٔ پیش‌نویس‌های خالی ({n})",
     "drafts_purged": "{n} پیش‌نویس خالی حذف شد.",
     "drafts_purged_none": "پیش‌نویس خالی‌ای برای حذف نبود.",
-    "draft_delete_pending_ask": "پیش‌نویس #{id} یک درخواست در انتظار تأیید دارد (#{request}). "
+    "draft_delete_pending_ask": "این پیش‌نویس یک درخواست در انتظار تأیید دارد (#{request}). "
     "با حذف پیش‌نویس، این درخواست پس گرفته می‌شود و کارت تأییدکنندگان بسته می‌شود. حذف شود؟",
     "btn_draft_delete_yes": "🗑 حذف و پس گرفتن درخواست",
     "btn_draft_delete_no": "انصراف",
-    "draft_deleted_withdrawn": "درخواست #{request} پس گرفته شد و پیش‌نویس #{id} حذف شد.",
-    "draft_delete_kept": "پیش‌نویس #{id} حذف نشد.",
+    "draft_deleted_withdrawn": "درخواست #{request} پس گرفته شد و پیش‌نویس حذف شد.",
+    "draft_delete_kept": "پیش‌نویس حذف نشد.",
     # test SMS to one's own phone
     "cmd_phone": "شمارهٔ من برای پیامک آزمایشی",
     "btn_test_send": "📱 آزمایش روی گوشی من · {price} ریال",
@@ -422,8 +420,7 @@ FA: dict[str, str] = {
     "phone_forgotten": "شمارهٔ شما فراموش شد. تا ثبت دوباره با /phone، پیامک آزمایشی فرستاده نمی‌شود.",
     "phone_none": "شماره‌ای ثبت نشده است.",
     "history_trials": "<b>پیامک‌های آزمایشی</b> (فقط به گوشی خودتان)",
-    "history_trial_item": "🧪 آزمایشی #{id} · {state} · {when}\n"
-    "به {phone} · پیش‌نویس #{draft} · صندوق ارسال: {outbox}",
+    "history_trial_item": "🧪 آزمایشی · {state} · {when}\nبه {phone} · صندوق ارسال: {outbox}",
     # approval rules
     "approvals_line": "👥 تأییدها: {got} از {needed}{who}",
     "approvals_who": " ({names})",
@@ -433,7 +430,7 @@ FA: dict[str, str] = {
     "rule_cost": "هزینهٔ {n} ریال یا بیشتر، {k} تأیید",
     "rule_cost_unknown": "هزینه هنگام ثبت معلوم نبود، پس سخت‌گیرانه‌ترین قاعدهٔ هزینه اعمال شد "
     "({n} ریال یا بیشتر، {k} تأیید)",
-    "waiting_approvals": "⏳ درخواست #{id} برای تأیید فرستاده شد ({n} تأییدکننده). "
+    "waiting_approvals": "⏳ درخواست #{no} برای تأیید فرستاده شد ({n}). "
     "{needed} تأیید از افراد مختلف لازم است؛ {rule}. تا آن موقع چیزی ارسال نمی‌شود.",
     "too_few_approvers": "⛔️ این ارسال {needed} تأیید از افراد مختلف لازم دارد ({rule})، "
     "اما جز شما فقط {n} تأییدکننده تعریف شده است. از مدیر ربات بخواهید APPROVER_IDS یا "
@@ -442,8 +439,56 @@ FA: dict[str, str] = {
     "approval_counted_toast": "تأیید شما ثبت شد ({got} از {needed}). هنوز چیزی ارسال نشده است.",
     "approval_repeat": "شما این درخواست را قبلاً تأیید کرده‌اید؛ هر نفر یک بار شمرده می‌شود. "
     "منتظر {n} تأیید دیگر.",
-    "approval_progress": "✅ {who} درخواست #{id} را تأیید کرد ({got} از {needed}). "
+    "approval_progress": "✅ {who} درخواست #{no} را تأیید کرد ({got} از {needed}). "
     "منتظر {n} تأیید دیگر؛ تا آن موقع چیزی ارسال نمی‌شود.",
+    # words: counted nouns (English agrees with the count; Persian does not inflect),
+    # scheduled sends, cancels, "never mind" after a decision, plain provider errors
+    "n_phonebook_one": "{n} دفترچه",
+    "n_phonebook_many": "{n} دفترچه",
+    "n_recipient_one": "{n} گیرنده",
+    "n_recipient_many": "{n} گیرنده",
+    "n_contact_one": "{n} مخاطب",
+    "n_contact_many": "{n} مخاطب",
+    "n_picked_one": "{n} مخاطب انتخابی",
+    "n_picked_many": "{n} مخاطب انتخابی",
+    "n_approver_one": "{n} تأییدکننده",
+    "n_approver_many": "{n} تأییدکننده",
+    "n_character_one": "{n} نویسه",
+    "n_character_many": "{n} نویسه",
+    "n_broadcast_one": "{n} ارسال",
+    "n_broadcast_many": "{n} ارسال",
+    "draft_ref": "پیش‌نویس",
+    "scheduled_ok": "🗓 ارسال #{no} زمان‌بندی شد برای {when}.\nشناسه‌های ارسال: {outbox}\n"
+    "تا ۵ دقیقه پیش از آن می‌توانید با «لغو ارسال زمان‌بندی‌شده» لغوش کنید.",
+    "reconciled_scheduled": "✅ بررسی شد: ارسال #{no} در IPPanel برای {when} زمان‌بندی شده است. شناسه‌ها: {outbox}",
+    "state_scheduled": "زمان‌بندی‌شده",
+    "reject_kept_decided": "درخواست #{no} را شما رد نکردید؛ پیش‌تر تعیین تکلیف شده بود: {state}{by}.",
+    "by_who": " (توسط {who})",
+    "cancelled_by_other": "⛔️ ارسال زمان‌بندی‌شدهٔ #{no} (برای {when}) توسط {who} لغو شد؛ چیزی فرستاده نمی‌شود.",
+    "cancel_already": "ارسال #{no} پیش‌تر{by} لغو شده است؛ چیزی فرستاده نمی‌شود.",
+    "cancel_not_scheduled": "ارسال #{no} زمان‌بندی نشده بود و همان موقع فرستاده شد؛ چیزی برای لغو نمانده است.",
+    "cancel_nothing": "ارسال #{no} در وضعیت «{state}» است؛ چیزی برای لغو نیست.",
+    "left_no_draft": "از گفتگو خارج شدید.",
+    "token_cancelled": "ثبت کلید لغو شد؛ کلیدی ذخیره نشد.",
+    "key_expired_plain": "کلید API شما نامعتبر یا منقضی است. با /token کلید تازه ثبت کنید.",
+    "provider_error_plain": "⚠️ {reason}.{detail}\nکمی بعد دوباره امتحان کنید.",
+    "provider_timeout_plain": "IPPanel پاسخ نداد. کمی بعد دوباره امتحان کنید.",
+    "pw_server": "سامانهٔ IPPanel دچار خطای داخلی شد",
+    "pw_unreachable": "به IPPanel وصل نشدم",
+    "pw_bad_answer": "IPPanel پاسخ نامفهومی داد",
+    "pw_key": "IPPanel کلید API را نپذیرفت (نامعتبر یا منقضی است)",
+    "pw_phonebook_missing": "یکی از دفترچه‌ها در IPPanel پیدا نشد",
+    "pw_not_found": "IPPanel مورد خواسته‌شده را پیدا نکرد",
+    "pw_not_cancellable": "IPPanel این ارسال را پیدا نکرد یا دیگر قابل لغو نیست",
+    "pw_no_credit": "اعتبار حساب IPPanel کافی نیست",
+    "pw_invalid": "IPPanel «{field}» را نپذیرفت",
+    "pw_refused": "IPPanel درخواست را نپذیرفت",
+    "pw_field_sender": "خط ارسال",
+    "pw_field_text": "متن پیام",
+    "pw_field_recipients": "گیرندگان (دفترچه‌ها یا مخاطبان انتخابی)",
+    "pw_field_time": "زمان ارسال",
+    "pw_field_other": "یکی از مقادیر",
+    "pw_detail": "\n<i>پاسخ IPPanel:</i> <code>{raw}</code>",
 }
 
 EN: dict[str, str] = {
@@ -496,9 +541,9 @@ EN: dict[str, str] = {
     "need_key": "First set your API key with /token.",
     "key_broken": "The stored key cannot be used. Please set it again with /token.",
     "key_expired": "Your API key is invalid or expired. Set a new one with /token. The draft is safe.",
-    "provider_error": "IPPanel answered with an error: {reason}\nThe draft is safe; try again shortly.",
+    "provider_error": "⚠️ {reason}.{detail}\nThe draft is safe; try again shortly.",
     "provider_timeout": "IPPanel did not answer. The draft is safe; try again shortly.",
-    "provider_invalid": "IPPanel refused this value: {reason}",
+    "provider_invalid": "⚠️ {reason}.{detail}",
     "sender_title": "<b>1. Sender line</b>\nChoose the line the SMS are sent from:",
     "sender_only_one": "Sender line: {sender} (your account's only line)",
     "sender_none": "No sender line was found on your IPPanel account. Add one in the panel, then /send again.",
@@ -509,7 +554,7 @@ EN: dict[str, str] = {
     "books_title": "<b>2. Phonebooks</b>\nTap phonebooks to select them (✓). Type part of a title to search.",
     "books_filter": "Search: “{filter}”",
     "books_none": "No phonebook found.",
-    "books_total": "Selected: {books} phonebooks, {recipients} recipients",
+    "books_total": "Selected: {books}, {recipients}",
     "books_need_one": "Select at least one phonebook with contacts.",
     "book_empty": "The phonebook “{title}” is empty (0 contacts), so it was not selected. "
     "If you just added contacts, try again shortly.",
@@ -521,8 +566,7 @@ EN: dict[str, str] = {
     "hand-picked contacts. Tap a title to change it.",
     "mode_all": "whole book",
     "mode_slice": "rows {start} to {end}",
-    "mode_contacts": "{n} picked contacts",
-    "book_options": "<b>{title}</b> ({count} contacts)\nWho in this phonebook gets the SMS?",
+    "book_options": "<b>{title}</b> ({count})\nWho in this phonebook gets the SMS?",
     "btn_whole": "Whole book",
     "btn_slice": "A slice of rows",
     "btn_pick": "Pick contacts",
@@ -530,11 +574,11 @@ EN: dict[str, str] = {
     "btn_to_text": "Continue: message text ▶️",
     "slice_ask": "Type the first and the last row, e.g. <code>101-200</code> for rows 101 to 200 "
     "(100 contacts). A single number, e.g. <code>500</code>, means the first 500 rows.\n"
-    "This phonebook has {count} contacts.",
+    "This phonebook has {count}.",
     "slice_format": "I did not understand that range. Type the first and the last row, e.g. "
     "<code>101-200</code> (rows 1 to {count}).",
     "slice_order": "The last row cannot come before the first. Type e.g. <code>101-200</code>.",
-    "slice_past_end": "This phonebook has only {count} contacts; the range must stay inside it, "
+    "slice_past_end": "This phonebook has only {count}; the range must stay inside it, "
     "e.g. <code>1-{last}</code>.",
     "contacts_title": "<b>Contacts of {title}</b>\nTap contacts to select them (✓). Type a whole number (e.g. 09121234567) to search.\n"
     "Selected: {n}",
@@ -545,14 +589,14 @@ EN: dict[str, str] = {
     "text_suffix_note": "\nThis line is appended to the message: {suffix}",
     "text_preview": "<b>SMS preview</b>\n<pre>{message}</pre>\n"
     "Characters: {chars} · parts: {parts} ({encoding})\n{price}",
-    "text_price": "Per recipient: {per} rials · for {recipients} recipients: about {total} rials\nCredit: {credit} rials",
+    "text_price": "Per recipient: {per} rials · for {recipients}: about {total} rials\nCredit: {credit} rials",
     "price_pending": "Estimating the cost and checking the credit…",
     "text_price_unknown": "The cost could not be estimated now ({reason}).",
     "credit_short": "⚠️ The account credit is not enough for this broadcast.",
     "text_empty": "The text is empty. Type the SMS text.",
-    "text_too_long": "The text is too long: {chars} characters{suffix}. At most {limit} are allowed ({rule}); "
+    "text_too_long": "The text is too long: {chars}{suffix}. At most {limit} are allowed ({rule}); "
     "shorten it by at least {over}.",
-    "text_suffix_counted": " plus {n} characters of the fixed suffix",
+    "text_suffix_counted": " plus {n} of the fixed suffix",
     "text_limit_ucs2": "Persian text: 20 parts × 67 characters",
     "text_limit_gsm7": "Latin text: 1,400 characters",
     "text_not_text": "Only text is accepted at this step (no photo, sticker, voice or file). Type the SMS text.",
@@ -605,35 +649,35 @@ EN: dict[str, str] = {
     "step_review": "review",
     "drafts_title": "<b>Your drafts</b>",
     "drafts_none": "You have no drafts. Start with /send.",
-    "draft_line": "#{id} · {summary} · {updated}",
+    "draft_line": "{n}. {summary} · {updated}",
     "draft_summary_empty": "no text",
-    "btn_draft_open": "▶️ #{id}",
+    "btn_draft_open": "▶️ {n}",
     "btn_draft_copy": "📄 Copy",
     "btn_draft_delete": "🗑",
-    "draft_deleted": "Draft #{id} deleted.",
+    "draft_deleted": "Draft “{summary}” deleted.",
     "draft_missing": "This draft no longer exists.",
     "no_approver": "No other approver is configured, so this broadcast cannot be approved. Ask the "
     "bot's owner to add a second admin to APPROVER_IDS. The draft is safe.",
-    "waiting_approval": "⏳ Request #{id} was sent for approval ({n} approvers). Nothing is sent until it is approved.",
-    "approvers_unreachable": "⚠️ Request #{id} was stored but reached no approver (they blocked "
+    "waiting_approval": "⏳ Request #{no} was sent for approval ({n}). Nothing is sent until it is approved.",
+    "approvers_unreachable": "⚠️ Request #{no} was stored but reached no approver (they blocked "
     "the bot or never started it). Ask them to open the bot, then withdraw and submit again.",
     "btn_withdraw": "↩️ Withdraw request",
-    "approval_card": "<b>Broadcast request #{id}</b> from {requester}\n{card}\n\nApprove before: {expires}",
+    "approval_card": "<b>Broadcast request #{no}</b> from {requester}\n{card}\n\nApprove before: {expires}",
     "btn_approve": "✅ Approve and send",
     "btn_reject": "❌ Reject",
-    "reject_reason_ask": "Type the reason for rejecting request #{id}, or reject without a reason.",
+    "reject_reason_ask": "Type the reason for rejecting request #{no}, or reject without a reason.",
     "btn_reject_no_reason": "Reject without reason",
     "btn_reject_keep": "Never mind",
-    "reject_kept": "Not rejected; the request is still waiting for approval.",
+    "reject_kept": "Request #{no} was not rejected; it is still waiting for approval.",
     "decided_approved": "✅ Approved by {who} at {when}.",
     "decided_rejected": "❌ Rejected by {who} at {when}.{reason}",
     "decided_withdrawn": "↩️ The requester withdrew this request.",
     "decided_expired": "⌛️ This request expired.",
     "reason_line": "\nReason: {reason}",
-    "request_rejected": "❌ Request #{id} was rejected by {who}.{reason}\nThe draft is safe; edit it with /drafts.",
-    "request_expired": "⌛️ Request #{id} expired and nothing was sent. The draft is safe.",
-    "request_withdrawn": "Request #{id} withdrawn. The draft is safe.",
-    "request_invalidated": "The draft was edited, so request #{id} is void; submit again after review.",
+    "request_rejected": "❌ Request #{no} was rejected by {who}.{reason}\nThe draft is safe; edit it with /drafts.",
+    "request_expired": "⌛️ Request #{no} expired and nothing was sent. The draft is safe.",
+    "request_withdrawn": "Request #{no} withdrawn. The draft is safe.",
+    "request_invalidated": "The draft was edited, so request #{no} is void; submit again after review.",
     "decision_not_found": "This request was not found.",
     "decision_not_allowed": "You are not allowed to approve.",
     "decision_self": "You cannot approve or reject your own request.",
@@ -651,29 +695,28 @@ EN: dict[str, str] = {
     "state_failed": "not sent",
     "state_unknown": "unknown",
     "state_cancelled": "cancelled",
-    "sending_now": "⏳ Sending request #{id}…",
-    "sent_ok": "✅ Broadcast #{bid} sent.\nOutbox ids: {outbox}\n{when}",
-    "sent_scheduled": "Scheduled for: {when}",
+    "sending_now": "⏳ Sending…",
+    "sent_ok": "✅ Broadcast #{no} sent.\nOutbox ids: {outbox}\n{when}",
     "sent_immediate": "Sent at once.",
-    "send_failed_invalid": "❌ Broadcast #{bid} was not sent; IPPanel refused it: {reason}\n"
+    "send_failed_invalid": "❌ Broadcast #{no} was not sent: {reason}\n"
     "The draft went back to the requester; fix the “{step}” step.",
-    "send_failed_auth": "❌ Broadcast #{bid} was not sent: the requester's API key is invalid or expired. "
+    "send_failed_auth": "❌ Broadcast #{no} was not sent: the requester's API key is invalid or expired. "
     "The requester must set a new key with /token, then tap “Retry”.",
-    "send_failed_no_key": "❌ Broadcast #{bid} was not sent: the requester has no stored API key. "
+    "send_failed_no_key": "❌ Broadcast #{no} was not sent: the requester has no stored API key. "
     "After setting one with /token, tap “Retry”.",
-    "send_failed_network": "❌ Broadcast #{bid} was not sent: IPPanel could not be reached. We are sure no SMS "
+    "send_failed_network": "❌ Broadcast #{no} was not sent: IPPanel could not be reached. We are sure no SMS "
     "went out. You may retry; no new approval is needed.",
-    "send_failed_other": "❌ Broadcast #{bid} was not sent: {reason}",
-    "send_unknown": "⚠️ The outcome of broadcast #{bid} is unknown: {reason}\n"
+    "send_failed_other": "❌ Broadcast #{no} was not sent: {reason}",
+    "send_unknown": "⚠️ The outcome of broadcast #{no} is unknown: {reason}\n"
     "IPPanel may have accepted it. To avoid a second broadcast it is not retried automatically. "
     "Use “Check status” to ask IPPanel.",
-    "send_interrupted": "⚠️ The bot stopped while sending #{bid}; the outcome is unknown. "
+    "send_interrupted": "⚠️ The bot stopped while sending #{no}; the outcome is unknown. "
     "It is not retried automatically; use “Check status”.",
     "send_not_started": "The send did not start and nothing was sent. Review the draft and submit again.",
     "send_duplicate": "This request was already sent; it will not be sent again.",
-    "reconciled_sent": "✅ Checked: broadcast #{bid} did go out. Outbox ids: {outbox}",
-    "reconciled_not_sent": "Checked: broadcast #{bid} did not go out. Tap “Retry” if needed.",
-    "reconciled_unknown": "It is still not known whether #{bid} went out. Check again later.",
+    "reconciled_sent": "✅ Checked: broadcast #{no} did go out. Outbox ids: {outbox}",
+    "reconciled_not_sent": "Checked: broadcast #{no} did not go out. Tap “Retry” if needed.",
+    "reconciled_unknown": "It is still not known whether #{no} went out. Check again later.",
     "retry_refused": "Only a broadcast that certainly did not go out can be retried.",
     "btn_report": "📊 Delivery report",
     "btn_cancel_send": "⛔️ Cancel scheduled send",
@@ -681,19 +724,19 @@ EN: dict[str, str] = {
     "btn_retry": "🔄 Retry",
     "btn_check": "🔎 Check status",
     "btn_fix": "✏️ Fix the draft",
-    "report": "<b>Report of broadcast #{bid}</b>\n{state}\n{table}",
+    "report": "<b>Report of broadcast #{no}</b>\n{state}\n{table}",
     "report_unavailable": "The report is not available now: {reason}",
-    "cancel_ok": "Broadcast #{bid} cancelled. IPPanel said: {reason}",
+    "cancel_ok": "⛔️ Broadcast #{no} was cancelled and will not go out.",
     "cancel_refused": "Cannot cancel: {reason}",
-    "cancel_too_late": "Less than 5 minutes remain or the send is not scheduled; it cannot be cancelled.",
-    "again_ready": "New draft #{id} made from broadcast #{bid}; it needs its own approval.",
+    "cancel_too_late": "Less than 5 minutes remain before broadcast #{no} goes out; IPPanel no longer accepts a cancel.",
+    "again_ready": "A new draft was made from broadcast #{no}; it needs its own approval.",
     "not_yours": "This is not yours.",
     "history_title": "<b>Past broadcasts</b> (page {page} of {pages})",
     "history_none": "No broadcast yet.",
-    "history_item": "#{id} · {state} · {when}\nRequester: {requester} · approver: {approver}\n"
+    "history_item": "#{no} · {state} · {when}\nRequester: {requester} · approver: {approver}\n"
     "Recipients: {recipients} · outbox ids: {outbox}",
     "history_decided": "<b>Requests you decided</b>",
-    "history_decided_item": "#{id} · {state} · {when}",
+    "history_decided_item": "#{no} · {state} · {when}",
     "credit": "Account credit: <b>{credit}</b> rials{gift}",
     "credit_gift": "\nGift: {gift} rials",
     "lang_ask": "زبان را انتخاب کنید / Choose a language:",
@@ -711,32 +754,32 @@ EN: dict[str, str] = {
     "unknown_howto": "\n\nTo be sure: in the IPPanel panel open “Reports → Outbox” and look for a message from line {sender} "
     "with this text around {when}. If it is there, it went out; do not send it again.",
     "btn_not_sent": "🗒 Checked the panel: not sent",
-    "confirm_not_sent_ask": "<b>Confirm “not sent” for #{bid}</b>\n"
+    "confirm_not_sent_ask": "<b>Confirm “not sent” for #{no}</b>\n"
     "Confirm only if you looked at the outbox in the IPPanel panel and there is no message from line {sender} with this text around {when}. "
     "After this, “Retry” becomes possible, and if the message did go out it <b>will be sent and paid for again</b>.\n\n"
     "Text: {text}",
     "btn_confirm_not_sent": "✅ I checked: it was not sent",
     "btn_keep_unknown": "Cancel",
-    "confirm_not_sent_kept": "Nothing changed; broadcast #{bid} is still unknown.",
-    "confirmed_not_sent": "Broadcast #{bid} was recorded as not sent by {who} at {when}. You can now tap “Retry”.",
-    "confirm_not_sent_refused": "Broadcast #{bid} is no longer unknown ({state}); nothing changed.",
-    "stranded": "⚠️ Request #{id} was approved but its send never started (the bot stopped, or a database error). "
+    "confirm_not_sent_kept": "Nothing changed; broadcast #{no} is still unknown.",
+    "confirmed_not_sent": "Broadcast #{no} was recorded as not sent by {who} at {when}. You can now tap “Retry”.",
+    "confirm_not_sent_refused": "Broadcast #{no} is no longer unknown ({state}); nothing changed.",
+    "stranded": "⚠️ Request #{no} was approved but its send never started (the bot stopped, or a database error). "
     "<b>No SMS was sent.</b> Tap the button below to send it.",
-    "stranded_voided": "Request #{id} was approved but not sent, and its requester is no longer an admin; it was voided. No SMS was sent.",
+    "stranded_voided": "Request #{no} was approved but not sent, and its requester is no longer an admin; it was voided. No SMS was sent.",
     "btn_start_stranded": "📤 Send it now",
     "stranded_refused": "This send is not possible now ({reason}).",
     # ippanel
     "contacts_need_whole_number": "The SMS panel only searches by the <b>whole number</b>. "
     "Send the whole number, e.g. 09121234567 or +989121234567.",
-    "cancel_not_cancellable": "IPPanel did not find broadcast #{bid}, or it can no longer be "
+    "cancel_not_cancellable": "IPPanel did not find broadcast #{no}, or it can no longer be "
     "cancelled; nothing was cancelled.",
-    "credit_ran_out": "⚠️ The IPPanel account ran out of credit; broadcast #{bid} was not sent.\n"
+    "credit_ran_out": "⚠️ The IPPanel account ran out of credit; broadcast #{no} was not sent.\n"
     "Current credit: {credit} rials\nEstimated cost of this broadcast: {cost} rials\n"
     "Top up the credit, then send again if needed.",
     "credit_ran_out_reason": "the account ran out of credit (current credit: {credit} rials; "
     "estimated cost of this broadcast: {cost} rials). Top up, then send again.",
     # hostile
-    "books_summary": "{n} phonebooks, {recipients} recipients (the button below lists them)",
+    "books_summary": "{n}, {recipients} (the button below lists them)",
     "btn_books_list": "📒 List the phonebooks",
     "books_list_title": "<b>Phonebooks of {ref}</b>",
     "books_list_gone": "This list is no longer available.",
@@ -776,8 +819,8 @@ EN: dict[str, str] = {
     "saved_renamed": "✅ Renamed: “{old}” → “{name}”",
     "saved_delete_confirm": "Delete “{name}” for every admin?\n<pre>{text}</pre>",
     "saved_deleted": "“{name}” deleted.",
-    "credit_estimate": "This credit covers about {n} broadcasts the size of the last one "
-    "(#{bid}, {recipients} recipients, about {cost} rials).",
+    "credit_estimate": "This credit covers about {n} the size of the last one "
+    "(#{no}, {recipients}, about {cost} rials).",
     "credit_estimate_none": "No broadcast with this key yet, so no estimate of how many it covers.",
     "credit_threshold_fixed": "Credit alert threshold: {threshold} rials",
     "credit_threshold_auto": "Credit alert threshold: {threshold} rials (the largest broadcast of the last 30 days)",
@@ -804,12 +847,12 @@ EN: dict[str, str] = {
     "btn_drafts_purge": "🗑 Delete all empty drafts ({n})",
     "drafts_purged": "{n} empty drafts deleted.",
     "drafts_purged_none": "There was no empty draft to delete.",
-    "draft_delete_pending_ask": "Draft #{id} has a request waiting for approval (#{request}). "
+    "draft_delete_pending_ask": "This draft has a request waiting for approval (#{request}). "
     "Deleting the draft withdraws the request and closes the approvers' cards. Delete it?",
     "btn_draft_delete_yes": "🗑 Delete and withdraw the request",
     "btn_draft_delete_no": "Cancel",
-    "draft_deleted_withdrawn": "Request #{request} withdrawn and draft #{id} deleted.",
-    "draft_delete_kept": "Draft #{id} was not deleted.",
+    "draft_deleted_withdrawn": "Request #{request} withdrawn and the draft deleted.",
+    "draft_delete_kept": "The draft was not deleted.",
     # test SMS to one's own phone
     "cmd_phone": "My number for test SMS",
     "btn_test_send": "📱 Test on my phone · {price} rials",
@@ -843,8 +886,7 @@ EN: dict[str, str] = {
     "phone_forgotten": "Your number is forgotten. No test SMS until you register again with /phone.",
     "phone_none": "No number is registered.",
     "history_trials": "<b>Test SMS</b> (to your own phone only)",
-    "history_trial_item": "🧪 Test #{id} · {state} · {when}\n"
-    "To {phone} · draft #{draft} · outbox: {outbox}",
+    "history_trial_item": "🧪 Test · {state} · {when}\nTo {phone} · outbox: {outbox}",
     # approval rules
     "approvals_line": "👥 Approvals: {got} of {needed}{who}",
     "approvals_who": " ({names})",
@@ -854,7 +896,7 @@ EN: dict[str, str] = {
     "rule_cost": "a cost of {n} rials or more, {k} approvals",
     "rule_cost_unknown": "the cost was unknown at submit, so the strictest cost rule applies "
     "({n} rials or more, {k} approvals)",
-    "waiting_approvals": "⏳ Request #{id} was sent for approval ({n} approvers). "
+    "waiting_approvals": "⏳ Request #{no} was sent for approval ({n}). "
     "It needs {needed} approvals from different people; {rule}. Nothing is sent until then.",
     "too_few_approvers": "⛔️ This broadcast needs {needed} approvals from different people ({rule}), "
     "but only {n} approvers besides you are configured. Ask the bot's operator to change "
@@ -863,12 +905,65 @@ EN: dict[str, str] = {
     "approval_counted_toast": "Your approval is counted ({got} of {needed}). Nothing is sent yet.",
     "approval_repeat": "You already approved this request; each person counts once. "
     "Waiting for {n} more.",
-    "approval_progress": "✅ {who} approved request #{id} ({got} of {needed}). "
+    "approval_progress": "✅ {who} approved request #{no} ({got} of {needed}). "
     "Waiting for {n} more; nothing is sent until then.",
+    # words: counted nouns (English agrees with the count; Persian does not inflect),
+    # scheduled sends, cancels, "never mind" after a decision, plain provider errors
+    "n_phonebook_one": "{n} phonebook",
+    "n_phonebook_many": "{n} phonebooks",
+    "n_recipient_one": "{n} recipient",
+    "n_recipient_many": "{n} recipients",
+    "n_contact_one": "{n} contact",
+    "n_contact_many": "{n} contacts",
+    "n_picked_one": "{n} picked contact",
+    "n_picked_many": "{n} picked contacts",
+    "n_approver_one": "{n} approver",
+    "n_approver_many": "{n} approvers",
+    "n_character_one": "{n} character",
+    "n_character_many": "{n} characters",
+    "n_broadcast_one": "{n} broadcast",
+    "n_broadcast_many": "{n} broadcasts",
+    "draft_ref": "the draft",
+    "scheduled_ok": "🗓 Broadcast #{no} is scheduled for {when}.\nOutbox ids: {outbox}\n"
+    "Until 5 minutes before then you can cancel it with “Cancel scheduled send”.",
+    "reconciled_scheduled": "✅ Checked: broadcast #{no} is scheduled in IPPanel for {when}. Outbox ids: {outbox}",
+    "state_scheduled": "scheduled",
+    "reject_kept_decided": "You did not reject request #{no}; it had already been decided: {state}{by}.",
+    "by_who": " (by {who})",
+    "cancelled_by_other": "⛔️ Scheduled broadcast #{no} (for {when}) was cancelled by {who}; nothing will go out.",
+    "cancel_already": "Broadcast #{no} was already cancelled{by}; nothing will go out.",
+    "cancel_not_scheduled": "Broadcast #{no} was not scheduled and went out at once; there is nothing left to cancel.",
+    "cancel_nothing": "Broadcast #{no} is “{state}”; there is nothing to cancel.",
+    "left_no_draft": "You left the conversation.",
+    "token_cancelled": "Setting the key was cancelled; no key was stored.",
+    "key_expired_plain": "Your API key is invalid or expired. Set a new one with /token.",
+    "provider_error_plain": "⚠️ {reason}.{detail}\nTry again shortly.",
+    "provider_timeout_plain": "IPPanel did not answer. Try again shortly.",
+    "pw_server": "IPPanel had an internal error",
+    "pw_unreachable": "IPPanel could not be reached",
+    "pw_bad_answer": "IPPanel gave an answer that could not be read",
+    "pw_key": "IPPanel refused the API key (invalid or expired)",
+    "pw_phonebook_missing": "a phonebook was not found in IPPanel",
+    "pw_not_found": "IPPanel did not find what was asked for",
+    "pw_not_cancellable": "IPPanel did not find this broadcast, or it can no longer be cancelled",
+    "pw_no_credit": "the IPPanel account credit is not enough",
+    "pw_invalid": "IPPanel refused the {field}",
+    "pw_refused": "IPPanel refused the request",
+    "pw_field_sender": "sender line",
+    "pw_field_text": "message text",
+    "pw_field_recipients": "recipients (phonebooks or picked contacts)",
+    "pw_field_time": "send time",
+    "pw_field_other": "value sent",
+    "pw_detail": "\n<i>IPPanel said:</i> <code>{raw}</code>",
 }
 
 CATALOGUES = {"fa": FA, "en": EN}
 LANGUAGES = tuple(CATALOGUES)
+
+
+def plural_key(noun: str, n: int | float) -> str:
+    """The catalogue key of ``n`` ``noun``s: English says "1 phonebook", "2 phonebooks"."""
+    return f"n_{noun}_{'one' if n == 1 else 'many'}"
 
 
 def t(lang: str, key: str, /, **values: object) -> str:

@@ -19,6 +19,7 @@ from bot.domain import ApprovalRequest, Draft, RequestState, Step
 from bot.keylike import looks_like_key
 from bot.render import (
     books_list,
+    counted,
     num,
 )
 from bot.texts import t
@@ -105,7 +106,7 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
     # of offering to resume it, which would only void the request
     context.user_data.pop("draft", None)
     if result.kind == "direct":
-        await say(update, context, tr(context, "sending_now", id=f"#{draft.id}"))
+        await say(update, context, tr(context, "sending_now"))
         outcome = await service.send_direct(draft, update.effective_user.id)
         await report_outcome(
             context, outcome, approver_id=None, requester_id=update.effective_user.id
@@ -119,15 +120,16 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
         text = tr(
             context,
             "waiting_approvals",
-            id=request.id,
-            n=num(reached, lang),
+            no=request.number,
+            n=counted(lang, reached, "approver"),
             needed=num(request.approvals_needed, lang),
             rule=rule_text(lang, request),
         )
     elif reached:
-        text = tr(context, "waiting_approval", id=request.id, n=num(reached, lang))
+        n = counted(lang, reached, "approver")
+        text = tr(context, "waiting_approval", no=request.number, n=n)
     else:
-        text = tr(context, "approvers_unreachable", id=request.id)
+        text = tr(context, "approvers_unreachable", no=request.number)
     await say(update, context, text, kb.withdraw(lang, request.id))
     return END
 
@@ -145,13 +147,13 @@ async def books_press(update: Update, context: Context) -> None:
     if item_id is not None and kind == "r":
         request = await store.get_request(item_id)
         if request and user_id in {request.requester_id, *services(context).settings.approvers}:
-            snapshot, ref = request.snapshot, f"#{request.id}"
+            snapshot, ref = request.snapshot, f"#{request.number}"
     elif item_id is not None and kind == "d":
         draft = await store.get_draft(item_id)
         if draft and draft.owner_id == user_id:
             snapshot, ref = (
                 draft.snapshot(services(context).settings.message_suffix),
-                f"#{draft.id}",
+                tr(context, "draft_ref"),  # drafts have no number of their own
             )
     if snapshot is None:
         await answer(update, tr(context, "books_list_gone"), alert=True)
@@ -172,10 +174,10 @@ async def void_pending_requests(
         request = await store.get_request(request_id)
         if request is None:
             continue
-        voided.append(request_id)
+        voided.append(request.number)  # the number people know it by
         await close_cards(context, request, "decided_withdrawn")
         if tell:
-            await say(update, context, tr(context, "request_invalidated", id=request_id))
+            await say(update, context, tr(context, "request_invalidated", no=request.number))
     return voided
 
 
@@ -265,7 +267,7 @@ async def reject(update: Update, context: Context) -> None:
     await say(
         update,
         context,
-        tr(context, "reject_reason_ask", id=request.id),
+        tr(context, "reject_reason_ask", no=request.number),
         kb.reject_reason(lang_of(context), request.id),
     )
 
@@ -280,12 +282,29 @@ async def reject_no_reason(update: Update, context: Context) -> None:
 
 
 async def reject_keep(update: Update, context: Context) -> None:
+    """ "Never mind" on the reason prompt: says what is true now, which may be that the
+    request was decided meanwhile (approved by someone else, withdrawn, expired)."""
     await answer(update)
     context.user_data.pop("reject_for", None)
+    request_id = pressed_id(update)
+    request = await services(context).store.get_request(request_id) if request_id else None
+    if update.effective_user.id not in services(context).settings.approvers:
+        request = None  # only approvers see requests
     if update.callback_query.message:
         message_id = update.callback_query.message.message_id
-        text = tr(context, "reject_kept")
-        await edit(context, update.effective_chat.id, message_id, text, None)
+        await edit(context, update.effective_chat.id, message_id, kept_text(context, request))
+
+
+def kept_text(context: Context, request: ApprovalRequest | None) -> str:
+    if request is None:
+        return tr(context, "decision_not_found")
+    if request.state == RequestState.PENDING:
+        return tr(context, "reject_kept", no=request.number)
+    by = ""
+    if request.decided_by is not None:
+        by = tr(context, "by_who", who=person_label(context, request.decided_by))
+    state = tr(context, f"state_{request.state}")
+    return tr(context, "reject_kept_decided", no=request.number, state=state, by=by)
 
 
 async def reason_typed(update: Update, context: Context) -> None:
@@ -325,7 +344,7 @@ async def _do_reject(update: Update, context: Context, request_id: int, reason: 
         t(
             req_lang,
             "request_rejected",
-            id=request.id,
+            no=request.number,
             who=person_label(context, approver),
             reason=reason_line(req_lang, reason),
         ),
@@ -352,7 +371,7 @@ async def withdraw(update: Update, context: Context) -> None:
             context,
             message.chat.id,
             message.message_id,
-            tr(context, "request_withdrawn", id=request_id),
+            tr(context, "request_withdrawn", no=decision.request.number),
             None,
         )
 
@@ -360,4 +379,4 @@ async def withdraw(update: Update, context: Context) -> None:
 async def tell_expired(context: Context, request: ApprovalRequest) -> None:
     await close_cards(context, request, "decided_expired")
     lang = await user_lang(context, request.requester_id)
-    await notify(context, request.requester_id, t(lang, "request_expired", id=request.id))
+    await notify(context, request.requester_id, t(lang, "request_expired", no=request.number))

@@ -67,7 +67,7 @@ def approval_card(
         text = t(
             lang,
             "approval_card",
-            id=request.id,
+            no=request.number,
             requester=person_label(context, request.requester_id),
             card=card + money_line(lang, money) + progress,
             expires=format_jalali(request.expires_at, tz, lang),
@@ -207,7 +207,7 @@ async def tell_counted(context: Context, decision: Decision, approver: int) -> N
         lang,
         "approval_progress",
         who=person_label(context, approver),
-        id=request.id,
+        no=request.number,
         got=num(len(decision.approved_by), lang),
         needed=num(decision.needed, lang),
         n=num(decision.missing, lang),

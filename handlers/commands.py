@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.domain import Draft, Step
+from bot.domain import Broadcast, Draft, Step
 from bot.ippanel import IPPanelError
 from bot.jalali import format_jalali
 from bot.render import esc, fit, ltr, num, outbox_text
@@ -73,12 +74,13 @@ async def show_drafts(
     title = "drafts_title" if pages == 1 else "drafts_page"
     lines = [tr(context, title, page=num(page, lang), pages=num(pages, lang))]
     rows = []
-    for d in drafts:
-        summary = esc(d.text[:40]) if d.text else tr(context, "draft_summary_empty")
+    # drafts are listed by position: the only "#N" people see belongs to a broadcast
+    for n, d in enumerate(drafts, start=(page - 1) * DRAFTS_PAGE + 1):
+        summary = draft_summary(context, d)
         updated = format_jalali(d.updated_at, settings.tz, lang) if d.updated_at else "—"
-        lines.append(tr(context, "draft_line", id=d.id, summary=summary, updated=updated))
+        lines.append(tr(context, "draft_line", n=num(n, lang), summary=summary, updated=updated))
         buttons = [
-            kb.btn(tr(context, "btn_draft_open", id=d.id), f"dr:o:{d.id}"),
+            kb.btn(tr(context, "btn_draft_open", n=num(n, lang)), f"dr:o:{d.id}"),
             kb.btn(tr(context, "btn_draft_copy"), f"dr:c:{d.id}"),
             kb.btn(tr(context, "btn_draft_delete"), f"dr:d:{d.id}"),
         ]
@@ -126,7 +128,7 @@ async def drafts_list_press(update: Update, context: Context) -> None:
         return
     await answer(update)
     if action == "n":
-        text = tr(context, "draft_delete_kept", id=draft.id)
+        text = tr(context, "draft_delete_kept")
     else:  # "y": confirmed
         text = await _delete_draft(update, context, draft)
     if message:
@@ -143,8 +145,12 @@ async def _delete_draft(update: Update, context: Context, draft: Draft) -> str:
     if context.user_data.get("draft") == draft.id:
         context.user_data.pop("draft", None)
     if voided:
-        return tr(context, "draft_deleted_withdrawn", request=voided[0], id=draft.id)
-    return tr(context, "draft_deleted", id=draft.id)
+        return tr(context, "draft_deleted_withdrawn", request=voided[0])
+    return tr(context, "draft_deleted", summary=draft_summary(context, draft))
+
+
+def draft_summary(context: Context, draft: Draft) -> str:
+    return esc(draft.text[:40]) if draft.text else tr(context, "draft_summary_empty")
 
 
 async def draft_press(update: Update, context: Context) -> int:
@@ -162,7 +168,7 @@ async def draft_press(update: Update, context: Context) -> int:
         if pending is not None:
             yes = kb.btn(tr(context, "btn_draft_delete_yes"), f"dr:y:{draft.id}")
             no = kb.btn(tr(context, "btn_draft_delete_no"), f"dr:n:{draft.id}")
-            text = tr(context, "draft_delete_pending_ask", id=draft.id, request=pending.id)
+            text = tr(context, "draft_delete_pending_ask", request=pending.number)
             await say(update, context, text, kb.markup([[yes], [no]]))
             return END
         await say(update, context, await _delete_draft(update, context, draft))
@@ -210,8 +216,8 @@ async def show_history(update: Update, context: Context, page: int) -> None:
             tr(
                 context,
                 "history_item",
-                id=b.id,
-                state=tr(context, f"state_{b.state}"),
+                no=b.number,
+                state=tr(context, f"state_{history_state(b)}"),
                 when=format_jalali(b.created_at, settings.tz, lang),
                 requester=person_label(context, b.requester_id, profiles.get(b.requester_id)),
                 approver=person_label(context, b.approver_id, profiles.get(b.approver_id or 0)),
@@ -231,7 +237,7 @@ async def show_history(update: Update, context: Context, page: int) -> None:
                     tr(
                         context,
                         "history_decided_item",
-                        id=r.id,
+                        no=r.number,
                         state=tr(context, f"state_{r.state}"),
                         when=when,
                     )
@@ -273,6 +279,16 @@ async def trial_lines(context: Context, uid: int) -> list[str]:
     return ["\n" + tr(context, "history_trials"), *items]
 
 
+def history_state(b: Broadcast) -> str:
+    """A sent broadcast whose time has not come is "scheduled": nothing went out yet."""
+    send_at = b.snapshot.get("send_at")
+    if b.state == "sent" and send_at:
+        at = datetime.fromisoformat(send_at)
+        if (at if at.tzinfo else at.replace(tzinfo=UTC)) > datetime.now(UTC):
+            return "scheduled"
+    return str(b.state)
+
+
 async def credit_command(update: Update, context: Context) -> None:
     """/credit: the account credit through the admin's own key."""
     key = await api_key(update, context)
@@ -282,7 +298,7 @@ async def credit_command(update: Update, context: Context) -> None:
         async with typing(update, context):
             credit = await services(context).client.credit(key)
     except IPPanelError as exc:
-        await say(update, context, provider_text(context, exc))
+        await say(update, context, provider_text(context, exc, draft=False))
         return
     lang = lang_of(context)
     gift = tr(context, "credit_gift", gift=num(credit.gift, lang)) if credit.gift else ""

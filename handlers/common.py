@@ -16,9 +16,10 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from bot import provider_words as words
 from bot.domain import Profile
 from bot.ippanel import AuthError, IPPanelError, TransportError, ValidationError
-from bot.render import esc, fit, person
+from bot.render import fit, person
 from bot.texts import t
 from storage import KeyIntegrityError
 
@@ -203,16 +204,20 @@ async def api_key(update: Update, context: Context) -> str | None:
     return key
 
 
-def provider_text(context: Context, exc: IPPanelError) -> str:
-    """A provider error as a short Persian message saying what to do next."""
+def provider_text(context: Context, exc: IPPanelError, *, draft: bool = True) -> str:
+    """A provider error as a short message in plain words saying what to do next; the
+    provider's raw text only as a detail line. ``draft``: a draft is open and stays safe
+    (the compose steps); False outside it (/credit), where no draft is involved."""
+    lang = lang_of(context)
     if isinstance(exc, AuthError):
-        return tr(context, "key_expired")
-    if isinstance(exc, ValidationError):
-        details = "; ".join(m for msgs in exc.errors.values() for m in msgs) or exc.message
-        return tr(context, "provider_invalid", reason=esc(details))
+        return tr(context, "key_expired" if draft else "key_expired_plain")
     if isinstance(exc, TransportError):
-        return tr(context, "provider_timeout")
-    return tr(context, "provider_error", reason=esc(exc.message))
+        return tr(context, "provider_timeout" if draft else "provider_timeout_plain")
+    reason, detail = words.plain(lang, exc), words.detail(lang, exc)
+    if isinstance(exc, ValidationError):
+        return tr(context, "provider_invalid", reason=reason, detail=detail)
+    key = "provider_error" if draft else "provider_error_plain"
+    return tr(context, key, reason=reason, detail=detail)
 
 
 async def call_api(

@@ -13,9 +13,10 @@ from weakref import WeakKeyDictionary
 
 from telegram.ext import Application, CallbackContext
 
+from bot import provider_words as words
 from bot.credit_watch import CheckResult, CreditWatch, Estimate
 from bot.domain import Broadcast
-from bot.render import esc, num
+from bot.render import counted, esc, num
 from bot.texts import t
 from handlers.common import Context, notify, person_label, services, user_lang
 from storage import Store
@@ -97,9 +98,9 @@ def estimate_text(lang: str, estimate: Estimate) -> str:
             t(
                 lang,
                 "credit_estimate",
-                n=num(n, lang),
-                bid=last.broadcast_id,
-                recipients=num(last.recipients, lang),
+                n=counted(lang, n, "broadcast"),
+                no=last.public_no or last.broadcast_id,
+                recipients=counted(lang, last.recipients, "recipient"),
                 cost=num(last.cost, lang),
             )
         )
@@ -152,5 +153,6 @@ async def tell(context: CallbackContext, owner_id: int, result: CheckResult) -> 
         await notify(context, owner_id, t(lang, "credit_watch_auth"))
     elif result.kind == "error":
         lang = await user_lang(context, owner_id)
-        reason = esc(result.reason or "—")
+        error = result.error
+        reason = words.explain(lang, error) if error else esc(result.reason or "—")
         await notify(context, owner_id, t(lang, "credit_watch_error", reason=reason))

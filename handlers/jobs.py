@@ -28,7 +28,7 @@ async def recover_interrupted_sends(app: Application) -> None:
             markup = kb.result(
                 lang, b.id, state="unknown", scheduled=bool(b.snapshot.get("send_at"))
             )
-            text = t(lang, "send_interrupted", bid=b.id) + unknown_howto(
+            text = t(lang, "send_interrupted", no=b.number) + unknown_howto(
                 lang, b, services(context).settings.tz
             )
             await notify(context, person, text, markup)
@@ -89,4 +89,5 @@ async def tell_credit_ran_out(
     for person in {b.requester_id, b.approver_id} - {None}:
         lang = await user_lang(context, person)
         markup = kb.result(lang, b.id, state=str(b.state), scheduled=False)
-        await notify(context, person, shortfall.text(lang, "credit_ran_out", bid=b.id), markup)
+        text = shortfall.text(lang, "credit_ran_out", no=b.number)
+        await notify(context, person, text, markup)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from telegram import Update
 
+from bot import provider_words as words
 from bot.broadcasts import SendOutcome, Stranded
 from bot.domain import Broadcast, PhonebookSelection, Step
 from bot.jalali import format_jalali
@@ -44,38 +45,44 @@ log = logging.getLogger("handlers.results")
 # ---------------------------------------------------------------- outcomes
 
 
+def scheduled_for(b: Broadcast) -> datetime | None:
+    """When a scheduled broadcast goes out; None for a send made at once."""
+    send_at = b.snapshot.get("send_at")
+    if not send_at:
+        return None
+    parsed = datetime.fromisoformat(send_at)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 def outcome_message(lang: str, outcome: SendOutcome, tz) -> str:
-    """One send's outcome in plain words, with what to do next."""
+    """One send's outcome in plain words, with what to do next. A scheduled send that
+    IPPanel accepted is told as scheduled, not as done: nothing has gone out yet."""
     b = outcome.broadcast
-    bid = b.id if b else "?"
-    reason = esc(outcome.error.message) if outcome.error else "—"
+    no = b.number if b else "?"
+    reason = words.explain(lang, outcome.error) if outcome.error else "—"
     if outcome.kind == "sent" and b:
-        send_at = b.snapshot.get("send_at")
-        when = (
-            t(lang, "sent_scheduled", when=format_jalali(datetime.fromisoformat(send_at), tz, lang))
-            if send_at
-            else t(lang, "sent_immediate")
-        )
-        return t(lang, "sent_ok", bid=bid, outbox=outbox_text(b.outbox_ids), when=when)
+        outbox = outbox_text(b.outbox_ids)
+        send_at = scheduled_for(b)
+        if send_at is not None:
+            when = format_jalali(send_at, tz, lang)
+            return t(lang, "scheduled_ok", no=no, when=when, outbox=outbox)
+        return t(lang, "sent_ok", no=no, outbox=outbox, when=t(lang, "sent_immediate"))
     if outcome.kind == "unknown":
-        return t(lang, "send_unknown", bid=bid, reason=reason) + (
+        return t(lang, "send_unknown", no=no, reason=reason) + (
             unknown_howto(lang, b, tz) if b else ""
         )
     if outcome.kind == "duplicate":
         return t(lang, "send_duplicate")
     if outcome.kind == "no_key":
-        return t(lang, "send_failed_no_key", bid=bid)
+        return t(lang, "send_failed_no_key", no=no)
     if outcome.needs_new_key:
-        return t(lang, "send_failed_auth", bid=bid)
+        return t(lang, "send_failed_auth", no=no)
     if outcome.fix_step is not None:
         step = t(lang, f"step_{outcome.fix_step}")
-        details = "; ".join(
-            m for msgs in getattr(outcome.error, "errors", {}).values() for m in msgs
-        )
-        return t(lang, "send_failed_invalid", bid=bid, reason=esc(details or reason), step=step)
+        return t(lang, "send_failed_invalid", no=no, reason=reason, step=step)
     if outcome.retryable:
-        return t(lang, "send_failed_network", bid=bid)
-    return t(lang, "send_failed_other", bid=bid, reason=reason)
+        return t(lang, "send_failed_network", no=no)
+    return t(lang, "send_failed_other", no=no, reason=reason)
 
 
 async def report_outcome(
@@ -167,7 +174,11 @@ async def tell_reconciled(
             scheduled=bool(b.snapshot.get("send_at")),
             retryable=kind == "not_sent",
         )
-        text = t(lang, key, bid=b.id, outbox=outbox_text(b.outbox_ids))
+        send_at = scheduled_for(b)
+        if key == "reconciled_sent" and send_at is not None and send_at > datetime.now(UTC):
+            key = "reconciled_scheduled"  # accepted, but nothing has gone out yet
+        when = format_jalali(send_at, tz, lang) if send_at else ""
+        text = t(lang, key, no=b.number, outbox=outbox_text(b.outbox_ids), when=when)
         if b.state == "unknown":
             text += unknown_howto(lang, b, tz)
         await notify(context, person, text, markup)
@@ -194,14 +205,16 @@ async def confirm_not_sent_ask(update: Update, context: Context) -> None:
     await answer(update)
     if b.state != "unknown":
         state = tr(context, f"state_{b.state}")
-        await say(update, context, tr(context, "confirm_not_sent_refused", bid=b.id, state=state))
+        await say(
+            update, context, tr(context, "confirm_not_sent_refused", no=b.number, state=state)
+        )
         return
     lang = lang_of(context)
     tz = services(context).settings.tz
     text = tr(
         context,
         "confirm_not_sent_ask",
-        bid=b.id,
+        no=b.number,
         sender=ltr(str(b.snapshot.get("sender") or "—")),
         when=format_jalali(b.created_at, tz, lang),
         text=esc(str(b.snapshot.get("message", ""))[:300]),
@@ -221,7 +234,7 @@ async def confirm_not_sent(update: Update, context: Context) -> None:
     if result.kind != "confirmed" or result.broadcast is None:
         fresh = result.broadcast or b
         state = tr(context, f"state_{fresh.state}")
-        text = tr(context, "confirm_not_sent_refused", bid=b.id, state=state)
+        text = tr(context, "confirm_not_sent_refused", no=b.number, state=state)
         if message:
             await edit(context, message.chat.id, message.message_id, text, None)
         return
@@ -233,7 +246,7 @@ async def confirm_not_sent(update: Update, context: Context) -> None:
         text = t(
             lang,
             "confirmed_not_sent",
-            bid=done.id,
+            no=done.number,
             who=person_label(context, actor),
             when=format_jalali(now, tz, lang),
         )
@@ -248,8 +261,9 @@ async def confirm_not_sent_keep(update: Update, context: Context) -> None:
     bid = pressed_id(update)
     await answer(update)
     message = update.callback_query.message
-    if message and bid is not None:
-        text = tr(context, "confirm_not_sent_kept", bid=bid)
+    b = await services(context).store.get_broadcast(bid) if bid is not None else None
+    if message and b is not None:
+        text = tr(context, "confirm_not_sent_kept", no=b.number)
         await edit(context, message.chat.id, message.message_id, text, None)
 
 
@@ -263,9 +277,9 @@ async def tell_stranded(context: Context, stranded: Stranded) -> None:
     for person in dict.fromkeys(p for p in people if p):
         lang = await user_lang(context, person)
         if stranded.voided:
-            await notify(context, person, t(lang, "stranded_voided", id=request.id))
+            await notify(context, person, t(lang, "stranded_voided", no=request.number))
         else:
-            text = t(lang, "stranded", id=request.id)
+            text = t(lang, "stranded", no=request.number)
             await notify(context, person, text, kb.stranded(lang, request.id))
 
 
@@ -302,30 +316,48 @@ async def delivery_report(update: Update, context: Context) -> None:
     await answer(update)
     report = await services(context).broadcasts.delivery_report(b.id, update.effective_user.id)
     if report.kind != "ok":
-        reason = esc(report.error.message) if report.error else tr(context, f"state_{b.state}")
+        lang = lang_of(context)
+        reason = (
+            words.explain(lang, report.error) if report.error else tr(context, f"state_{b.state}")
+        )
         await say(update, context, tr(context, "report_unavailable", reason=reason))
         return
     status = ", ".join(
         ltr(r.status or r.state or "") for r in report.reports if (r.status or r.state)
     )
     lines = operator_lines(lang_of(context), report.operators)
-    await say(update, context, tr(context, "report", bid=b.id, state=status, table=lines))
+    await say(update, context, tr(context, "report", no=b.number, state=status, table=lines))
 
 
 async def cancel_send(update: Update, context: Context) -> None:
+    """Cancel a scheduled send. The other admin is told; a later press on anyone's card
+    says who cancelled it, not that it "cannot be cancelled"."""
     b = await _mine(update, context)
     if b is None:
         return
     await answer(update)
-    result = await services(context).broadcasts.cancel(b.id, update.effective_user.id)
+    actor = update.effective_user.id
+    result = await services(context).broadcasts.cancel(b.id, actor)
+    fresh = result.broadcast or b
+    no = b.number
     if result.kind == "cancelled":
-        await say(
-            update, context, tr(context, "cancel_ok", bid=b.id, reason=esc(result.message or ""))
-        )
-    elif result.kind in ("too_late", "not_scheduled", "not_cancellable"):
-        await say(update, context, tr(context, "cancel_too_late"))
+        await say(update, context, tr(context, "cancel_ok", no=no))
+        await tell_cancelled(context, fresh, actor)
+    elif result.kind == "not_cancellable" and fresh.state == "cancelled":
+        entry = await services(context).store.last_audit(f"broadcast:{b.id}", "cancelled")
+        by = ""
+        if entry is not None and entry.actor_id is not None:
+            by = tr(context, "by_who", who=person_label(context, entry.actor_id))
+        await say(update, context, tr(context, "cancel_already", no=no, by=by))
+    elif result.kind == "not_cancellable":
+        state = tr(context, f"state_{fresh.state}")
+        await say(update, context, tr(context, "cancel_nothing", no=no, state=state))
+    elif result.kind == "not_scheduled":
+        await say(update, context, tr(context, "cancel_not_scheduled", no=no))
+    elif result.kind == "too_late":
+        await say(update, context, tr(context, "cancel_too_late", no=no))
     elif result.kind == "gone":
-        await say(update, context, tr(context, "cancel_not_cancellable", bid=b.id))
+        await say(update, context, tr(context, "cancel_not_cancellable", no=no))
     elif result.kind == "no_key":
         await say(update, context, tr(context, "cancel_refused", reason=tr(context, "key_missing")))
     else:
@@ -333,6 +365,21 @@ async def cancel_send(update: Update, context: Context) -> None:
             update,
             context,
             tr(context, "cancel_refused", reason=esc(result.message or result.kind)),
+        )
+
+
+async def tell_cancelled(context: Context, b: Broadcast, actor: int) -> None:
+    """The other admin of a broadcast learns that it was cancelled, and by whom."""
+    send_at = scheduled_for(b)
+    tz = services(context).settings.tz
+    for person in [p for p in dict.fromkeys((b.requester_id, b.approver_id)) if p]:
+        if person == actor:
+            continue
+        lang = await user_lang(context, person)
+        when = format_jalali(send_at, tz, lang) if send_at else "—"
+        who = person_label(context, actor)
+        await notify(
+            context, person, t(lang, "cancelled_by_other", no=b.number, when=when, who=who)
         )
 
 
@@ -357,7 +404,7 @@ async def send_again(update: Update, context: Context) -> int:
         text=text,
         step=Step.TIME,
     )
-    await say(update, context, tr(context, "again_ready", id=draft.id, bid=b.id))
+    await say(update, context, tr(context, "again_ready", no=b.number))
     return await open_existing(update, context, draft, Step.TIME)
 
 

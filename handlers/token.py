@@ -13,10 +13,11 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ConversationHandler
 
+from bot import provider_words as words
 from bot.ippanel import AuthError, IPPanelError, TransportError, ValidationError
 from bot.logs import SECRETS
 from bot.render import esc
-from handlers.common import Context, say, services, tr, typing
+from handlers.common import Context, lang_of, say, services, tr, typing
 
 log = logging.getLogger("handlers.token")
 END = ConversationHandler.END
@@ -28,6 +29,7 @@ async def ask_key(update: Update, context: Context) -> int:
     context.user_data["menu"] = None
     context.user_data.pop("reject_for", None)  # a pending reject reason never gets the key
     context.user_data["await_key"] = True
+    context.user_data["token_wait"] = True  # for /cancel: "no key was stored"
     text = update.message.text or ""
     _, _, inline_key = text.partition(" ")
     if inline_key.strip():
@@ -40,6 +42,7 @@ async def key_typed(update: Update, context: Context, key: str | None = None) ->
     """The key: delete its message, check it, store it encrypted."""
     message = update.message
     raw = (key or message.text or "").strip()
+    context.user_data.pop("token_wait", None)
     if not context.user_data.pop("await_key", False):
         # the wait was ended by a press elsewhere: this text is not taken as a key
         await say(update, context, tr(context, "token_wait_ended"))
@@ -52,16 +55,19 @@ async def key_typed(update: Update, context: Context, key: str | None = None) ->
     if message.forward_origin is not None:
         await say(update, context, tr(context, "token_forwarded"))
         context.user_data["await_key"] = True
+        context.user_data["token_wait"] = True
         return AWAIT_KEY
     client = services(context).client
     try:
         async with typing(update, context):
             account = await client.check_credential(raw)
     except (AuthError, ValidationError) as exc:
-        await say(update, context, tr(context, "token_rejected", reason=esc(exc.message)))
+        reason = words.explain(lang_of(context), exc)
+        await say(update, context, tr(context, "token_rejected", reason=reason))
         return END
     except (TransportError, IPPanelError) as exc:
-        await say(update, context, tr(context, "token_unreachable", reason=esc(exc.message)))
+        reason = words.plain(lang_of(context), exc)
+        await say(update, context, tr(context, "token_unreachable", reason=reason))
         return END
     name = account.name or account.user_name
     info = await services(context).store.save_api_key(update.effective_user.id, raw, name)

@@ -41,7 +41,17 @@ def _request(row: sqlite3.Row) -> ApprovalRequest:
         cost_unknown=bool(row["cost_unknown"]),
         money=load_json(row["money"], None),
         approved_by=tuple(load_json(row["approved_by"], [])) if "approved_by" in keys else (),
+        public_no=row["public_no"],
     )
+
+
+# The next public number: past every request's and every direct broadcast's. One statement
+# under SQLite's write lock, so two submits never get the same number (and the UNIQUE index
+# on approval_requests.public_no would refuse it anyway).
+NEXT_PUBLIC_NO = (
+    "(SELECT MAX(COALESCE((SELECT MAX(public_no) FROM approval_requests), 0), "
+    "COALESCE((SELECT MAX(public_no) FROM broadcasts), 0)) + 1)"
+)
 
 
 class ApprovalStore(StoreBase):
@@ -78,7 +88,8 @@ class ApprovalStore(StoreBase):
             row = await tx.fetchone(
                 "INSERT INTO approval_requests (draft_id, requester_id, snapshot, content_hash, "
                 "state, created_at, expires_at, approvals_needed, approval_rule, cost_unknown, "
-                "money) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?) RETURNING *",
+                "money, public_no) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, "
+                f"{NEXT_PUBLIC_NO}) RETURNING *",
                 (
                     draft.id,
                     requester_id,

@@ -51,6 +51,14 @@ class AuditStore(StoreBase):
             ),
         )
 
+    async def last_audit(self, subject: str, action: str) -> AuditEntry | None:
+        """The newest entry of ``action`` on ``subject`` (who cancelled a send, and when)."""
+        row = await self._db.fetchone(
+            "SELECT * FROM audit_log WHERE subject = ? AND action = ? ORDER BY id DESC LIMIT 1",
+            (subject, action),
+        )
+        return _entry(row) if row else None
+
     async def list_audit(self, limit: int = 50, actor_id: int | None = None) -> list[AuditEntry]:
         if actor_id is None:
             rows = await self._db.fetchall(

@@ -8,6 +8,7 @@ from typing import Any
 from bot.domain import Broadcast, BroadcastState
 
 from ._base import StoreBase, dump_json, load_json
+from .approvals import NEXT_PUBLIC_NO
 from .db import parse_db_time
 from .errors import StoreError
 
@@ -25,6 +26,7 @@ def _broadcast(row: sqlite3.Row) -> Broadcast:
         outbox_ids=[int(i) for i in load_json(row["outbox_ids"], [])],
         error=row["error"],
         attempts=row["attempts"],
+        public_no=row["public_no"],
     )
 
 
@@ -48,10 +50,22 @@ class BroadcastStore(StoreBase):
         try:
             row = await self._db.fetchone(
                 "INSERT INTO broadcasts (request_id, requester_id, approver_id, snapshot, state, "
-                "outbox_ids, attempts, created_at, updated_at, direct_key) "
-                "VALUES (?, ?, ?, ?, 'sending', '[]', 1, ?, ?, ?) "
+                "outbox_ids, attempts, created_at, updated_at, direct_key, public_no) "
+                "VALUES (?, ?, ?, ?, 'sending', '[]', 1, ?, ?, ?, "
+                # a request's broadcast carries its request's number; a direct send its own
+                "COALESCE((SELECT public_no FROM approval_requests WHERE id = ?), "
+                f"{NEXT_PUBLIC_NO})) "
                 "ON CONFLICT DO NOTHING RETURNING *",
-                (request_id, requester_id, approver_id, dump_json(snapshot), now, now, direct_key),
+                (
+                    request_id,
+                    requester_id,
+                    approver_id,
+                    dump_json(snapshot),
+                    now,
+                    now,
+                    direct_key,
+                    request_id,
+                ),
             )
         except sqlite3.IntegrityError as exc:
             if "UNIQUE" in str(exc):

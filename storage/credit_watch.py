@@ -33,6 +33,7 @@ class BroadcastCost:
     recipients: int
     cost: float
     sent_at: datetime
+    public_no: int | None = None  # words: the broadcast's number as people see it
 
 
 def _state(row: sqlite3.Row) -> WatchState:
@@ -55,6 +56,7 @@ def _cost(row: sqlite3.Row) -> BroadcastCost:
         recipients=row["recipients"],
         cost=row["cost"],
         sent_at=from_db_time(row["sent_at"]),  # type: ignore[arg-type]
+        public_no=row["public_no"] if "public_no" in row.keys() else None,
     )
 
 
@@ -143,7 +145,9 @@ class CreditWatchStore(StoreBase):
 
     async def get_cost(self, broadcast_id: int) -> BroadcastCost | None:
         row = await self._db.fetchone(
-            "SELECT * FROM broadcast_costs WHERE broadcast_id = ?", (broadcast_id,)
+            "SELECT c.*, b.public_no FROM broadcast_costs c "
+            "LEFT JOIN broadcasts b ON b.id = c.broadcast_id WHERE c.broadcast_id = ?",
+            (broadcast_id,),
         )
         return _cost(row) if row else None
 

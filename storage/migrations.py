@@ -278,6 +278,23 @@ CREATE TABLE approvals (
 ) WITHOUT ROWID;
 """
 
+# words: one public number per broadcast, shown to people on every card, result, report
+# and /history line. It is allocated when a draft is submitted (the request's number) or
+# sent directly (approvals off), and a request's broadcast carries its request's number.
+# Existing rows: a request keeps its id; its broadcast takes the request's number; a
+# broadcast without a request gets a number past every request id, so none collide.
+_V9_PUBLIC_NUMBERS = """
+ALTER TABLE approval_requests ADD COLUMN public_no INTEGER;
+ALTER TABLE broadcasts ADD COLUMN public_no INTEGER;
+UPDATE approval_requests SET public_no = id;
+UPDATE broadcasts SET public_no = request_id WHERE request_id IS NOT NULL;
+UPDATE broadcasts
+   SET public_no = id + COALESCE((SELECT MAX(id) FROM approval_requests), 0)
+ WHERE request_id IS NULL;
+CREATE UNIQUE INDEX requests_by_public_no ON approval_requests (public_no);
+CREATE INDEX broadcasts_by_public_no ON broadcasts (public_no);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
     Migration(
@@ -311,6 +328,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "approval rules: approvals needed per request, one approval row per person",
         _V8_APPROVAL_RULES,
     ),
+    Migration(9, "words: one public number per broadcast", _V9_PUBLIC_NUMBERS),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

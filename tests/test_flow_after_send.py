@@ -33,7 +33,8 @@ async def test_report_history_and_send_again(tmp_path: Path) -> None:
         decided = await until_text(w, bob, "تعیین تکلیف کردید")
         assert "#1 · تأییدشده" in decided.text
         await alice.press(done, "ارسال دوباره")
-        await until_text(w, alice, "پیش‌نویس تازهٔ")
+        again = await until_text(w, alice, "پیش‌نویس تازه‌ای از روی ارسال #1")
+        assert "#2" not in again.text  # a draft has no number of its own
         await until_text(w, alice, "زمان ارسال")
         await alice.press(alice.last(), "همین حالا")
         review = await until_text(w, alice, "بازبینی", after=done.message_id)

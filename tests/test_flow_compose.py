@@ -141,7 +141,7 @@ async def test_text_step_normalises_counts_and_refuses_bad_input(tmp_path: Path)
         await alice.send("x" * 1500)
         too_long = (await alice.reply()).text
         # "x…" plus a Persian suffix is a Persian (UCS-2) text: 20 parts of 67 apply
-        assert "⁨۱٬۵۰۰⁩ نویسه به‌اضافهٔ ⁨۶⁩ نویسهٔ پسوند" in too_long
+        assert "⁨۱٬۵۰۰⁩ نویسه به‌اضافهٔ ⁨۶⁩ نویسه برای پسوند" in too_long
         assert "حداکثر ⁨۱٬۳۴۰⁩ نویسه" in too_long and "⁨۱۶۶⁩ نویسه کوتاه" in too_long
         await alice.send("\u200f\u200e  ")
         assert "خالی" in (await alice.reply()).text

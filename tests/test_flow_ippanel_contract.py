@@ -206,7 +206,7 @@ async def test_cancel_the_panel_no_longer_allows_says_so(tmp_path: Path) -> None
         await alice.press(review, "ارسال برای تأیید")
         card = await until_text(w, bob, "درخواست ارسال")
         await bob.press(card, "تأیید و ارسال")
-        done = await until_text(w, alice, "زمان ارسال:")
+        done = await until_text(w, alice, "زمان‌بندی شد")
         w.sandbox.state.advance(48 * 3600)  # at the panel, the send has gone out
         await alice.press(done, "لغو ارسال")
         told = await until_text(w, alice, "قابل لغو نیست")

@@ -150,7 +150,7 @@ async def submit_draft_again(w: World, alice) -> int:
     """Reopen the draft from /drafts and press submit; returns the listing's message id."""
     await alice.send("/drafts")
     listing = await until_text(w, alice, "پیش‌نویس‌های شما", after=alice.last().message_id)
-    await alice.press(listing, "#")
+    await alice.press(listing, "▶️")
     review = await until_text(w, alice, "بازبینی", after=listing.message_id)
     await alice.press(review, "ارسال برای تأیید")
     return listing.message_id

@@ -37,7 +37,7 @@ def test_settled_states_are_not_asked_again() -> None:
 
 
 def test_amounts_are_shown_in_each_language_or_a_dash() -> None:
-    fa = CreditShortfall(credit=2500, cost=31250).text("fa", "credit_ran_out", bid=7)
+    fa = CreditShortfall(credit=2500, cost=31250).text("fa", "credit_ran_out", no=7)
     assert "۲٬۵۰۰" in fa and "۳۱٬۲۵۰" in fa and "#7" in fa
-    en = CreditShortfall(credit=None, cost=31250).text("en", "credit_ran_out", bid=7)
+    en = CreditShortfall(credit=None, cost=31250).text("en", "credit_ran_out", no=7)
     assert "31,250" in en and "—" in en

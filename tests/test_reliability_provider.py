@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain import BroadcastState, Step
+from bot.texts import FA
 from tests.fakes.telegram_api import FakeUser
 from tests.harness import (
     World,
@@ -39,10 +40,10 @@ SEND = "/api/send"
 # what the admin reads for a failed read-only call during the conversation
 COMPOSE_TEXT = {
     "401": fa_prefix("key_expired"),
-    "404": "IPPanel خطا داد",
-    "422": fa_prefix("provider_invalid"),
-    "500": "IPPanel خطا داد",
-    "not_json": "IPPanel خطا داد",
+    "404": FA["pw_phonebook_missing"],  # the documented 404 text, in plain words
+    "422": "IPPanel «متن پیام» را نپذیرفت",
+    "500": FA["pw_server"],
+    "not_json": FA["pw_bad_answer"],
     "hang": fa_prefix("provider_timeout"),
     "drop": fa_prefix("provider_timeout"),
 }
@@ -148,8 +149,9 @@ async def test_key_check_and_credit_faults(tmp_path: Path, mode: str, expected: 
         await alice.send("/credit")
         await w.until(lambda: newest(alice) > mark)
         told = alice.last().text
-        assert "IPPanel" in told or fa_prefix("key_expired") in told, told
+        assert "IPPanel" in told or fa_prefix("key_expired_plain") in told, told
         assert "اعتبار حساب:" not in told
+        assert DRAFT_SAFE not in told  # /credit has no draft to speak of
         await answers_help(w, alice)
         assert w.sends == 0
 
@@ -178,7 +180,7 @@ async def test_connection_refused_everywhere(tmp_path: Path) -> None:
             await alice.press(listing, "▶️")
             await until_text(w, alice, "بازبینی", after=listing.message_id - 1)  # no price
             await alice.send("/credit")
-            await until_text(w, alice, fa_prefix("provider_timeout"))
+            await until_text(w, alice, fa_prefix("provider_timeout_plain"))  # no draft talk
             await bob.press(card, "تأیید و ارسال")
             failed = await until_text(w, bob, "وصل نشدم")
             assert "هیچ پیامکی نرفته" in failed.text
@@ -199,7 +201,7 @@ SEND_CASES = [
     ("accept_then_hang", BroadcastState.UNKNOWN, fa_prefix("send_unknown"), 1),
     ("accept_then_drop", BroadcastState.UNKNOWN, fa_prefix("send_unknown"), 1),
     ("401", BroadcastState.FAILED, "کلید API درخواست‌کننده", 1),
-    ("422", BroadcastState.FAILED, "IPPanel ایراد گرفت", 1),
+    ("422", BroadcastState.FAILED, "IPPanel «متن پیام» را نپذیرفت", 1),
 ]
 
 

@@ -47,14 +47,14 @@ async def test_drafts_page_past_ten_and_delete_every_empty_one(tmp_path: Path) -
         await alice.send("/drafts")
         listing = await until_text(w, alice, "پیش‌نویس‌های شما")
         assert f"(صفحهٔ {FSI}۱{PDI} از {FSI}۳{PDI})" in listing.text
-        assert listing.text.count("\n#") == 10
+        assert listing.text.count(f"\n{FSI}") == 10
         pager = next(row for row in listing.buttons if "1/3" in [b for b, _ in row])
         assert [b for b, _ in pager] == [FA["btn_next"], "1/3"]  # next on the left
         purge = t("fa", "btn_drafts_purge", n=f"{FSI}۱۵{PDI}")
         assert purge in listing.button_texts
         await alice.press(listing, FA["btn_next"], exact=True)
         await until_text(w, alice, f"(صفحهٔ {FSI}۲{PDI} از {FSI}۳{PDI})")
-        assert listing.text.count("\n#") == 10
+        assert listing.text.count(f"\n{FSI}") == 10
         await alice.press(listing, purge, exact=True)
         done = await until_text(w, alice, "پیش‌نویس خالی حذف شد")
         assert done.text == t("fa", "drafts_purged", n=f"{FSI}۱۵{PDI}")
@@ -93,24 +93,25 @@ async def test_deleting_a_draft_with_a_pending_request_asks_then_says_once(
         listing = await until_text(w, alice, "پیش‌نویس‌های شما")
         await alice.press(listing, FA["btn_draft_delete"], exact=True)
         ask = await until_text(w, alice, "حذف شود؟")
-        assert ask.text == t("fa", "draft_delete_pending_ask", id=draft_id, request=request.id)
+        assert ask.text == t("fa", "draft_delete_pending_ask", request=request.number)
         # "cancel" keeps everything as it was
         await alice.press(ask, FA["btn_draft_delete_no"], exact=True)
-        await until_text(w, alice, t("fa", "draft_delete_kept", id=draft_id))
+        await until_text(w, alice, t("fa", "draft_delete_kept"))
         assert (await w.store.get_request(request.id)).state == RequestState.PENDING
 
         await alice.press(listing, FA["btn_draft_delete"], exact=True)
         ask = await until_text(w, alice, "حذف شود؟", after=ask.message_id)
         before = len(alice.messages())
         await alice.press(ask, FA["btn_draft_delete_yes"], exact=True)
-        said = t("fa", "draft_deleted_withdrawn", request=request.id, id=draft_id)
+        said = t("fa", "draft_deleted_withdrawn", request=request.number)
         await until_text(w, alice, said)
         await until_text(w, bob, "پس گرفت")
         await w.settle()
         assert len(alice.messages()) == before  # the question became the answer: one message
         every = [m.text or "" for m in alice.messages()]
         assert not any("باطل شد" in text for text in every)  # no "request void" as well
-        assert not any(text == t("fa", "draft_deleted", id=draft_id) for text in every)
+        plain = t("fa", "draft_deleted", summary="سلام، تخفیف ویژهٔ امروز")
+        assert not any(text == plain for text in every)
         assert (await w.store.get_request(request.id)).state == RequestState.WITHDRAWN
         assert await w.store.get_draft(draft_id) is None
         assert card.buttons == []

@@ -78,7 +78,8 @@ class ReportStage(ServiceBase):
             await self._store.transition_broadcast(
                 b.id, BroadcastState.SENT, BroadcastState.CANCELLED
             )
-            await self._audit(actor_id, "cancelled", subject, {"message": message})
+            detail = {"no": b.number, "message": message}
+            await self._audit(actor_id, "cancelled", subject, detail)
             return CancelResult("cancelled", await self._store.get_broadcast(b.id), message)
         await self._audit(
             actor_id, "cancel_refused", subject, {"error": refusal, "cancelled": done}

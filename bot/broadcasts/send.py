@@ -173,7 +173,8 @@ class SendStage(ServiceBase):
     ) -> SendOutcome:
         await self._mark(b, state, outbox_ids, text)
         fresh = await self._safe_get_broadcast(b)
-        detail = {"outbox_ids": outbox_ids} if outbox_ids else {"error": text}
+        detail: dict[str, object] = {"outbox_ids": outbox_ids} if outbox_ids else {"error": text}
+        detail["no"] = b.number
         await self._audit(b.requester_id, str(state), f"broadcast:{b.id}", detail)
         fix = fix_step_for(error) if kind == "failed" else None
         return SendOutcome(kind, fresh, error, fix)

@@ -77,7 +77,7 @@ class SubmitStage(ServiceBase):
             cost_unknown=requirement.cost_unknown,
             money=money_detail(money),
         )
-        detail = {**brief_of(snapshot), **money_detail(money)}
+        detail = {"no": request.number, **brief_of(snapshot), **money_detail(money)}
         if requirement.rule is not None:
             detail |= {"approvals_needed": requirement.approvals, "rule": str(requirement.rule)}
         await self._audit(requester_id, "submitted", f"request:{request.id}", detail)

@@ -9,6 +9,7 @@ from telegram import Update
 from bot.domain import Draft, PhonebookSelection, Step
 from bot.phones import normalize_mobile
 from bot.render import (
+    counted,
     esc,
     fit,
     num,
@@ -97,8 +98,8 @@ async def render_books(update: Update, context: Context, draft: Draft) -> None:
         tr(
             context,
             "books_total",
-            books=num(len(draft.selections), lang),
-            recipients=num(draft.recipients(), lang),
+            books=counted(lang, len(draft.selections), "phonebook"),
+            recipients=counted(lang, draft.recipients(), "recipient"),
         )
     )
     await show(update, context, "\n".join(lines), kb.markup(rows))
@@ -178,8 +179,8 @@ async def enter_options(update: Update, context: Context, draft: Draft) -> int:
         tr(
             context,
             "books_total",
-            books=num(len(draft.selections), lang),
-            recipients=num(draft.recipients(), lang),
+            books=counted(lang, len(draft.selections), "phonebook"),
+            recipients=counted(lang, draft.recipients(), "recipient"),
         )
     )
     rows = [
@@ -213,7 +214,9 @@ async def options_press(update: Update, context: Context, draft: Draft) -> int:
         [kb.btn(tr(context, "btn_remove"), "m:rm")],
         [kb.btn(tr(context, "btn_back"), "m:back")],
     ]
-    text = tr(context, "book_options", title=esc(sel.title), count=num(sel.count, lang))
+    text = tr(
+        context, "book_options", title=esc(sel.title), count=counted(lang, sel.count, "contact")
+    )
     await show(update, context, text, kb.markup(rows))
     return OPTIONS
 
@@ -236,7 +239,7 @@ async def mode_press(update: Update, context: Context, draft: Draft) -> int:
         await show(
             update,
             context,
-            tr(context, "slice_ask", count=num(sel.count, lang)),
+            tr(context, "slice_ask", count=counted(lang, sel.count, "contact")),
             kb.markup([kb.back(lang)]),
         )
         return SLICE
@@ -258,8 +261,14 @@ async def slice_typed(update: Update, context: Context, draft: Draft) -> int:
     try:
         rows = parse_slice(update.message.text, sel.count)
     except SliceError as err:
-        count = num(sel.count, lang_of(context))
-        text = tr(context, f"slice_{err.reason}", count=count, last=sel.count)
+        lang = lang_of(context)
+        # "only 1 contact" names the noun; the other texts use the bare row number
+        shown = (
+            counted(lang, sel.count, "contact")
+            if err.reason == "past_end"
+            else num(sel.count, lang)
+        )
+        text = tr(context, f"slice_{err.reason}", count=shown, last=sel.count)
         await say(update, context, text)
         return SLICE
     sel.mode, sel.start, sel.size, sel.contact_ids = "slice", rows.start, rows.size, []

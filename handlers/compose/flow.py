@@ -136,6 +136,7 @@ def chosen(draft: Draft, phonebook_id: str) -> PhonebookSelection | None:
 async def start_send(update: Update, context: Context) -> int:
     """/send: offer to resume an unfinished draft, or start a new one."""
     context.user_data.pop("reject_for", None)
+    context.user_data.pop("token_wait", None)
     if await api_key(update, context) is None:
         return END
     draft_id = context.user_data.get("draft")
@@ -149,9 +150,7 @@ async def start_send(update: Update, context: Context) -> int:
             ]
         )
         context.user_data["menu"] = None
-        await show(
-            update, context, tr(context, "resume_offer", summary=f"#{draft.id} {summary}"), menu
-        )
+        await show(update, context, tr(context, "resume_offer", summary=summary), menu)
         return RESUME
     return await new_draft(update, context)
 
@@ -236,9 +235,16 @@ def back_to(target: Step | str):
 
 
 async def cancel(update: Update, context: Context) -> int:
-    """/cancel: leave the conversation, keep the draft."""
+    """/cancel: leave the conversation, keep the draft. Says "draft saved" only when there
+    is one; /token then /cancel says that no key was stored."""
     context.user_data["menu"] = None
-    await say(update, context, tr(context, "cancelled"))
+    if context.user_data.pop("token_wait", False):
+        await say(update, context, tr(context, "token_cancelled"))
+        return END
+    draft_id = context.user_data.get("draft")
+    draft = await services(context).store.get_draft(draft_id) if draft_id else None
+    mine = draft is not None and draft.owner_id == update.effective_user.id
+    await say(update, context, tr(context, "cancelled" if mine else "left_no_draft"))
     return END
 
 

@@ -42,7 +42,7 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
     _, per, credit = await price_lines(update, context, draft, snapshot["message"])
     card = build_card(snapshot, lang, settings.tz, per_recipient=per, credit=credit)
     if card.message_apart:  # never happens for a valid draft; the text is never cut anyway
-        await say(update, context, message_text(snapshot, lang, f"#{draft.id}"))
+        await say(update, context, message_text(snapshot, lang, tr(context, "draft_ref")))
     text = card.text
     submit = "btn_submit" if settings.approvals_required else "btn_send_now"
     pairs = [

@@ -9,9 +9,11 @@ import time
 
 from telegram import Update
 
+from bot import provider_words as words
 from bot.domain import Draft, Step, full_message
 from bot.ippanel import AuthError, IPPanelError
 from bot.render import (
+    counted,
     esc,
     num,
 )
@@ -79,8 +81,10 @@ def too_long_text(context: Context, text: str, length: SmsLength) -> str:
     return tr(
         context,
         "text_too_long",
-        chars=num(typed, lang),
-        suffix=tr(context, "text_suffix_counted", n=num(suffix, lang)) if suffix else "",
+        chars=counted(lang, typed, "character"),
+        suffix=tr(context, "text_suffix_counted", n=counted(lang, suffix, "character"))
+        if suffix
+        else "",
         limit=num(length.limit, lang),
         rule=tr(context, rule),
         over=num(length.chars - length.limit, lang),
@@ -129,13 +133,13 @@ async def price_lines(
     except AuthError:
         return tr(context, "key_expired"), None, None  # the step still works; say what to fix
     except IPPanelError as exc:
-        return tr(context, "text_price_unknown", reason=esc(exc.message)), None, None
+        return tr(context, "text_price_unknown", reason=words.plain(lang, exc)), None, None
     total = per * draft.recipients()
     line = tr(
         context,
         "text_price",
         per=num(per, lang),
-        recipients=num(draft.recipients(), lang),
+        recipients=counted(lang, draft.recipients(), "recipient"),
         total=num(total, lang),
         credit=num(credit, lang),
     )

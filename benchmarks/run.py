@@ -73,7 +73,9 @@ async def run_echo(cfg: Config, res: Results, tmp: Path) -> None:
 async def run_bot(cfg: Config, res: Results, tmp: Path, sandbox: RunningSandbox) -> None:
     fake = BenchFake()
     await fake.start()
-    admins = [ADMIN_BASE + i for i in range(cfg.users)]
+    # two admins beyond cfg.users only count taps: after their submitted request /send
+    # reopens that draft at its text step, so they cannot make the throughput drafts
+    admins = [ADMIN_BASE + i for i in range(cfg.users + 2)]
     data_dir = tmp / "bot-data"
     data_dir.mkdir()
     env = {
@@ -91,9 +93,10 @@ async def run_bot(cfg: Config, res: Results, tmp: Path, sandbox: RunningSandbox)
         await measure_startup(fake, proc, cfg.startup_runs, res.startup["bot"])
         drivers = [Driver(fake, fake.user(a), 0.0, cfg.step_timeout) for a in admins]
         await asyncio.gather(*(set_key(d) for d in drivers))
+        drivers, tappers = drivers[: cfg.users], drivers[cfg.users :]
 
         # 1b. tap count: /send to submitted, counted on the running bot
-        res.taps = await count_taps(fake, drivers[-1], drivers[-2])
+        res.taps = await count_taps(fake, tappers[0], tappers[1])
 
         # 2. per-step latency, one admin, paced
         one = Driver(fake, drivers[0].user, cfg.pace, cfg.step_timeout)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from benchmarks.run import main, main_flood, main_taps
+from benchmarks.flood import main_flood
+from benchmarks.run import main, main_taps
 
 if __name__ == "__main__":
     mode = sys.argv[1:]

@@ -1,0 +1,51 @@
+"""The benchmark knobs (:class:`Config`) and what a run collects (:class:`Results`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from benchmarks.taps import TapCounts
+
+
+@dataclass
+class Config:
+    startup_runs: int = 3
+    echo_latency_samples: int = 40
+    bot_latency_drafts: int = 8
+    users: int = 50  # throughput: concurrent admins / echo users
+    drafts_per_admin: int = 1
+    scale_page_turns: int = 6
+    send_samples: int = 3
+    bare_post_samples: int = 10
+    phonebooks: int = 10_000
+    contacts_per_book: int = 10
+    pace: float = 0.06  # latency runs: at most ~16 updates/s
+    step_timeout: float = 30.0
+    flood_strangers: int = 600
+    flood_rounds: int = 5
+    flood_idle_samples: int = 15
+
+
+LATENCY_STEPS = ("sender", "page turn", "text", "time", "review")
+ADMIN_BASE = 7001
+KEY = "sandbox-key"
+
+
+@dataclass
+class Results:
+    startup: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    # name -> step -> [(first answer, render)]
+    latency: dict[str, dict[str, list[tuple[float, float]]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+    throughput: dict[str, float] = field(default_factory=dict)
+    cpu_per_update: dict[str, float] = field(default_factory=dict)
+    vmhwm_kb: dict[str, int] = field(default_factory=dict)
+    updates: dict[str, int] = field(default_factory=dict)
+    send_path: list[float] = field(default_factory=list)
+    bare_post: list[float] = field(default_factory=list)
+    scale: dict[str, list[tuple[float, int]]] = field(default_factory=lambda: defaultdict(list))
+    # an admin's /help: "idle" and "burst" (behind a burst of stranger messages)
+    flood: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    taps: TapCounts | None = None

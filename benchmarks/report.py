@@ -1,0 +1,121 @@
+"""The results table: one row per metric with its target and verdict."""
+
+from __future__ import annotations
+
+from benchmarks.core import median, pct
+from benchmarks.model import LATENCY_STEPS, Config, Results
+from benchmarks.taps import tap_rows
+
+
+def _ms(x: float) -> str:
+    return f"{x * 1000:.1f} ms"
+
+
+def table(cfg: Config, res: Results) -> tuple[str, bool]:
+    rows: list[tuple[str, str, str, str, str, str]] = []
+    ok_all = True
+
+    def row(metric: str, echo: str, bot: str, ratio: float | None, target: str, ok: bool | None):
+        nonlocal ok_all
+        if ok is False:
+            ok_all = False
+        verdict = "" if ok is None else ("PASS" if ok else "MISS")
+        rows.append((metric, echo, bot, "" if ratio is None else f"{ratio:.2f}x", target, verdict))
+
+    se, sb = median(res.startup["echo"]), median(res.startup["bot"])
+    row("start-up to first getUpdates (median)", _ms(se), _ms(sb), sb / se, "<= 2x", sb <= 2 * se)
+    echo = res.latency["echo"]["reply"]
+    e50 = pct([a for a, _ in echo], 50)
+    e95 = pct([a for a, _ in echo], 95)
+    row("latency: echo reply p50 / p95", f"{_ms(e50)} / {_ms(e95)}", "", None, "", None)
+    for step in ("/send", *LATENCY_STEPS, "book toggle", "books done", "save"):
+        samples = res.latency["bot"].get(step) or []
+        if not samples:
+            continue
+        first = [a for a, _ in samples]
+        render = [b for _, b in samples]
+        p50, p95 = pct(first, 50), pct(first, 95)
+        graded = step in LATENCY_STEPS
+        row(
+            f"latency: {step} p50/p95 (render p50) n={len(samples)}",
+            _ms(e50),
+            f"{_ms(p50)} / {_ms(p95)} ({_ms(pct(render, 50))})",
+            p50 / e50,
+            "p50 <= 1.5x" if graded else "(info)",
+            p50 <= 1.5 * e50 if graded else None,
+        )
+    te, tb = res.throughput["echo"], res.throughput["bot"]
+    row(
+        f"throughput, {cfg.users} users (updates/s)",
+        f"{te:.1f} ({res.updates['echo']})",
+        f"{tb:.1f} ({res.updates['bot']})",
+        tb / te,
+        ">= 0.9x",
+        tb >= 0.9 * te,
+    )
+    ce, cb = res.cpu_per_update["echo"], res.cpu_per_update["bot"]
+    row("CPU time per update", _ms(ce), _ms(cb), cb / ce, "<= 2x", cb <= 2 * ce)
+    me, mb = res.vmhwm_kb["echo"], res.vmhwm_kb["bot"]
+    row(
+        "peak RSS VmHWM after throughput",
+        f"{me / 1024:.1f} MiB",
+        f"{mb / 1024:.1f} MiB",
+        mb / me,
+        "<= 1.5x",
+        mb <= 1.5 * me,
+    )
+    bare, path = pct(res.bare_post, 50), pct(res.send_path, 50)
+    row(
+        f"send path p50: approve -> POST (n={len(res.send_path)})",
+        f"bare POST {_ms(bare)}",
+        f"{_ms(path)} (max {_ms(max(res.send_path))})",
+        None,
+        "<= +10 ms",
+        path - bare <= 0.010,
+    )
+    for name in (
+        "phonebooks: first page",
+        "phonebooks: page turn",
+        "contacts: first page",
+        "contacts: page turn",
+    ):
+        views = res.scale.get(name) or []
+        lat = [a for a, _ in views]
+        calls = [c for _, c in views]
+        row(
+            f"scale {cfg.phonebooks:,} books: {name} p50 (n={len(views)})",
+            "",
+            f"{_ms(pct(lat, 50))}, calls/view {calls}",
+            None,
+            "1 call/view",
+            bool(calls) and all(c == 1 for c in calls),
+        )
+    if res.taps is not None:
+        for metric, value, _, target, ok in tap_rows(res.taps):
+            row(metric, "", value, None, target, ok)
+    if res.flood["burst"]:
+        metric, idle, burst, ratio, target, ok = flood_row(cfg, res)
+        row(metric, idle, burst, ratio, target, ok)
+    headers = ("metric", "echo bot", "this bot", "ratio", "target", "")
+    widths = [max(len(r[i]) for r in (*rows, headers)) for i in range(6)]
+    lines = [" | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("-+-".join("-" * w for w in widths))
+    lines += [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    if res.taps is not None:
+        lines += ["", *(f"{metric}: {detail}" for metric, _, detail, _, _ in tap_rows(res.taps))]
+    return "\n".join(lines), ok_all
+
+
+def flood_row(cfg: Config, res: Results) -> tuple[str, str, str, float, str, bool]:
+    idle, burst = pct(res.flood["idle"], 50), pct(res.flood["burst"], 50)
+    behind = pct(res.flood["behind"], 50)
+    return (
+        f"admin /help p50 during a {cfg.flood_strangers}-stranger burst "
+        f"(n={len(res.flood['burst'])}) vs idle (n={len(res.flood['idle'])})",
+        f"idle {_ms(idle)}",
+        f"{_ms(burst)} (max {_ms(max(res.flood['burst']))}; "
+        f"queued behind all {cfg.flood_strangers}: {_ms(behind)})",
+        burst / idle,
+        "p50 <= 2x",
+        burst <= 2 * idle,
+    )

@@ -29,7 +29,8 @@ FA: dict[str, str] = {
     "کلید API: {key_state}\n\n"
     "<b>فرمان‌ها</b>\n"
     "/send ارسال تازه\n/drafts پیش‌نویس‌ها\n/history سابقهٔ ارسال‌ها\n"
-    "/credit اعتبار حساب\n/token ثبت کلید API\n/logout حذف کلید API\n"
+    "/credit اعتبار حساب\n/texts متن‌های ذخیره‌شدهٔ تیم\n/phone شمارهٔ من برای پیامک آزمایشی\n"
+    "/token ثبت کلید API\n/logout حذف کلید API\n"
     "/lang زبان\n/cancel خروج از گفتگو (پیش‌نویس می‌ماند)",
     "role_admin": "مدیر (ارسال‌کننده)",
     "role_approver": "تأییدکننده",
@@ -510,7 +511,8 @@ EN: dict[str, str] = {
     "API key: {key_state}\n\n"
     "<b>Commands</b>\n"
     "/send new broadcast\n/drafts drafts\n/history past broadcasts\n"
-    "/credit account credit\n/token set API key\n/logout forget API key\n"
+    "/credit account credit\n/texts the team's saved texts\n/phone my number for test SMS\n"
+    "/token set API key\n/logout forget API key\n"
     "/lang language\n/cancel leave the conversation (the draft stays)",
     "role_admin": "admin (sender)",
     "role_approver": "approver",

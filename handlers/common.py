@@ -175,7 +175,10 @@ async def typing(update: Update, context: Context) -> AsyncIterator[None]:
 
     A fast call sends nothing: the indicator is one more rate-limited Bot API
     call per step, which costs throughput when many admins are busy at once.
+    A pressed button is answered first: a step decides its alerts before it asks the
+    provider, so the press need not wait for the provider's answer.
     """
+    await answer(update)
     chat = update.effective_chat
 
     async def later() -> None:

@@ -25,6 +25,8 @@ def _broadcast(row: sqlite3.Row) -> Broadcast:
         outbox_ids=[int(i) for i in load_json(row["outbox_ids"], [])],
         error=row["error"],
         attempts=row["attempts"],
+        batch_no=row["batch_no"],
+        plan_key=row["plan_key"],
     )
 
 
@@ -37,21 +39,34 @@ class BroadcastStore(StoreBase):
         approver_id: int | None,
         snapshot: dict[str, Any],
         direct_key: str | None = None,
+        batch_no: int = 0,
+        plan_key: str | None = None,
     ) -> Broadcast | None:
         """Record a send in state ``sending`` (attempts=1) before calling the provider.
 
         Returns None if a broadcast for this approval request (or, for a direct send, this
-        ``direct_key``) already exists: UNIQUE(request_id) and the unique direct key are the
-        last line of defence against a double send, and they survive a restart.
+        ``direct_key``, or this plan's ``batch_no``) already exists: UNIQUE(request_id,
+        batch_no), the unique direct key and UNIQUE(plan_key, batch_no) are the last line
+        of defence against a double send, and they survive a restart.
         """
         now = self._stamp()
         try:
             row = await self._db.fetchone(
                 "INSERT INTO broadcasts (request_id, requester_id, approver_id, snapshot, state, "
-                "outbox_ids, attempts, created_at, updated_at, direct_key) "
-                "VALUES (?, ?, ?, ?, 'sending', '[]', 1, ?, ?, ?) "
+                "outbox_ids, attempts, created_at, updated_at, direct_key, batch_no, plan_key) "
+                "VALUES (?, ?, ?, ?, 'sending', '[]', 1, ?, ?, ?, ?, ?) "
                 "ON CONFLICT DO NOTHING RETURNING *",
-                (request_id, requester_id, approver_id, dump_json(snapshot), now, now, direct_key),
+                (
+                    request_id,
+                    requester_id,
+                    approver_id,
+                    dump_json(snapshot),
+                    now,
+                    now,
+                    direct_key,
+                    batch_no,
+                    plan_key,
+                ),
             )
         except sqlite3.IntegrityError as exc:
             if "UNIQUE" in str(exc):
@@ -123,9 +138,39 @@ class BroadcastStore(StoreBase):
 
     async def get_broadcast_for_request(self, request_id: int) -> Broadcast | None:
         row = await self._db.fetchone(
-            "SELECT * FROM broadcasts WHERE request_id = ?", (request_id,)
+            "SELECT * FROM broadcasts WHERE request_id = ? ORDER BY batch_no LIMIT 1",
+            (request_id,),
         )
         return _broadcast(row) if row else None
+
+    async def list_plan_batches(self, plan_key: str) -> list[Broadcast]:
+        """A gradual plan's batch rows, in batch order (posted or being posted)."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM broadcasts WHERE plan_key = ? ORDER BY batch_no", (plan_key,)
+        )
+        return [_broadcast(r) for r in rows]
+
+    async def list_plan_keys(self) -> list[str]:
+        """Every plan that has at least one batch row, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT plan_key FROM broadcasts WHERE plan_key IS NOT NULL "
+            "GROUP BY plan_key ORDER BY MIN(id)"
+        )
+        return [r["plan_key"] for r in rows]
+
+    async def halt_plan(self, plan_key: str, reason: str) -> None:
+        """A person cancelled the rest of a plan: no batch of it is ever posted again."""
+        await self._db.execute(
+            "INSERT OR IGNORE INTO persistence (namespace, key, value, updated_at) "
+            "VALUES ('plan_halted', ?, ?, ?)",
+            (plan_key, dump_json(reason), self._stamp()),
+        )
+
+    async def plan_halted(self, plan_key: str) -> bool:
+        row = await self._db.fetchone(
+            "SELECT 1 FROM persistence WHERE namespace = 'plan_halted' AND key = ?", (plan_key,)
+        )
+        return row is not None
 
     async def get_broadcast_by_direct_key(self, direct_key: str) -> Broadcast | None:
         row = await self._db.fetchone(

@@ -223,6 +223,48 @@ CREATE TABLE broadcast_costs (
 CREATE INDEX broadcast_costs_by_owner ON broadcast_costs (owner_id, sent_at);
 """
 
+# gradual sending: a draft remembers its batch size and interval; a plan's batches are
+# broadcast rows of their own, numbered per request (batch_no 0 is an ordinary send), so
+# UNIQUE(request_id) becomes UNIQUE(request_id, batch_no). SQLite cannot drop a column's
+# UNIQUE, so the table is rebuilt; outbox_claims references broadcasts(id), hence the
+# deferred foreign keys (checked at commit, when the rebuilt table has every id again).
+# plan_key groups a plan's rows (approved or direct) and keeps each batch single.
+_V6_GRADUAL_SENDING = """
+PRAGMA defer_foreign_keys = ON;
+ALTER TABLE drafts ADD COLUMN gradual TEXT;   -- JSON {"batch": n, "every": minutes} or NULL
+CREATE TABLE broadcasts_v6 (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id   INTEGER REFERENCES approval_requests (id),
+    requester_id INTEGER NOT NULL,
+    approver_id  INTEGER,
+    snapshot     TEXT    NOT NULL,
+    state        TEXT    NOT NULL CHECK (state IN
+                     ('sending', 'sent', 'failed', 'unknown', 'cancelled')),
+    outbox_ids   TEXT    NOT NULL DEFAULT '[]',
+    error        TEXT,
+    attempts     INTEGER NOT NULL DEFAULT 1,
+    created_at   TEXT    NOT NULL,
+    updated_at   TEXT    NOT NULL,
+    direct_key   TEXT,
+    batch_no     INTEGER NOT NULL DEFAULT 0,   -- 0: a single send; 1..n: a plan's batch
+    plan_key     TEXT,                         -- 'r<request>' or 'd<draft>:<version>'
+    UNIQUE (request_id, batch_no)              -- one send per approval, one row per batch
+);
+INSERT INTO broadcasts_v6 (id, request_id, requester_id, approver_id, snapshot, state,
+                           outbox_ids, error, attempts, created_at, updated_at, direct_key)
+SELECT id, request_id, requester_id, approver_id, snapshot, state,
+       outbox_ids, error, attempts, created_at, updated_at, direct_key FROM broadcasts;
+DROP TABLE broadcasts;
+ALTER TABLE broadcasts_v6 RENAME TO broadcasts;
+CREATE UNIQUE INDEX broadcasts_one_per_direct_key
+    ON broadcasts (direct_key) WHERE direct_key IS NOT NULL;
+CREATE UNIQUE INDEX broadcasts_one_per_batch
+    ON broadcasts (plan_key, batch_no) WHERE plan_key IS NOT NULL;
+CREATE INDEX broadcasts_by_requester ON broadcasts (requester_id, created_at);
+CREATE INDEX broadcasts_by_approver ON broadcasts (approver_id, created_at);
+CREATE INDEX broadcasts_by_state ON broadcasts (state);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
     Migration(
@@ -244,6 +286,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         5,
         "team rules: saved texts, credit watch state, broadcast costs",
         _V5_SAVED_TEXTS_AND_CREDIT_WATCH,
+    ),
+    Migration(
+        6,
+        "gradual sending: draft batch settings; broadcast rows per plan batch",
+        _V6_GRADUAL_SENDING,
     ),
 )
 

@@ -238,18 +238,22 @@ class BroadcastStore(StoreBase):
         return sorted((_broadcast(r) for r in rows), key=lambda b: b.id)
 
     async def list_broadcasts(
-        self, user_id: int, limit: int = 5, offset: int = 0
+        self, user_id: int, limit: int = 5, offset: int = 0, *, plans_once: bool = False
     ) -> list[Broadcast]:
+        """Newest first; ``plans_once`` lists a gradual plan once, by its first batch."""
+        once = " AND batch_no <= 1" if plans_once else ""
         rows = await self._db.fetchall(
-            "SELECT * FROM broadcasts WHERE requester_id = ? OR approver_id = ? "
+            f"SELECT * FROM broadcasts WHERE (requester_id = ? OR approver_id = ?){once} "
             "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
             (user_id, user_id, limit, offset),
         )
         return [_broadcast(r) for r in rows]
 
-    async def count_broadcasts(self, user_id: int) -> int:
+    async def count_broadcasts(self, user_id: int, *, plans_once: bool = False) -> int:
+        once = " AND batch_no <= 1" if plans_once else ""
         row = await self._db.fetchone(
-            "SELECT COUNT(*) AS n FROM broadcasts WHERE requester_id = ? OR approver_id = ?",
+            "SELECT COUNT(*) AS n FROM broadcasts "
+            f"WHERE (requester_id = ? OR approver_id = ?){once}",
             (user_id, user_id),
         )
         return int(row["n"]) if row else 0

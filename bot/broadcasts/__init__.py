@@ -70,9 +70,7 @@ from bot.broadcasts.send import SendStage
 from bot.broadcasts.submit import SubmitStage
 
 
-class BroadcastService(
-    SubmitStage, DecideStage, SendStage, PlanStage, ReconcileStage, ReportStage
-):
+class BroadcastService(SubmitStage, DecideStage, SendStage, PlanStage, ReconcileStage, ReportStage):
     """Submit, decide, send, reconcile and report: one object the handlers call."""
 
 
@@ -91,7 +89,6 @@ __all__ = [
     "UNEXPECTED_TEXT",
     "BroadcastService",
     "CancelRemaining",
-    "PlanOutcome",
     "CancelResult",
     "ConfirmResult",
     "Decision",
@@ -99,6 +96,7 @@ __all__ = [
     "DeliveryReport",
     "MoneyCheck",
     "NoApiKeyError",
+    "PlanOutcome",
     "Policy",
     "ReconcileResult",
     "SendKind",

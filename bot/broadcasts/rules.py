@@ -71,7 +71,9 @@ def missing_step(draft: Draft, now: datetime) -> Step | None:
         if draft.send_at is None:
             return Step.TIME
         try:
-            plan_for(draft.selections, draft.gradual["batch"], draft.gradual["every"], draft.send_at)
+            plan_for(
+                draft.selections, draft.gradual["batch"], draft.gradual["every"], draft.send_at
+            )
         except PlanError:
             return Step.TIME
     return None

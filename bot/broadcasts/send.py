@@ -286,9 +286,7 @@ class SendStage(ServiceBase):
             found.append(Stranded(request, voided))
         return found
 
-    async def start_stranded(
-        self, request_id: int, actor_id: int
-    ) -> SendOutcome | PlanOutcome:
+    async def start_stranded(self, request_id: int, actor_id: int) -> SendOutcome | PlanOutcome:
         """A person's tap sends an approved request that never started. Still the
         single-winner path: the UNIQUE row decides, a second tap gets "duplicate"."""
         request = await self._store.get_request(request_id)

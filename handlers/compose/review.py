@@ -58,6 +58,7 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
             kb.btn(tr(context, "btn_discard"), "v:discard"),
         ],
         [kb.btn(tr(context, "btn_save_text"), "v:st")],  # team rules
+        [kb.btn(tr(context, "btn_gradual"), "v:g")],  # gradual sending
     ]
     if card.books_summarized:
         rows.append([kb.btn(tr(context, "btn_books_list"), f"bl:d:{draft.id}")])

@@ -24,7 +24,7 @@ from handlers.common import (
     Context,
     answer,
     notify,
-    pressed_id,
+    parse_id,
     say,
     services,
     tr,
@@ -174,8 +174,8 @@ async def report_plan(
 
 async def plan_press(update: Update, context: Context) -> None:
     """pl:v:<id> progress, pl:c:<id> cancel the remaining batches, pl:g:<id> continue."""
-    kind = (update.callback_query.data or "")[3:4]
-    bid = pressed_id(update)
+    _, kind, raw = [*(update.callback_query.data or "").split(":", 2), "", ""][:3]
+    bid = parse_id(raw)
     uid = update.effective_user.id
     service = services(context).broadcasts
     b = await services(context).store.get_broadcast(bid) if bid else None

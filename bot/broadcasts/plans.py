@@ -237,9 +237,10 @@ class PlanStage(ServiceBase):
             if row is None:
                 done.unposted.append(batch.no)
                 continue
+            if batch.send_at <= now or row.state == BroadcastState.CANCELLED:
+                continue  # gone out already (or cancelled before): not "remaining"
             if batch.send_at - now < CANCEL_LEAD:
-                continue  # gone out already, or too close: not "remaining"
-            if row.state == BroadcastState.CANCELLED:
+                done.refused.append((batch.no, "too_late"))  # the provider would refuse
                 continue
             result: CancelResult = await self.cancel(row.id, actor_id)  # type: ignore[attr-defined]
             if result.kind == "cancelled":

@@ -26,7 +26,7 @@ from handlers import keyboards as kb
 from handlers.common import Context, lang_of, say, services, tr
 from handlers.compose.flow import REVIEW, live, save, show, stale, with_draft
 
-GRADUAL = 20  # conversation state: a typed batch size or interval is awaited
+GRADUAL = 40  # conversation state: a typed batch size or interval is awaited
 DEFAULT_BATCH = 500
 DEFAULT_EVERY = 30
 
@@ -65,7 +65,8 @@ async def enter_gradual(update: Update, context: Context, draft: Draft) -> int:
     )
 
     def mark(value: int, current: int | None) -> str:
-        return ("✓ " if value == current else "") + num(value, lang)
+        plain = num(value, lang).strip("\u2066\u2067\u2068\u2069")  # no isolates on buttons
+        return ("✓ " if value == current else "") + plain
 
     rows = [
         [kb.btn(mark(n, g.get("batch")), f"v:gb:{n}") for n in BATCH_CHOICES],

@@ -3,6 +3,7 @@ real SQLite file. Every test counts the POSTs to /api/send: one per batch, never
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from pathlib import Path
 
@@ -88,7 +89,7 @@ async def test_plan_is_shown_approved_once_and_posted_one_post_per_batch(tmp_pat
         assert [p.params[0]["start"] for p in posts] == ["1", "11", "21"]
         assert [p.params[0]["size"] for p in posts] == ["10", "10", "5"]
         assert [p.recipients for p in posts] == [10, 10, 5]
-        gaps = [b.send_time - a.send_time for a, b in zip(posts, posts[1:], strict=False)]
+        gaps = [b.send_time - a.send_time for a, b in itertools.pairwise(posts)]
         assert gaps == [timedelta(minutes=15)] * 2
         rows = await w.store.list_plan_batches(
             f"r{(await w.store.list_broadcasts(alice.user_id))[0].request_id}"

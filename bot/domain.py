@@ -113,6 +113,8 @@ class Draft:
     text: str = ""  # as typed, normalised, without the configured suffix
     send_at: datetime | None = None  # timezone-aware; None means "now"
     step: Step = Step.SENDER
+    # gradual sending: {"batch": rows per batch, "every": minutes}; None sends at once
+    gradual: dict[str, int] | None = None
     version: int = 1
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -121,8 +123,12 @@ class Draft:
         return sum(s.recipients() for s in self.selections)
 
     def snapshot(self, suffix: str = "") -> dict[str, Any]:
-        """What an approver approves and what is sent: immutable once requested."""
-        return {
+        """What an approver approves and what is sent: immutable once requested.
+
+        A gradual draft's snapshot carries its whole plan (every batch's rows and time),
+        so the content hash covers it; a plan that cannot be made is left out and
+        ``missing_step`` sends the admin back to fix it."""
+        snap = {
             "draft_id": self.id,
             "owner_id": self.owner_id,
             "sender": self.sender,
@@ -132,6 +138,17 @@ class Draft:
             "send_at": self.send_at.isoformat() if self.send_at else None,
             "recipients": self.recipients(),
         }
+        if self.gradual:
+            from bot.plans import PlanError, plan_for
+
+            try:
+                plan = plan_for(
+                    self.selections, self.gradual["batch"], self.gradual["every"], self.send_at
+                )
+                snap["plan"] = plan.to_dict()
+            except PlanError:
+                snap["plan"] = None
+        return snap
 
 
 def full_message(text: str, suffix: str) -> str:
@@ -209,6 +226,8 @@ class Broadcast:
     outbox_ids: list[int] = field(default_factory=list)
     error: str | None = None
     attempts: int = 1
+    batch_no: int = 0  # gradual sending: 1..n for a plan's batch, 0 for a single send
+    plan_key: str | None = None  # the plan's rows share it: "r<request>" or "d<draft>:<ver>"
     public_no: int | None = None  # its request's number, or its own when sent directly
 
     @property

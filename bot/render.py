@@ -17,6 +17,7 @@ from typing import Any
 from bot.domain import PhonebookSelection
 from bot.ippanel.models import OperatorStats
 from bot.jalali import format_gregorian_date, format_jalali, persian_digits
+from bot.plans import plan_of
 from bot.sms import measure
 from bot.texts import plural_key, t
 
@@ -223,7 +224,7 @@ def build_card(
             ),
             books=books or "—",
             recipients=num(recipients, lang),
-            when=when_text(send_at, tz, lang),
+            when=plan_text(snapshot, tz, lang, per_recipient) or when_text(send_at, tz, lang),
             chars=num(length.chars, lang),
             parts=num(length.parts, lang),
             cost=cost,
@@ -246,6 +247,32 @@ def build_card(
         return Card(text, books_summarized=True)
     text = render(summary, esc(t(lang, "card_text_apart")))
     return Card(fit(text, budget), books_summarized=True, message_apart=True)
+
+
+def plan_text(
+    snapshot: dict[str, Any], tz: tzinfo, lang: str, per_recipient: float | None = None
+) -> str:
+    """A gradual plan in a card: batches, first and last time, sizes, total (and cost)."""
+    plan = plan_of(snapshot)
+    if plan is None:
+        return ""
+    cost = (
+        t(lang, "plan_cost", cost=num(per_recipient * plan.rows, lang))
+        if per_recipient is not None
+        else ""
+    )
+    return t(
+        lang,
+        "plan_when",
+        n=num(len(plan.batches), lang),
+        every=num(plan.every, lang),
+        batch=num(plan.batches[0].size, lang),
+        last_size=num(plan.batches[-1].size, lang),
+        total=num(plan.rows, lang),
+        first=when_text(plan.first_at, tz, lang),
+        last=when_text(plan.last_at, tz, lang),
+        cost=cost,
+    )
 
 
 def snapshot_card(

@@ -490,6 +490,58 @@ FA: dict[str, str] = {
     "pw_field_time": "زمان ارسال",
     "pw_field_other": "یکی از مقادیر",
     "pw_detail": "\n<i>پاسخ IPPanel:</i> <code>{raw}</code>",
+    # gradual sending
+    "plan_when": "<b>ارسال تدریجی</b> (به وقت تهران): {n} نوبت، هر {every} دقیقه\n"
+    "هر نوبت {batch} نفر (نوبت آخر {last_size} نفر) · جمع {total} نفر\n"
+    "نوبت اول: {first}\nنوبت آخر: {last}{cost}",
+    "plan_cost": "\nهزینهٔ تخمینی کل: {cost} ریال",
+    "btn_gradual": "🕒 ارسال تدریجی",
+    "gradual_menu": "<b>ارسال تدریجی</b>\n"
+    "پیام در چند نوبت به <b>یک</b> دفترچه (یا یک بازه از آن) می‌رود. همهٔ نوبت‌ها از همین حالا در "
+    "IPPanel زمان‌بندی می‌شوند و تأیید یک‌بار برای کل برنامه است.\n"
+    "اندازهٔ هر نوبت: <b>{batch}</b> · فاصله: <b>{every}</b>\n\n{plan}",
+    "gradual_unset": "انتخاب نشده",
+    "gradual_several": "⚠️ ارسال تدریجی فقط برای یک دفترچه یا یک بازه از یک دفترچه است. "
+    "برای چند دفترچه، برای هر دفترچه درخواستی جدا بسازید؛ در مرحلهٔ دفترچه‌ها فقط یکی را نگه دارید.",
+    "gradual_no_time": "زمان نوبت اول را در مرحلهٔ «زمان» انتخاب کنید؛ ارسال تدریجی «همین حالا» ندارد.",
+    "gradual_too_many": "⚠️ با این اندازه بیش از {max} نوبت می‌شود؛ اندازهٔ نوبت را بزرگ‌تر کنید.",
+    "gradual_too_long": "⚠️ نوبت آخر بیش از یک سال بعد می‌افتد؛ فاصله را کمتر کنید.",
+    "gradual_pick": "اندازه و فاصله را با دکمه‌ها انتخاب کنید.",
+    "gradual_batch_n": "{n} نفر",
+    "gradual_every_n": "هر {n} دقیقه",
+    "btn_gradual_batch_typed": "✍️ اندازهٔ دیگر",
+    "btn_gradual_every_typed": "✍️ فاصلهٔ دیگر",
+    "btn_gradual_done": "↩️ بازگشت به بازبینی",
+    "btn_gradual_off": "✖️ ارسال یک‌جا (بدون نوبت)",
+    "gradual_ask_batch": "اندازهٔ هر نوبت را بنویسید: عددی بین {min} و {max}.",
+    "gradual_ask_every": "فاصلهٔ نوبت‌ها را به دقیقه بنویسید: عددی بین {min} و {max}.",
+    "gradual_bad_number": "⚠️ این عدد پذیرفته نیست. عددی بین {min} و {max} بنویسید؛ پیش‌نویس دست نخورده است.",
+    "plan_posted": "✅ برنامهٔ ارسال تدریجی {ref}: هر {n} نوبت در IPPanel زمان‌بندی شد.\n{progress}",
+    "plan_stopped": "⚠️ برنامهٔ ارسال تدریجی {ref} در نوبت {at} متوقف شد. {why}\n"
+    "نوبت‌های قبلی سر جای خود هستند؛ نوبت‌های بعدی فرستاده نمی‌شوند تا کسی پنل IPPanel را بررسی کند.\n{progress}",
+    "plan_why_unknown": "نتیجهٔ این نوبت معلوم نیست (شاید رفته باشد).",
+    "plan_why_failed": "IPPanel این نوبت را نپذیرفت: {reason}",
+    "plan_why_other": "این نوبت ارسال‌شده نیست ({state}).",
+    "plan_late": "⚠️ برنامهٔ ارسال تدریجی {ref}: زمان نوبت {at} گذشته یا کمتر از یک دقیقه مانده است؛ "
+    "این نوبت و بعدی‌ها فرستاده نشدند (چیزی «همین حالا» فرستاده نمی‌شود). "
+    "برای ردیف‌های باقی‌مانده درخواستی تازه بسازید.\n{progress}",
+    "plan_halted": "برنامهٔ ارسال تدریجی {ref} را یک مدیر متوقف کرده است.\n{progress}",
+    "plan_busy": "برنامهٔ ارسال تدریجی {ref} هم‌اکنون در حال ثبت است.",
+    "plan_progress": "نوبت‌ها: {total} · زمان‌بندی‌شده: {scheduled} · رفته: {sent} · ناموفق: {failed} · "
+    "نامعلوم: {unknown} · لغوشده: {cancelled} · ثبت‌نشده: {unposted}",
+    "plan_batch_line": "{no}. {when} · ردیف {first}–{last} · {state}",
+    "plan_more": "… و {n} نوبت دیگر",
+    "plan_state_scheduled": "زمان‌بندی‌شده",
+    "plan_state_gone": "رفته",
+    "plan_state_unposted": "ثبت‌نشده",
+    "btn_plan_refresh": "🔄 پیشرفت برنامه",
+    "btn_plan_cancel": "⛔️ لغو نوبت‌های باقی‌مانده",
+    "btn_plan_continue": "▶️ ادامهٔ برنامه (پنل را بررسی کرده‌ام)",
+    "plan_cancel_done": "برنامهٔ ارسال تدریجی {ref}:\nلغوشده: {cancelled}\n"
+    "لغو نشد (کمتر از ۵ دقیقه مانده یا IPPanel نپذیرفت): {refused}\n"
+    "ثبت‌نشده (دیگر هرگز فرستاده نمی‌شوند): {unposted}",
+    "plan_gone": "این برنامه پیدا نشد یا مال شما نیست.",
+    "history_plan": "{ref} · ارسال تدریجی · {when}\n{progress}",
 }
 
 EN: dict[str, str] = {
@@ -957,6 +1009,58 @@ EN: dict[str, str] = {
     "pw_field_time": "send time",
     "pw_field_other": "value sent",
     "pw_detail": "\n<i>IPPanel said:</i> <code>{raw}</code>",
+    # gradual sending
+    "plan_when": "<b>Gradual sending</b> (Tehran time): {n} batches, every {every} minutes\n"
+    "{batch} per batch (last batch {last_size}) · {total} in total\n"
+    "First batch: {first}\nLast batch: {last}{cost}",
+    "plan_cost": "\nEstimated total cost: {cost} rials",
+    "btn_gradual": "🕒 Send gradually",
+    "gradual_menu": "<b>Gradual sending</b>\n"
+    "The SMS goes out in batches to <b>one</b> phonebook (or one slice of it). Every batch is "
+    "scheduled at IPPanel right away, and the whole plan is approved once.\n"
+    "Batch size: <b>{batch}</b> · interval: <b>{every}</b>\n\n{plan}",
+    "gradual_unset": "not chosen",
+    "gradual_several": "⚠️ Gradual sending works on one phonebook or one slice of one phonebook. "
+    "For several books, make one request per book: keep only one at the phonebooks step.",
+    "gradual_no_time": 'Choose the first batch\'s time at the time step; gradual sending has no "now".',
+    "gradual_too_many": "⚠️ That makes more than {max} batches; choose a larger batch size.",
+    "gradual_too_long": "⚠️ The last batch would be more than a year away; choose a shorter interval.",
+    "gradual_pick": "Choose a batch size and an interval with the buttons.",
+    "gradual_batch_n": "{n} recipients",
+    "gradual_every_n": "every {n} minutes",
+    "btn_gradual_batch_typed": "✍️ Other size",
+    "btn_gradual_every_typed": "✍️ Other interval",
+    "btn_gradual_done": "↩️ Back to review",
+    "btn_gradual_off": "✖️ Send all at once",
+    "gradual_ask_batch": "Type the batch size: a number from {min} to {max}.",
+    "gradual_ask_every": "Type the interval in minutes: a number from {min} to {max}.",
+    "gradual_bad_number": "⚠️ That number is not accepted. Type a number from {min} to {max}; the draft is unchanged.",
+    "plan_posted": "✅ Gradual plan {ref}: all {n} batches are scheduled at IPPanel.\n{progress}",
+    "plan_stopped": "⚠️ Gradual plan {ref} stopped at batch {at}. {why}\n"
+    "The earlier batches stand; the later ones are not posted until someone has checked the IPPanel panel.\n{progress}",
+    "plan_why_unknown": "This batch's outcome is unknown (it may have gone out).",
+    "plan_why_failed": "IPPanel refused this batch: {reason}",
+    "plan_why_other": "This batch is not sent ({state}).",
+    "plan_late": "⚠️ Gradual plan {ref}: batch {at}'s time has passed or is less than a minute away; "
+    'it and the later batches were not posted (nothing is sent "now" instead). '
+    "Make a new request for the remaining rows.\n{progress}",
+    "plan_halted": "Gradual plan {ref} was stopped by an admin.\n{progress}",
+    "plan_busy": "Gradual plan {ref} is being posted right now.",
+    "plan_progress": "Batches: {total} · scheduled: {scheduled} · gone out: {sent} · failed: {failed} · "
+    "unknown: {unknown} · cancelled: {cancelled} · not posted: {unposted}",
+    "plan_batch_line": "{no}. {when} · rows {first}–{last} · {state}",
+    "plan_more": "… and {n} more batches",
+    "plan_state_scheduled": "scheduled",
+    "plan_state_gone": "gone out",
+    "plan_state_unposted": "not posted",
+    "btn_plan_refresh": "🔄 Plan progress",
+    "btn_plan_cancel": "⛔️ Cancel the remaining batches",
+    "btn_plan_continue": "▶️ Continue the plan (I checked the panel)",
+    "plan_cancel_done": "Gradual plan {ref}:\nCancelled: {cancelled}\n"
+    "Not cancelled (under 5 minutes left, or IPPanel refused): {refused}\n"
+    "Not posted (will never be sent now): {unposted}",
+    "plan_gone": "This plan was not found or is not yours.",
+    "history_plan": "{ref} · gradual · {when}\n{progress}",
 }
 
 CATALOGUES = {"fa": FA, "en": EN}

@@ -24,7 +24,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.domain import Step
-from handlers import approval, commands, compose, gate, phone, results, token
+from handlers import approval, commands, compose, gate, phone, plans, results, token
 from handlers import saved_texts as saved  # team rules
 from handlers.common import Context, answer, say, tr
 
@@ -75,6 +75,13 @@ def _conversation() -> ConversationHandler:
         ],
         c.REVIEW: [
             CallbackQueryHandler(saved.review_save, pattern="^v:st$"),  # team rules
+            CallbackQueryHandler(c.gradual_press, pattern="^v:g"),  # gradual sending
+            CallbackQueryHandler(c.review_press, pattern="^v:"),
+        ],
+        # gradual sending: a typed batch size or interval
+        c.GRADUAL: [
+            MessageHandler(TEXT, c.gradual_typed),
+            CallbackQueryHandler(c.gradual_press, pattern="^v:g"),
             CallbackQueryHandler(c.review_press, pattern="^v:"),
         ],
         # team rules: a name for a saved text is a state, so it never takes an SMS text or key
@@ -167,6 +174,7 @@ def register(app: Application) -> None:
         "bl": approval.books_press,
         "lg": commands.lang_press,
         "ph": phone.phone_press,  # test SMS: forget or replace one's own number
+        "pl": plans.plan_press,  # gradual sending: progress, cancel the rest, continue
     }
     for prefix, callback in buttons.items():
         app.add_handler(CallbackQueryHandler(callback, pattern=f"^{prefix}:"))

@@ -14,7 +14,7 @@ import logging
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.broadcasts import Decision, Stranded
+from bot.broadcasts import Decision, PlanOutcome, Stranded
 from bot.domain import ApprovalRequest, Draft, RequestState, Step
 from bot.keylike import looks_like_key
 from bot.render import (
@@ -46,6 +46,7 @@ from handlers.common import (
     tr,
     user_lang,
 )
+from handlers.plans import report_plan
 from handlers.results import report_outcome, tell_stranded
 from handlers.tally import rule_text, rule_words
 
@@ -108,6 +109,11 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
     if result.kind == "direct":
         await say(update, context, tr(context, "sending_now"))
         outcome = await service.send_direct(draft, update.effective_user.id)
+        if isinstance(outcome, PlanOutcome):  # gradual sending
+            await report_plan(
+                context, outcome, approver_id=None, requester_id=update.effective_user.id
+            )
+            return END
         await report_outcome(
             context, outcome, approver_id=None, requester_id=update.effective_user.id
         )
@@ -241,6 +247,9 @@ async def approve(update: Update, context: Context) -> None:
 
 async def _send_and_report(context: Context, request: ApprovalRequest, approver: int) -> None:
     outcome = await services(context).broadcasts.send_approved(request, approver)
+    if isinstance(outcome, PlanOutcome):  # gradual sending: one card for the whole plan
+        await report_plan(context, outcome, approver_id=approver, requester_id=request.requester_id)
+        return
     if outcome.kind == "not_started":
         # approved, but the row could not be written: nothing went out; say so plainly
         # (the caller's copy predates the decision; the store may be failing, so no re-read)

@@ -14,6 +14,7 @@ from bot.jalali import format_jalali
 from bot.render import esc, fit, ltr, num, outbox_text
 from bot.texts import LANGUAGES
 from handlers import keyboards as kb
+from handlers import plans
 from handlers.approval import void_pending_requests
 from handlers.common import (
     Context,
@@ -201,10 +202,12 @@ async def show_history(update: Update, context: Context, page: int) -> None:
     settings = services(context).settings
     uid = update.effective_user.id
     lang = lang_of(context)
-    total = await store.count_broadcasts(uid)
+    total = await store.count_broadcasts(uid, plans_once=True)
     pages = max(1, math.ceil(total / HISTORY_PAGE))
     page = min(max(page, 1), pages)
-    items = await store.list_broadcasts(uid, limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE)
+    items = await store.list_broadcasts(
+        uid, limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE, plans_once=True
+    )
     people = {p for b in items for p in (b.requester_id, b.approver_id) if p is not None}
     unseen = [p for p in people if not context.application.user_data.get(p, {}).get("name")]
     profiles = await store.get_profiles(unseen)
@@ -212,6 +215,10 @@ async def show_history(update: Update, context: Context, page: int) -> None:
     if not items:
         lines.append(tr(context, "history_none"))
     for b in items:
+        plan_line = await plans.history_line(context, b, lang)  # gradual sending: one line
+        if plan_line is not None:
+            lines.append(plan_line)
+            continue
         lines.append(
             tr(
                 context,

@@ -51,6 +51,7 @@ _VALID_PRESS = re.compile(
     | u:(?:t:{_ID}|p:[0-9]{{1,6}}|x|l)
     | tx:(?:[rdy]:{_ID}|p:[0-9]{{1,6}})
     | hs:[0-9]{{1,6}}
+    | pl:[vcg]:{_ID}
     | lg:(?:{"|".join(LANGUAGES)})
     | bl:[rd]:{_ID}
     | dr:(?:[ocdyn]:{_ID}|p:[0-9]{{1,6}}|e)

@@ -34,6 +34,23 @@ async def recover_interrupted_sends(app: Application) -> None:
             await notify(context, person, text, markup)
     await void_removed_requesters(app)
     await recover_stranded_approvals(app)
+    await resume_plans(app)
+
+
+async def resume_plans(app: Application) -> None:
+    """At start: gradual plans cut off between two batches post on, where every batch so
+    far is certainly sent; both admins get the plan's card either way."""
+    from handlers.plans import report_plan
+
+    context = CallbackContext(app)
+    for outcome in await services(context).broadcasts.resume_plans():
+        first = outcome.batches[0] if outcome.batches else None
+        if first is None:
+            continue
+        log.warning("gradual plan %s resumed after a restart: %s", outcome.plan_key, outcome.kind)
+        await report_plan(
+            context, outcome, approver_id=first.approver_id, requester_id=first.requester_id
+        )
 
 
 async def void_removed_requesters(app: Application) -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from telegram import Update
 
 from bot import provider_words as words
-from bot.broadcasts import SendOutcome, Stranded
+from bot.broadcasts import PlanOutcome, SendOutcome, Stranded
 from bot.domain import Broadcast, PhonebookSelection, Step
 from bot.jalali import format_jalali
 from bot.render import (
@@ -291,6 +291,14 @@ async def start_stranded(update: Update, context: Context) -> None:
     await answer(update)
     service = services(context).broadcasts
     outcome = await service.start_stranded(request_id, update.effective_user.id)
+    if isinstance(outcome, PlanOutcome):  # gradual sending
+        from handlers.plans import report_plan
+
+        request = await services(context).store.get_request(request_id)
+        requester = request.requester_id if request else update.effective_user.id
+        approver = request.decided_by if request else None
+        await report_plan(context, outcome, approver_id=approver, requester_id=requester)
+        return
     if outcome.kind == "duplicate":
         await say(update, context, tr(context, "send_duplicate"))
         return

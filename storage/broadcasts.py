@@ -27,6 +27,8 @@ def _broadcast(row: sqlite3.Row) -> Broadcast:
         error=row["error"],
         attempts=row["attempts"],
         public_no=row["public_no"],
+        batch_no=row["batch_no"],
+        plan_key=row["plan_key"],
     )
 
 
@@ -39,21 +41,26 @@ class BroadcastStore(StoreBase):
         approver_id: int | None,
         snapshot: dict[str, Any],
         direct_key: str | None = None,
+        batch_no: int = 0,
+        plan_key: str | None = None,
     ) -> Broadcast | None:
         """Record a send in state ``sending`` (attempts=1) before calling the provider.
 
         Returns None if a broadcast for this approval request (or, for a direct send, this
-        ``direct_key``) already exists: UNIQUE(request_id) and the unique direct key are the
-        last line of defence against a double send, and they survive a restart.
+        ``direct_key``, or this plan's ``batch_no``) already exists: UNIQUE(request_id,
+        batch_no), the unique direct key and UNIQUE(plan_key, batch_no) are the last line
+        of defence against a double send, and they survive a restart.
         """
         now = self._stamp()
         try:
             row = await self._db.fetchone(
                 "INSERT INTO broadcasts (request_id, requester_id, approver_id, snapshot, state, "
-                "outbox_ids, attempts, created_at, updated_at, direct_key, public_no) "
-                "VALUES (?, ?, ?, ?, 'sending', '[]', 1, ?, ?, ?, "
-                # a request's broadcast carries its request's number; a direct send its own
+                "outbox_ids, attempts, created_at, updated_at, direct_key, batch_no, plan_key, "
+                "public_no) VALUES (?, ?, ?, ?, 'sending', '[]', 1, ?, ?, ?, ?, ?, "
+                # a request's broadcast carries its request's number, a plan's batches share
+                # their plan's, and a direct single send gets its own
                 "COALESCE((SELECT public_no FROM approval_requests WHERE id = ?), "
+                "(SELECT public_no FROM broadcasts WHERE plan_key = ? LIMIT 1), "
                 f"{NEXT_PUBLIC_NO})) "
                 "ON CONFLICT DO NOTHING RETURNING *",
                 (
@@ -64,7 +71,10 @@ class BroadcastStore(StoreBase):
                     now,
                     now,
                     direct_key,
+                    batch_no,
+                    plan_key,
                     request_id,
+                    plan_key,
                 ),
             )
         except sqlite3.IntegrityError as exc:
@@ -137,9 +147,39 @@ class BroadcastStore(StoreBase):
 
     async def get_broadcast_for_request(self, request_id: int) -> Broadcast | None:
         row = await self._db.fetchone(
-            "SELECT * FROM broadcasts WHERE request_id = ?", (request_id,)
+            "SELECT * FROM broadcasts WHERE request_id = ? ORDER BY batch_no LIMIT 1",
+            (request_id,),
         )
         return _broadcast(row) if row else None
+
+    async def list_plan_batches(self, plan_key: str) -> list[Broadcast]:
+        """A gradual plan's batch rows, in batch order (posted or being posted)."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM broadcasts WHERE plan_key = ? ORDER BY batch_no", (plan_key,)
+        )
+        return [_broadcast(r) for r in rows]
+
+    async def list_plan_keys(self) -> list[str]:
+        """Every plan that has at least one batch row, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT plan_key FROM broadcasts WHERE plan_key IS NOT NULL "
+            "GROUP BY plan_key ORDER BY MIN(id)"
+        )
+        return [r["plan_key"] for r in rows]
+
+    async def halt_plan(self, plan_key: str, reason: str) -> None:
+        """A person cancelled the rest of a plan: no batch of it is ever posted again."""
+        await self._db.execute(
+            "INSERT OR IGNORE INTO persistence (namespace, key, value, updated_at) "
+            "VALUES ('plan_halted', ?, ?, ?)",
+            (plan_key, dump_json(reason), self._stamp()),
+        )
+
+    async def plan_halted(self, plan_key: str) -> bool:
+        row = await self._db.fetchone(
+            "SELECT 1 FROM persistence WHERE namespace = 'plan_halted' AND key = ?", (plan_key,)
+        )
+        return row is not None
 
     async def get_broadcast_by_direct_key(self, direct_key: str) -> Broadcast | None:
         row = await self._db.fetchone(
@@ -207,18 +247,22 @@ class BroadcastStore(StoreBase):
         return sorted((_broadcast(r) for r in rows), key=lambda b: b.id)
 
     async def list_broadcasts(
-        self, user_id: int, limit: int = 5, offset: int = 0
+        self, user_id: int, limit: int = 5, offset: int = 0, *, plans_once: bool = False
     ) -> list[Broadcast]:
+        """Newest first; ``plans_once`` lists a gradual plan once, by its first batch."""
+        once = " AND batch_no <= 1" if plans_once else ""
         rows = await self._db.fetchall(
-            "SELECT * FROM broadcasts WHERE requester_id = ? OR approver_id = ? "
+            f"SELECT * FROM broadcasts WHERE (requester_id = ? OR approver_id = ?){once} "
             "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
             (user_id, user_id, limit, offset),
         )
         return [_broadcast(r) for r in rows]
 
-    async def count_broadcasts(self, user_id: int) -> int:
+    async def count_broadcasts(self, user_id: int, *, plans_once: bool = False) -> int:
+        once = " AND batch_no <= 1" if plans_once else ""
         row = await self._db.fetchone(
-            "SELECT COUNT(*) AS n FROM broadcasts WHERE requester_id = ? OR approver_id = ?",
+            "SELECT COUNT(*) AS n FROM broadcasts "
+            f"WHERE (requester_id = ? OR approver_id = ?){once}",
             (user_id, user_id),
         )
         return int(row["n"]) if row else 0

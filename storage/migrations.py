@@ -295,6 +295,52 @@ CREATE UNIQUE INDEX requests_by_public_no ON approval_requests (public_no);
 CREATE INDEX broadcasts_by_public_no ON broadcasts (public_no);
 """
 
+# gradual sending: a draft remembers its batch size and interval; a plan's batches are
+# broadcast rows of their own, numbered per request (batch_no 0 is an ordinary send), so
+# UNIQUE(request_id) becomes UNIQUE(request_id, batch_no). SQLite cannot drop a column's
+# UNIQUE, so the table is rebuilt; outbox_claims references broadcasts(id), hence the
+# deferred foreign keys (checked at commit, when the rebuilt table has every id again).
+# plan_key groups a plan's rows (approved or direct) and keeps each batch single.
+_V10_GRADUAL_SENDING = """
+PRAGMA defer_foreign_keys = ON;
+ALTER TABLE drafts ADD COLUMN gradual TEXT;   -- JSON {"batch": n, "every": minutes} or NULL
+CREATE TABLE broadcasts_v10 (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id   INTEGER REFERENCES approval_requests (id),
+    requester_id INTEGER NOT NULL,
+    approver_id  INTEGER,
+    snapshot     TEXT    NOT NULL,
+    state        TEXT    NOT NULL CHECK (state IN
+                     ('sending', 'sent', 'failed', 'unknown', 'cancelled')),
+    outbox_ids   TEXT    NOT NULL DEFAULT '[]',
+    error        TEXT,
+    attempts     INTEGER NOT NULL DEFAULT 1,
+    created_at   TEXT    NOT NULL,
+    updated_at   TEXT    NOT NULL,
+    direct_key   TEXT,
+    batch_no     INTEGER NOT NULL DEFAULT 0,   -- 0: a single send; 1..n: a plan's batch
+    plan_key     TEXT,                         -- 'r<request>' or 'd<draft>:<version>'
+    public_no    INTEGER,                      -- the number people see (v9)
+    UNIQUE (request_id, batch_no)              -- one send per approval, one row per batch
+);
+INSERT INTO broadcasts_v10 (id, request_id, requester_id, approver_id, snapshot, state,
+                           outbox_ids, error, attempts, created_at, updated_at, direct_key,
+                           public_no)
+SELECT id, request_id, requester_id, approver_id, snapshot, state,
+       outbox_ids, error, attempts, created_at, updated_at, direct_key, public_no
+  FROM broadcasts;
+DROP TABLE broadcasts;
+ALTER TABLE broadcasts_v10 RENAME TO broadcasts;
+CREATE UNIQUE INDEX broadcasts_one_per_direct_key
+    ON broadcasts (direct_key) WHERE direct_key IS NOT NULL;
+CREATE UNIQUE INDEX broadcasts_one_per_batch
+    ON broadcasts (plan_key, batch_no) WHERE plan_key IS NOT NULL;
+CREATE INDEX broadcasts_by_requester ON broadcasts (requester_id, created_at);
+CREATE INDEX broadcasts_by_approver ON broadcasts (approver_id, created_at);
+CREATE INDEX broadcasts_by_state ON broadcasts (state);
+CREATE INDEX broadcasts_by_public_no ON broadcasts (public_no);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
     Migration(
@@ -329,6 +375,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         _V8_APPROVAL_RULES,
     ),
     Migration(9, "words: one public number per broadcast", _V9_PUBLIC_NUMBERS),
+    Migration(
+        10,
+        "gradual sending: draft batch settings; broadcast rows per plan batch",
+        _V10_GRADUAL_SENDING,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -53,6 +53,7 @@ from bot.broadcasts.model import (
     SubmitResult,
     utcnow,
 )
+from bot.broadcasts.plans import CancelRemaining, PlanOutcome, PlanStage
 from bot.broadcasts.reconcile import ReconcileStage
 from bot.broadcasts.report import ReportStage
 from bot.broadcasts.rules import (
@@ -69,7 +70,7 @@ from bot.broadcasts.send import SendStage
 from bot.broadcasts.submit import SubmitStage
 
 
-class BroadcastService(SubmitStage, DecideStage, SendStage, ReconcileStage, ReportStage):
+class BroadcastService(SubmitStage, DecideStage, SendStage, PlanStage, ReconcileStage, ReportStage):
     """Submit, decide, send, reconcile and report: one object the handlers call."""
 
 
@@ -87,6 +88,7 @@ __all__ = [
     "REQUESTER_REMOVED_REASON",
     "UNEXPECTED_TEXT",
     "BroadcastService",
+    "CancelRemaining",
     "CancelResult",
     "ConfirmResult",
     "Decision",
@@ -94,6 +96,7 @@ __all__ = [
     "DeliveryReport",
     "MoneyCheck",
     "NoApiKeyError",
+    "PlanOutcome",
     "Policy",
     "ReconcileResult",
     "SendKind",

@@ -25,6 +25,7 @@ from bot.broadcasts.rules import (
     parse_send_at,
     recipients_total,
     scrub_key,
+    send_time_of,
 )
 from bot.domain import (
     Broadcast,
@@ -51,7 +52,7 @@ class ReportStage(ServiceBase):
             return CancelResult("not_allowed", b)
         if b.state != BroadcastState.SENT or not b.outbox_ids:
             return CancelResult("not_cancellable", b)
-        send_at = parse_send_at(b.snapshot)
+        send_at = send_time_of(b)
         if send_at is None:
             return CancelResult("not_scheduled", b)
         if send_at - self._clock() < CANCEL_LEAD:
@@ -159,7 +160,7 @@ class ReportStage(ServiceBase):
                 seen.add(b.id)
                 if b.state != BroadcastState.SENT or not b.outbox_ids:
                     continue
-                send_at = parse_send_at(b.snapshot)
+                send_at = send_time_of(b)
                 if now - b.created_at > CREDIT_WATCH_WINDOW or (send_at and send_at > now):
                     continue
                 api_key = await self._key_or_none(b.requester_id)

@@ -10,6 +10,7 @@ from bot.broadcasts.model import (
     MoneyCheck,
 )
 from bot.domain import (
+    Broadcast,
     BroadcastState,
     Draft,
     PhonebookSelection,
@@ -23,6 +24,7 @@ from bot.ippanel import (
     SendRecord,
     ValidationError,
 )
+from bot.plans import PlanError, plan_for, plan_of
 from bot.sms import measure
 
 
@@ -40,6 +42,16 @@ def parse_send_at(snapshot: dict[str, Any]) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def send_time_of(b: Broadcast) -> datetime | None:
+    """When a broadcast row goes out: its batch's time for a plan's batch, else the
+    snapshot's send_at (None: at once)."""
+    if b.batch_no:
+        plan = plan_of(b.snapshot)
+        if plan is not None and 0 < b.batch_no <= len(plan.batches):
+            return plan.batches[b.batch_no - 1].send_at
+    return parse_send_at(b.snapshot)
+
+
 def missing_step(draft: Draft, now: datetime) -> Step | None:
     """The first step a draft still needs, or None when it can be submitted."""
     if not draft.sender:
@@ -50,6 +62,20 @@ def missing_step(draft: Draft, now: datetime) -> Step | None:
         return Step.TEXT
     if draft.send_at is not None and draft.send_at < now + MIN_LEAD:
         return Step.TIME
+    if draft.gradual:
+        # gradual sending needs one book (or one slice) and a first send time
+        try:
+            plan_for(draft.selections, draft.gradual["batch"], draft.gradual["every"], now)
+        except PlanError as error:
+            return Step.TIME if error.reason == "too_long" else Step.PHONEBOOKS
+        if draft.send_at is None:
+            return Step.TIME
+        try:
+            plan_for(
+                draft.selections, draft.gradual["batch"], draft.gradual["every"], draft.send_at
+            )
+        except PlanError:
+            return Step.TIME
     return None
 
 

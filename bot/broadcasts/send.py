@@ -18,10 +18,12 @@ from bot.broadcasts.model import (
     SendOutcome,
     Stranded,
 )
+from bot.broadcasts.plans import PlanOutcome, direct_plan_key
 from bot.broadcasts.rules import (
     fix_step_for,
     parse_send_at,
     scrub_key,
+    send_time_of,
 )
 from bot.domain import (
     ApprovalRequest,
@@ -37,6 +39,7 @@ from bot.ippanel import (
     InsufficientCreditError,
     IPPanelError,
 )
+from bot.plans import plan_of
 
 log = logging.getLogger("bot.broadcasts")
 
@@ -44,7 +47,9 @@ log = logging.getLogger("bot.broadcasts")
 class SendStage(ServiceBase):
     """Stage 3, send: exactly one POST per approved request (or per direct draft"""
 
-    async def send_approved(self, request: ApprovalRequest, approver_id: int) -> SendOutcome:
+    async def send_approved(
+        self, request: ApprovalRequest, approver_id: int
+    ) -> SendOutcome | PlanOutcome:
         """Send what was approved. Re-reads the request: the caller's copy is not proof."""
         fresh = await self._store.get_request(request.id)
         if fresh is None:
@@ -56,6 +61,8 @@ class SendStage(ServiceBase):
             return SendOutcome("not_allowed")
         if not self.policy.may_request(fresh.requester_id):
             return SendOutcome("not_allowed")
+        if plan_of(fresh.snapshot) is not None:  # gradual: one row and one POST per batch
+            return await self.send_approved_plan(fresh)  # type: ignore[attr-defined]
         try:
             broadcast = await self._store.start_broadcast(
                 request_id=fresh.id,
@@ -71,7 +78,7 @@ class SendStage(ServiceBase):
             return SendOutcome("duplicate", await self._store.get_broadcast_for_request(fresh.id))
         return await self._send(broadcast)
 
-    async def send_direct(self, draft: Draft, requester_id: int) -> SendOutcome:
+    async def send_direct(self, draft: Draft, requester_id: int) -> SendOutcome | PlanOutcome:
         """Approvals off: send the draft as it is now, without a request row."""
         if self.policy.approvals_required or draft.owner_id != requester_id:
             return SendOutcome("not_allowed")
@@ -79,6 +86,14 @@ class SendStage(ServiceBase):
         if step is not None:
             return SendOutcome("incomplete", fix_step=step)
         snapshot = draft.snapshot(self.policy.message_suffix)
+        if plan_of(snapshot) is not None:  # gradual: the plan key keeps each batch single
+            return await self.post_plan(  # type: ignore[attr-defined]
+                direct_plan_key(draft.id, draft.version),
+                snapshot,
+                request_id=None,
+                requester_id=requester_id,
+                approver_id=None,
+            )
         # One send per draft version, kept in the store: a second tap, even after a
         # restart, finds the first row. Editing the draft makes a new version.
         key = f"{draft.id}:{draft.version}"
@@ -109,10 +124,14 @@ class SendStage(ServiceBase):
         try:
             api_key = await self._key(b.requester_id)
             snap = b.snapshot
-            params = selections_to_params(
-                [PhonebookSelection.from_dict(s) for s in snap["selections"]]
-            )
-            send_at = parse_send_at(snap)
+            plan = plan_of(snap) if b.batch_no else None
+            if plan is not None:  # a gradual plan's batch: its own rows and its own time
+                params = plan.params_for(b.batch_no)
+            else:
+                params = selections_to_params(
+                    [PhonebookSelection.from_dict(s) for s in snap["selections"]]
+                )
+            send_at = send_time_of(b)
         except Exception:
             # before the HTTP call: certainly nothing went out
             log.exception("broadcast %s: could not prepare the send", b.id)
@@ -226,7 +245,7 @@ class SendStage(ServiceBase):
             return SendOutcome("refused", b)
         if not self.policy.may_request(b.requester_id) or not await self._still_as_approved(b):
             return SendOutcome("not_allowed", b)
-        send_at = parse_send_at(b.snapshot)
+        send_at = send_time_of(b)
         if send_at is not None and send_at <= self._clock():
             return SendOutcome("too_late", b)
         again = await self._store.retry_broadcast(b.id)
@@ -268,7 +287,7 @@ class SendStage(ServiceBase):
             found.append(Stranded(request, voided))
         return found
 
-    async def start_stranded(self, request_id: int, actor_id: int) -> SendOutcome:
+    async def start_stranded(self, request_id: int, actor_id: int) -> SendOutcome | PlanOutcome:
         """A person's tap sends an approved request that never started. Still the
         single-winner path: the UNIQUE row decides, a second tap gets "duplicate"."""
         request = await self._store.get_request(request_id)

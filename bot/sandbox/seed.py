@@ -231,6 +231,7 @@ class Fault:
     times: int = 1
     delay: float = 60.0
     status: int | None = None
+    skip: int = 0  # let this many matching requests through first (fail "batch k")
 
 
 SENDER_LINES = (

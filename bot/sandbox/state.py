@@ -210,11 +210,15 @@ class SandboxState:
         times: int = 1,
         delay: float = 60.0,
         status: int | None = None,
+        skip: int = 0,
     ) -> None:
-        """Make the next ``times`` requests whose path ends with ``path_suffix`` fail."""
+        """Make the next ``times`` requests whose path ends with ``path_suffix`` fail,
+        after letting ``skip`` of them through (e.g. the third POST of a gradual plan)."""
         if mode not in FAULT_MODES:
             raise ValueError(f"unknown fault mode {mode!r}; one of {sorted(FAULT_MODES)}")
-        self.faults.append(Fault(path_suffix.rstrip("/"), mode, max(1, int(times)), delay, status))
+        self.faults.append(
+            Fault(path_suffix.rstrip("/"), mode, max(1, int(times)), delay, status, max(0, skip))
+        )
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -222,6 +226,9 @@ class SandboxState:
     def take_fault(self, path: str) -> Fault | None:
         for fault in self.faults:
             if path.rstrip("/").endswith(fault.path_suffix):
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    return None
                 fault.times -= 1
                 if fault.times <= 0:
                     self.faults.remove(fault)

@@ -56,6 +56,12 @@ from handlers.compose.flow import (
     use_buttons,
     with_draft,
 )
+from handlers.compose.gradual import (
+    GRADUAL,
+    enter_gradual,
+    gradual_press,
+    gradual_typed,
+)
 from handlers.compose.review import (
     enter_review,
     review_press,
@@ -85,6 +91,7 @@ __all__ = [
     "BOOKS",
     "CONTACTS",
     "END",
+    "GRADUAL",
     "KEEP_MENU",
     "OPTIONS",
     "PAGE_SIZE",
@@ -107,6 +114,7 @@ __all__ = [
     "contacts_search",
     "enter_books",
     "enter_contacts",
+    "enter_gradual",
     "enter_options",
     "enter_review",
     "enter_sender",
@@ -114,6 +122,8 @@ __all__ = [
     "enter_time",
     "fetch_price",
     "goto",
+    "gradual_press",
+    "gradual_typed",
     "is_live",
     "live",
     "load_draft",

@@ -59,6 +59,7 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
     a, da, b, db = pairs[2]
     rows.append(kb.reading_order(lang, [kb.btn(tr(context, a), da), kb.btn(tr(context, b), db)]))
     rows.append([kb.btn(tr(context, "btn_save_text"), "v:st")])  # team rules
+    rows.append([kb.btn(tr(context, "btn_gradual"), "v:g")])  # gradual sending
     if card.books_summarized:
         rows.append([kb.btn(tr(context, "btn_books_list"), f"bl:d:{draft.id}")])
     await show(update, context, text, kb.markup(rows))

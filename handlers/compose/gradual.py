@@ -1,0 +1,143 @@
+"""The review card's "send gradually": batch size and interval, quick choices or typed.
+
+The choice is saved on the draft (``Draft.gradual``); the plan itself is computed into the
+snapshot, shown on the review and approval cards, and approved as a whole.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.domain import Draft
+from bot.plans import (
+    BATCH_CHOICES,
+    EVERY_CHOICES,
+    MAX_BATCH,
+    MAX_BATCHES,
+    MAX_EVERY,
+    MIN_BATCH,
+    MIN_EVERY,
+    PlanError,
+    plan_for,
+)
+from bot.render import num, plan_text
+from bot.sms import to_ascii_digits
+from handlers import keyboards as kb
+from handlers.common import Context, lang_of, say, services, tr
+from handlers.compose.flow import REVIEW, live, save, show, stale, with_draft
+
+GRADUAL = 40  # conversation state: a typed batch size or interval is awaited
+DEFAULT_BATCH = 500
+DEFAULT_EVERY = 30
+
+
+def _plan_block(context: Context, draft: Draft) -> str:
+    """The plan as it would be approved, or what stands in its way."""
+    if not draft.gradual:
+        return tr(context, "gradual_pick")
+    lang = lang_of(context)
+    try:
+        plan_for(draft.selections, draft.gradual["batch"], draft.gradual["every"], draft.send_at)
+    except PlanError as error:
+        if error.reason == "several":
+            return tr(context, "gradual_several")
+        if error.reason == "no_time":
+            return tr(context, "gradual_no_time")
+        if error.reason == "too_many":
+            return tr(context, "gradual_too_many", max=num(MAX_BATCHES, lang))
+        return tr(context, "gradual_too_long")
+    snapshot = draft.snapshot(services(context).settings.message_suffix)
+    return plan_text(snapshot, services(context).settings.tz, lang)
+
+
+async def enter_gradual(update: Update, context: Context, draft: Draft) -> int:
+    lang = lang_of(context)
+    g = draft.gradual or {}
+    batch = tr(context, "gradual_batch_n", n=num(g["batch"], lang)) if g else None
+    every = tr(context, "gradual_every_n", n=num(g["every"], lang)) if g else None
+    unset = tr(context, "gradual_unset")
+    text = tr(
+        context,
+        "gradual_menu",
+        batch=batch or unset,
+        every=every or unset,
+        plan=_plan_block(context, draft),
+    )
+
+    def mark(value: int, current: int | None) -> str:
+        plain = num(value, lang).strip("\u2066\u2067\u2068\u2069")  # no isolates on buttons
+        return ("✓ " if value == current else "") + plain
+
+    rows = [
+        [kb.btn(mark(n, g.get("batch")), f"v:gb:{n}") for n in BATCH_CHOICES],
+        [kb.btn(tr(context, "btn_gradual_batch_typed"), "v:gb:t")],
+        [kb.btn(mark(n, g.get("every")) + "′", f"v:gi:{n}") for n in EVERY_CHOICES],
+        [kb.btn(tr(context, "btn_gradual_every_typed"), "v:gi:t")],
+        [kb.btn(tr(context, "btn_edit_time"), "v:e:time")],
+        [kb.btn(tr(context, "btn_gradual_done"), "v:gr")],
+    ]
+    if g:
+        rows.append([kb.btn(tr(context, "btn_gradual_off"), "v:gx")])
+    await show(update, context, text, kb.markup(rows))
+    return REVIEW
+
+
+async def _set(update: Update, context: Context, draft: Draft, **change: int) -> int:
+    g = dict(draft.gradual or {"batch": DEFAULT_BATCH, "every": DEFAULT_EVERY})
+    g.update(change)
+    draft.gradual = g
+    draft = await save(update, context, draft)
+    return await enter_gradual(update, context, draft)
+
+
+@live
+async def gradual_press(update: Update, context: Context, draft: Draft) -> int | None:
+    """v:g (open), v:gb:<n>|t, v:gi:<n>|t, v:gx (off), v:gr (back to the review)."""
+    from handlers.compose.review import enter_review
+
+    data = update.callback_query.data
+    if data == "v:g":
+        return await enter_gradual(update, context, draft)
+    if data == "v:gr":
+        context.user_data.pop("gradual_typing", None)
+        return await enter_review(update, context, draft)
+    if data == "v:gx":
+        draft.gradual = None
+        draft = await save(update, context, draft)
+        return await enter_review(update, context, draft)
+    kind, _, value = data.removeprefix("v:g").partition(":")
+    if kind not in ("b", "i"):
+        return await stale(update, context)
+    lang = lang_of(context)
+    if value == "t":
+        context.user_data["gradual_typing"] = kind
+        low, high = (MIN_BATCH, MAX_BATCH) if kind == "b" else (MIN_EVERY, MAX_EVERY)
+        key = "gradual_ask_batch" if kind == "b" else "gradual_ask_every"
+        await say(update, context, tr(context, key, min=num(low, lang), max=num(high, lang)))
+        return GRADUAL
+    if not value.isdigit():
+        return await stale(update, context)
+    choices = BATCH_CHOICES if kind == "b" else EVERY_CHOICES
+    if int(value) not in choices:
+        return await stale(update, context)
+    return await _set(update, context, draft, **{"batch" if kind == "b" else "every": int(value)})
+
+
+@with_draft
+async def gradual_typed(update: Update, context: Context, draft: Draft) -> int:
+    """A typed batch size or interval; out of range gets a short message, draft intact."""
+    kind = context.user_data.get("gradual_typing")
+    lang = lang_of(context)
+    low, high = (MIN_BATCH, MAX_BATCH) if kind == "b" else (MIN_EVERY, MAX_EVERY)
+    raw = to_ascii_digits(update.message.text or "").strip().replace(",", "").replace("٬", "")
+    if kind not in ("b", "i") or not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        value = None
+    else:
+        value = int(raw)
+    if value is None or not low <= value <= high:
+        text = tr(context, "gradual_bad_number", min=num(low, lang), max=num(high, lang))
+        await say(update, context, text)
+        return GRADUAL
+    context.user_data.pop("gradual_typing", None)
+    context.user_data["menu"] = None  # the typed answer is below the menu: show a fresh one
+    return await _set(update, context, draft, **{"batch" if kind == "b" else "every": value})

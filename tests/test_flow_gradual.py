@@ -1,0 +1,239 @@
+"""Gradual sending end to end: real PTB against the fake Bot API, the sandbox panel, a
+real SQLite file. Every test counts the POSTs to /api/send: one per batch, never more."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from pathlib import Path
+
+from bot.domain import BroadcastState
+from bot.plans import plan_of
+from tests.harness import (
+    World,
+    bot_world,
+    compose_to_review,
+    restart,
+    set_key,
+    start_all,
+    until_text,
+)
+
+SEED = {"contacts_per_book": 25}
+ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
+
+
+def plain(text: str | None) -> str:
+    """Visible text without the bidi isolates numbers are wrapped in."""
+    return (text or "").translate(ISOLATES)
+
+
+async def until_plain(w: World, user, needle: str, *, after: int = 0):
+    """until_text, matching the visible text (numbers are isolated in the real one)."""
+
+    def found():
+        for message in reversed(user.messages()):
+            if message.message_id > after and needle in plain(message.text):
+                return message
+        return None
+
+    await w.fake.wait_until(lambda: found() is not None, timeout=8.0)
+    return found()
+
+
+async def gradual_review(w: World, user, *, batch: str = "10", every: str = "۱۵′"):
+    """Compose to review, then "send gradually": batch typed, interval picked, first batch
+    in one hour. Returns the review card."""
+    review = await compose_to_review(w, user)
+    await user.press(review, "ارسال تدریجی")
+    menu = await until_text(w, user, "اندازهٔ هر نوبت")
+    await user.press(menu, "اندازهٔ دیگر")
+    await until_text(w, user, "اندازهٔ هر نوبت را بنویسید")
+    await user.send("عدد")  # not a number: told, draft intact
+    await until_text(w, user, "این عدد پذیرفته نیست")
+    await user.send(batch)
+    menu = await until_text(w, user, "زمان نوبت اول")  # "now" has no plan
+    await user.press(user.last(), every, exact=True)
+    await w.until(lambda: "✓ " + every in str(user.last().button_texts))
+    await user.press(user.last(), "زمان")
+    await until_text(w, user, "زمان ارسال")
+    await user.press(user.last(), "یک ساعت دیگر")
+    return await until_text(w, user, "بازبینی")
+
+
+async def approved_plan(w: World, **kw):
+    alice, bob = w.admin(0), w.admin(1)
+    await start_all(w, bob)
+    await set_key(w, alice)
+    review = await gradual_review(w, alice, **kw)
+    await alice.press(review, "ارسال برای تأیید")
+    card = await until_text(w, bob, "درخواست ارسال")
+    return alice, bob, review, card
+
+
+async def test_plan_is_shown_approved_once_and_posted_one_post_per_batch(tmp_path: Path) -> None:
+    async with bot_world(tmp_path, sandbox_seed=SEED) as w:
+        alice, bob, review, card = await approved_plan(w)
+        # the requester's review and the approver's card both show the whole plan
+        for shown in (review, card):
+            assert "ارسال تدریجی" in plain(shown.text) and "۳ نوبت" in plain(shown.text)
+            assert "نوبت اول" in plain(shown.text) and "نوبت آخر" in plain(shown.text)
+            assert "نوبت آخر ۵ نفر" in plain(shown.text) and "جمع ۲۵ نفر" in plain(shown.text)
+        assert "هزینهٔ تخمینی" in plain(card.text)
+        assert w.sends == 0
+        await bob.press(card, "تأیید و ارسال")
+        done = await until_plain(w, alice, "هر ۳ نوبت")
+        await until_plain(w, bob, "هر ۳ نوبت")
+        assert w.sends == 3
+        posts = [s for s in w.sandbox.state.sends.values()]
+        assert [p.params[0]["start"] for p in posts] == ["1", "11", "21"]
+        assert [p.params[0]["size"] for p in posts] == ["10", "10", "5"]
+        assert [p.recipients for p in posts] == [10, 10, 5]
+        gaps = [b.send_time - a.send_time for a, b in itertools.pairwise(posts)]
+        assert gaps == [timedelta(minutes=15)] * 2
+        rows = await w.store.list_plan_batches(
+            f"r{(await w.store.list_broadcasts(alice.user_id))[0].request_id}"
+        )
+        assert [r.batch_no for r in rows] == [1, 2, 3]
+        assert all(r.state == BroadcastState.SENT for r in rows)
+        assert "زمان‌بندی‌شده: ۳" in plain(done.text)
+
+        # /history: one line for the plan, with its progress
+        await alice.send("/history")
+        history = await until_text(w, alice, "ارسال تدریجی ·")
+        assert plain(history.text).count("ارسال تدریجی") == 1 and "زمان‌بندی‌شده: ۳" in plain(
+            history.text
+        )
+
+        # cancel the remaining: all three are at least 5 minutes away
+        await alice.press(done, "لغو نوبت‌های باقی‌مانده")
+        told = await until_plain(w, alice, "لغوشده: ۱، ۲، ۳")
+        await until_plain(w, bob, "لغوشده: ۱، ۲، ۳")
+        assert "لغو نشد (کمتر از ۵ دقیقه مانده یا IPPanel نپذیرفت): —" in plain(told.text)
+        assert all(s.state_id == 7 for s in w.sandbox.state.sends.values())
+        assert w.sends == 3
+
+
+async def test_provider_error_on_batch_2_stops_the_plan_and_tells_both(tmp_path: Path) -> None:
+    async with bot_world(tmp_path, sandbox_seed=SEED) as w:
+        alice, bob, _, card = await approved_plan(w)
+        w.sandbox.state.fail_next("/api/send", "422", skip=1)
+        await bob.press(card, "تأیید و ارسال")
+        told = await until_plain(w, alice, "در نوبت ۲ متوقف شد")
+        await until_plain(w, bob, "در نوبت ۲ متوقف شد")
+        assert "IPPanel این نوبت را نپذیرفت" in plain(told.text)
+        assert "زمان‌بندی‌شده: ۱" in plain(told.text) and "ثبت‌نشده: ۱" in plain(told.text)
+        assert w.sends == 2  # batch 1 stands, batch 2 refused, batch 3 never posted
+        assert len(w.sandbox.state.sends) == 1
+        # a person continues: batch 2 failed, so nothing more is posted
+        await alice.press(told, "ادامهٔ برنامه")
+        await until_plain(w, alice, "در نوبت ۲ متوقف شد", after=told.message_id)
+        assert w.sends == 2
+
+
+async def test_unknown_batch_stops_the_plan_until_a_person_looks(tmp_path: Path) -> None:
+    async with bot_world(tmp_path, sandbox_seed=SEED) as w:
+        alice, bob, _, card = await approved_plan(w)
+        w.sandbox.state.fail_next("/api/send", "500", skip=0)
+        await bob.press(card, "تأیید و ارسال")
+        told = await until_plain(w, alice, "در نوبت ۱ متوقف شد")
+        assert "معلوم نیست" in plain(told.text)
+        assert any("بررسی وضعیت" in b for b in told.button_texts)
+        assert w.sends == 1
+
+
+async def test_phonebook_grows_after_approval_last_batch_size_is_what_was_approved(
+    tmp_path: Path,
+) -> None:
+    async with bot_world(tmp_path, sandbox_seed=SEED) as w:
+        alice, bob, _, card = await approved_plan(w)
+        book = next(iter(w.sandbox.state.phonebooks.values()))
+        book.count = 40  # 15 contacts added after the approval
+        await bob.press(card, "تأیید و ارسال")
+        await until_plain(w, alice, "هر ۳ نوبت")
+        posts = list(w.sandbox.state.sends.values())
+        assert [p.params[0]["size"] for p in posts] == ["10", "10", "5"]
+        assert sum(p.recipients for p in posts) == 25  # never the 15 new ones
+        assert w.sends == 3
+
+
+async def test_restart_mid_post_of_batch_2_no_batch_twice_none_lost(tmp_path: Path) -> None:
+    async with bot_world(tmp_path, sandbox_seed=SEED) as w:
+        alice, bob, _, card = await approved_plan(w)
+        request = (await w.store.list_pending_requests())[-1]
+        # batch 2's POST hangs (never queued at the panel) and the bot is stopped meanwhile
+        w.sandbox.state.fail_next("/api/send", "hang", skip=1, delay=30)
+        await bob.press(card, "تأیید و ارسال")
+        await w.until(lambda: w.sends == 2)
+        await restart(w)
+        # batch 2 was in flight: unknown; the plan waits for a person, batch 3 not posted
+        rows = await w.store.list_plan_batches(f"r{request.id}")
+        assert [(r.batch_no, r.state) for r in rows] == [
+            (1, BroadcastState.SENT),
+            (2, BroadcastState.UNKNOWN),
+        ]
+        assert w.sends == 2 and len(w.sandbox.state.sends) == 1
+        # the person checks the panel: batch 2 never left; confirms, retries it, continues
+        service = w.app.services.broadcasts
+        await service.confirm_not_sent(rows[1].id, alice.user_id)
+        assert (await service.retry(rows[1].id, alice.user_id)).kind == "sent"
+        await alice.send("/history")
+        history = await until_text(w, alice, "ارسال تدریجی ·")
+        assert "ثبت‌نشده: ۱" in plain(history.text)
+        outcome = await service.continue_plan(rows[0].id, alice.user_id)
+        assert outcome is not None and outcome.kind == "posted"
+        assert w.sends == 4  # 1, the hung 2, the retried 2, 3
+        starts = sorted(int(p.params[0]["start"]) for p in w.sandbox.state.sends.values())
+        assert starts == [1, 11, 21]  # at the panel: each batch exactly once
+
+
+async def test_restart_between_batches_resumes_by_itself(tmp_path: Path) -> None:
+    async with bot_world(tmp_path, sandbox_seed=SEED) as w:
+        alice, bob, _, card = await approved_plan(w)
+        request = (await w.store.list_pending_requests())[-1]
+        store = w.app.services.broadcasts._store
+        real = store.start_broadcast
+        calls = 0
+
+        async def stuck_before_second_row(**kw):
+            nonlocal calls
+            calls += 1
+            if calls == 2:  # the process dies here: between batch 1 and batch 2's row
+                raise RuntimeError("killed between two batches")
+            return await real(**kw)
+
+        store.start_broadcast = stuck_before_second_row
+        await bob.press(card, "تأیید و ارسال")
+        await w.until(lambda: calls == 2)
+        assert w.sends == 1
+        await restart(w)
+        await until_plain(w, alice, "هر ۳ نوبت")
+        await until_plain(w, bob, "هر ۳ نوبت")
+        assert w.sends == 3
+        rows = await w.store.list_plan_batches(f"r{request.id}")
+        assert [r.batch_no for r in rows] == [1, 2, 3]
+        starts = [p.params[0]["start"] for p in w.sandbox.state.sends.values()]
+        assert starts == ["1", "11", "21"]
+
+
+async def test_late_batch_is_not_posted_as_now(tmp_path: Path) -> None:
+    async with bot_world(tmp_path, sandbox_seed=SEED) as w:
+        alice, bob, _, card = await approved_plan(w)
+        request = (await w.store.list_pending_requests())[-1]
+        plan = plan_of(request.snapshot)
+        assert plan is not None
+        service = w.app.services.broadcasts
+        # the clock reaches batch 2's time while batch 1 is being posted
+        real_send = service._send
+
+        async def slow(b):
+            outcome = await real_send(b)
+            late = plan.batches[1].send_at
+            service._clock = lambda: late
+            return outcome
+
+        service._send = slow
+        await bob.press(card, "تأیید و ارسال")
+        told = await until_plain(w, alice, "زمان نوبت ۲ گذشته")
+        assert "ثبت‌نشده: ۲" in plain(told.text)
+        assert w.sends == 1

@@ -131,7 +131,7 @@ async def test_direct_sends_get_their_own_numbers(tmp_path: Path) -> None:
         alice = w.admin(0)
         await set_key(w, alice)
         review = await compose_to_review(w, alice)
-        await alice.press(review, "ارسال")
+        await alice.press(review, "✅ ارسال", exact=True)
         sending = await until_text(w, alice, "در حال ارسال", after=review.message_id)
         assert "#" not in sending.text
         done = await until_text(w, alice, "ارسال #1 انجام شد")
@@ -140,7 +140,7 @@ async def test_direct_sends_get_their_own_numbers(tmp_path: Path) -> None:
         await until_text(w, alice, "زمان ارسال", after=done.message_id)
         await alice.press(alice.last(), "همین حالا")
         review = await until_text(w, alice, "بازبینی", after=done.message_id)
-        await alice.press(review, "ارسال")
+        await alice.press(review, "✅ ارسال", exact=True)
         await until_text(w, alice, "ارسال #2 انجام شد")
         numbers = sorted(b.number for b in await w.store.list_broadcasts(alice.user_id))
         assert numbers == [1, 2]

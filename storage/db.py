@@ -115,6 +115,9 @@ async def migrate(conn: aiosqlite.Connection, target: int | None = None) -> int:
     for migration in MIGRATIONS:
         if migration.version <= current or migration.version > target:
             continue
+        if migration.rebuilds_tables:
+            # a no-op inside a transaction, so it is switched before BEGIN
+            await conn.execute("PRAGMA foreign_keys = OFF")
         await conn.execute("BEGIN IMMEDIATE")
         try:
             current = await _user_version(conn)
@@ -126,6 +129,13 @@ async def migrate(conn: aiosqlite.Connection, target: int | None = None) -> int:
                 )
                 for statement in split_sql(migration.script):
                     await conn.execute(statement)
+                if migration.rebuilds_tables:
+                    broken = list(await conn.execute_fetchall("PRAGMA foreign_key_check"))
+                    if broken:
+                        raise StoreError(
+                            f"migration {migration.version} would break "
+                            f"{len(broken)} foreign key(s); nothing was changed"
+                        )
                 await conn.execute(f"PRAGMA user_version = {int(migration.version)}")
                 current = migration.version
             await conn.commit()
@@ -133,6 +143,9 @@ async def migrate(conn: aiosqlite.Connection, target: int | None = None) -> int:
             with contextlib.suppress(Exception):
                 await asyncio.shield(conn.rollback())
             raise
+        finally:
+            if migration.rebuilds_tables:
+                await conn.execute("PRAGMA foreign_keys = ON")
     return current
 
 

@@ -16,6 +16,9 @@ class Migration:
     version: int
     description: str
     script: str  # SQL statements; run inside one transaction together with the version bump
+    # A table other tables reference is rebuilt (SQLite cannot drop a constraint): run with
+    # foreign keys off and check them before committing, as SQLite's docs prescribe.
+    rebuilds_tables: bool = False
 
 
 _V1_CORE_TABLES = """
@@ -302,7 +305,6 @@ CREATE INDEX broadcasts_by_public_no ON broadcasts (public_no);
 # deferred foreign keys (checked at commit, when the rebuilt table has every id again).
 # plan_key groups a plan's rows (approved or direct) and keeps each batch single.
 _V10_GRADUAL_SENDING = """
-PRAGMA defer_foreign_keys = ON;
 ALTER TABLE drafts ADD COLUMN gradual TEXT;   -- JSON {"batch": n, "every": minutes} or NULL
 CREATE TABLE broadcasts_v10 (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -379,6 +381,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         10,
         "gradual sending: draft batch settings; broadcast rows per plan batch",
         _V10_GRADUAL_SENDING,
+        rebuilds_tables=True,
     ),
 )
 

@@ -129,3 +129,58 @@ async def test_audit_is_append_only(store, db_path):
         await conn.execute("DELETE FROM audit_log WHERE id = 1")
     assert len(await store.list_audit()) == 3
     assert not hasattr(store, "delete_audit") and not hasattr(store, "update_audit")
+
+
+async def test_version_9_database_with_sends_upgrades_to_batches_and_keeps_everything(
+    db_path, fernet
+):
+    """Migration 10 rebuilds ``broadcasts`` (UNIQUE(request_id) → UNIQUE(request_id,
+    batch_no)): every row, its public number, its claimed outbox ids and the one-send-per-
+    approval guard must survive it."""
+    db_path.parent.mkdir(parents=True)
+    now = "2026-01-01T10:00:00.000000+00:00"
+    upto_9 = " ".join(m.script for m in MIGRATIONS if m.version <= 9)
+    with _raw(db_path) as conn:
+        conn.executescript(f"BEGIN; {upto_9} PRAGMA user_version = 9; COMMIT;")
+        conn.execute(
+            "INSERT INTO drafts (owner_id, text, step, created_at, updated_at) "
+            "VALUES (7, 'سلام', 'review', ?, ?)",
+            (now, now),
+        )
+        conn.execute(
+            "INSERT INTO approval_requests (draft_id, requester_id, snapshot, content_hash, "
+            "state, created_at, expires_at, public_no) VALUES (1, 7, '{}', ?, 'approved', ?, ?, 5)",
+            (content_hash({}), now, now),
+        )
+        conn.execute(
+            "INSERT INTO broadcasts (request_id, requester_id, approver_id, snapshot, state, "
+            "outbox_ids, created_at, updated_at, public_no) "
+            "VALUES (1, 7, 8, '{}', 'sent', '[111]', ?, ?, 5)",
+            (now, now),
+        )
+        conn.execute(
+            "INSERT INTO broadcasts (request_id, requester_id, snapshot, state, created_at, "
+            "updated_at, direct_key, public_no) "
+            "VALUES (NULL, 7, '{}', 'unknown', ?, ?, '1:3', 6)",
+            (now, now),
+        )
+        conn.execute(
+            "INSERT INTO outbox_claims (outbox_id, broadcast_id, claimed_at) VALUES (222, 2, ?)",
+            (now,),
+        )
+
+    async with Store(db_path, fernet) as store:
+        first, second = await store.get_broadcast(1), await store.get_broadcast(2)
+        assert (first.number, first.outbox_ids, first.batch_no) == (5, [111], 0)
+        assert (second.number, second.state) == (6, "unknown")
+        assert await store.owned_outbox_ids([222, 333]) == {222}
+        # the approval's single send is still unique: a second start gets nothing
+        again = await store.start_broadcast(
+            request_id=1, requester_id=7, approver_id=8, snapshot={}
+        )
+        assert again is None
+    with _raw(db_path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        indexes = {r[1] for r in conn.execute("PRAGMA index_list('broadcasts')")}
+        assert {"broadcasts_by_public_no", "broadcasts_one_per_direct_key"} <= indexes

@@ -141,6 +141,15 @@ async def answer(update: Update, text: str | None = None, alert: bool = False) -
         log.debug("answerCallbackQuery failed: %s", exc)
 
 
+async def answer_before_work(update: Update) -> None:
+    """Inside a step run by ``answering``: answer the press now, blank, because the step has
+    passed its checks and goes on to work (a write, a render, a provider call). Outside
+    one (the press was answered already, or is not a press) this does nothing."""
+    press = _press.get()
+    if press is not None and not press.answered:
+        await answer(update)
+
+
 @asynccontextmanager
 async def answering(update: Update) -> AsyncIterator[None]:
     """Answer the press exactly once: with the step's own alert if it gives one within
@@ -178,7 +187,7 @@ async def typing(update: Update, context: Context) -> AsyncIterator[None]:
     A pressed button is answered first: a step decides its alerts before it asks the
     provider, so the press need not wait for the provider's answer.
     """
-    await answer(update)
+    await answer_before_work(update)
     chat = update.effective_chat
 
     async def later() -> None:

@@ -47,7 +47,11 @@ class SQLitePersistence(BasePersistence[DataDict, DataDict, DataDict]):
     """Stores conversations, user/chat/bot data and callback data in the Store's database."""
 
     def __init__(self, store: Store, *, update_interval: float = 5.0) -> None:
-        super().__init__(store_data=PersistenceInput(), update_interval=update_interval)
+        # The bot keeps its state in user_data and the conversations only; bot_data,
+        # chat_data and callback data would be deep-copied and compared on every write
+        # (the bot writes after every admin update) for nothing.
+        store_data = PersistenceInput(bot_data=False, chat_data=False, callback_data=False)
+        super().__init__(store_data=store_data, update_interval=update_interval)
         self._store = store
         # Last text written for each (namespace, key): unchanged values are not rewritten
         # on every periodic update.

@@ -348,9 +348,9 @@ async def contacts_press(update: Update, context: Context, draft: Draft) -> int:
         return await enter_contacts(update, context, draft, sel, 1)
     if action == "c:ok":
         if sel.mode == "contacts" and not sel.contact_ids:
+            await answer(update, tr(context, "contacts_empty_reverted"), alert=True)
             sel.mode = "all"
             draft = await save(update, context, draft)
-            await answer(update, tr(context, "contacts_empty_reverted"), alert=True)
         return await enter_options(update, context, draft)
     return await stale(update, context)
 

@@ -23,6 +23,7 @@ from handlers import keyboards as kb
 from handlers.common import (
     Context,
     answer,
+    answer_before_work,
     answering,
     api_key,
     edit,
@@ -54,6 +55,7 @@ async def show(
     update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None
 ) -> None:
     """Show a step's menu: edit the live menu after a press, else send a new live menu."""
+    await answer_before_work(update)  # the step has passed its checks: stop the spinner
     query = update.callback_query
     data = context.user_data
     if query and query.message and data.get("menu") == query.message.message_id:
@@ -121,6 +123,7 @@ async def load_draft(update: Update, context: Context) -> Draft | None:
 
 async def save(update: Update, context: Context, draft: Draft) -> Draft:
     """Save a step; an edit voids any pending approval request of this draft."""
+    await answer_before_work(update)  # a step that saves has passed its checks
     store = services(context).store
     # A version conflict (StaleDraftError) reaches the error handler: the admin is told
     # and the stored draft is left as it was, rather than silently overwritten.

@@ -24,7 +24,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.domain import Step
-from handlers import approval, commands, compose, gate, phone, plans, results, token
+from handlers import approval, commands, compose, gate, phone, plans, results, token, unknown
 from handlers import saved_texts as saved  # team rules
 from handlers.common import Context, answer, say, tr
 
@@ -166,9 +166,9 @@ def register(app: Application) -> None:
         "cn": results.cancel_send,
         "rt": results.retry,
         "rc": results.check_status,
-        "nx": results.confirm_not_sent_ask,  # money: unknown -> not sent, two steps
-        "ny": results.confirm_not_sent,
-        "nk": results.confirm_not_sent_keep,
+        "nx": unknown.confirm_not_sent_ask,  # money: unknown -> not sent, two steps
+        "ny": unknown.confirm_not_sent,
+        "nk": unknown.confirm_not_sent_keep,
         "ss": results.start_stranded,  # money: approved but never started
         "hs": commands.history_press,
         "bl": approval.books_press,

@@ -16,7 +16,6 @@ from bot.domain import Broadcast, PhonebookSelection, Step
 from bot.jalali import format_jalali
 from bot.render import (
     esc,
-    fit,
     ltr,
     operator_lines,
     outbox_text,
@@ -27,7 +26,6 @@ from handlers import keyboards as kb
 from handlers.common import (
     Context,
     answer,
-    edit,
     lang_of,
     notify,
     person_label,
@@ -122,7 +120,7 @@ async def report_outcome(
 # ---------------------------------------------------------------- result buttons
 
 
-async def _mine(update: Update, context: Context) -> Broadcast | None:
+async def mine(update: Update, context: Context) -> Broadcast | None:
     bid = pressed_id(update)
     b = await services(context).store.get_broadcast(bid) if bid else None
     uid = update.effective_user.id
@@ -134,7 +132,7 @@ async def _mine(update: Update, context: Context) -> Broadcast | None:
 
 async def retry(update: Update, context: Context) -> None:
     """Retry a send that certainly did not go out; no new approval needed."""
-    b = await _mine(update, context)
+    b = await mine(update, context)
     if b is None:
         return
     await answer(update)
@@ -147,7 +145,7 @@ async def retry(update: Update, context: Context) -> None:
 
 async def check_status(update: Update, context: Context) -> None:
     """Ask the provider whether an unknown send went out; never sends."""
-    b = await _mine(update, context)
+    b = await mine(update, context)
     if b is None:
         return
     await answer(update)
@@ -192,79 +190,6 @@ def unknown_howto(lang: str, b: Broadcast, tz) -> str:
         sender=ltr(str(b.snapshot.get("sender") or "—")),
         when=format_jalali(b.created_at, tz, lang),
     )
-
-
-# -------------------------------------------------- unknown -> not sent, by a person
-
-
-async def confirm_not_sent_ask(update: Update, context: Context) -> None:
-    """Step one: explain what to check in the panel and what confirming allows."""
-    b = await _mine(update, context)
-    if b is None:
-        return
-    await answer(update)
-    if b.state != "unknown":
-        state = tr(context, f"state_{b.state}")
-        await say(
-            update, context, tr(context, "confirm_not_sent_refused", no=b.number, state=state)
-        )
-        return
-    lang = lang_of(context)
-    tz = services(context).settings.tz
-    text = tr(
-        context,
-        "confirm_not_sent_ask",
-        no=b.number,
-        sender=ltr(str(b.snapshot.get("sender") or "—")),
-        when=format_jalali(b.created_at, tz, lang),
-        text=esc(str(b.snapshot.get("message", ""))[:300]),
-    )
-    await say(update, context, fit(text), kb.confirm_not_sent(lang, b.id))
-
-
-async def confirm_not_sent(update: Update, context: Context) -> None:
-    """Step two: record "not sent" (audited); only now is a retry offered, to both admins."""
-    b = await _mine(update, context)
-    if b is None:
-        return
-    await answer(update)
-    actor = update.effective_user.id
-    result = await services(context).broadcasts.confirm_not_sent(b.id, actor)
-    message = update.callback_query.message
-    if result.kind != "confirmed" or result.broadcast is None:
-        fresh = result.broadcast or b
-        state = tr(context, f"state_{fresh.state}")
-        text = tr(context, "confirm_not_sent_refused", no=b.number, state=state)
-        if message:
-            await edit(context, message.chat.id, message.message_id, text, None)
-        return
-    done = result.broadcast
-    tz = services(context).settings.tz
-    now = datetime.now(UTC)
-    for person in [p for p in {done.requester_id, done.approver_id} if p]:
-        lang = await user_lang(context, person)
-        text = t(
-            lang,
-            "confirmed_not_sent",
-            no=done.number,
-            who=person_label(context, actor),
-            when=format_jalali(now, tz, lang),
-        )
-        markup = kb.result(lang, done.id, state=str(done.state), scheduled=False, retryable=True)
-        if person == actor and message:  # the confirmation screen becomes the result
-            await edit(context, message.chat.id, message.message_id, text, markup)
-        else:
-            await notify(context, person, text, markup)
-
-
-async def confirm_not_sent_keep(update: Update, context: Context) -> None:
-    bid = pressed_id(update)
-    await answer(update)
-    message = update.callback_query.message
-    b = await services(context).store.get_broadcast(bid) if bid is not None else None
-    if message and b is not None:
-        text = tr(context, "confirm_not_sent_kept", no=b.number)
-        await edit(context, message.chat.id, message.message_id, text, None)
 
 
 # -------------------------------------------------- approved but never started
@@ -318,7 +243,7 @@ async def start_stranded(update: Update, context: Context) -> None:
 
 
 async def delivery_report(update: Update, context: Context) -> None:
-    b = await _mine(update, context)
+    b = await mine(update, context)
     if b is None:
         return
     await answer(update)
@@ -340,7 +265,7 @@ async def delivery_report(update: Update, context: Context) -> None:
 async def cancel_send(update: Update, context: Context) -> None:
     """Cancel a scheduled send. The other admin is told; a later press on anyone's card
     says who cancelled it, not that it "cannot be cancelled"."""
-    b = await _mine(update, context)
+    b = await mine(update, context)
     if b is None:
         return
     await answer(update)
@@ -395,7 +320,7 @@ async def send_again(update: Update, context: Context) -> int:
     """A new draft copied from a broadcast; it needs its own approval."""
     from handlers.compose import END, open_existing
 
-    b = await _mine(update, context)
+    b = await mine(update, context)
     if b is None:
         return END
     await answer(update)

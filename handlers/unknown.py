@@ -1,0 +1,106 @@
+"""An unknown send declared "not sent" by a person: only the requester or an approver, in
+two steps (the screen says how to check the IPPanel outbox and that a retry is paid again),
+audited with who and when; only then is "retry" offered.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from telegram import Update
+
+from bot.jalali import format_jalali
+from bot.render import (
+    esc,
+    fit,
+    ltr,
+)
+from bot.texts import t
+from handlers import keyboards as kb
+from handlers.common import (
+    Context,
+    answer,
+    edit,
+    lang_of,
+    notify,
+    person_label,
+    pressed_id,
+    say,
+    services,
+    tr,
+    user_lang,
+)
+from handlers.results import mine
+
+log = logging.getLogger("handlers.unknown")
+
+
+async def confirm_not_sent_ask(update: Update, context: Context) -> None:
+    """Step one: explain what to check in the panel and what confirming allows."""
+    b = await mine(update, context)
+    if b is None:
+        return
+    await answer(update)
+    if b.state != "unknown":
+        state = tr(context, f"state_{b.state}")
+        await say(
+            update, context, tr(context, "confirm_not_sent_refused", no=b.number, state=state)
+        )
+        return
+    lang = lang_of(context)
+    tz = services(context).settings.tz
+    text = tr(
+        context,
+        "confirm_not_sent_ask",
+        no=b.number,
+        sender=ltr(str(b.snapshot.get("sender") or "—")),
+        when=format_jalali(b.created_at, tz, lang),
+        text=esc(str(b.snapshot.get("message", ""))[:300]),
+    )
+    await say(update, context, fit(text), kb.confirm_not_sent(lang, b.id))
+
+
+async def confirm_not_sent(update: Update, context: Context) -> None:
+    """Step two: record "not sent" (audited); only now is a retry offered, to both admins."""
+    b = await mine(update, context)
+    if b is None:
+        return
+    await answer(update)
+    actor = update.effective_user.id
+    result = await services(context).broadcasts.confirm_not_sent(b.id, actor)
+    message = update.callback_query.message
+    if result.kind != "confirmed" or result.broadcast is None:
+        fresh = result.broadcast or b
+        state = tr(context, f"state_{fresh.state}")
+        text = tr(context, "confirm_not_sent_refused", no=b.number, state=state)
+        if message:
+            await edit(context, message.chat.id, message.message_id, text, None)
+        return
+    done = result.broadcast
+    tz = services(context).settings.tz
+    now = datetime.now(UTC)
+    for person in [p for p in {done.requester_id, done.approver_id} if p]:
+        lang = await user_lang(context, person)
+        text = t(
+            lang,
+            "confirmed_not_sent",
+            no=done.number,
+            who=person_label(context, actor),
+            when=format_jalali(now, tz, lang),
+        )
+        markup = kb.result(lang, done.id, state=str(done.state), scheduled=False, retryable=True)
+        if person == actor and message:  # the confirmation screen becomes the result
+            await edit(context, message.chat.id, message.message_id, text, markup)
+        else:
+            await notify(context, person, text, markup)
+
+
+async def confirm_not_sent_keep(update: Update, context: Context) -> None:
+    bid = pressed_id(update)
+    await answer(update)
+    message = update.callback_query.message
+    b = await services(context).store.get_broadcast(bid) if bid is not None else None
+    if message and b is not None:
+        text = tr(context, "confirm_not_sent_kept", no=b.number)
+        await edit(context, message.chat.id, message.message_id, text, None)

@@ -93,6 +93,20 @@ def split_sql(script: str) -> list[str]:
     return statements
 
 
+async def _switch_to_wal(conn: aiosqlite.Connection, tries: int = 20) -> list:
+    """``PRAGMA journal_mode = WAL`` needs the file to itself for a moment; SQLite does not
+    always wait through its busy handler for that (two processes opening a new file at
+    once), so a "database is locked" here is retried briefly instead of failing start-up."""
+    for attempt in range(tries):
+        try:
+            return list(await conn.execute_fetchall("PRAGMA journal_mode = WAL"))
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == tries - 1:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 async def _user_version(conn: aiosqlite.Connection) -> int:
     rows = list(await conn.execute_fetchall("PRAGMA user_version"))
     return int(rows[0][0])
@@ -177,7 +191,7 @@ class Database:
             try:
                 conn.row_factory = sqlite3.Row
                 await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                rows = list(await conn.execute_fetchall("PRAGMA journal_mode = WAL"))
+                rows = await _switch_to_wal(conn)
                 if str(rows[0][0]).lower() != "wal":
                     raise StoreError(f"could not enable WAL journal mode (got {rows[0][0]!r})")
                 await conn.execute("PRAGMA synchronous = NORMAL")

@@ -4,17 +4,14 @@ right behind a burst of stranger messages."""
 from __future__ import annotations
 
 import asyncio
-import os
 import tempfile
 from pathlib import Path
-
-from cryptography.fernet import Fernet
 
 from benchmarks.core import BenchFake, BotProcess, python_argv
 from benchmarks.driver import Driver
 from benchmarks.model import ADMIN_BASE, Config, Results
 from benchmarks.report import flood_row
-from benchmarks.steps import measure_startup
+from benchmarks.steps import bot_env, measure_startup
 from bot.sandbox import RunningSandbox, SandboxState, start_sandbox
 
 
@@ -25,16 +22,7 @@ async def run_flood(cfg: Config, res: Results, tmp: Path, sandbox: RunningSandbo
     await fake.start()
     data_dir = tmp / "flood-data"
     data_dir.mkdir()
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "ADMIN_IDS": f"{ADMIN_BASE},{ADMIN_BASE + 1}",
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "IPPANEL_BASE_URL": sandbox.base_url,
-        "DATA_DIR": str(data_dir),
-        "SECRET_KEY": Fernet.generate_key().decode(),
-        "LOG_LEVEL": "WARNING",
-    }
+    env = bot_env(fake, sandbox.base_url, [ADMIN_BASE, ADMIN_BASE + 1], data_dir)
     proc = BotProcess("flood", python_argv("bot"), env, tmp / "flood.log")
     try:
         await measure_startup(fake, proc, 1, [])

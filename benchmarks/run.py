@@ -18,15 +18,13 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from cryptography.fernet import Fernet
-
 from benchmarks.core import BenchFake, BotProcess, python_argv
 from benchmarks.driver import Driver
 from benchmarks.flood import run_flood
 from benchmarks.model import ADMIN_BASE, Config, Results
 from benchmarks.phases import scale_phase, send_path_phase
 from benchmarks.report import table
-from benchmarks.steps import bot_draft, echo_round, measure_startup, set_key
+from benchmarks.steps import bot_draft, bot_env, echo_round, measure_startup, set_key
 from benchmarks.taps import count_taps, tap_rows
 from bot.sandbox import RunningSandbox, SandboxState, start_sandbox
 
@@ -73,21 +71,12 @@ async def run_echo(cfg: Config, res: Results, tmp: Path) -> None:
 async def run_bot(cfg: Config, res: Results, tmp: Path, sandbox: RunningSandbox) -> None:
     fake = BenchFake()
     await fake.start()
-    # two admins beyond cfg.users only count taps: after their submitted request /send
-    # reopens that draft at its text step, so they cannot make the throughput drafts
+    # two admins beyond cfg.users only count taps: after their sends /send offers them
+    # "same as last time" first, so they cannot make the throughput drafts
     admins = [ADMIN_BASE + i for i in range(cfg.users + 2)]
     data_dir = tmp / "bot-data"
     data_dir.mkdir()
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "ADMIN_IDS": ",".join(map(str, admins)),
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "IPPANEL_BASE_URL": sandbox.base_url,
-        "DATA_DIR": str(data_dir),
-        "SECRET_KEY": Fernet.generate_key().decode(),
-        "LOG_LEVEL": "WARNING",
-    }
+    env = bot_env(fake, sandbox.base_url, admins, data_dir)
     proc = BotProcess("bot", python_argv("bot"), env, tmp / "bot.log")
     try:
         await measure_startup(fake, proc, cfg.startup_runs, res.startup["bot"])
@@ -157,16 +146,7 @@ async def main_taps() -> tuple[Results, str, bool]:
         fake = BenchFake()
         await fake.start()
         admins = [ADMIN_BASE + i for i in range(3)]
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": fake.token,
-            "ADMIN_IDS": ",".join(map(str, admins)),
-            "TELEGRAM_API_BASE_URL": fake.base_url,
-            "IPPANEL_BASE_URL": sandbox.base_url,
-            "DATA_DIR": str(tmp),
-            "SECRET_KEY": Fernet.generate_key().decode(),
-            "LOG_LEVEL": "WARNING",
-        }
+        env = bot_env(fake, sandbox.base_url, admins, tmp)
         proc = BotProcess("bot", python_argv("bot"), env, tmp / "bot.log")
         try:
             await measure_startup(fake, proc, 1, [])

@@ -4,7 +4,11 @@ measurement (spawn to first getUpdates)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 from benchmarks.core import BenchFake, BotProcess
 from benchmarks.driver import Driver
@@ -124,3 +128,18 @@ async def measure_startup(fake: BenchFake, proc: BotProcess, runs: int, out: lis
             await asyncio.sleep(0.002)
         out.append(fake.first_getupdates - proc.spawned)
     await asyncio.sleep(0.3)  # let post-start work (jobs, first heartbeat) settle
+
+
+def bot_env(fake: BenchFake, ippanel_url: str, admins: list[int], data_dir: Path) -> dict:
+    """The environment of a benchmarked ``python -m bot``: this machine's, plus the fake
+    Bot API, the sandbox panel, the admins and a fresh data directory and key."""
+    return {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "ADMIN_IDS": ",".join(map(str, admins)),
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "IPPANEL_BASE_URL": ippanel_url,
+        "DATA_DIR": str(data_dir),
+        "SECRET_KEY": Fernet.generate_key().decode(),
+        "LOG_LEVEL": "WARNING",
+    }

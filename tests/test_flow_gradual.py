@@ -237,3 +237,30 @@ async def test_late_batch_is_not_posted_as_now(tmp_path: Path) -> None:
         told = await until_plain(w, alice, "زمان نوبت ۲ گذشته")
         assert "ثبت‌نشده: ۲" in plain(told.text)
         assert w.sends == 1
+
+
+async def test_plan_with_approvals_off_posts_each_batch_once_even_on_a_double_tap(
+    tmp_path: Path,
+) -> None:
+    """Approvals off: the plan is sent from the review; its batches are keyed by draft and
+    version (``d<draft>:<version>``), so a second tap on the same review posts nothing."""
+    async with bot_world(tmp_path, sandbox_seed=SEED, approvals_required="0") as w:
+        alice = w.admin(0)
+        await set_key(w, alice)
+        review = await gradual_review(w, alice)
+        assert "ارسال تدریجی" in plain(review.text) and "۳ نوبت" in plain(review.text)
+        send = next(b for b in review.button_texts if b.startswith("✅"))
+        first = await alice.press(review, send, exact=True)
+        second = await alice.press_data(review.message_id, "v:submit")  # the same tap again
+        await until_plain(w, alice, "هر ۳ نوبت")
+        await w.settle()
+        assert w.sends == 3
+        assert [p.params[0]["start"] for p in w.sandbox.state.sends.values()] == ["1", "11", "21"]
+        [plan_key] = {b.plan_key for b in await w.store.list_broadcasts(alice.user_id)}
+        assert plan_key is not None and plan_key.startswith("d")  # keyed by draft and version
+        rows = await w.store.list_plan_batches(plan_key)
+        assert [r.batch_no for r in rows] == [1, 2, 3]
+        assert len({r.number for r in rows}) == 1  # one public number for the whole plan
+        await alice.answer_of(first)
+        await alice.answer_of(second)
+        assert w.sends == 3

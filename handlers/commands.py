@@ -22,6 +22,7 @@ from handlers.common import (
     api_key,
     edit,
     lang_of,
+    parse_id,
     person_label,
     provider_text,
     say,
@@ -122,7 +123,8 @@ async def drafts_list_press(update: Update, context: Context) -> None:
         key = "drafts_purged" if gone else "drafts_purged_none"
         await say(update, context, tr(context, key, n=num(gone, lang_of(context))))
         return
-    draft = await store.get_draft(int(raw)) if raw.isascii() and raw.isdigit() else None
+    draft_id = parse_id(raw)
+    draft = await store.get_draft(draft_id) if draft_id is not None else None
     message = update.callback_query.message
     if draft is None or draft.owner_id != uid:
         await answer(update, tr(context, "stale_menu"), alert=True)
@@ -159,7 +161,8 @@ async def draft_press(update: Update, context: Context) -> int:
     request is deleted only after the admin confirms."""
     _, action, raw = [*update.callback_query.data.split(":"), "", ""][:3]
     store = services(context).store
-    draft = await store.get_draft(int(raw)) if raw.isascii() and raw.isdigit() else None
+    draft_id = parse_id(raw)
+    draft = await store.get_draft(draft_id) if draft_id is not None else None
     if draft is None or draft.owner_id != update.effective_user.id:
         await stale(update, context)
         return END

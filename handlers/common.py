@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -33,12 +32,11 @@ ANSWER_AFTER = 0.3  # seconds a step may take to give its own alert before a bla
 Context = ContextTypes.DEFAULT_TYPE
 
 
-_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: "²".isdigit() is True, int("²") fails
-
-
-def parse_id(raw: str) -> int | None:
-    """A row id from callback data: 1-12 ASCII digits and nothing else, or None."""
-    return int(raw) if _ID.fullmatch(raw) else None
+def parse_id(raw: str, digits: int = 11) -> int | None:
+    """A row id from callback data: 1 to ``digits`` ASCII digits and nothing else, or None
+    ("²".isdigit() is True, int("²") fails; a long run is forged, not a row)."""
+    ok = raw.isascii() and raw.isdigit() and 0 < len(raw) <= digits
+    return int(raw) if ok else None
 
 
 def services(context: Context) -> Services:
@@ -263,7 +261,7 @@ def person_label(context: Context, user_id: int | None, profile: Profile | None 
 def pressed_id(update: Update) -> int | None:
     """The numeric id after the prefix of the pressed button (``ap:12`` → 12), if well formed."""
     _, _, raw = update.callback_query.data.partition(":")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+    return parse_id(raw)
 
 
 async def pressed_id_or_stale(update: Update, context: Context) -> int | None:

@@ -25,6 +25,7 @@ from bot.saved_texts import NAME_MAX, Checked, check_name, check_text, strip_suf
 from handlers import compose
 from handlers import keyboards as kb
 from handlers.common import Context, answer, edit, lang_of, say, services, tr
+from handlers.common import parse_id as common_parse_id
 from storage.saved_texts import SavedText
 
 log = logging.getLogger("handlers.saved_texts")
@@ -36,8 +37,8 @@ END = compose.END
 
 
 def parse_id(raw: str) -> int | None:
-    """A pressed id: ASCII digits only, bounded length; anything else is forged or old."""
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 10 else None
+    """A pressed saved-text id: at most 9 digits; anything else is forged or old."""
+    return common_parse_id(raw, digits=9)
 
 
 def saver(saved: SavedText) -> str:

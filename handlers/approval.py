@@ -17,11 +17,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.broadcasts import Decision, PlanOutcome, Stranded
 from bot.domain import ApprovalRequest, Draft, RequestState, Step
 from bot.keylike import looks_like_key
-from bot.render import (
-    books_list,
-    counted,
-    num,
-)
+from bot.render import books_list, counted, num
 from bot.texts import t
 from handlers import keyboards as kb
 from handlers.cards import (

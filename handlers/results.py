@@ -14,12 +14,7 @@ from bot import provider_words as words
 from bot.broadcasts import PlanOutcome, SendOutcome, Stranded
 from bot.domain import Broadcast, PhonebookSelection, Step
 from bot.jalali import format_jalali
-from bot.render import (
-    esc,
-    ltr,
-    operator_lines,
-    outbox_text,
-)
+from bot.render import esc, ltr, operator_lines, outbox_text
 from bot.texts import t
 from handlers import credit_watch
 from handlers import keyboards as kb

@@ -11,11 +11,7 @@ from datetime import UTC, datetime
 from telegram import Update
 
 from bot.jalali import format_jalali
-from bot.render import (
-    esc,
-    fit,
-    ltr,
-)
+from bot.render import esc, fit, ltr
 from bot.texts import t
 from handlers import keyboards as kb
 from handlers.common import (

@@ -9,13 +9,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.broadcasts.model import (
-    Policy,
-    utcnow,
-)
-from bot.ippanel import (
-    IPPanelClient,
-)
+from bot.broadcasts.model import Policy, utcnow
+from bot.ippanel import IPPanelClient
 from storage import KeyIntegrityError, Store
 
 log = logging.getLogger("bot.broadcasts")

@@ -7,20 +7,9 @@ from __future__ import annotations
 import logging
 
 from bot.broadcasts.base import ServiceBase
-from bot.broadcasts.model import (
-    REQUESTER_REMOVED_REASON,
-    Decision,
-    DecisionKind,
-    SendOutcome,
-)
-from bot.broadcasts.rules import (
-    parse_send_at,
-)
-from bot.domain import (
-    ApprovalRequest,
-    RequestState,
-    content_hash,
-)
+from bot.broadcasts.model import REQUESTER_REMOVED_REASON, Decision, DecisionKind, SendOutcome
+from bot.broadcasts.rules import parse_send_at
+from bot.domain import ApprovalRequest, RequestState, content_hash
 
 log = logging.getLogger("bot.broadcasts")
 

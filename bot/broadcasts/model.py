@@ -11,12 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot.approval_rules import ApprovalRules, Requirement
-from bot.domain import (
-    ApprovalRequest,
-    Broadcast,
-    RequestState,
-    Step,
-)
+from bot.domain import ApprovalRequest, Broadcast, RequestState, Step
 from bot.ippanel import (
     AuthError,
     BulkReport,

@@ -17,17 +17,9 @@ from bot.broadcasts.model import (
     ConfirmResult,
     ReconcileResult,
 )
-from bot.broadcasts.rules import (
-    record_matches,
-    settled_kind,
-)
-from bot.domain import (
-    Broadcast,
-    BroadcastState,
-)
-from bot.ippanel import (
-    IPPanelError,
-)
+from bot.broadcasts.rules import record_matches, settled_kind
+from bot.domain import Broadcast, BroadcastState
+from bot.ippanel import IPPanelError
 
 log = logging.getLogger("bot.broadcasts")
 

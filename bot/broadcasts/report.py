@@ -27,15 +27,8 @@ from bot.broadcasts.rules import (
     scrub_key,
     send_time_of,
 )
-from bot.domain import (
-    Broadcast,
-    BroadcastState,
-)
-from bot.ippanel import (
-    Credit,
-    InsufficientCreditError,
-    IPPanelError,
-)
+from bot.domain import Broadcast, BroadcastState
+from bot.ippanel import Credit, InsufficientCreditError, IPPanelError
 from bot.no_credit import CreditShortfall
 
 log = logging.getLogger("bot.broadcasts")

@@ -5,10 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from bot.broadcasts.model import (
-    MIN_LEAD,
-    MoneyCheck,
-)
+from bot.broadcasts.model import MIN_LEAD, MoneyCheck
 from bot.domain import (
     Broadcast,
     BroadcastState,

@@ -19,12 +19,7 @@ from bot.broadcasts.model import (
     Stranded,
 )
 from bot.broadcasts.plans import PlanOutcome, direct_plan_key
-from bot.broadcasts.rules import (
-    fix_step_for,
-    parse_send_at,
-    scrub_key,
-    send_time_of,
-)
+from bot.broadcasts.rules import fix_step_for, parse_send_at, scrub_key, send_time_of
 from bot.domain import (
     ApprovalRequest,
     Broadcast,
@@ -35,10 +30,7 @@ from bot.domain import (
     content_hash,
     selections_to_params,
 )
-from bot.ippanel import (
-    InsufficientCreditError,
-    IPPanelError,
-)
+from bot.ippanel import InsufficientCreditError, IPPanelError
 from bot.plans import plan_of
 
 log = logging.getLogger("bot.broadcasts")

@@ -10,10 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.broadcasts.base import ServiceBase
-from bot.broadcasts.model import (
-    MoneyCheck,
-    SubmitResult,
-)
+from bot.broadcasts.model import MoneyCheck, SubmitResult
 from bot.broadcasts.rules import (
     brief_of,
     message_too_long,
@@ -21,10 +18,7 @@ from bot.broadcasts.rules import (
     money_detail,
     recipients_total,
 )
-from bot.domain import (
-    Draft,
-    Step,
-)
+from bot.domain import Draft, Step
 
 log = logging.getLogger("bot.broadcasts")
 

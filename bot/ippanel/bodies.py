@@ -11,10 +11,7 @@ from typing import Any
 
 from bot.sms import measure
 
-from .errors import (
-    AuthError,
-    ValidationError,
-)
+from .errors import AuthError, ValidationError
 
 MAX_PARAMS = 100
 

@@ -34,11 +34,7 @@ from .bodies import (
     list_filters,
     sender_given,
 )
-from .envelope import (
-    as_mapping,
-    transport_error,
-    unwrap,
-)
+from .envelope import as_mapping, transport_error, unwrap
 from .errors import (
     NotCancellableError,
     NotFoundError,

@@ -15,9 +15,7 @@ from bot.sandbox.http import (
     json_response,
     paginate,
 )
-from bot.sandbox.seed import (
-    MAX_PER_PAGE,
-)
+from bot.sandbox.seed import MAX_PER_PAGE
 
 
 class AccountsApi(Area):

@@ -16,12 +16,7 @@ from bot.sandbox.http import (
     json_response,
     paginate,
 )
-from bot.sandbox.seed import (
-    E164,
-    MAX_PER_PAGE,
-    MSG_PHONEBOOK_NOT_FOUND,
-    PhonebookInfo,
-)
+from bot.sandbox.seed import E164, MAX_PER_PAGE, MSG_PHONEBOOK_NOT_FOUND, PhonebookInfo
 
 
 class PhonebooksApi(Area):

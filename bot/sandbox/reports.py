@@ -17,11 +17,7 @@ from bot.sandbox.http import (
     paginate,
     ts,
 )
-from bot.sandbox.seed import (
-    MAX_PER_PAGE,
-    STATES,
-    SandboxSend,
-)
+from bot.sandbox.seed import MAX_PER_PAGE, STATES, SandboxSend
 from bot.sms import measure
 
 

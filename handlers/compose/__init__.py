@@ -56,26 +56,10 @@ from handlers.compose.flow import (
     use_buttons,
     with_draft,
 )
-from handlers.compose.gradual import (
-    GRADUAL,
-    enter_gradual,
-    gradual_press,
-    gradual_typed,
-)
-from handlers.compose.review import (
-    enter_review,
-    review_press,
-)
-from handlers.compose.schedule import (
-    enter_time,
-    time_not_text,
-    time_press,
-    time_typed,
-)
-from handlers.compose.sender import (
-    choose_sender,
-    enter_sender,
-)
+from handlers.compose.gradual import GRADUAL, enter_gradual, gradual_press, gradual_typed
+from handlers.compose.review import enter_review, review_press
+from handlers.compose.schedule import enter_time, time_not_text, time_press, time_typed
+from handlers.compose.sender import choose_sender, enter_sender
 from handlers.compose.text import (
     enter_text,
     fetch_price,

@@ -15,9 +15,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from bot.domain import Draft, PhonebookSelection, Step
-from bot.render import (
-    esc,
-)
+from bot.render import esc
 from handlers import approval
 from handlers import keyboards as kb
 from handlers.common import (

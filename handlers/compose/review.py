@@ -8,10 +8,7 @@ import logging
 from telegram import Update
 
 from bot.domain import Draft, Step
-from bot.render import (
-    build_card,
-    message_text,
-)
+from bot.render import build_card, message_text
 from handlers import approval
 from handlers import keyboards as kb
 from handlers.common import (

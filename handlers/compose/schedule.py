@@ -9,9 +9,7 @@ from telegram import Update
 
 from bot.domain import Draft, Step
 from bot.jalali import TimeError, format_jalali, parse_jalali, quick_choices
-from bot.render import (
-    esc,
-)
+from bot.render import esc
 from handlers import keyboards as kb
 from handlers.common import (
     Context,

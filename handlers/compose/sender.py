@@ -7,9 +7,7 @@ import logging
 from telegram import Update
 
 from bot.domain import Draft, Step
-from bot.render import (
-    sender_label,
-)
+from bot.render import sender_label
 from handlers import keyboards as kb
 from handlers.common import (
     Context,

@@ -12,11 +12,7 @@ from telegram import Update
 from bot import provider_words as words
 from bot.domain import Draft, Step, full_message
 from bot.ippanel import AuthError, IPPanelError
-from bot.render import (
-    counted,
-    esc,
-    num,
-)
+from bot.render import counted, esc, num
 from bot.sms import SmsLength, measure, normalize_text, units
 from handlers import keyboards as kb
 from handlers.common import (

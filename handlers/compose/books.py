@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 
-from bot.domain import Draft, PhonebookSelection, Step
+from bot.domain import Draft, PhonebookSelection, Profile, Step
 from bot.phones import normalize_mobile
 from bot.render import (
     counted,
@@ -86,7 +86,7 @@ async def render_books(update: Update, context: Context, draft: Draft) -> None:
     if draft.selections:
         # slices and hand-picked contacts are one tap away; the usual path skips that screen
         rows.append([kb.btn(tr(context, "btn_books_options"), "b:o")])
-    elif await _last_time_fits(context, draft):
+    elif last_time_fits(await services(context).store.get_profile(draft.owner_id), draft):
         rows.append([kb.btn(tr(context, "same_as_last"), "b:last")])
     rows.append(kb.nav_row(lang, kb.back(lang), [kb.btn(tr(context, "btn_books_done"), "b:ok")]))
     lines = [tr(context, "books_title")]
@@ -146,7 +146,7 @@ async def books_press(update: Update, context: Context, draft: Draft) -> int:
         return await after_step(update, context, draft, Step.TEXT)
     if action == "b:last":
         profile = await services(context).store.get_profile(draft.owner_id)
-        if draft.selections or not await _last_time_fits(context, draft):
+        if draft.selections or not last_time_fits(profile, draft):
             return await stale(update, context)
         draft.selections = profile.last_selections
         draft.step = Step.TEXT
@@ -155,10 +155,9 @@ async def books_press(update: Update, context: Context, draft: Draft) -> int:
     return await stale(update, context)
 
 
-async def _last_time_fits(context: Context, draft: Draft) -> bool:
+def last_time_fits(profile: Profile, draft: Draft) -> bool:
     """ "Same as last time" here: the sender step was skipped (one line) or chose the line
     last used, and the previous send's phonebooks are known."""
-    profile = await services(context).store.get_profile(draft.owner_id)
     return bool(profile.last_selections) and draft.sender == profile.last_sender
 
 

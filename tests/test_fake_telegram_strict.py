@@ -245,6 +245,18 @@ async def test_answer_callback_query_time_limit_is_a_setting() -> None:
         assert fake.unanswered_callbacks() == [late]
 
 
+async def test_callback_answer_text_is_at_most_200_characters(fake: FakeTelegram) -> None:
+    admin = fake.user(ADMIN_ID)
+    longer = await admin.press_data(1, "a")
+    assert await call(fake, "answerCallbackQuery", callback_query_id=longer, text="ب" * 201) == (
+        400,
+        bad_request("MESSAGE_TOO_LONG"),
+    )
+    exact = await admin.press_data(1, "a")
+    answered = await call(fake, "answerCallbackQuery", callback_query_id=exact, text="ب" * 200)
+    assert answered[0] == 200
+
+
 async def test_default_callback_answer_timeout_is_15_seconds(fake: FakeTelegram) -> None:
     admin = fake.user(ADMIN_ID)
     query = await admin.press_data(1, "a")

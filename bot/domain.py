@@ -274,8 +274,9 @@ class TrialSend:
     updated_at: datetime | None = None
 
 
-def trial_hash(sender: str, message: str) -> str:
-    """What a test send limit is counted for: the line and the exact final text."""
+def line_and_text_hash(sender: str, message: str) -> str:
+    """SHA-256 of a sender line and an exact final text: what a test send limit is counted
+    for, and what a price answer is cached under."""
     return hashlib.sha256(f"{sender}\n{message}".encode()).hexdigest()
 
 

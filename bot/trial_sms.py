@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from bot.domain import Draft, TrialSend, trial_hash
+from bot.domain import Draft, TrialSend, line_and_text_hash
 from bot.ippanel import IPPanelClient, IPPanelError, ValidationError
 from bot.ippanel.bodies import build_webservice_body
 from bot.phones import mask_phone
@@ -44,7 +44,7 @@ class TrialOutcome:
 async def trials_used(store: Store, draft: Draft, message: str) -> int:
     if draft.sender is None:
         return 0
-    return await store.count_trials(draft.id, trial_hash(draft.sender, message))
+    return await store.count_trials(draft.id, line_and_text_hash(draft.sender, message))
 
 
 async def send_trial(
@@ -59,7 +59,7 @@ async def send_trial(
     """One test send of ``message`` (the exact final text) from the draft's line to
     ``recipient`` with the owner's key. Counted in the store before the POST."""
     sender = draft.sender or ""
-    digest = trial_hash(sender, message)
+    digest = line_and_text_hash(sender, message)
     try:  # the client's own checks, before anything is counted
         build_webservice_body(sender=sender, message=message, recipients=[recipient])
     except ValidationError as exc:

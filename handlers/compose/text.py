@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 
 from telegram import Update
 
 from bot import provider_words as words
-from bot.domain import Draft, Step, full_message
+from bot.domain import Draft, Step, full_message, line_and_text_hash
 from bot.ippanel import AuthError, IPPanelError
 from bot.render import counted, esc, num
 from bot.sms import SmsLength, measure, normalize_text, units
@@ -94,7 +93,7 @@ def _full(context: Context, text: str) -> str:
 async def fetch_price(context: Context, key: str, sender: str, message: str) -> tuple[float, float]:
     """Per-recipient price and account credit. The text step and the review ask for the
     same text one after the other, so a fresh answer (under PRICE_TTL) is reused."""
-    digest = hashlib.sha256(f"{sender}\n{message}".encode()).hexdigest()
+    digest = line_and_text_hash(sender, message)
     cached = context.user_data.get("price")
     now = time.time()
     if cached and cached["digest"] == digest and now - cached["at"] < PRICE_TTL:

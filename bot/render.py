@@ -18,7 +18,7 @@ from bot.domain import PhonebookSelection
 from bot.ippanel.models import OperatorStats
 from bot.jalali import format_gregorian_date, format_jalali, persian_digits
 from bot.plans import plan_of
-from bot.sms import measure
+from bot.sms import measure, utf16_len
 from bot.texts import plural_key, t
 
 TELEGRAM_LIMIT = 4096
@@ -84,11 +84,6 @@ def when_text(send_at: datetime | None, tz: tzinfo, lang: str) -> str:
     if send_at is None:
         return t(lang, "time_now")
     return f"{format_jalali(send_at, tz, lang)} ({ltr(format_gregorian_date(send_at, tz))})"
-
-
-def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units: the unit of Telegram's 4,096 limit (emoji count 2)."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 
 # One token of Telegram HTML: a tag, a character reference, or one character.

@@ -71,11 +71,17 @@ def is_gsm7(text: str) -> bool:
     return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
 
 
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units: the unit of UCS-2 SMS and of Telegram's 4,096 limit
+    (characters outside the BMP, such as most emoji, count 2)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
 def units(text: str, encoding: Encoding) -> int:
     """Length of ``text`` in ``encoding``'s units (septets or UTF-16 code units)."""
     if encoding == "GSM-7":
         return sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
-    return len(text.encode("utf-16-le")) // 2
+    return utf16_len(text)
 
 
 def measure(text: str) -> SmsLength:

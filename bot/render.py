@@ -270,18 +270,6 @@ def plan_text(
     )
 
 
-def snapshot_card(
-    snapshot: dict[str, Any],
-    lang: str,
-    tz: tzinfo,
-    *,
-    per_recipient: float | None = None,
-    credit: float | None = None,
-) -> str:
-    """The card's text alone (see :func:`build_card` for how it is shortened)."""
-    return build_card(snapshot, lang, tz, per_recipient=per_recipient, credit=credit).text
-
-
 def message_text(snapshot: dict[str, Any], lang: str, ref: object) -> str:
     """The exact SMS text as a message of its own, for a card that could not hold it."""
     return t(lang, "card_text_msg", ref=esc(ref), message=esc(snapshot["message"]))

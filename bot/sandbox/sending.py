@@ -32,7 +32,8 @@ from bot.sandbox.seed import (
 )
 from bot.sms import measure
 
-E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
+# a recipient is a phone (8+ digits); seed.E164 also admits short sender lines like +981000
+RECIPIENT_E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
 
 class SendingApi(Area):
@@ -110,7 +111,7 @@ class SendingApi(Area):
         recipients = params.get("recipients") if isinstance(params, dict) else None
         if not isinstance(recipients, list) or not recipients:
             raise invalid("params.recipients", "تکمیل گزینه recipients الزامی است")
-        if any(not isinstance(r, str) or not E164.match(r) for r in recipients):
+        if any(not isinstance(r, str) or not RECIPIENT_E164.match(r) for r in recipients):
             raise invalid("params.recipients", "شمارهٔ گیرنده باید به شکل +98912… باشد")
         return list(recipients)
 

@@ -1,5 +1,10 @@
 """Container health check: ``python -m bot.health`` exits 0 while the bot's
-heartbeat file in DATA_DIR is fresh (the JobQueue touches it every 30 s)."""
+heartbeat file in DATA_DIR is fresh.
+
+The bot removes a heartbeat left by an earlier process as soon as it holds the DATA_DIR
+lock (a restarted container must not look healthy before it reaches Telegram), touches it
+once when it has started, and then every 30 s from the JobQueue.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,11 @@ MAX_AGE_SECONDS = 120
 
 def touch(data_dir: Path) -> None:
     (data_dir / HEARTBEAT_NAME).write_text(str(int(time.time())))
+
+
+def forget(data_dir: Path) -> None:
+    """Remove an earlier process's heartbeat: until this one has started, it is not healthy."""
+    (data_dir / HEARTBEAT_NAME).unlink(missing_ok=True)
 
 
 def main() -> None:

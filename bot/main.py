@@ -12,6 +12,7 @@ import logging
 import sys
 
 from bot.config import ConfigError, load_settings
+from bot.health import forget as forget_heartbeat
 from bot.keyfile import load_fernet
 from bot.lock import DataDirBusy, lock_data_dir
 from bot.logs import SECRETS, setup_logging
@@ -27,6 +28,8 @@ def main() -> None:
         # Before the database is opened: a second process must not touch the first's sends.
         # The descriptor stays open, and locked, until the process exits.
         lock_data_dir(settings.data_dir)
+        # Only now: a heartbeat removed before the lock could be the running process's.
+        forget_heartbeat(settings.data_dir)
         fernet = load_fernet(settings)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)

@@ -23,6 +23,7 @@ from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
 
 from bot.app import BroadcastApplication
 from bot.config import Settings
+from bot.health import touch as touch_heartbeat
 
 log = logging.getLogger("bot")
 
@@ -133,6 +134,7 @@ async def serve(app: BroadcastApplication, settings: Settings) -> int:
             return 0
         await app.start()
         log.info("started")
+        touch_heartbeat(settings.data_dir)  # healthy now, not 30 s later at the first job
         await stop.wait()
         return 0
     except StartupFailed as exc:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from cryptography.fernet import MultiFernet
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions
@@ -16,8 +16,10 @@ from bot.broadcasts import BroadcastService, Policy
 from bot.config import Settings
 from bot.ippanel import IPPanelClient
 from bot.keyfile import key_count
+from bot.services import BroadcastApplication, Services, services_of
 from bot.texts import LANGUAGES, t
-from handlers.gate import GateProcessor
+from handlers import credit_watch, jobs, register
+from handlers.processor import GateProcessor
 from storage import KeyIntegrityError, SQLitePersistence, Store
 
 log = logging.getLogger("bot.app")
@@ -40,22 +42,6 @@ RECONCILE_INTERVAL = timedelta(minutes=2)
 HEARTBEAT_INTERVAL = timedelta(seconds=30)
 
 
-@dataclass
-class Services:
-    """What every handler needs; built in post_init, closed in post_shutdown."""
-
-    settings: Settings
-    store: Store
-    client: IPPanelClient
-    broadcasts: BroadcastService
-
-
-class BroadcastApplication(Application):
-    """PTB's Application with a typed slot for our services."""
-
-    services: Services
-
-
 def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastApplication:
     store = Store(settings.database_path, fernet)
     builder = (
@@ -73,7 +59,7 @@ def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastAppli
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         # one update at a time (ConversationHandler assumes it), strangers screened first
-        .concurrent_updates(GateProcessor())
+        .concurrent_updates(GateProcessor(settings.known_users, store))
     )
     if settings.telegram_api_base_url:
         # PTB appends the token: http://host:8081/bot → http://host:8081/bot<token>/getMe
@@ -84,7 +70,8 @@ def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastAppli
         builder = builder.proxy(settings.telegram_proxy_url).get_updates_proxy(
             settings.telegram_proxy_url
         )
-    app: BroadcastApplication = builder.build()  # type: ignore[assignment]
+    # application_class(BroadcastApplication) above: build() makes one, PTB's stubs cannot say so
+    app = cast(BroadcastApplication, builder.build())
     # httpx opens no connection until the first request, so the client can be made here
     client = IPPanelClient(
         settings.ippanel_base_url,
@@ -100,15 +87,12 @@ def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastAppli
         approval_rules=settings.approval_rules,
     )
     app.services = Services(settings, store, client, BroadcastService(store, client, policy))
-
-    from handlers import register
-
     register(app)
     return app
 
 
 async def _post_init(app: Application) -> None:
-    services: Services = app.services  # type: ignore[attr-defined]
+    services = services_of(app)
     await services.store.ensure_open()
     try:
         await _register_commands(app)
@@ -117,9 +101,6 @@ async def _post_init(app: Application) -> None:
         log.warning("could not register the command menu (%s); continuing", exc.message)
 
     await _rotate_api_keys(services)
-
-    from handlers import jobs
-
     await jobs.recover_interrupted_sends(app)
     # test SMS cut off by the last stop may have gone out: unknown, still counted
     settled = await services.store.settle_interrupted_trials()
@@ -130,8 +111,6 @@ async def _post_init(app: Application) -> None:
         app.job_queue.run_repeating(jobs.reconcile_unknown, RECONCILE_INTERVAL, first=30)
         app.job_queue.run_repeating(jobs.watch_credit, RECONCILE_INTERVAL, first=20)
         app.job_queue.run_repeating(jobs.heartbeat, HEARTBEAT_INTERVAL, first=0)
-        from handlers import credit_watch
-
         credit_watch.schedule(app)  # team rules
     log.info("bot ready")
 
@@ -162,9 +141,7 @@ async def _register_commands(app: Application) -> None:
 
 
 async def _post_shutdown(app: Application) -> None:
-    services: Services | None = getattr(app, "services", None)
-    if services is None:
-        return
+    services = services_of(app)
     await services.client.aclose()
     if services.store.is_open:  # not yet opened when start-up stopped at Telegram
         await services.store.close()

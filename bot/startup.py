@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
 
-from bot.app import BroadcastApplication
 from bot.config import Settings
 from bot.health import touch as touch_heartbeat
+from bot.services import BroadcastApplication
 
 log = logging.getLogger("bot")
 

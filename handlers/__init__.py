@@ -152,8 +152,6 @@ async def on_error(update: object, context: Context) -> None:
 
 
 def register(app: Application) -> None:
-    if isinstance(app.update_processor, gate.GateProcessor):
-        app.update_processor.bind(app)
     app.add_handler(TypeHandler(Update, gate.gate), group=-2)
     app.add_handler(MessageHandler(TEXT, typed_first), group=-1)
     buttons = {

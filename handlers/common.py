@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar, cast
 
 from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ChatAction
@@ -19,11 +19,9 @@ from bot import provider_words as words
 from bot.domain import Profile
 from bot.ippanel import AuthError, IPPanelError, TransportError, ValidationError
 from bot.render import fit, person
+from bot.services import BroadcastApplication, Services
 from bot.texts import t
 from storage import KeyIntegrityError
-
-if TYPE_CHECKING:
-    from bot.app import Services
 
 log = logging.getLogger("handlers")
 T = TypeVar("T")
@@ -40,7 +38,8 @@ def parse_id(raw: str, digits: int = 11) -> int | None:
 
 
 def services(context: Context) -> Services:
-    return context.application.services  # type: ignore[attr-defined]
+    # every handler runs inside the application bot.app built: no check on this hot path
+    return cast(BroadcastApplication, context.application).services
 
 
 def lang_of(context: Context) -> str:

@@ -17,6 +17,7 @@ from bot import provider_words as words
 from bot.credit_watch import CheckResult, CreditWatch, Estimate
 from bot.domain import Broadcast
 from bot.render import counted, esc, num
+from bot.services import services_of
 from bot.texts import t
 from handlers.common import Context, notify, person_label, services, user_lang
 from storage import Store
@@ -42,7 +43,7 @@ def watch(context: CallbackContext) -> CreditWatch:
 
 def schedule(app: Application) -> None:
     """post_init: the periodic sweep; CREDIT_CHECK_HOURS=0 turns the watch off."""
-    hours = app.services.settings.credit_check_hours  # type: ignore[attr-defined]
+    hours = services_of(app).settings.credit_check_hours
     if app.job_queue is None or hours <= 0:
         return
     app.job_queue.run_repeating(sweep, timedelta(hours=hours), first=FIRST_SWEEP, name=SWEEP_JOB)

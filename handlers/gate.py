@@ -1,29 +1,19 @@
 """The gate: who may talk to the bot, and where.
 
-:class:`GateProcessor` runs before python-telegram-bot builds a context: strangers and
-group chats never reach a handler, ``user_data``/``chat_data`` or persistence, so a flood
-of them costs an in-memory check each and cannot delay an admin. A stranger gets one polite
-refusal (with their numeric id) per hour, one audit row per day and a per-day count; groups
-get silence (except a warning when an admin pastes what looks like an API key there).
-
-:func:`gate` (handler group -2) then handles known users in private: roles, stale or
-forged buttons, key-shaped messages, edited messages.
+:class:`handlers.processor.GateProcessor` drops strangers and group chats before a context
+is built; :func:`gate` (handler group -2) then handles known users in private: roles, stale
+or forged buttons, key-shaped messages, edited messages.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-import time
-from collections.abc import Awaitable
-from datetime import UTC, datetime
-from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationHandlerStop, BaseUpdateProcessor
+from telegram.ext import ApplicationHandlerStop
 
 from bot.domain import Step
 from bot.keylike import looks_like_key
@@ -75,7 +65,7 @@ async def gate(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop  # channel posts, polls: nothing for us
     settings = services(context).settings
     if chat.type != ChatType.PRIVATE or user.id not in settings.known_users:
-        raise ApplicationHandlerStop  # GateProcessor drops these first; this is a backstop
+        raise ApplicationHandlerStop  # handlers.processor drops these first; this is a backstop
     data = context.user_data
     if "lang" not in data:
         data["lang"] = (await services(context).store.get_profile(user.id)).lang
@@ -151,147 +141,3 @@ async def refuse_key(update: Update, context: Context) -> None:
     await services(context).store.audit(update.effective_user.id, "key_like_refused")
     lang = context.user_data.get("lang", "fa")
     await notify(context, update.effective_chat.id, t(lang, "key_refused_here"))
-
-
-async def _warn_key_in_group(app: Application, update: Update) -> None:
-    """An admin pasted something key-like into a group: delete it if we can, warn in private."""
-    message = update.message
-    user = update.effective_user
-    assert message is not None and user is not None
-    SECRETS.add(message.text.strip())
-    try:
-        await message.delete()
-    except TelegramError:
-        pass  # not an admin of that group: the warning still tells them to revoke it
-    store = app.services.store  # type: ignore[attr-defined]
-    data = app.user_data.get(user.id) or {}
-    lang = data.get("lang") or (await store.get_profile(user.id)).lang
-    await store.audit(user.id, "key_in_group_refused", f"chat:{message.chat_id}")
-    try:
-        await app.bot.send_message(user.id, t(lang, "group_key_warning"))
-    except TelegramError as exc:
-        log.info("could not warn about a key in a group: %s", exc)
-
-
-def _update_kind(update: Update) -> str:
-    if update.callback_query is not None:
-        return "callback"
-    if update.message is not None:
-        return "command" if (update.message.text or "").startswith("/") else "message"
-    return "other"
-
-
-# ---------------------------------------------------------------- pre-filter
-
-REFUSE_EVERY = 3600.0  # seconds: one refusal per stranger per hour
-REFUSALS_PER_SECOND = 5.0  # strangers' share of the bot's ~30 messages/s to Telegram
-FLUSH_AFTER = 1.0  # seconds: stranger counts are written in one batch
-_REMEMBERED = 50_000  # strangers remembered for the hourly refusal (oldest forgotten)
-
-
-class GateProcessor(BaseUpdateProcessor):
-    """Screens every update before python-telegram-bot builds a context for it.
-
-    Known users' updates run one at a time, as before (the conversation assumes it).
-    Strangers, groups and user-less updates are dropped here in microseconds; their
-    refusals, answers and audit counts run as background tasks, paced so that they never
-    use up the Bot API rate limit an admin's reply needs."""
-
-    def __init__(self) -> None:
-        super().__init__(max_concurrent_updates=1)
-        self.app: Application | None = None
-        self._refused: dict[int, float] = {}  # stranger -> monotonic time of the refusal
-        self._tokens = REFUSALS_PER_SECOND
-        self._filled = time.monotonic()
-        self._seen: dict[tuple[int, str], tuple[int, str]] = {}
-        self._flushing: asyncio.Task[Any] | None = None
-
-    def bind(self, app: Application) -> None:
-        self.app = app
-
-    async def initialize(self) -> None:
-        """Nothing to set up: the application is bound at registration."""
-
-    async def shutdown(self) -> None:
-        """Background work is awaited by the application's own stop()."""
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        if self.app is not None and isinstance(update, Update) and not self._admit(update):
-            coroutine.close()  # never started: no context, no persistence, no handler
-            return
-        await coroutine
-
-    def _admit(self, update: Update) -> bool:
-        app = self.app
-        assert app is not None
-        user, chat = update.effective_user, update.effective_chat
-        if user is None or chat is None:
-            return False  # channel posts, polls: nothing for us
-        known = user.id in app.services.settings.known_users  # type: ignore[attr-defined]
-        if chat.type != ChatType.PRIVATE:
-            message = update.message
-            if known and message is not None and looks_like_key(message.text):
-                app.create_task(_warn_key_in_group(app, update), update=update)
-            return False
-        if known:
-            return True
-        self._stranger(update, user.id)
-        return False
-
-    def _stranger(self, update: Update, user_id: int) -> None:
-        app = self.app
-        assert app is not None
-        day = datetime.now(UTC).date().isoformat()
-        count, kind = self._seen.get((user_id, day), (0, _update_kind(update)))
-        self._seen[(user_id, day)] = (count + 1, kind)
-        if self._flushing is None or self._flushing.done():
-            self._flushing = app.create_task(self._flush_later())
-        now = time.monotonic()
-        if update.callback_query is not None:
-            # a press must be answered (or its button spins); it costs no message
-            app.create_task(answer(update, t("fa", "stranger_button", user_id=user_id), True))
-            return
-        last = self._refused.get(user_id)
-        if last is not None and now - last < REFUSE_EVERY:
-            return
-        if update.message is None or not self._take_token(now):
-            return  # not refused yet: a later message may be
-        self._refused[user_id] = now
-        if len(self._refused) > _REMEMBERED:
-            self._refused.pop(next(iter(self._refused)))
-        text = t("fa", "stranger", user_id=user_id)
-        app.create_task(_send_quietly(app, user_id, text))
-
-    def _take_token(self, now: float) -> bool:
-        """A token bucket: refusals may not crowd the Bot API limit admins need."""
-        self._tokens = min(
-            REFUSALS_PER_SECOND, self._tokens + (now - self._filled) * REFUSALS_PER_SECOND
-        )
-        self._filled = now
-        if self._tokens < 1:
-            return False
-        self._tokens -= 1
-        return True
-
-    async def _flush_later(self) -> None:
-        await asyncio.sleep(FLUSH_AFTER)
-        await self.flush()
-
-    async def flush(self) -> None:
-        """Write the stranger counts gathered so far (one transaction)."""
-        seen, self._seen = self._seen, {}
-        if seen and self.app is not None:
-            store = self.app.services.store  # type: ignore[attr-defined]
-            await store.count_strangers(seen)
-            log.info(
-                "refused %d updates from %d strangers",
-                sum(c for c, _ in seen.values()),
-                len({u for u, _ in seen}),
-            )
-
-
-async def _send_quietly(app: Application, chat_id: int, text: str) -> None:
-    try:
-        await app.bot.send_message(chat_id, text)
-    except TelegramError as exc:
-        log.info("could not refuse a stranger: %s", exc)

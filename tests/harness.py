@@ -18,9 +18,10 @@ from typing import Any
 
 from cryptography.fernet import Fernet, MultiFernet
 
-from bot.app import BroadcastApplication, build_application
+from bot.app import build_application
 from bot.config import Settings, load_settings
 from bot.sandbox import RunningSandbox, SandboxState, start_sandbox
+from bot.services import BroadcastApplication
 from tests.fakes import FakeTelegram
 from tests.fakes.telegram_api import BotMessage, FakeUser
 

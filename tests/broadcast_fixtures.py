@@ -1,23 +1,18 @@
-"""Shared by the broadcast service tests (tests/test_broadcasts_*.py): real Store (SQLite
-file), real IPPanelClient, real sandbox over loopback, a clock the test moves. The one
-thing counted everywhere is POSTs to /api/send (:func:`posts`)."""
+"""Shared by the broadcast service tests (tests/test_broadcasts_*.py), whose fixtures are in
+conftest.py: real Store (SQLite file), real IPPanelClient, real sandbox over loopback, a
+clock the test moves. The one thing counted everywhere is POSTs to /api/send (:func:`posts`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
-from cryptography.fernet import Fernet, MultiFernet
 
 from bot.broadcasts import BroadcastService, Policy
 from bot.domain import ApprovalRequest, Draft, PhonebookSelection, Step
-from bot.ippanel import IPPanelClient
 from bot.sandbox import RunningSandbox
 from storage import Store
-from tests.sandbox_fixtures import SANDBOX_KEY, SANDBOX_SENDER, running_sandbox, sandbox_client
+from tests.sandbox_fixtures import SANDBOX_KEY, SANDBOX_SENDER
 
 REQUESTER, ALI, SARA, REZA = 101, 202, 303, 404
 STRANGER = 999
@@ -44,35 +39,8 @@ def make_policy(approvers: set[int] | None = None, *, required: bool = True) -> 
     )
 
 
-@pytest_asyncio.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = Store(tmp_path / "bot.sqlite3", MultiFernet([Fernet(Fernet.generate_key())]))
-    await s.open()
-    await s.save_api_key(REQUESTER, SANDBOX_KEY, "شرکت نمونه تهران")
-    yield s
-    await s.close()
-
-
-@pytest_asyncio.fixture
-async def sandbox() -> AsyncIterator[RunningSandbox]:
-    async with running_sandbox() as running:
-        yield running
-
-
-@pytest_asyncio.fixture
-async def client(sandbox: RunningSandbox) -> AsyncIterator[IPPanelClient]:
-    async with sandbox_client(sandbox, connect_timeout=2.0, read_timeout=5.0) as c:
-        yield c
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def service(store: Store, client: IPPanelClient, clock: Clock) -> BroadcastService:
-    return BroadcastService(store, client, make_policy(), clock)
+# the module mark of every broadcast service test: the requester's key is saved in ``store``
+REQUESTER_KEY = pytest.mark.api_keys((REQUESTER, SANDBOX_KEY, "شرکت نمونه تهران"))
 
 
 async def make_draft(store: Store, **fields: object) -> Draft:

@@ -10,13 +10,7 @@ Import them explicitly::
                 await client.phonebooks(SANDBOX_KEY)
             assert sandbox.state.send_post_count == 0
 
-or as pytest fixtures, bound to module names so ruff does not see a shadowed
-import (conftest.py is not ours to change)::
-
-    from tests import sandbox_fixtures as fx
-
-    sandbox = fx.sandbox   # RunningSandbox, default seed, free port
-    ippanel = fx.ippanel   # IPPanelClient on it (read timeout 5 s)
+or as the pytest fixtures ``sandbox`` and ``ippanel`` of conftest.py::
 
     async def test_x(sandbox, ippanel): ...
 
@@ -31,8 +25,6 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-
-import pytest_asyncio
 
 from bot.ippanel import IPPanelClient
 from bot.sandbox import DEFAULT_KEY, SHORT_KEY, RunningSandbox, SandboxState, start_sandbox
@@ -76,17 +68,3 @@ def closed_port_url() -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}/v1"
-
-
-@pytest_asyncio.fixture
-async def sandbox() -> AsyncIterator[RunningSandbox]:
-    """A default sandbox (12 phonebooks × 25 contacts) on a free port."""
-    async with running_sandbox() as running:
-        yield running
-
-
-@pytest_asyncio.fixture
-async def ippanel(sandbox: RunningSandbox) -> AsyncIterator[IPPanelClient]:
-    """A client for the ``sandbox`` fixture, with short timeouts for tests."""
-    async with sandbox_client(sandbox, connect_timeout=2.0, read_timeout=5.0) as client:
-        yield client

@@ -1,4 +1,4 @@
-"""Shared by tests/test_storage_*.py: the database file, the key ring, an open Store, and
+"""Shared by tests/test_storage_*.py (their fixtures are in conftest.py): sample rows, and
 helpers to look at the file behind the Store's back."""
 
 from __future__ import annotations
@@ -10,11 +10,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from cryptography.fernet import Fernet, MultiFernet
 
 from bot.domain import PhonebookSelection, RequestState
-from storage import Store
 
 API_KEY = "OWM2ZjE1NDEtYzE3Ny00YzQ1LWI0ZTItsecretKEY9f3a"
 TEHRAN = ZoneInfo("Asia/Tehran")
@@ -22,24 +20,6 @@ TEHRAN = ZoneInfo("Asia/Tehran")
 
 def _fernet() -> MultiFernet:
     return MultiFernet([Fernet(Fernet.generate_key())])
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "bot.sqlite3"
-
-
-@pytest.fixture
-def fernet() -> MultiFernet:
-    return _fernet()
-
-
-@pytest.fixture
-async def store(db_path: Path, fernet: MultiFernet):
-    s = Store(db_path, fernet)
-    await s.open()
-    yield s
-    await s.close()
 
 
 def _selections() -> list[PhonebookSelection]:

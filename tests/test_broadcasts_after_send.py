@@ -11,14 +11,9 @@ from bot.domain import BroadcastState
 from bot.ippanel import AuthError
 from bot.sandbox import RunningSandbox
 from storage import Store
-from tests import broadcast_fixtures as bf
-from tests.broadcast_fixtures import ALI, REQUESTER, SARA, STRANGER, Clock, submit
+from tests.broadcast_fixtures import ALI, REQUESTER, REQUESTER_KEY, SARA, STRANGER, Clock, submit
 
-client = bf.client
-clock = bf.clock
-sandbox = bf.sandbox
-service = bf.service
-store = bf.store
+pytestmark = REQUESTER_KEY
 
 
 # ------------------------------------------------------------- after send

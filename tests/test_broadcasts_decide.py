@@ -10,11 +10,11 @@ from bot.domain import BroadcastState, RequestState
 from bot.ippanel import IPPanelClient
 from bot.sandbox import RunningSandbox
 from storage import Store
-from tests import broadcast_fixtures as bf
 from tests.broadcast_fixtures import (
     ALI,
     BOOK,
     REQUESTER,
+    REQUESTER_KEY,
     REZA,
     SARA,
     STRANGER,
@@ -26,11 +26,7 @@ from tests.broadcast_fixtures import (
 )
 from tests.sandbox_fixtures import SANDBOX_SENDER
 
-client = bf.client
-clock = bf.clock
-sandbox = bf.sandbox
-service = bf.service
-store = bf.store
+pytestmark = REQUESTER_KEY
 
 
 # ---------------------------------------------------------------- decisions

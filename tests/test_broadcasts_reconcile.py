@@ -12,10 +12,10 @@ from bot.domain import BroadcastState
 from bot.ippanel import TransportError
 from bot.sandbox import RunningSandbox
 from storage import Store
-from tests import broadcast_fixtures as bf
 from tests.broadcast_fixtures import (
     ALI,
     REQUESTER,
+    REQUESTER_KEY,
     SARA,
     STRANGER,
     Clock,
@@ -25,11 +25,7 @@ from tests.broadcast_fixtures import (
 )
 from tests.sandbox_fixtures import closed_port_url, sandbox_client
 
-client = bf.client
-clock = bf.clock
-sandbox = bf.sandbox
-service = bf.service
-store = bf.store
+pytestmark = REQUESTER_KEY
 
 
 async def test_accept_then_hang_is_unknown_then_reconciled_as_sent(

@@ -12,10 +12,10 @@ from bot.domain import BroadcastState, PhonebookSelection, Step
 from bot.ippanel import AuthError, IPPanelClient
 from bot.sandbox import RunningSandbox
 from storage import Store
-from tests import broadcast_fixtures as bf
 from tests.broadcast_fixtures import (
     ALI,
     REQUESTER,
+    REQUESTER_KEY,
     STRANGER,
     Clock,
     make_draft,
@@ -25,11 +25,7 @@ from tests.broadcast_fixtures import (
 )
 from tests.sandbox_fixtures import SANDBOX_KEY, closed_port_url, sandbox_client
 
-client = bf.client
-clock = bf.clock
-sandbox = bf.sandbox
-service = bf.service
-store = bf.store
+pytestmark = REQUESTER_KEY
 
 
 # -------------------------------------------------------------- send errors

@@ -11,10 +11,10 @@ from bot.domain import RequestState, Step
 from bot.ippanel import IPPanelClient
 from bot.sandbox import RunningSandbox
 from storage import Store
-from tests import broadcast_fixtures as bf
 from tests.broadcast_fixtures import (
     ALI,
     REQUESTER,
+    REQUESTER_KEY,
     REZA,
     SARA,
     SUFFIX,
@@ -26,11 +26,7 @@ from tests.broadcast_fixtures import (
 )
 from tests.sandbox_fixtures import SANDBOX_KEY, closed_port_url, sandbox_client
 
-client = bf.client
-clock = bf.clock
-sandbox = bf.sandbox
-service = bf.service
-store = bf.store
+pytestmark = REQUESTER_KEY
 
 
 # ------------------------------------------------------------------ submit

@@ -9,13 +9,8 @@ import pytest
 
 from bot.ippanel import AuthError, IPPanelClient, ValidationError
 from bot.sandbox import RunningSandbox
-from tests import sandbox_fixtures as fx
 from tests.ippanel_helpers import FIRST_BOOK, send, whole
 from tests.sandbox_fixtures import SANDBOX_KEY
-
-ippanel = fx.ippanel
-sandbox = fx.sandbox
-
 
 # ------------------------------------------------------ pre-network checks
 

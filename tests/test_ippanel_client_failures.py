@@ -13,13 +13,8 @@ from bot.ippanel import (
     ValidationError,
 )
 from bot.sandbox import RunningSandbox
-from tests import sandbox_fixtures as fx
 from tests.ippanel_helpers import send
 from tests.sandbox_fixtures import SANDBOX_KEY, closed_port_url, sandbox_client
-
-ippanel = fx.ippanel
-sandbox = fx.sandbox
-
 
 # --------------------------------------------------------- error statuses
 

@@ -12,10 +12,6 @@ from tests import sandbox_fixtures as fx
 from tests.ippanel_helpers import FIRST_BOOK, whole
 from tests.sandbox_fixtures import SANDBOX_KEY, SANDBOX_KEY_2, SANDBOX_SENDER
 
-ippanel = fx.ippanel
-sandbox = fx.sandbox
-
-
 # ------------------------------------------------------------------ lookups
 
 

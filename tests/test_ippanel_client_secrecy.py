@@ -9,12 +9,8 @@ import pytest
 
 from bot.ippanel import IPPanelClient, IPPanelError, ValidationError
 from bot.sandbox import RunningSandbox
-from tests import sandbox_fixtures as fx
 from tests.ippanel_helpers import send
 from tests.sandbox_fixtures import SANDBOX_KEY, closed_port_url, sandbox_client
-
-sandbox = fx.sandbox
-
 
 # ------------------------------------------------------------ key secrecy
 

@@ -17,13 +17,8 @@ from bot.ippanel import (
     ValidationError,
 )
 from bot.sandbox import RunningSandbox
-from tests import sandbox_fixtures as fx
 from tests.ippanel_helpers import FIRST_BOOK, TEHRAN, send, whole
 from tests.sandbox_fixtures import SANDBOX_KEY, SANDBOX_KEY_2, SANDBOX_SENDER, closed_port_url
-
-ippanel = fx.ippanel
-sandbox = fx.sandbox
-
 
 # -------------------------------------------------------------------- sends
 

@@ -11,10 +11,6 @@ from bot.ippanel import InsufficientCreditError
 from tests import sandbox_fixtures as fx
 from tests.sandbox_fixtures import SANDBOX_KEY, SANDBOX_SENDER
 
-ippanel = fx.ippanel
-sandbox = fx.sandbox
-
-
 # ------------------------------------------------- the documented contract
 
 

@@ -10,11 +10,7 @@ import httpx
 import pytest
 
 from bot.sandbox import SandboxState
-from tests import sandbox_fixtures as fx
 from tests.sandbox_fixtures import SANDBOX_KEY, SANDBOX_SENDER, running_sandbox, sandbox_client
-
-sandbox = fx.sandbox
-
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,11 +10,7 @@ import pytest
 from bot.ippanel import AuthError, NotCancellableError, ValidationError
 from bot.sandbox import SandboxState
 from bot.sandbox.seed import PRICE_PER_PART_MCI, PRICE_PER_PART_OTHER
-from tests import sandbox_fixtures as fx
 from tests.sandbox_fixtures import SANDBOX_KEY, SANDBOX_KEY_3, SANDBOX_KEY_BLOCKED, SANDBOX_SENDER
-
-ippanel = fx.ippanel
-sandbox = fx.sandbox
 
 
 def test_seeding_is_deterministic() -> None:

@@ -6,13 +6,7 @@ import pytest
 
 from bot.domain import BroadcastState
 from storage import StoreError
-from tests import storage_fixtures as sf
 from tests.storage_fixtures import _approved_request
-
-db_path = sf.db_path
-fernet = sf.fernet
-store = sf.store
-
 
 # -- broadcasts ---------------------------------------------------------------------------
 

@@ -8,13 +8,7 @@ import pytest
 
 from bot.domain import RequestState, Step, content_hash
 from storage import StaleDraftError
-from tests import storage_fixtures as sf
 from tests.storage_fixtures import TEHRAN, _in, _selections
-
-db_path = sf.db_path
-fernet = sf.fernet
-store = sf.store
-
 
 # -- drafts -------------------------------------------------------------------------------
 

@@ -9,13 +9,7 @@ from cryptography.fernet import Fernet, MultiFernet
 
 from bot.domain import Profile
 from storage import KeyIntegrityError, Store
-from tests import storage_fixtures as sf
 from tests.storage_fixtures import API_KEY, _raw, _read_bytes, _selections
-
-db_path = sf.db_path
-fernet = sf.fernet
-store = sf.store
-
 
 # -- profiles -----------------------------------------------------------------------------
 

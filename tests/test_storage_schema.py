@@ -11,13 +11,7 @@ import pytest
 
 from bot.domain import RequestState, Step, content_hash
 from storage import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
-from tests import storage_fixtures as sf
 from tests.storage_fixtures import _raw
-
-db_path = sf.db_path
-fernet = sf.fernet
-store = sf.store
-
 
 # -- opening, pragmas, migrations ---------------------------------------------------------
 

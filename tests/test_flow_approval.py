@@ -77,8 +77,8 @@ async def test_expired_request_changes_nothing(tmp_path: Path) -> None:
     async with bot_world(tmp_path) as w:
         alice, bob, _, card = await submitted(w)
         service = w.app.services.broadcasts
-        later = service._clock() + timedelta(hours=25)
-        service._clock = lambda: later
+        later = service.deps.clock() + timedelta(hours=25)
+        service.deps.clock = lambda: later
         query = await bob.press(card, "تأیید و ارسال")
         assert "مهلت" in (await bob.answer_of(query)).text
         await until_text(w, alice, "مهلت تأیید")
@@ -216,8 +216,8 @@ async def test_expiry_job_closes_cards_and_tells_the_requester(tmp_path: Path) -
         alice, bob, _, _ = await submitted(w)
         assert w.app.job_queue.get_jobs_by_name("expire_requests")  # runs every minute
         service = w.app.services.broadcasts
-        later = service._clock() + timedelta(hours=1, minutes=1)
-        service._clock = lambda: later
+        later = service.deps.clock() + timedelta(hours=1, minutes=1)
+        service.deps.clock = lambda: later
         await expire_requests(CallbackContext(w.app))
         await until_text(w, alice, "مهلت تأیید درخواست")
         closed = await until_text(w, bob, "مهلت تأیید این درخواست تمام شد")

@@ -191,7 +191,7 @@ async def test_restart_between_batches_resumes_by_itself(tmp_path: Path) -> None
     async with bot_world(tmp_path, sandbox_seed=SEED) as w:
         alice, bob, _, card = await approved_plan(w)
         request = (await w.store.list_pending_requests())[-1]
-        store = w.app.services.broadcasts._store
+        store = w.app.services.broadcasts.deps.store
         real = store.start_broadcast
         calls = 0
 
@@ -224,15 +224,15 @@ async def test_late_batch_is_not_posted_as_now(tmp_path: Path) -> None:
         assert plan is not None
         service = w.app.services.broadcasts
         # the clock reaches batch 2's time while batch 1 is being posted
-        real_send = service._send
+        real_send = service.poster.post
 
         async def slow(b):
             outcome = await real_send(b)
             late = plan.batches[1].send_at
-            service._clock = lambda: late
+            service.deps.clock = lambda: late
             return outcome
 
-        service._send = slow
+        service.poster.post = slow
         await bob.press(card, "تأیید و ارسال")
         told = await until_plain(w, alice, "زمان نوبت ۲ گذشته")
         assert "ثبت‌نشده: ۲" in plain(told.text)

@@ -52,8 +52,8 @@ async def test_unknown_stays_unknown_until_a_person_confirms_then_retry_sends_on
 
         # an hour later the provider still has no row: that proves nothing
         service = w.app.services.broadcasts
-        later = service._clock() + timedelta(hours=1)
-        service._clock = lambda: later
+        later = service.deps.clock() + timedelta(hours=1)
+        service.deps.clock = lambda: later
         await reconcile_unknown(CallbackContext(w.app))
         await alice.press(told, "بررسی وضعیت")
         checked = await until_text(w, alice, "هنوز نمی‌توان گفت", after=told.message_id)
@@ -131,7 +131,7 @@ async def test_approver_card_shows_cost_and_credit_and_warns_when_short(
         service = w.app.services.broadcasts
         api_key = await w.store.get_api_key(alice.user_id)
         request = (await w.store.list_pending_requests())[-1]
-        money = await service._money_check(api_key, request.snapshot)
+        money = await service.submitter.money_check(api_key, request.snapshot)
         w.sandbox.state.set_credit("sandbox-key", int(money.cost_low))
         await submit_draft_again(w, alice)
         warned = await until_text(w, bob, "ممکن است اعتبار", after=card.message_id)

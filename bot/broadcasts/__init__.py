@@ -16,14 +16,28 @@ Money rules this module enforces:
 * A direct send (approvals off) is keyed by draft id and version in the store.
 * The requester must still be an admin when a request is decided and when it is sent.
 
-The service is split by stage: :mod:`.submit`, :mod:`.decide`, :mod:`.send`,
-:mod:`.reconcile` and :mod:`.report`, over :mod:`.base`; results and settings are in
-:mod:`.model`, pure rules in :mod:`.rules`.
+The service is split by stage into collaborators wired once in
+:class:`BroadcastService`, each holding typed references to the ones it calls:
+
+* :class:`~.submit.Submitter` checks a draft and makes a pending request;
+* :class:`~.decide.Decider` approves, rejects, withdraws and expires requests;
+* :class:`~.post.Poster` makes the one POST of a send unit and records the answer;
+* :class:`~.plans.Plans` posts a gradual plan's batches through the poster;
+* :class:`~.send.Sender` sends what was approved (or a direct draft), retries, recovers;
+* :class:`~.reconcile.Reconciler` settles an unknown send from provider evidence;
+* :class:`~.report.Reports` cancels, reports delivery and watches the credit.
+
+They share :class:`~.base.Deps` (store, client, policy, clock). Results and settings are
+in :mod:`.model`, pure rules in :mod:`.rules`.
 """
 
 from __future__ import annotations
 
-from bot.broadcasts.decide import DecideStage
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.broadcasts.base import Deps
+from bot.broadcasts.decide import Decider
 from bot.broadcasts.model import (
     CANCEL_LEAD,
     CONFIRMED_NOT_SENT_TEXT,
@@ -53,9 +67,10 @@ from bot.broadcasts.model import (
     SubmitResult,
     utcnow,
 )
-from bot.broadcasts.plans import CancelRemaining, PlanOutcome, PlanStage
-from bot.broadcasts.reconcile import ReconcileStage
-from bot.broadcasts.report import ReportStage
+from bot.broadcasts.plans import CancelRemaining, PlanOutcome, Plans
+from bot.broadcasts.post import Poster
+from bot.broadcasts.reconcile import Reconciler
+from bot.broadcasts.report import Reports
 from bot.broadcasts.rules import (
     aggregate_stats,
     cancel_refusal_kind,
@@ -66,12 +81,121 @@ from bot.broadcasts.rules import (
     recipients_total,
     record_matches,
 )
-from bot.broadcasts.send import SendStage
-from bot.broadcasts.submit import SubmitStage
+from bot.broadcasts.send import Sender
+from bot.broadcasts.submit import Submitter
+from bot.domain import ApprovalRequest, Broadcast, Draft
+from bot.ippanel import Credit, IPPanelClient
+from bot.no_credit import CreditShortfall
+from storage import Store
 
 
-class BroadcastService(SubmitStage, DecideStage, SendStage, PlanStage, ReconcileStage, ReportStage):
-    """Submit, decide, send, reconcile and report: one object the handlers call."""
+class BroadcastService:
+    """The one object the handlers call: each method hands over to the collaborator
+    that owns the stage. The collaborators are wired here, once."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: IPPanelClient,
+        policy: Policy,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.deps = Deps(store, client, policy, clock)
+        self.reports = Reports(self.deps)
+        self.poster = Poster(self.deps, self.reports)
+        self.plans = Plans(self.deps, self.poster, self.reports)
+        self.submitter = Submitter(self.deps)
+        self.decider = Decider(self.deps)
+        self.sender = Sender(self.deps, self.poster, self.plans, self.decider, self.submitter)
+        self.reconciler = Reconciler(self.deps)
+
+    @property
+    def policy(self) -> Policy:
+        return self.deps.policy
+
+    # submit and decide
+    async def submit(self, draft: Draft, requester_id: int) -> SubmitResult:
+        return await self.submitter.submit(draft, requester_id)
+
+    async def approve(self, request_id: int, approver_id: int) -> Decision:
+        return await self.decider.approve(request_id, approver_id)
+
+    async def approve_and_send(
+        self, request_id: int, approver_id: int
+    ) -> tuple[Decision, SendOutcome | PlanOutcome | None]:
+        decision = await self.decider.approve(request_id, approver_id)
+        if decision.kind != "approved" or decision.request is None:
+            return decision, None
+        return decision, await self.sender.send_approved(decision.request, approver_id)
+
+    async def reject(self, request_id: int, approver_id: int, reason: str | None) -> Decision:
+        return await self.decider.reject(request_id, approver_id, reason)
+
+    async def withdraw(self, request_id: int, requester_id: int) -> Decision:
+        return await self.decider.withdraw(request_id, requester_id)
+
+    async def decidable(self, request_id: int, approver_id: int) -> ApprovalRequest | Decision:
+        return await self.decider.decidable(request_id, approver_id)
+
+    async def expire_due(self) -> list[ApprovalRequest]:
+        return await self.decider.expire_due()
+
+    async def void_removed_requesters(self) -> list[ApprovalRequest]:
+        return await self.decider.void_removed_requesters()
+
+    # send
+    async def send_approved(
+        self, request: ApprovalRequest, approver_id: int
+    ) -> SendOutcome | PlanOutcome:
+        return await self.sender.send_approved(request, approver_id)
+
+    async def send_direct(self, draft: Draft, requester_id: int) -> SendOutcome | PlanOutcome:
+        return await self.sender.send_direct(draft, requester_id)
+
+    async def retry(self, broadcast_id: int, actor_id: int) -> SendOutcome:
+        return await self.sender.retry(broadcast_id, actor_id)
+
+    async def recover_after_restart(self) -> list[Broadcast]:
+        return await self.sender.recover_after_restart()
+
+    async def stranded_approvals(self) -> list[Stranded]:
+        return await self.sender.stranded_approvals()
+
+    async def start_stranded(self, request_id: int, actor_id: int) -> SendOutcome | PlanOutcome:
+        return await self.sender.start_stranded(request_id, actor_id)
+
+    # plans
+    async def plan_status(self, broadcast_id: int, actor_id: int) -> PlanOutcome | None:
+        return await self.plans.plan_status(broadcast_id, actor_id)
+
+    async def continue_plan(self, broadcast_id: int, actor_id: int) -> PlanOutcome | None:
+        return await self.plans.continue_plan(broadcast_id, actor_id)
+
+    async def resume_plans(self) -> list[PlanOutcome]:
+        return await self.plans.resume_plans()
+
+    async def cancel_remaining(self, broadcast_id: int, actor_id: int) -> CancelRemaining:
+        return await self.plans.cancel_remaining(broadcast_id, actor_id)
+
+    # reconcile
+    async def reconcile(self, broadcast_id: int) -> ReconcileResult:
+        return await self.reconciler.reconcile(broadcast_id)
+
+    async def confirm_not_sent(self, broadcast_id: int, actor_id: int) -> ConfirmResult:
+        return await self.reconciler.confirm_not_sent(broadcast_id, actor_id)
+
+    # after the send
+    async def cancel(self, broadcast_id: int, actor_id: int) -> CancelResult:
+        return await self.reports.cancel(broadcast_id, actor_id)
+
+    async def delivery_report(self, broadcast_id: int, actor_id: int) -> DeliveryReport:
+        return await self.reports.delivery_report(broadcast_id, actor_id)
+
+    async def credit(self, user_id: int) -> Credit:
+        return await self.reports.credit(user_id)
+
+    async def credit_ran_out(self, user_ids: list[int]) -> list[tuple[Broadcast, CreditShortfall]]:
+        return await self.reports.credit_ran_out(user_ids)
 
 
 __all__ = [

@@ -1,52 +1,51 @@
-"""What every stage of the service shares: the store, the client, the policy, the
-clock, and reading keys and writing audit rows that never change a send's fate.
+"""What every collaborator of the service shares, wired once: the store, the client,
+the policy and the clock (:class:`Deps`), with reading keys and writing audit rows that
+never change a send's fate.
+
+``Deps`` is deliberately mutable: the policy (roles) and the clock are read at the
+moment of each action, so a test (or a reload) that replaces them is seen by every
+collaborator at once.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bot.broadcasts.model import Policy, utcnow
+from bot.domain import Broadcast, RequestState, content_hash
 from bot.ippanel import IPPanelClient
 from storage import KeyIntegrityError, Store
 
 log = logging.getLogger("bot.broadcasts")
 
 
-class ServiceBase:
-    def __init__(
-        self,
-        store: Store,
-        client: IPPanelClient,
-        policy: Policy,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self._store = store
-        self._client = client
-        self.policy = policy
-        self._clock = clock
-        # broadcasts whose credit question is answered (final report state, or told)
-        self._credit_settled: set[int] = set()
+@dataclass
+class Deps:
+    store: Store
+    client: IPPanelClient
+    policy: Policy
+    clock: Callable[[], datetime] = field(default=utcnow)
 
-    async def _key(self, user_id: int) -> str | None:
+    async def key(self, user_id: int) -> str | None:
         """The user's key; None when missing or failing its integrity check."""
         try:
-            return await self._store.get_api_key(user_id)
+            return await self.store.get_api_key(user_id)
         except KeyIntegrityError:
             log.warning("user %s: stored API key failed its integrity check", user_id)
             return None
 
-    async def _key_or_none(self, user_id: int) -> str | None:
+    async def key_or_none(self, user_id: int) -> str | None:
         try:
-            return await self._key(user_id)
+            return await self.key(user_id)
         except Exception:
             log.exception("user %s: could not read the API key", user_id)
             return None
 
-    async def _audit(
+    async def audit(
         self,
         actor_id: int | None,
         action: str,
@@ -55,6 +54,29 @@ class ServiceBase:
     ) -> None:
         """Audit every step; a failing audit write must not change a send's fate."""
         try:
-            await self._store.audit(actor_id, action, subject, detail)
+            await self.store.audit(actor_id, action, subject, detail)
         except Exception:
             log.exception("audit %s %s failed", action, subject)
+
+    def may_act(self, b: Broadcast, actor_id: int) -> bool:
+        """The requester or a current approver may act on a broadcast's card."""
+        return actor_id == b.requester_id or actor_id in self.policy.approvers
+
+    async def still_as_approved(self, b: Broadcast) -> bool:
+        """The broadcast's snapshot is still exactly what its request approved."""
+        if b.request_id is None:
+            return True
+        request = await self.store.get_request(b.request_id)
+        return (
+            request is not None
+            and request.state == RequestState.APPROVED
+            and content_hash(b.snapshot) == request.content_hash
+        )
+
+    async def get_broadcast_or(self, b: Broadcast) -> Broadcast:
+        """The row as stored now; the given copy when the store cannot be read."""
+        try:
+            return await self.store.get_broadcast(b.id) or b
+        except Exception:
+            log.exception("broadcast %s: could not re-read", b.id)
+            return b

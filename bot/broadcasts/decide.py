@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import logging
 
-from bot.broadcasts.base import ServiceBase
-from bot.broadcasts.model import REQUESTER_REMOVED_REASON, Decision, DecisionKind, SendOutcome
+from bot.broadcasts.base import Deps
+from bot.broadcasts.model import REQUESTER_REMOVED_REASON, Decision, DecisionKind
 from bot.broadcasts.rules import parse_send_at
 from bot.domain import ApprovalRequest, RequestState, content_hash
 
 log = logging.getLogger("bot.broadcasts")
 
 
-class DecideStage(ServiceBase):
-    """Stage 2, decide: approve, reject, withdraw and expire, each a single-winner"""
+class Decider:
+    """Stage 2, decide: approve, reject, withdraw and expire, each a single-winner
+    compare-and-set in the store."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
 
     async def approve(self, request_id: int, approver_id: int) -> Decision:
         """Count this approval; only the press that completes the count is "approved".
@@ -29,22 +33,22 @@ class DecideStage(ServiceBase):
         request = checked
         # the store re-checks expiry inside the same transaction, so a press racing the
         # deadline cannot approve a request that expired a moment earlier
-        tally = await self._store.add_approval(
+        tally = await self._deps.store.add_approval(
             request.id,
             approver_id,
-            now=self._clock(),
-            eligible=self.policy.approvers - {request.requester_id},
+            now=self._deps.clock(),
+            eligible=self._deps.policy.approvers - {request.requester_id},
         )
         subject = f"request:{request.id}"
         counts = {"approved_by": tally.approved_by, "needed": tally.needed}
         detail = {"approvals": len(tally.approved_by), "needed": tally.needed}
         if tally.kind == "approved":
-            await self._audit(
+            await self._deps.audit(
                 approver_id, "approved", subject, detail if tally.needed > 1 else None
             )
             return Decision("approved", request, RequestState.APPROVED, approver_id, **counts)
         if tally.kind == "counted":
-            await self._audit(approver_id, "approval_counted", subject, detail)
+            await self._deps.audit(approver_id, "approval_counted", subject, detail)
             return Decision("approval_counted", request, RequestState.PENDING, **counts)
         if tally.kind == "repeat":
             return Decision("approval_repeat", request, RequestState.PENDING, **counts)
@@ -54,15 +58,6 @@ class DecideStage(ServiceBase):
             return Decision("self_approval", request, request.state)
         return await self._lost_race(request.id)
 
-    async def approve_and_send(
-        self, request_id: int, approver_id: int
-    ) -> tuple[Decision, SendOutcome | None]:
-        """The one call the approve button makes: only the single winner sends."""
-        decision = await self.approve(request_id, approver_id)
-        if decision.kind != "approved" or decision.request is None:
-            return decision, None
-        return decision, await self.send_approved(decision.request, approver_id)
-
     async def reject(self, request_id: int, approver_id: int, reason: str | None) -> Decision:
         checked = await self.decidable(request_id, approver_id)
         if isinstance(checked, Decision):
@@ -70,7 +65,7 @@ class DecideStage(ServiceBase):
         return await self._decide(checked, approver_id, RequestState.REJECTED, reason, "rejected")
 
     async def withdraw(self, request_id: int, requester_id: int) -> Decision:
-        request = await self._store.get_request(request_id)
+        request = await self._deps.store.get_request(request_id)
         if request is None:
             return Decision("not_found")
         if request.requester_id != requester_id:
@@ -84,36 +79,36 @@ class DecideStage(ServiceBase):
 
         Returns the request when this approver may decide it now, else the refusal.
         """
-        request = await self._store.get_request(request_id)
+        request = await self._deps.store.get_request(request_id)
         if request is None:
             return Decision("not_found")
-        if approver_id not in self.policy.approvers:  # policy as of this click
+        if approver_id not in self._deps.policy.approvers:  # policy as of this click
             return Decision("not_allowed", request, request.state)
         if approver_id == request.requester_id:
             return Decision("self_approval", request, request.state)
         if request.state != RequestState.PENDING:
             return Decision("already_decided", request, request.state, request.decided_by)
-        if not self.policy.may_request(request.requester_id):  # roles as of this click
-            return await self._void_removed(request)
+        if not self._deps.policy.may_request(request.requester_id):  # roles as of this click
+            return await self.void_removed(request)
         if self._is_expired(request):
             return await self._expire(request)
         if content_hash(request.snapshot) != request.content_hash:
             log.error("request %s: snapshot does not match its content hash", request.id)
-            await self._audit(approver_id, "tampered", f"request:{request.id}")
+            await self._deps.audit(approver_id, "tampered", f"request:{request.id}")
             return Decision("tampered", request, request.state)
         return request
 
     def _is_expired(self, request: ApprovalRequest) -> bool:
-        now = self._clock()
+        now = self._deps.clock()
         send_at = parse_send_at(request.snapshot)
         return request.expires_at <= now or (send_at is not None and send_at <= now)
 
     async def _expire(self, request: ApprovalRequest) -> Decision:
-        won = await self._store.decide_request(
+        won = await self._deps.store.decide_request(
             request.id, to_state=RequestState.EXPIRED, decided_by=None
         )
         if won:
-            await self._audit(None, "expired", f"request:{request.id}")
+            await self._deps.audit(None, "expired", f"request:{request.id}")
             return Decision("expired", request, RequestState.EXPIRED)
         return await self._lost_race(request.id)
 
@@ -127,23 +122,27 @@ class DecideStage(ServiceBase):
     ) -> Decision:
         # the store re-checks expiry inside the same compare-and-set, so a press racing the
         # deadline cannot approve a request that expired a moment earlier
-        won = await self._store.decide_request(
-            request.id, to_state=to_state, decided_by=actor_id, reason=reason, now=self._clock()
+        won = await self._deps.store.decide_request(
+            request.id,
+            to_state=to_state,
+            decided_by=actor_id,
+            reason=reason,
+            now=self._deps.clock(),
         )
         if not won:
-            fresh = await self._store.get_request(request.id)
+            fresh = await self._deps.store.get_request(request.id)
             if to_state == RequestState.APPROVED and fresh and fresh.state == RequestState.PENDING:
                 # still pending yet not approvable: the store judged it expired
                 return await self._expire(fresh)
             return await self._lost_race(request.id)
-        await self._audit(
+        await self._deps.audit(
             actor_id, kind, f"request:{request.id}", {"reason": reason} if reason else None
         )
         return Decision(kind, request, to_state, actor_id)
 
-    async def _void_removed(self, request: ApprovalRequest) -> Decision:
+    async def void_removed(self, request: ApprovalRequest) -> Decision:
         """The requester lost the admin role: the request is withdrawn, never sent."""
-        won = await self._store.decide_request(
+        won = await self._deps.store.decide_request(
             request.id,
             to_state=RequestState.WITHDRAWN,
             decided_by=None,
@@ -152,30 +151,30 @@ class DecideStage(ServiceBase):
         )
         if not won:
             return await self._lost_race(request.id)
-        await self._audit(
+        await self._deps.audit(
             None, "voided", f"request:{request.id}", {"reason": REQUESTER_REMOVED_REASON}
         )
         return Decision("requester_removed", request, RequestState.WITHDRAWN)
 
     async def _lost_race(self, request_id: int) -> Decision:
-        fresh = await self._store.get_request(request_id)
+        fresh = await self._deps.store.get_request(request_id)
         if fresh is None:
             return Decision("not_found")
         return Decision("already_decided", fresh, fresh.state, fresh.decided_by)
 
     async def expire_due(self) -> list[ApprovalRequest]:
-        expired = await self._store.expire_requests(self._clock())
+        expired = await self._deps.store.expire_requests(self._deps.clock())
         for request in expired:
-            await self._audit(None, "expired", f"request:{request.id}")
+            await self._deps.audit(None, "expired", f"request:{request.id}")
         return expired
 
     async def void_removed_requesters(self) -> list[ApprovalRequest]:
         """At start-up: pending requests whose requester is no longer an admin are
         withdrawn, so nobody can approve a send that would use a removed admin's key."""
         voided = []
-        for request in await self._store.list_pending_requests():
-            if self.policy.may_request(request.requester_id):
+        for request in await self._deps.store.list_pending_requests():
+            if self._deps.policy.may_request(request.requester_id):
                 continue
-            if (await self._void_removed(request)).kind == "requester_removed":
+            if (await self.void_removed(request)).kind == "requester_removed":
                 voided.append(request)
         return voided

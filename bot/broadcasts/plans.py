@@ -8,7 +8,7 @@ Money rules, on top of the single send's:
   or a second worker can never post a batch twice.
 * Strictly in order: batch k is posted only when every earlier batch is certainly
   ``sent``. A failed, unknown or cancelled batch stops the plan there; the rest wait for
-  a person (:meth:`PlanStage.continue_plan`), who has looked at the panel.
+  a person (:meth:`Plans.continue_plan`), who has looked at the panel.
 * A batch whose time is less than :data:`POST_LEAD` away is never posted: the provider
   would send it at once (or refuse it), which is not what was approved. The plan stops
   there and says so; nothing is posted "now" silently.
@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
-from bot.broadcasts.base import ServiceBase
+from bot.broadcasts.base import Deps
 from bot.broadcasts.model import CANCEL_LEAD, CancelResult, SendOutcome
+from bot.broadcasts.post import Poster
+from bot.broadcasts.report import Reports
 from bot.domain import ApprovalRequest, Broadcast, BroadcastState
 from bot.ippanel import IPPanelError
 from bot.plans import Plan, plan_of
@@ -76,8 +78,13 @@ def direct_plan_key(draft_id: int, version: int) -> str:
     return f"d{draft_id}:{version}"
 
 
-class PlanStage(ServiceBase):
+class Plans:
     """Stage 3b, gradual sending: post a plan's batches, resume, cancel the rest."""
+
+    def __init__(self, deps: Deps, poster: Poster, reports: Reports) -> None:
+        self._deps = deps
+        self._poster = poster
+        self._reports = reports
 
     async def post_plan(
         self,
@@ -92,21 +99,21 @@ class PlanStage(ServiceBase):
         plan = plan_of(snapshot)
         if plan is None:
             return PlanOutcome("not_allowed", plan_key)
-        if await self._store.plan_halted(plan_key):
+        if await self._deps.store.plan_halted(plan_key):
             return await self._plan_outcome("halted", plan_key, plan)
-        rows = {b.batch_no: b for b in await self._store.list_plan_batches(plan_key)}
+        rows = {b.batch_no: b for b in await self._deps.store.list_plan_batches(plan_key)}
         for batch in plan.batches:
             row = rows.get(batch.no)
-            if row is None and await self._store.plan_halted(plan_key):
+            if row is None and await self._deps.store.plan_halted(plan_key):
                 return await self._plan_outcome("halted", plan_key, plan, at=batch.no)
             if row is not None:
                 if row.state != BroadcastState.SENT:
                     return await self._plan_outcome("stopped", plan_key, plan, at=batch.no)
                 continue
-            if batch.send_at < self._clock() + POST_LEAD:
-                await self._audit(None, "plan_late", f"plan:{plan_key}", {"batch": batch.no})
+            if batch.send_at < self._deps.clock() + POST_LEAD:
+                await self._deps.audit(None, "plan_late", f"plan:{plan_key}", {"batch": batch.no})
                 return await self._plan_outcome("late", plan_key, plan, at=batch.no)
-            row = await self._store.start_broadcast(
+            row = await self._deps.store.start_broadcast(
                 request_id=request_id,
                 requester_id=requester_id,
                 approver_id=approver_id,
@@ -116,14 +123,14 @@ class PlanStage(ServiceBase):
             )
             if row is None:  # another worker wrote this batch first: it posts, not us
                 return await self._plan_outcome("busy", plan_key, plan, at=batch.no)
-            outcome = await self._send(row)
+            outcome = await self._poster.post(row)
             if outcome.kind != "sent":
                 detail = {"batch": batch.no, "outcome": outcome.kind}
-                await self._audit(requester_id, "plan_stopped", f"plan:{plan_key}", detail)
+                await self._deps.audit(requester_id, "plan_stopped", f"plan:{plan_key}", detail)
                 return await self._plan_outcome(
                     "stopped", plan_key, plan, at=batch.no, error=outcome.error, last=outcome
                 )
-        await self._audit(requester_id, "plan_posted", f"plan:{plan_key}")
+        await self._deps.audit(requester_id, "plan_posted", f"plan:{plan_key}")
         return await self._plan_outcome("posted", plan_key, plan)
 
     async def _plan_outcome(
@@ -136,7 +143,7 @@ class PlanStage(ServiceBase):
         error: IPPanelError | None = None,
         last: SendOutcome | None = None,
     ) -> PlanOutcome:
-        rows = await self._store.list_plan_batches(plan_key)
+        rows = await self._deps.store.list_plan_batches(plan_key)
         return PlanOutcome(kind, plan_key, plan, rows, at, error, last)
 
     async def send_approved_plan(self, request: ApprovalRequest) -> PlanOutcome:
@@ -152,16 +159,16 @@ class PlanStage(ServiceBase):
 
     async def plan_status(self, broadcast_id: int, actor_id: int) -> PlanOutcome | None:
         """The plan a batch row belongs to, as it stands; None when not a plan or not theirs."""
-        b = await self._store.get_broadcast(broadcast_id)
-        if b is None or b.plan_key is None or not self._may_act(b, actor_id):
+        b = await self._deps.store.get_broadcast(broadcast_id)
+        if b is None or b.plan_key is None or not self._deps.may_act(b, actor_id):
             return None
         plan = plan_of(b.snapshot)
         if plan is None:
             return None
-        rows = await self._store.list_plan_batches(b.plan_key)
+        rows = await self._deps.store.list_plan_batches(b.plan_key)
         kind: PlanKind = "posted"
         at = None
-        if await self._store.plan_halted(b.plan_key):
+        if await self._deps.store.plan_halted(b.plan_key):
             kind = "halted"
         elif any(r.state != BroadcastState.SENT for r in rows) or len(rows) < len(plan.batches):
             kind = "stopped"
@@ -170,12 +177,13 @@ class PlanStage(ServiceBase):
 
     async def continue_plan(self, broadcast_id: int, actor_id: int) -> PlanOutcome | None:
         """A person looked and asks to post the rest: still only after certain sends."""
-        b = await self._store.get_broadcast(broadcast_id)
-        if b is None or b.plan_key is None or not self._may_act(b, actor_id):
+        b = await self._deps.store.get_broadcast(broadcast_id)
+        if b is None or b.plan_key is None or not self._deps.may_act(b, actor_id):
             return None
-        if not self.policy.may_request(b.requester_id) or not await self._still_as_approved(b):
+        deps = self._deps
+        if not deps.policy.may_request(b.requester_id) or not await deps.still_as_approved(b):
             return PlanOutcome("not_allowed", b.plan_key)
-        await self._audit(actor_id, "plan_continue", f"plan:{b.plan_key}")
+        await self._deps.audit(actor_id, "plan_continue", f"plan:{b.plan_key}")
         return await self.post_plan(
             b.plan_key,
             b.snapshot,
@@ -189,21 +197,21 @@ class PlanStage(ServiceBase):
         are posted on, but only where every batch so far is certainly ``sent`` and the
         approval still holds. A plan with a doubtful batch waits for a person."""
         resumed = []
-        for key in await self._store.list_plan_keys():
-            rows = await self._store.list_plan_batches(key)
+        for key in await self._deps.store.list_plan_keys():
+            rows = await self._deps.store.list_plan_batches(key)
             plan = plan_of(rows[0].snapshot) if rows else None
             if plan is None or len(rows) >= len(plan.batches):
                 continue
             if any(r.state != BroadcastState.SENT for r in rows):
                 continue
-            if await self._store.plan_halted(key):
+            if await self._deps.store.plan_halted(key):
                 continue
             first = rows[0]
-            if not self.policy.may_request(first.requester_id):
+            if not self._deps.policy.may_request(first.requester_id):
                 continue
-            if not await self._still_as_approved(first):
+            if not await self._deps.still_as_approved(first):
                 continue
-            await self._audit(None, "plan_resumed", f"plan:{key}", {"after": len(rows)})
+            await self._deps.audit(None, "plan_resumed", f"plan:{key}", {"after": len(rows)})
             resumed.append(
                 await self.post_plan(
                     key,
@@ -218,19 +226,19 @@ class PlanStage(ServiceBase):
     async def cancel_remaining(self, broadcast_id: int, actor_id: int) -> CancelRemaining:
         """Cancel every posted batch still at least 5 minutes away, and never post the
         unposted ones. Says which batches could not be cancelled and why."""
-        b = await self._store.get_broadcast(broadcast_id)
+        b = await self._deps.store.get_broadcast(broadcast_id)
         if b is None or b.plan_key is None:
             return CancelRemaining("not_found")
-        if not self._may_act(b, actor_id):
+        if not self._deps.may_act(b, actor_id):
             return CancelRemaining("not_allowed")
         plan = plan_of(b.snapshot)
         if plan is None:
             return CancelRemaining("not_found")
         # halt first: a loop still posting stops before its next batch
-        await self._store.halt_plan(b.plan_key, f"cancelled by {actor_id}")
-        await self._audit(actor_id, "plan_cancel", f"plan:{b.plan_key}")
-        rows = {r.batch_no: r for r in await self._store.list_plan_batches(b.plan_key)}
-        now = self._clock()
+        await self._deps.store.halt_plan(b.plan_key, f"cancelled by {actor_id}")
+        await self._deps.audit(actor_id, "plan_cancel", f"plan:{b.plan_key}")
+        rows = {r.batch_no: r for r in await self._deps.store.list_plan_batches(b.plan_key)}
+        now = self._deps.clock()
         done = CancelRemaining("done")
         for batch in plan.batches:
             row = rows.get(batch.no)
@@ -242,7 +250,7 @@ class PlanStage(ServiceBase):
             if batch.send_at - now < CANCEL_LEAD:
                 done.refused.append((batch.no, "too_late"))  # the provider would refuse
                 continue
-            result: CancelResult = await self.cancel(row.id, actor_id)  # type: ignore[attr-defined]
+            result: CancelResult = await self._reports.cancel(row.id, actor_id)
             if result.kind == "cancelled":
                 done.cancelled.append(batch.no)
             else:

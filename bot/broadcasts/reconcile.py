@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.broadcasts.base import ServiceBase
+from bot.broadcasts.base import Deps
 from bot.broadcasts.model import (
     CONFIRMED_NOT_SENT_TEXT,
     RECONCILE_MAX_PAGES,
@@ -24,8 +24,12 @@ from bot.ippanel import IPPanelError
 log = logging.getLogger("bot.broadcasts")
 
 
-class ReconcileStage(ServiceBase):
-    """Stage 4, reconcile: an ``unknown`` send becomes ``sent`` only on positive evidence,"""
+class Reconciler:
+    """Stage 4, reconcile: an ``unknown`` send becomes ``sent`` only on positive evidence;
+    a person may declare it not sent."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
 
     async def reconcile(self, broadcast_id: int) -> ReconcileResult:
         """Settle an ``unknown`` broadcast from the provider's list of sends. Never sends.
@@ -35,12 +39,12 @@ class ReconcileStage(ServiceBase):
         no other broadcast can take it. No row, however long after, proves nothing: it
         stays ``unknown`` until a person checks the panel (:meth:`confirm_not_sent`).
         """
-        b = await self._store.get_broadcast(broadcast_id)
+        b = await self._deps.store.get_broadcast(broadcast_id)
         if b is None:
             return ReconcileResult("not_found")
         if b.state != BroadcastState.UNKNOWN:
             return ReconcileResult(settled_kind(b.state), b)
-        api_key = await self._key_or_none(b.requester_id)
+        api_key = await self._deps.key_or_none(b.requester_id)
         if api_key is None:
             return ReconcileResult("still_unknown", b)
         try:
@@ -48,16 +52,16 @@ class ReconcileStage(ServiceBase):
         except IPPanelError as error:
             log.info("broadcast %s: reconcile could not ask the provider: %r", b.id, error)
             return ReconcileResult("still_unknown", b)
-        owned = await self._store.owned_outbox_ids(candidates)
+        owned = await self._deps.store.owned_outbox_ids(candidates)
         for outbox_id in candidates:  # oldest first: earlier unknowns take earlier rows
             if outbox_id in owned:
                 continue
-            if await self._store.claim_outbox(b.id, outbox_id):
-                await self._audit(
+            if await self._deps.store.claim_outbox(b.id, outbox_id):
+                await self._deps.audit(
                     None, "reconciled_sent", f"broadcast:{b.id}", {"outbox_ids": [outbox_id]}
                 )
-                return ReconcileResult("sent", await self._store.get_broadcast(b.id))
-            fresh = await self._store.get_broadcast(b.id)
+                return ReconcileResult("sent", await self._deps.store.get_broadcast(b.id))
+            fresh = await self._deps.store.get_broadcast(b.id)
             if fresh is None or fresh.state != BroadcastState.UNKNOWN:
                 return ReconcileResult(settled_kind(fresh.state) if fresh else "not_found", fresh)
             # the row was taken meanwhile, or a send is in flight: try no further now
@@ -73,7 +77,7 @@ class ReconcileStage(ServiceBase):
         filters = {"create_from_date": str(int(earliest.timestamp()))}
         found: list[tuple[datetime, int]] = []
         for page_no in range(1, RECONCILE_MAX_PAGES + 1):
-            page = await self._client.list_sends(
+            page = await self._deps.client.list_sends(
                 api_key, page=page_no, limit=RECONCILE_PAGE_SIZE, filters=filters
             )
             found += [
@@ -94,16 +98,16 @@ class ReconcileStage(ServiceBase):
         The only way out of ``unknown`` other than a provider row; audited with who and
         when. Afterwards the broadcast is ``failed``, so a retry (one more POST) is possible.
         """
-        b = await self._store.get_broadcast(broadcast_id)
+        b = await self._deps.store.get_broadcast(broadcast_id)
         if b is None:
             return ConfirmResult("not_found")
-        if not self._may_act(b, actor_id):
+        if not self._deps.may_act(b, actor_id):
             return ConfirmResult("not_allowed", b)
-        done = await self._store.transition_broadcast(
+        done = await self._deps.store.transition_broadcast(
             b.id, BroadcastState.UNKNOWN, BroadcastState.FAILED, CONFIRMED_NOT_SENT_TEXT
         )
-        fresh = await self._store.get_broadcast(b.id)
+        fresh = await self._deps.store.get_broadcast(b.id)
         if not done:
             return ConfirmResult("not_unknown", fresh)
-        await self._audit(actor_id, "confirmed_not_sent", f"broadcast:{b.id}")
+        await self._deps.audit(actor_id, "confirmed_not_sent", f"broadcast:{b.id}")
         return ConfirmResult("confirmed", fresh)

@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from bot import no_credit
-from bot.broadcasts.base import ServiceBase
+from bot.broadcasts.base import Deps
 from bot.broadcasts.model import (
     CANCEL_LEAD,
     CREDIT_WATCH_LIMIT,
@@ -34,23 +34,29 @@ from bot.no_credit import CreditShortfall
 log = logging.getLogger("bot.broadcasts")
 
 
-class ReportStage(ServiceBase):
-    """Stage 5, after the send: cancel a scheduled send, the delivery report, the credit,"""
+class Reports:
+    """Stage 5, after the send: cancel a scheduled send, the delivery report, the credit,
+    and a send the panel failed for lack of credit."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        # broadcasts whose credit question is answered (final report state, or told)
+        self._credit_settled: set[int] = set()
 
     async def cancel(self, broadcast_id: int, actor_id: int) -> CancelResult:
-        b = await self._store.get_broadcast(broadcast_id)
+        b = await self._deps.store.get_broadcast(broadcast_id)
         if b is None:
             return CancelResult("not_found")
-        if not self._may_act(b, actor_id):
+        if not self._deps.may_act(b, actor_id):
             return CancelResult("not_allowed", b)
         if b.state != BroadcastState.SENT or not b.outbox_ids:
             return CancelResult("not_cancellable", b)
         send_at = send_time_of(b)
         if send_at is None:
             return CancelResult("not_scheduled", b)
-        if send_at - self._clock() < CANCEL_LEAD:
+        if send_at - self._deps.clock() < CANCEL_LEAD:
             return CancelResult("too_late", b)
-        api_key = await self._key_or_none(b.requester_id)
+        api_key = await self._deps.key_or_none(b.requester_id)
         if api_key is None:
             return CancelResult("no_key", b, NO_KEY_TEXT)
         return await self._cancel_at_provider(b, api_key, actor_id)
@@ -62,57 +68,57 @@ class ReportStage(ServiceBase):
         errors: list[IPPanelError] = []
         for outbox_id in b.outbox_ids:
             try:
-                message = await self._client.cancel(api_key, outbox_id=outbox_id)
+                message = await self._deps.client.cancel(api_key, outbox_id=outbox_id)
                 done.append(outbox_id)
             except IPPanelError as error:
                 refusal = scrub_key(error.message, api_key)
                 errors.append(error)
         subject = f"broadcast:{b.id}"
         if refusal is None:
-            await self._store.transition_broadcast(
+            await self._deps.store.transition_broadcast(
                 b.id, BroadcastState.SENT, BroadcastState.CANCELLED
             )
             detail = {"no": b.number, "message": message}
-            await self._audit(actor_id, "cancelled", subject, detail)
-            return CancelResult("cancelled", await self._store.get_broadcast(b.id), message)
-        await self._audit(
+            await self._deps.audit(actor_id, "cancelled", subject, detail)
+            return CancelResult("cancelled", await self._deps.store.get_broadcast(b.id), message)
+        await self._deps.audit(
             actor_id, "cancel_refused", subject, {"error": refusal, "cancelled": done}
         )
         return CancelResult(cancel_refusal_kind(errors, done), b, refusal)
 
     async def delivery_report(self, broadcast_id: int, actor_id: int) -> DeliveryReport:
-        b = await self._store.get_broadcast(broadcast_id)
+        b = await self._deps.store.get_broadcast(broadcast_id)
         if b is None:
             return DeliveryReport("not_found")
-        if not self._may_act(b, actor_id):
+        if not self._deps.may_act(b, actor_id):
             return DeliveryReport("not_allowed", b)
         if not b.outbox_ids:
             return DeliveryReport("no_outbox", b)
-        api_key = await self._key_or_none(b.requester_id)
+        api_key = await self._deps.key_or_none(b.requester_id)
         if api_key is None:
             return DeliveryReport("no_key", b)
         try:
-            reports = [await self._client.report(api_key, outbox_id=i) for i in b.outbox_ids]
-            stats = [
-                (await self._client.bulk_stats(api_key, bulk_id=i)).operators for i in b.outbox_ids
-            ]
+            client = self._deps.client
+            reports = [await client.report(api_key, outbox_id=i) for i in b.outbox_ids]
+            stats = [(await client.bulk_stats(api_key, bulk_id=i)).operators for i in b.outbox_ids]
         except IPPanelError as error:
             return DeliveryReport("error", b, error=error)
         return DeliveryReport("ok", b, reports, aggregate_stats(stats))
 
     async def credit(self, user_id: int) -> Credit:
         """The account credit; raises NoApiKeyError (an AuthError) without a usable key."""
-        api_key = await self._key_or_none(user_id)
+        api_key = await self._deps.key_or_none(user_id)
         if api_key is None:
             raise NoApiKeyError()
-        return await self._client.credit(api_key)
+        return await self._deps.client.credit(api_key)
 
-    async def _explain_no_credit(
+    async def explain_no_credit(
         self, error: InsufficientCreditError, api_key: str, snap: dict[str, Any]
     ) -> InsufficientCreditError:
         """A 422 credit refusal, reworded with the credit now and the broadcast's cost."""
         try:
-            found = await no_credit.shortfall(self._client, api_key, snap, recipients_total(snap))
+            client, total = self._deps.client, recipients_total(snap)
+            found = await no_credit.shortfall(client, api_key, snap, total)
         except Exception:  # only wording: the refusal itself must still be recorded
             log.exception("could not look up the credit after a credit refusal")
             return error
@@ -123,7 +129,7 @@ class ReportStage(ServiceBase):
             message_code=error.message_code,
         )
 
-    async def _credit_after_send(self, outcome: SendOutcome, api_key: str) -> SendOutcome:
+    async def credit_after_send(self, outcome: SendOutcome, api_key: str) -> SendOutcome:
         """An immediate send the panel accepted may already be failed for credit (state 8):
         then the outcome is that failure, not "sent". Asked once; the watch asks later."""
         b = outcome.broadcast
@@ -143,11 +149,11 @@ class ReportStage(ServiceBase):
     async def credit_ran_out(self, user_ids: list[int]) -> list[tuple[Broadcast, CreditShortfall]]:
         """Recent sends the panel accepted and then failed for lack of credit (report
         state 8), each returned once so both admins can be told. Never sends."""
-        now = self._clock()
+        now = self._deps.clock()
         seen: set[int] = set()
         found: list[tuple[Broadcast, CreditShortfall]] = []
         for user_id in user_ids:
-            for b in await self._store.list_broadcasts(user_id, limit=CREDIT_WATCH_LIMIT):
+            for b in await self._deps.store.list_broadcasts(user_id, limit=CREDIT_WATCH_LIMIT):
                 if b.id in seen or b.id in self._credit_settled:
                     continue
                 seen.add(b.id)
@@ -156,7 +162,7 @@ class ReportStage(ServiceBase):
                 send_at = send_time_of(b)
                 if now - b.created_at > CREDIT_WATCH_WINDOW or (send_at and send_at > now):
                     continue
-                api_key = await self._key_or_none(b.requester_id)
+                api_key = await self._deps.key_or_none(b.requester_id)
                 hit = await self._no_credit(b, api_key) if api_key else None
                 if hit is not None:
                     found.append(hit)
@@ -167,7 +173,7 @@ class ReportStage(ServiceBase):
     ) -> tuple[Broadcast, CreditShortfall] | None:
         """When the panel's reports say ``b`` failed for credit: record it once and
         return it with the amounts; None otherwise (or when someone recorded it first)."""
-        reports = await no_credit.reports_of(self._client, api_key, b.outbox_ids)
+        reports = await no_credit.reports_of(self._deps.client, api_key, b.outbox_ids)
         if not reports or not no_credit.ran_out(reports):
             if reports and no_credit.settled(reports):
                 self._credit_settled.add(b.id)
@@ -176,11 +182,11 @@ class ReportStage(ServiceBase):
             return None
         self._credit_settled.add(b.id)
         found = await no_credit.shortfall(
-            self._client, api_key, b.snapshot, recipients_total(b.snapshot), reports
+            self._deps.client, api_key, b.snapshot, recipients_total(b.snapshot), reports
         )
         if no_credit.nothing_went_out(reports):
             # nothing left the panel: a person may resend it after topping up
-            won = await self._store.transition_broadcast(
+            won = await self._deps.store.transition_broadcast(
                 b.id,
                 BroadcastState.SENT,
                 BroadcastState.FAILED,
@@ -190,5 +196,5 @@ class ReportStage(ServiceBase):
                 return None
         # else part went out: it stays sent, so nobody can resend it to everyone
         detail = {"credit": found.credit, "cost": found.cost}
-        await self._audit(None, "no_credit", f"broadcast:{b.id}", detail)
-        return await self._safe_get_broadcast(b), found
+        await self._deps.audit(None, "no_credit", f"broadcast:{b.id}", detail)
+        return await self._deps.get_broadcast_or(b), found

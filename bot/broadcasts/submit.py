@@ -9,7 +9,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from bot.broadcasts.base import ServiceBase
+from bot.broadcasts.base import Deps
 from bot.broadcasts.model import MoneyCheck, SubmitResult
 from bot.broadcasts.rules import (
     brief_of,
@@ -23,45 +23,50 @@ from bot.domain import Draft, Step
 log = logging.getLogger("bot.broadcasts")
 
 
-class SubmitStage(ServiceBase):
-    """Stage 1, submit: a draft is checked (complete, a readable key, a credit not known"""
+class Submitter:
+    """Stage 1, submit: a draft is checked (complete, a readable key, a credit not known
+    to be short) and becomes a pending request."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
 
     async def submit(self, draft: Draft, requester_id: int) -> SubmitResult:
         """Check a draft before anyone is asked to approve it: ready, a readable key, and
         a credit not known to be short. The money checks cost two reads at the provider
         here, at submit time, so the approve→POST path stays as short as it was."""
-        if draft.owner_id != requester_id or not self.policy.may_request(requester_id):
+        if draft.owner_id != requester_id or not self._deps.policy.may_request(requester_id):
             return SubmitResult("not_allowed")
-        now = self._clock()
-        step = self._check_ready(draft, now)
+        now = self._deps.clock()
+        step = self.check_ready(draft, now)
         if step is not None:
             return SubmitResult("incomplete", missing_step=step)
-        others = sorted(self.policy.approvers - {requester_id})
-        if self.policy.approvals_required and not others:
+        others = sorted(self._deps.policy.approvers - {requester_id})
+        if self._deps.policy.approvals_required and not others:
             return SubmitResult("no_approver")
-        api_key = await self._key_or_none(requester_id)
+        api_key = await self._deps.key_or_none(requester_id)
         if api_key is None:
             return SubmitResult("no_key")
-        snapshot = draft.snapshot(self.policy.message_suffix)
-        money = await self._money_check(api_key, snapshot)
+        snapshot = draft.snapshot(self._deps.policy.message_suffix)
+        money = await self.money_check(api_key, snapshot)
         if money.known_short is not None:
-            await self._audit(
+            await self._deps.audit(
                 requester_id, "submit_refused_credit", f"draft:{draft.id}", money_detail(money)
             )
             return SubmitResult("short_credit", money=money)
-        if not self.policy.approvals_required:
+        if not self._deps.policy.approvals_required:
             return SubmitResult("direct", money=money)
         # The rule is judged on cost_high: the operator split is unknown until the send, and
         # a money guard must look at the most it may cost. An unknown price (provider down)
         # applies the strictest cost rule (see ApprovalRules.needed).
-        requirement = self.policy.approval_rules.needed(recipients_total(snapshot), money.cost_high)
+        rules = self._deps.policy.approval_rules
+        requirement = rules.needed(recipients_total(snapshot), money.cost_high)
         if requirement.approvals > len(others):
             return SubmitResult("too_few_approvers", approvers=others, requirement=requirement)
-        expires_at = now + self.policy.approval_ttl
+        expires_at = now + self._deps.policy.approval_ttl
         if draft.send_at is not None:
             # approving after the scheduled time would send at the wrong moment
             expires_at = min(expires_at, draft.send_at)
-        request = await self._store.create_request(
+        request = await self._deps.store.create_request(
             draft,
             requester_id,
             snapshot,
@@ -74,19 +79,19 @@ class SubmitStage(ServiceBase):
         detail = {"no": request.number, **brief_of(snapshot), **money_detail(money)}
         if requirement.rule is not None:
             detail |= {"approvals_needed": requirement.approvals, "rule": str(requirement.rule)}
-        await self._audit(requester_id, "submitted", f"request:{request.id}", detail)
+        await self._deps.audit(requester_id, "submitted", f"request:{request.id}", detail)
         return SubmitResult(
             "pending", request=request, approvers=others, money=money, requirement=requirement
         )
 
-    async def _money_check(self, api_key: str, snapshot: dict[str, Any]) -> MoneyCheck:
+    async def money_check(self, api_key: str, snapshot: dict[str, Any]) -> MoneyCheck:
         """Price and credit, asked at once; a provider problem leaves that part unknown
         (the approver's card says so) rather than blocking the request."""
         price, credit = await asyncio.gather(
-            self._client.calculate_price(
+            self._deps.client.calculate_price(
                 api_key, sender=snapshot["sender"], message=snapshot["message"]
             ),
-            self._client.credit(api_key),
+            self._deps.client.credit(api_key),
             return_exceptions=True,
         )
         check: dict[str, float | None] = {}
@@ -102,8 +107,9 @@ class SubmitStage(ServiceBase):
             check["credit"] = credit.credit
         return MoneyCheck(**check)
 
-    def _check_ready(self, draft: Draft, now: datetime) -> Step | None:
+    def check_ready(self, draft: Draft, now: datetime) -> Step | None:
         step = missing_step(draft, now)
-        if step is None and message_too_long(draft.snapshot(self.policy.message_suffix)["message"]):
+        suffix = self._deps.policy.message_suffix
+        if step is None and message_too_long(draft.snapshot(suffix)["message"]):
             return Step.TEXT
         return step

@@ -1,0 +1,156 @@
+"""Stage 3, one POST: a send unit (an immediate broadcast, or one batch of a plan)
+whose row is already ``sending`` goes to the provider once, and what the provider
+answered is written back to the row. Nothing here decides whether it may be sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.broadcasts.base import Deps
+from bot.broadcasts.model import (
+    NO_KEY_TEXT,
+    PREPARE_FAILED_TEXT,
+    UNEXPECTED_TEXT,
+    NoApiKeyError,
+    SendKind,
+    SendOutcome,
+)
+from bot.broadcasts.report import Reports
+from bot.broadcasts.rules import fix_step_for, scrub_key, send_time_of
+from bot.domain import (
+    Broadcast,
+    BroadcastState,
+    PhonebookSelection,
+    selections_to_params,
+)
+from bot.ippanel import InsufficientCreditError, IPPanelError
+from bot.plans import plan_of
+
+log = logging.getLogger("bot.broadcasts")
+
+
+class Poster:
+    """One POST for one send unit (a broadcast row already ``sending``), and what the
+    provider answered written back to the row."""
+
+    def __init__(self, deps: Deps, reports: Reports) -> None:
+        self._deps = deps
+        self._reports = reports
+
+    async def post(self, broadcast: Broadcast) -> SendOutcome:
+        """One POST for a row already in state ``sending``, then record what happened."""
+        b = broadcast
+        subject = f"broadcast:{b.id}"
+        try:
+            api_key = await self._deps.key(b.requester_id)
+            snap = b.snapshot
+            plan = plan_of(snap) if b.batch_no else None
+            if plan is not None:  # a gradual plan's batch: its own rows and its own time
+                params = plan.params_for(b.batch_no)
+            else:
+                params = selections_to_params(
+                    [PhonebookSelection.from_dict(s) for s in snap["selections"]]
+                )
+            send_at = send_time_of(b)
+        except Exception:
+            # before the HTTP call: certainly nothing went out
+            log.exception("broadcast %s: could not prepare the send", b.id)
+            return await self._finish(b, BroadcastState.FAILED, "failed", None, PREPARE_FAILED_TEXT)
+        if api_key is None:
+            return await self._fail_no_key(b)
+
+        try:
+            try:
+                result = await self._deps.client.send_to_phonebooks(
+                    api_key,
+                    sender=snap["sender"],
+                    message=snap["message"],
+                    params=params,
+                    send_at=send_at,
+                )
+            finally:
+                # written after the request so that it never delays the POST; the row in
+                # state `sending` already records that the send began
+                attempt = {"attempt": b.attempts}
+                started = self._deps.audit(b.requester_id, "send_started", subject, attempt)
+                await asyncio.shield(started)
+        except IPPanelError as error:
+            if isinstance(error, InsufficientCreditError):
+                error = await self._reports.explain_no_credit(error, api_key, snap)
+            text = scrub_key(error.message, api_key)
+            if error.outcome_unknown:
+                log.warning("broadcast %s: outcome unknown: %r", b.id, error)
+                return await self._finish(b, BroadcastState.UNKNOWN, "unknown", error, text)
+            log.info("broadcast %s: not sent: %r", b.id, error)
+            return await self._finish(b, BroadcastState.FAILED, "failed", error, text)
+        except asyncio.CancelledError:
+            # shutting down mid-request: it may have gone out; never leave it resendable
+            await asyncio.shield(self._mark(b, BroadcastState.UNKNOWN, None, UNEXPECTED_TEXT))
+            raise
+        except Exception:
+            log.exception("broadcast %s: unexpected error during the send", b.id)
+            return await self._finish(b, BroadcastState.UNKNOWN, "unknown", None, UNEXPECTED_TEXT)
+
+        outcome = await self._finish(
+            b, BroadcastState.SENT, "sent", None, None, outbox_ids=result.outbox_ids
+        )
+        await self._remember_last_used(b)
+        return await self._reports.credit_after_send(outcome, api_key)
+
+    async def _fail_no_key(self, b: Broadcast) -> SendOutcome:
+        outcome = await self._finish(b, BroadcastState.FAILED, "failed", None, NO_KEY_TEXT)
+        return SendOutcome("no_key", outcome.broadcast, NoApiKeyError())
+
+    async def _finish(
+        self,
+        b: Broadcast,
+        state: BroadcastState,
+        kind: SendKind,
+        error: IPPanelError | None,
+        text: str | None,
+        *,
+        outbox_ids: list[int] | None = None,
+    ) -> SendOutcome:
+        await self._mark(b, state, outbox_ids, text)
+        fresh = await self._deps.get_broadcast_or(b)
+        detail: dict[str, object] = {"outbox_ids": outbox_ids} if outbox_ids else {"error": text}
+        detail["no"] = b.number
+        await self._deps.audit(b.requester_id, str(state), f"broadcast:{b.id}", detail)
+        fix = fix_step_for(error) if kind == "failed" else None
+        return SendOutcome(kind, fresh, error, fix)
+
+    async def _mark(
+        self, b: Broadcast, state: BroadcastState, outbox_ids: list[int] | None, text: str | None
+    ) -> None:
+        """Move the row off ``sending``. A lost write leaves it ``sending``, which
+        the restart recovery turns into ``unknown``: the safe direction."""
+        try:
+            done = await self._deps.store.finish_broadcast(
+                b.id, state=state, outbox_ids=outbox_ids, error=text
+            )
+        except Exception:
+            log.exception("broadcast %s: could not record state %s", b.id, state)
+            return
+        if not done:
+            log.error("broadcast %s: was no longer sending when marking %s", b.id, state)
+
+    async def _safe_get_broadcast(self, b: Broadcast) -> Broadcast:
+        try:
+            return await self._deps.store.get_broadcast(b.id) or b
+        except Exception:
+            log.exception("broadcast %s: could not re-read", b.id)
+            return b
+
+    async def _remember_last_used(self, b: Broadcast) -> None:
+        snap = b.snapshot
+        try:
+            await self._deps.store.set_last_used(
+                b.requester_id,
+                snap["sender"],
+                snap.get("sender_label"),
+                [PhonebookSelection.from_dict(s) for s in snap["selections"]],
+            )
+        except Exception:  # a convenience; the send itself is recorded
+            log.exception("broadcast %s: could not remember last used", b.id)

@@ -68,6 +68,9 @@ def check_lead(when: datetime, *, now: datetime) -> None:
         raise TimeError("too_far")
 
 
+QUICK_CHOICES = ("hour", "tonight", "tomorrow")  # every key quick_choices may return
+
+
 def quick_choices(now: datetime, tz: tzinfo) -> dict[str, datetime]:
     """The quick buttons: in one hour, tonight 20:00 (while still ahead), tomorrow 09:00."""
     local = now.astimezone(tz)

@@ -24,70 +24,92 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.domain import Step
-from handlers import approval, commands, compose, gate, phone, plans, results, token, unknown
+from handlers import (
+    approval,
+    commands,
+    compose,
+    gate,
+    phone,
+    plans,
+    results,
+    token,
+    unknown,
+)
+from handlers import callbacks as cb
 from handlers import saved_texts as saved  # team rules
 from handlers.common import Context, answer, say, tr
 
 log = logging.getLogger("handlers")
+# the modules whose buttons bind their handlers (``@KIND.handles``) as they are imported
+BUTTON_MODULES = (approval, commands, compose, phone, plans, results, saved, unknown)
 
 TEXT = filters.TEXT & ~filters.COMMAND
 NOT_TEXT = ~filters.TEXT & ~filters.COMMAND
 ANY = ~filters.COMMAND
-BACK = "^k:back$"
+# the review card and its "send gradually" menu (both states take every review button)
+REVIEW_KINDS = (
+    cb.SAVE_TEXT,  # team rules
+    cb.GRADUAL,
+    cb.GRADUAL_BATCH,
+    cb.GRADUAL_EVERY,
+    cb.GRADUAL_ASK_BATCH,
+    cb.GRADUAL_ASK_EVERY,
+    cb.REVIEW,
+    cb.REVIEW_EDIT,
+    cb.TEST_SEND,
+)
 
 
 def _conversation() -> ConversationHandler:
     c = compose
+    back = cb.BACK.route  # "back" leads somewhere different from each step
     states = {
-        c.RESUME: [CallbackQueryHandler(c.resume_choice, pattern="^r:")],
-        c.SENDER: [CallbackQueryHandler(c.choose_sender, pattern="^s:")],
+        c.RESUME: [cb.RESUME.route()],
+        c.SENDER: [cb.SENDER_LAST.route(), cb.SENDER.route()],
         c.BOOKS: [
-            CallbackQueryHandler(c.books_press, pattern="^b:"),
-            CallbackQueryHandler(c.back_to(Step.SENDER), pattern=BACK),
+            cb.BOOK.route(),
+            cb.BOOKS_PAGE.route(),
+            cb.BOOKS.route(),
+            back(c.back_to(Step.SENDER)),
             MessageHandler(TEXT, c.books_search),
         ],
         c.OPTIONS: [
-            CallbackQueryHandler(c.options_press, pattern="^o:"),
-            CallbackQueryHandler(c.mode_press, pattern="^m:"),
-            CallbackQueryHandler(c.back_to(Step.PHONEBOOKS), pattern=BACK),
+            cb.OPTIONS_DONE.route(),
+            cb.OPTIONS.route(),
+            cb.MODE.route(),
+            back(c.back_to(Step.PHONEBOOKS)),
         ],
         c.SLICE: [
             MessageHandler(TEXT, c.slice_typed),
-            CallbackQueryHandler(c.back_to("options"), pattern=BACK),
+            back(c.back_to("options")),
         ],
         c.CONTACTS: [
-            CallbackQueryHandler(c.contacts_press, pattern="^c:"),
-            CallbackQueryHandler(c.back_to("options"), pattern=BACK),
+            cb.CONTACT.route(),
+            cb.CONTACTS_PAGE.route(),
+            cb.CONTACTS.route(),
+            back(c.back_to("options")),
             MessageHandler(TEXT, c.contacts_search),
         ],
         c.TEXT: [
             MessageHandler(TEXT, c.text_typed),
-            CallbackQueryHandler(c.text_done, pattern="^x:(?:ok|now)$"),
-            CallbackQueryHandler(saved.pick_press, pattern="^u:"),  # team rules
-            CallbackQueryHandler(c.back_to(Step.PHONEBOOKS), pattern=BACK),
+            cb.TEXT_DONE.route(),
+            *[k.route() for k in (cb.SAVED, cb.SAVED_PAGE, cb.SAVED_PICK)],  # team rules
+            back(c.back_to(Step.PHONEBOOKS)),
             MessageHandler(NOT_TEXT, c.text_not_text),
         ],
         c.TIME: [
-            CallbackQueryHandler(c.time_press, pattern="^w:"),
+            cb.TIME.route(),
             MessageHandler(TEXT, c.time_typed),
-            CallbackQueryHandler(c.back_to(Step.TEXT), pattern=BACK),
+            back(c.back_to(Step.TEXT)),
             MessageHandler(NOT_TEXT, c.time_not_text),
         ],
-        c.REVIEW: [
-            CallbackQueryHandler(saved.review_save, pattern="^v:st$"),  # team rules
-            CallbackQueryHandler(c.gradual_press, pattern="^v:g"),  # gradual sending
-            CallbackQueryHandler(c.review_press, pattern="^v:"),
-        ],
+        c.REVIEW: [k.route() for k in REVIEW_KINDS],
         # gradual sending: a typed batch size or interval
-        c.GRADUAL: [
-            MessageHandler(TEXT, c.gradual_typed),
-            CallbackQueryHandler(c.gradual_press, pattern="^v:g"),
-            CallbackQueryHandler(c.review_press, pattern="^v:"),
-        ],
+        c.GRADUAL: [MessageHandler(TEXT, c.gradual_typed), *[k.route() for k in REVIEW_KINDS]],
         # team rules: a name for a saved text is a state, so it never takes an SMS text or key
         saved.NAME: [
             MessageHandler(TEXT, saved.name_typed),
-            CallbackQueryHandler(saved.name_cancel, pattern="^nm:x$"),
+            cb.NAME_CANCEL.route(),
             MessageHandler(NOT_TEXT, saved.name_not_text),
         ],
         token.AWAIT_KEY: [
@@ -102,11 +124,7 @@ def _conversation() -> ConversationHandler:
             entry_points=[
                 CommandHandler("send", c.start_send),
                 CommandHandler("token", token.ask_key),
-                CallbackQueryHandler(commands.draft_press, pattern="^dr:"),
-                CallbackQueryHandler(results.send_again, pattern="^ag:"),
-                CallbackQueryHandler(results.fix_draft, pattern="^fx:"),
-                CallbackQueryHandler(saved.result_save, pattern="^st:"),  # team rules
-                CallbackQueryHandler(saved.rename_press, pattern="^tx:r:"),  # team rules
+                *[k.route() for k in cb.KINDS if k.scope == "entry"],
             ],
             states=states,
             fallbacks=[
@@ -154,33 +172,15 @@ async def on_error(update: object, context: Context) -> None:
 def register(app: Application) -> None:
     app.add_handler(TypeHandler(Update, gate.gate), group=-2)
     app.add_handler(MessageHandler(TEXT, typed_first), group=-1)
-    buttons = {
-        "ap": approval.approve,
-        "rj": approval.reject,
-        "rn": approval.reject_no_reason,
-        "rk": approval.reject_keep,
-        "wd": approval.withdraw,
-        "rp": results.delivery_report,
-        "cn": results.cancel_send,
-        "rt": results.retry,
-        "rc": results.check_status,
-        "nx": unknown.confirm_not_sent_ask,  # money: unknown -> not sent, two steps
-        "ny": unknown.confirm_not_sent,
-        "nk": unknown.confirm_not_sent_keep,
-        "ss": results.start_stranded,  # money: approved but never started
-        "hs": commands.history_press,
-        "bl": approval.books_press,
-        "lg": commands.lang_press,
-        "ph": phone.phone_press,  # test SMS: forget or replace one's own number
-        "pl": plans.plan_press,  # gradual sending: progress, cancel the rest, continue
-    }
-    for prefix, callback in buttons.items():
-        app.add_handler(CallbackQueryHandler(callback, pattern=f"^{prefix}:"))
-    # screens: /drafts pages, "delete every empty draft", the pending-request confirmation;
-    # outside the conversation, so turning a page does not end a compose in progress
-    app.add_handler(CallbackQueryHandler(commands.drafts_list_press, pattern="^dr:(?:[pyn]:|e$)"))
-    # team rules: /texts paging and deleting; its rename is a conversation entry point
-    app.add_handler(CallbackQueryHandler(saved.list_press, pattern="^tx:[pdy]:"))
+    unbound = cb.unbound()
+    if unbound:  # a declared button nobody handles: fail at start, not on a phone
+        raise RuntimeError(f"button kinds without a handler: {[k.name for k in unbound]}")
+    # approvals, results, plans, /history, /lang, /drafts and /texts lists: outside the
+    # conversation, so turning a page does not end a compose in progress; they come before
+    # the conversation's catch-all for stale menus
+    for kind in cb.KINDS:
+        if kind.scope == "global":
+            app.add_handler(kind.route())
     # test SMS: one's own number, before the conversation (whose fallbacks take any message)
     app.add_handler(MessageHandler(filters.CONTACT, phone.contact_shared))
     app.add_handler(CommandHandler("phone", phone.phone_command))

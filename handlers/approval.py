@@ -19,6 +19,7 @@ from bot.domain import ApprovalRequest, Draft, RequestState, Step
 from bot.keylike import looks_like_key
 from bot.render import books_list, counted, num
 from bot.texts import t
+from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.cards import (
     REASON_MAX,
@@ -33,10 +34,7 @@ from handlers.common import (
     edit,
     lang_of,
     notify,
-    parse_id,
     person_label,
-    pressed_id,
-    pressed_id_or_stale,
     say,
     services,
     tr,
@@ -136,27 +134,31 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
     return END
 
 
-async def books_press(update: Update, context: Context) -> None:
-    """The button under a summarised book list: every phonebook, in as few messages as fit.
-
-    ``bl:r:<request>`` for the requester and the approvers of a request, ``bl:d:<draft>``
-    for the owner of a draft under review."""
-    _, kind, raw = [*update.callback_query.data.split(":", 2), "", ""][:3]
-    item_id = parse_id(raw)
+@cb.REQUEST_BOOKS.handles
+async def request_books(update: Update, context: Context, request_id: int) -> None:
+    """The button under a summarised book list of a request (its requester, its approvers)."""
     user_id = update.effective_user.id
-    store = services(context).store
-    snapshot, ref = None, ""
-    if item_id is not None and kind == "r":
-        request = await store.get_request(item_id)
-        if request and user_id in {request.requester_id, *services(context).settings.approvers}:
-            snapshot, ref = request.snapshot, f"#{request.number}"
-    elif item_id is not None and kind == "d":
-        draft = await store.get_draft(item_id)
-        if draft and draft.owner_id == user_id:
-            snapshot, ref = (
-                draft.snapshot(services(context).settings.message_suffix),
-                tr(context, "draft_ref"),  # drafts have no number of their own
-            )
+    request = await services(context).store.get_request(request_id)
+    if request and user_id in {request.requester_id, *services(context).settings.approvers}:
+        await _books_list(update, context, request.snapshot, f"#{request.number}")
+    else:
+        await _books_list(update, context, None, "")
+
+
+@cb.DRAFT_BOOKS.handles
+async def draft_books(update: Update, context: Context, draft_id: int) -> None:
+    """The same under a draft's review card, for its owner."""
+    draft = await services(context).store.get_draft(draft_id)
+    if draft and draft.owner_id == update.effective_user.id:
+        snapshot = draft.snapshot(services(context).settings.message_suffix)
+        # drafts have no number of their own
+        await _books_list(update, context, snapshot, tr(context, "draft_ref"))
+    else:
+        await _books_list(update, context, None, "")
+
+
+async def _books_list(update: Update, context: Context, snapshot: dict | None, ref: str) -> None:
+    """Every phonebook, in as few messages as fit."""
     if snapshot is None:
         await answer(update, tr(context, "books_list_gone"), alert=True)
         return
@@ -202,19 +204,17 @@ def refusal_text(context: Context, decision: Decision) -> str:
     return tr(context, key, state=state)
 
 
-async def _refusal(update: Update, context: Context, decision: Decision) -> None:
+async def _refusal(update: Update, context: Context, decision: Decision, request_id: int) -> None:
     """A press that changed nothing: a short alert to the presser, and an audit row."""
     await answer(update, refusal_text(context, decision), alert=True)
     await services(context).store.audit(
-        update.effective_user.id, f"refused_{decision.kind}", f"request:{pressed_id(update)}"
+        update.effective_user.id, f"refused_{decision.kind}", f"request:{request_id}"
     )
 
 
-async def approve(update: Update, context: Context) -> None:
+@cb.APPROVE.handles
+async def approve(update: Update, context: Context, request_id: int) -> None:
     """Approve and send: only the single winner of the compare-and-set sends."""
-    request_id = await pressed_id_or_stale(update, context)
-    if request_id is None:
-        return
     service = services(context).broadcasts
     approver = update.effective_user.id
     decision = await service.approve(request_id, approver)
@@ -225,7 +225,7 @@ async def approve(update: Update, context: Context) -> None:
         await tell_counted(context, decision, approver)
         return
     if decision.kind != "approved":
-        await _refusal(update, context, decision)
+        await _refusal(update, context, decision, request_id)
         if decision.kind == "expired" and decision.request:
             await tell_expired(context, decision.request)
         if decision.kind == "requester_removed" and decision.request:
@@ -255,14 +255,12 @@ async def _send_and_report(context: Context, request: ApprovalRequest, approver:
     await report_outcome(context, outcome, approver_id=approver, requester_id=request.requester_id)
 
 
-async def reject(update: Update, context: Context) -> None:
+@cb.REJECT.handles
+async def reject(update: Update, context: Context, request_id: int) -> None:
     """Reject: ask for an optional reason (typed next, or a button for none)."""
-    request_id = await pressed_id_or_stale(update, context)
-    if request_id is None:
-        return
     checked = await services(context).broadcasts.decidable(request_id, update.effective_user.id)
     if isinstance(checked, Decision):
-        await _refusal(update, context, checked)
+        await _refusal(update, context, checked, request_id)
         if checked.kind == "requester_removed" and checked.request:
             await close_cards(context, checked.request, "decided_voided")
         return
@@ -277,22 +275,22 @@ async def reject(update: Update, context: Context) -> None:
     )
 
 
-async def reject_no_reason(update: Update, context: Context) -> None:
-    request_id = pressed_id(update)
-    if request_id is None or context.user_data.get("reject_for") != request_id:
+@cb.REJECT_NO_REASON.handles
+async def reject_no_reason(update: Update, context: Context, request_id: int) -> None:
+    if context.user_data.get("reject_for") != request_id:
         await answer(update, tr(context, "stale_menu"), alert=True)
         return
     await answer(update)
     await _do_reject(update, context, request_id, None)
 
 
-async def reject_keep(update: Update, context: Context) -> None:
+@cb.REJECT_KEEP.handles
+async def reject_keep(update: Update, context: Context, request_id: int) -> None:
     """ "Never mind" on the reason prompt: says what is true now, which may be that the
     request was decided meanwhile (approved by someone else, withdrawn, expired)."""
     await answer(update)
     context.user_data.pop("reject_for", None)
-    request_id = pressed_id(update)
-    request = await services(context).store.get_request(request_id) if request_id else None
+    request = await services(context).store.get_request(request_id)
     if update.effective_user.id not in services(context).settings.approvers:
         request = None  # only approvers see requests
     if update.callback_query.message:
@@ -356,17 +354,15 @@ async def _do_reject(update: Update, context: Context, request_id: int, reason: 
     )
 
 
-async def withdraw(update: Update, context: Context) -> None:
+@cb.WITHDRAW.handles
+async def withdraw(update: Update, context: Context, request_id: int) -> None:
     """The requester takes a pending request back."""
-    request_id = await pressed_id_or_stale(update, context)
-    if request_id is None:
-        return
     decision = await services(context).broadcasts.withdraw(request_id, update.effective_user.id)
     if decision.kind != "withdrawn" or decision.request is None:
         if decision.kind == "not_allowed":
             await answer(update, tr(context, "decision_not_requester"), alert=True)
         else:
-            await _refusal(update, context, decision)
+            await _refusal(update, context, decision, request_id)
         return
     await answer(update)
     await close_cards(context, decision.request, "decided_withdrawn")

@@ -25,6 +25,7 @@ from bot.render import (
     visible_len,
 )
 from bot.texts import t
+from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.common import (
     Context,
@@ -91,7 +92,7 @@ def card_markup(
     buttons = kb.approval(lang, request.id, can_approve=can_approve)
     rows = list(buttons.inline_keyboard) if pending else []
     if card.books_summarized:
-        rows.append([kb.btn(t(lang, "btn_books_list"), f"bl:r:{request.id}")])
+        rows.append([kb.btn(t(lang, "btn_books_list"), cb.REQUEST_BOOKS.data(request.id))])
     return kb.markup(rows) if rows else None
 
 

@@ -12,7 +12,7 @@ from bot.domain import Broadcast, Draft, Step
 from bot.ippanel import IPPanelError
 from bot.jalali import format_jalali
 from bot.render import esc, fit, ltr, num, outbox_text
-from bot.texts import LANGUAGES
+from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers import plans
 from handlers.approval import void_pending_requests
@@ -22,7 +22,6 @@ from handlers.common import (
     api_key,
     edit,
     lang_of,
-    parse_id,
     person_label,
     provider_text,
     say,
@@ -82,15 +81,17 @@ async def show_drafts(
         updated = format_jalali(d.updated_at, settings.tz, lang) if d.updated_at else "—"
         lines.append(tr(context, "draft_line", n=num(n, lang), summary=summary, updated=updated))
         buttons = [
-            kb.btn(tr(context, "btn_draft_open", n=num(n, lang)), f"dr:o:{d.id}"),
-            kb.btn(tr(context, "btn_draft_copy"), f"dr:c:{d.id}"),
-            kb.btn(tr(context, "btn_draft_delete"), f"dr:d:{d.id}"),
+            kb.btn(tr(context, "btn_draft_open", n=num(n, lang)), cb.DRAFT.data("o", d.id)),
+            kb.btn(tr(context, "btn_draft_copy"), cb.DRAFT.data("c", d.id)),
+            kb.btn(tr(context, "btn_draft_delete"), cb.DRAFT.data("d", d.id)),
         ]
         rows.append(kb.reading_order(lang, buttons))
-    rows.append(kb.pager(lang, "dr:p", page, pages))
+    rows.append(kb.pager(lang, cb.DRAFTS_PAGE, page, pages))
     empty = await store.count_empty_drafts(uid, keep=context.user_data.get("draft"))
     if empty:
-        rows.append([kb.btn(tr(context, "btn_drafts_purge", n=num(empty, lang)), "dr:e")])
+        rows.append(
+            [kb.btn(tr(context, "btn_drafts_purge", n=num(empty, lang)), cb.DRAFTS_PURGE.data())]
+        )
     await _put(update, context, fit("\n".join(lines)), kb.markup(rows), edit_message)
 
 
@@ -106,25 +107,33 @@ async def _put(
     await say(update, context, text, markup)
 
 
-async def drafts_list_press(update: Update, context: Context) -> None:
-    """/drafts buttons outside the compose conversation: a page, delete every empty draft,
-    and the answer to "this draft has a pending request: delete it?"."""
-    _, action, raw = [*update.callback_query.data.split(":"), "", ""][:3]
-    if action == "p":
-        await answer(update)
-        await show_drafts(update, context, int(raw) if raw.isdigit() else 1, edit_message=True)
-        return
+# /drafts buttons outside the compose conversation: a page, delete every empty draft, and
+# the answer to "this draft has a pending request: delete it?"
+
+
+@cb.DRAFTS_PAGE.handles
+async def drafts_page(update: Update, context: Context, page: int) -> None:
+    await answer(update)
+    await show_drafts(update, context, page, edit_message=True)
+
+
+@cb.DRAFTS_PURGE.handles
+async def drafts_purge(update: Update, context: Context) -> None:
+    await answer(update)
+    uid = update.effective_user.id
+    gone = await services(context).store.delete_empty_drafts(
+        uid, keep=context.user_data.get("draft")
+    )
+    await show_drafts(update, context, 1, edit_message=True)
+    key = "drafts_purged" if gone else "drafts_purged_none"
+    await say(update, context, tr(context, key, n=num(gone, lang_of(context))))
+
+
+@cb.DRAFT_DELETE_ANSWER.handles
+async def draft_delete_answer(update: Update, context: Context, action: str, draft_id: int) -> None:
     store = services(context).store
     uid = update.effective_user.id
-    if action == "e":
-        await answer(update)
-        gone = await store.delete_empty_drafts(uid, keep=context.user_data.get("draft"))
-        await show_drafts(update, context, 1, edit_message=True)
-        key = "drafts_purged" if gone else "drafts_purged_none"
-        await say(update, context, tr(context, key, n=num(gone, lang_of(context))))
-        return
-    draft_id = parse_id(raw)
-    draft = await store.get_draft(draft_id) if draft_id is not None else None
+    draft = await store.get_draft(draft_id)
     message = update.callback_query.message
     if draft is None or draft.owner_id != uid:
         await answer(update, tr(context, "stale_menu"), alert=True)
@@ -156,13 +165,12 @@ def draft_summary(context: Context, draft: Draft) -> str:
     return esc(draft.text[:40]) if draft.text else tr(context, "draft_summary_empty")
 
 
-async def draft_press(update: Update, context: Context) -> int:
+@cb.DRAFT.handles
+async def draft_press(update: Update, context: Context, action: str, draft_id: int) -> int:
     """Open or copy a draft (entering the conversation) or delete it; a draft with a pending
     request is deleted only after the admin confirms."""
-    _, action, raw = [*update.callback_query.data.split(":"), "", ""][:3]
     store = services(context).store
-    draft_id = parse_id(raw)
-    draft = await store.get_draft(draft_id) if draft_id is not None else None
+    draft = await store.get_draft(draft_id)
     if draft is None or draft.owner_id != update.effective_user.id:
         await stale(update, context)
         return END
@@ -170,8 +178,12 @@ async def draft_press(update: Update, context: Context) -> int:
     if action == "d":
         pending = await store.pending_request_for_draft(draft.id)
         if pending is not None:
-            yes = kb.btn(tr(context, "btn_draft_delete_yes"), f"dr:y:{draft.id}")
-            no = kb.btn(tr(context, "btn_draft_delete_no"), f"dr:n:{draft.id}")
+            yes = kb.btn(
+                tr(context, "btn_draft_delete_yes"), cb.DRAFT_DELETE_ANSWER.data("y", draft.id)
+            )
+            no = kb.btn(
+                tr(context, "btn_draft_delete_no"), cb.DRAFT_DELETE_ANSWER.data("n", draft.id)
+            )
             text = tr(context, "draft_delete_pending_ask", request=pending.number)
             await say(update, context, text, kb.markup([[yes], [no]]))
             return END
@@ -193,10 +205,10 @@ async def history_command(update: Update, context: Context) -> None:
     await show_history(update, context, page=1)
 
 
-async def history_press(update: Update, context: Context) -> None:
-    raw = update.callback_query.data.removeprefix("hs:")
+@cb.HISTORY_PAGE.handles
+async def history_press(update: Update, context: Context, page: int) -> None:
     await answer(update)
-    await show_history(update, context, page=int(raw) if raw.isdigit() else 1)
+    await show_history(update, context, page=page)
 
 
 async def show_history(update: Update, context: Context, page: int) -> None:
@@ -252,7 +264,7 @@ async def show_history(update: Update, context: Context, page: int) -> None:
                         when=when,
                     )
                 )
-    markup = kb.markup([kb.pager(lang, "hs", page, pages)])
+    markup = kb.markup([kb.pager(lang, cb.HISTORY_PAGE, page, pages)])
     query = update.callback_query
     if query and query.message:
         await edit(
@@ -320,15 +332,12 @@ async def credit_command(update: Update, context: Context) -> None:
 
 
 async def lang_command(update: Update, context: Context) -> None:
-    rows = [[kb.btn("فارسی", "lg:fa"), kb.btn("English", "lg:en")]]
+    rows = [[kb.btn("فارسی", cb.LANG.data("fa")), kb.btn("English", cb.LANG.data("en"))]]
     await say(update, context, tr(context, "lang_ask"), kb.markup(rows))
 
 
-async def lang_press(update: Update, context: Context) -> None:
-    lang = update.callback_query.data.removeprefix("lg:")
-    if lang not in LANGUAGES:
-        await answer(update, tr(context, "stale_menu"), alert=True)
-        return
+@cb.LANG.handles
+async def lang_press(update: Update, context: Context, lang: str) -> None:
     await answer(update)
     await services(context).store.set_language(update.effective_user.id, lang)
     context.user_data["lang"] = lang

@@ -30,13 +30,6 @@ ANSWER_AFTER = 0.3  # seconds a step may take to give its own alert before a bla
 Context = ContextTypes.DEFAULT_TYPE
 
 
-def parse_id(raw: str, digits: int = 11) -> int | None:
-    """A row id from callback data: 1 to ``digits`` ASCII digits and nothing else, or None
-    ("²".isdigit() is True, int("²") fails; a long run is forged, not a row)."""
-    ok = raw.isascii() and raw.isdigit() and 0 < len(raw) <= digits
-    return int(raw) if ok else None
-
-
 def services(context: Context) -> Services:
     # every handler runs inside the application bot.app built: no check on this hot path
     return cast(BroadcastApplication, context.application).services
@@ -255,17 +248,3 @@ def person_label(context: Context, user_id: int | None, profile: Profile | None 
     if profile is not None:
         return person(user_id, profile.first_name, profile.username)
     return person(user_id)
-
-
-def pressed_id(update: Update) -> int | None:
-    """The numeric id after the prefix of the pressed button (``ap:12`` → 12), if well formed."""
-    _, _, raw = update.callback_query.data.partition(":")
-    return parse_id(raw)
-
-
-async def pressed_id_or_stale(update: Update, context: Context) -> int | None:
-    """The pressed id; a malformed (forged) one is answered "out of date"."""
-    pressed = pressed_id(update)
-    if pressed is None:
-        await answer(update, tr(context, "stale_menu"), alert=True)
-    return pressed

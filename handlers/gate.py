@@ -8,53 +8,28 @@ or forged buttons, key-shaped messages, edited messages.
 from __future__ import annotations
 
 import logging
-import re
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.domain import Step
 from bot.keylike import looks_like_key
 from bot.logs import SECRETS
-from bot.texts import LANGUAGES, t
+from bot.texts import t
+from handlers import callbacks as cb
 from handlers.common import Context, answer, notify, services
 
 log = logging.getLogger("handlers.gate")
 
-# Buttons and commands of composing (the conversation's menus, drafts, "send again",
-# "fix", a draft's book list): for ADMIN_IDS only.
-_COMPOSE_PRESS = re.compile(r"^(?:dr|ag|fx|[rsbomcxwvku]|bl:d|nm|tx|st|ph):")
+# Commands of composing: for ADMIN_IDS only (buttons declare their role in handlers.callbacks).
 _COMPOSE_COMMANDS = ("send", "drafts", "texts", "phone")
-
-# Every shape of callback data the bot's keyboards make, checked before any handler parses
-# it: ASCII digits only ("²".isdigit() is True), ids of at most 12 digits (SQLite integers
-# overflow past 19), known languages and steps; the compose menus own their words, with
-# digit runs kept under 19.
-_ID = r"[0-9]{1,12}"
-_VALID_PRESS = re.compile(
-    rf"""
-      (?:ap|rj|rn|rk|wd|rp|cn|rt|rc|ag|nx|ny|nk|ss|st):{_ID}
-    | nm:x
-    | ph:[fc]
-    | u:(?:t:{_ID}|p:[0-9]{{1,6}}|x|l)
-    | tx:(?:[rdy]:{_ID}|p:[0-9]{{1,6}})
-    | hs:[0-9]{{1,6}}
-    | pl:[vcg]:{_ID}
-    | lg:(?:{"|".join(LANGUAGES)})
-    | bl:[rd]:{_ID}
-    | dr:(?:[ocdyn]:{_ID}|p:[0-9]{{1,6}}|e)
-    | fx:{_ID}:(?:{"|".join(str(s) for s in Step)})
-    | (?![^:]*:.*[0-9]{{19}})[rsbomcxwvk]:[A-Za-z0-9_.:\-]{{1,60}}
-    """,
-    re.VERBOSE | re.ASCII,
-)
 
 
 def valid_press(data: str | None) -> bool:
-    """Whether callback data has a shape some keyboard of this bot makes."""
-    return bool(data) and _VALID_PRESS.fullmatch(data) is not None
+    """Whether callback data is a press some declared button kind makes (its prefix, the
+    shape of its arguments, at most 64 ASCII bytes); see :mod:`handlers.callbacks`."""
+    return cb.parse(data) is not None
 
 
 async def gate(update: Update, context: Context) -> None:
@@ -74,11 +49,19 @@ async def gate(update: Update, context: Context) -> None:
         await notify(context, chat.id, t(data["lang"], "edited_ignored"))
         raise ApplicationHandlerStop
     message = update.message
-    if update.callback_query is not None and not valid_press(update.callback_query.data):
+    press = cb.parse(update.callback_query.data) if update.callback_query else None
+    if update.callback_query is not None and press is None:
         await answer(update, t(data["lang"], "stale_menu"), alert=True)
         raise ApplicationHandlerStop
-    if user.id not in settings.admin_ids and _composes(update):
+    if user.id not in settings.admin_ids and _composes(update, press):
         await _approver_only(update, context)
+        raise ApplicationHandlerStop
+    if (
+        press is not None
+        and press.kind.who is cb.Who.APPROVER
+        and user.id not in settings.approvers
+    ):
+        await _not_an_approver(update, context, press)
         raise ApplicationHandlerStop
     command = _command(message.text or "") if message else ""
     if update.callback_query is not None or command not in ("", "phone"):
@@ -111,10 +94,10 @@ def _command(text: str) -> str:
     return text.split(maxsplit=1)[0][1:].split("@")[0].lower() if text.startswith("/") else ""
 
 
-def _composes(update: Update) -> bool:
+def _composes(update: Update, press: cb.Press | None) -> bool:
     """A compose command or button (approver-only users get a short refusal for these)."""
-    if update.callback_query is not None:
-        return bool(_COMPOSE_PRESS.match(update.callback_query.data or ""))
+    if press is not None:
+        return press.kind.who is cb.Who.COMPOSER
     if update.message is not None and update.message.contact is not None:
         return True  # test SMS: registering one's own number is for composers
     text = update.message.text if update.message else None
@@ -127,6 +110,14 @@ async def _approver_only(update: Update, context: Context) -> None:
         await answer(update, t(lang, "approver_only"), alert=True)
     else:
         await notify(context, update.effective_chat.id, t(lang, "approver_only"))
+
+
+async def _not_an_approver(update: Update, context: Context, press: cb.Press) -> None:
+    """An approver's button pressed by someone who is not one (any more): refused and
+    audited as the approval service would, before any handler runs."""
+    await answer(update, t(context.user_data.get("lang", "fa"), "decision_not_allowed"), alert=True)
+    target = f"request:{press.args[0]}" if press.args else None
+    await services(context).store.audit(update.effective_user.id, "refused_not_allowed", target)
 
 
 async def refuse_key(update: Update, context: Context) -> None:

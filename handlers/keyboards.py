@@ -1,5 +1,6 @@
-"""Inline keyboards, built in one place. Callback data stays short and opaque;
-handlers re-check every id against the store and the presser's rights."""
+"""Inline keyboards, built in one place. Callback data comes from the button kinds in
+:mod:`handlers.callbacks` (never a literal here); handlers re-check every id against the
+store and the presser's rights."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import t
+from handlers import callbacks as cb
 
 Button = InlineKeyboardButton
 
@@ -30,6 +32,10 @@ def _fixed(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
 
 
 def btn(text: str, data: str) -> InlineKeyboardButton:
+    """A button with callback data built by a kind (``cb.APPROVE.data(12)``); data no kind
+    reads back is a bug, refused here rather than answered "out of date" on a phone."""
+    if cb.parse(data) is None:
+        raise ValueError(f"no button kind reads {data!r}")
     return InlineKeyboardButton(text[:60], callback_data=data)
 
 
@@ -61,35 +67,39 @@ def reading_order(lang: str, buttons: Sequence[InlineKeyboardButton]) -> list[In
     return list(buttons)[::-1] if lang in RTL_LANGS else list(buttons)
 
 
-def pager(lang: str, prefix: str, page: int, pages: int) -> list[InlineKeyboardButton]:
-    """previous · page x/y · next — only the arrows that lead somewhere, in reading order."""
+def pager(lang: str, kind: cb.Button | str, page: int, pages: int) -> list[InlineKeyboardButton]:
+    """previous · page x/y · next — only the arrows that lead somewhere, in reading order.
+    ``kind`` is a page kind (``cb.HISTORY_PAGE``); a prefix string names one."""
     if pages <= 1:
         return []
-    back = [btn(t(lang, "btn_prev"), f"{prefix}:{page - 1}")] if page > 1 else []
-    forward = [btn(t(lang, "btn_next"), f"{prefix}:{page + 1}")] if page < pages else []
-    return nav_row(lang, [*back, btn(f"{page}/{pages}", f"{prefix}:{page}")], forward)
+    kind = cb.kind_of(kind) if isinstance(kind, str) else kind
+    back = [btn(t(lang, "btn_prev"), kind.data(page - 1))] if page > 1 else []
+    forward = [btn(t(lang, "btn_next"), kind.data(page + 1))] if page < pages else []
+    return nav_row(lang, [*back, btn(f"{page}/{pages}", kind.data(page))], forward)
 
 
 def back(lang: str) -> list[InlineKeyboardButton]:
-    return [btn(t(lang, "btn_back"), "k:back")]
+    return [btn(t(lang, "btn_back"), cb.BACK.data())]
 
 
 def approval(lang: str, request_id: int, *, can_approve: bool = True) -> InlineKeyboardMarkup:
     """Approve and reject, in reading order; only reject for an approver whose approval is
     already counted."""
-    approve = [btn(t(lang, "btn_approve"), f"ap:{request_id}")] if can_approve else []
-    return _fixed([reading_order(lang, [*approve, btn(t(lang, "btn_reject"), f"rj:{request_id}")])])
+    approve = [btn(t(lang, "btn_approve"), cb.APPROVE.data(request_id))] if can_approve else []
+    return _fixed(
+        [reading_order(lang, [*approve, btn(t(lang, "btn_reject"), cb.REJECT.data(request_id))])]
+    )
 
 
 def withdraw(lang: str, request_id: int) -> InlineKeyboardMarkup:
-    return _fixed([[btn(t(lang, "btn_withdraw"), f"wd:{request_id}")]])
+    return _fixed([[btn(t(lang, "btn_withdraw"), cb.WITHDRAW.data(request_id))]])
 
 
 def reject_reason(lang: str, request_id: int) -> InlineKeyboardMarkup:
     return _fixed(
         [
-            [btn(t(lang, "btn_reject_no_reason"), f"rn:{request_id}")],
-            [btn(t(lang, "btn_reject_keep"), f"rk:{request_id}")],
+            [btn(t(lang, "btn_reject_no_reason"), cb.REJECT_NO_REASON.data(request_id))],
+            [btn(t(lang, "btn_reject_keep"), cb.REJECT_KEEP.data(request_id))],
         ]
     )
 
@@ -106,51 +116,54 @@ def result(
     """Buttons under a send's outcome: what can sensibly happen next."""
     rows: list[list[InlineKeyboardButton]] = []
     if state == "sent":
-        rows.append([btn(t(lang, "btn_report"), f"rp:{broadcast_id}")])
+        rows.append([btn(t(lang, "btn_report"), cb.REPORT.data(broadcast_id))])
         if scheduled:
-            rows.append([btn(t(lang, "btn_cancel_send"), f"cn:{broadcast_id}")])
+            rows.append([btn(t(lang, "btn_cancel_send"), cb.CANCEL_SEND.data(broadcast_id))])
     if state == "unknown":
         # it may have gone out: check, or a person confirms from the panel (two steps);
         # no "send again" here, it would be a second paid broadcast
-        rows.append([btn(t(lang, "btn_check"), f"rc:{broadcast_id}")])
-        rows.append([btn(t(lang, "btn_not_sent"), f"nx:{broadcast_id}")])
+        rows.append([btn(t(lang, "btn_check"), cb.CHECK_STATUS.data(broadcast_id))])
+        rows.append([btn(t(lang, "btn_not_sent"), cb.NOT_SENT_ASK.data(broadcast_id))])
         return markup(rows)
     if state == "failed" and retryable:
-        rows.append([btn(t(lang, "btn_retry"), f"rt:{broadcast_id}")])
+        rows.append([btn(t(lang, "btn_retry"), cb.RETRY.data(broadcast_id))])
     if fix is not None:
-        rows.append([btn(t(lang, "btn_fix"), f"fx:{fix[0]}:{fix[1]}")])
-    rows.append([btn(t(lang, "btn_again"), f"ag:{broadcast_id}")])
-    rows.append([btn(t(lang, "btn_save_text"), f"st:{broadcast_id}")])  # team rules
+        rows.append([btn(t(lang, "btn_fix"), cb.FIX.data(*fix))])
+    rows.append([btn(t(lang, "btn_again"), cb.SEND_AGAIN.data(broadcast_id))])
+    rows.append([btn(t(lang, "btn_save_text"), cb.SAVE_SENT_TEXT.data(broadcast_id))])  # team rules
     return markup(rows)
 
 
 def confirm_not_sent(lang: str, broadcast_id: int) -> InlineKeyboardMarkup:
     return markup(
         [
-            [btn(t(lang, "btn_confirm_not_sent"), f"ny:{broadcast_id}")],
-            [btn(t(lang, "btn_keep_unknown"), f"nk:{broadcast_id}")],
+            [btn(t(lang, "btn_confirm_not_sent"), cb.NOT_SENT_YES.data(broadcast_id))],
+            [btn(t(lang, "btn_keep_unknown"), cb.NOT_SENT_KEEP.data(broadcast_id))],
         ]
     )
 
 
 def stranded(lang: str, request_id: int) -> InlineKeyboardMarkup:
-    return markup([[btn(t(lang, "btn_start_stranded"), f"ss:{request_id}")]])
+    return markup([[btn(t(lang, "btn_start_stranded"), cb.START_STRANDED.data(request_id))]])
 
 
 # ---------------------------------------------------------------- team rules: saved texts
 
 
 def name_prompt(lang: str) -> InlineKeyboardMarkup:
-    return markup([[btn(t(lang, "btn_name_cancel"), "nm:x")]])
+    return markup([[btn(t(lang, "btn_name_cancel"), cb.NAME_CANCEL.data())]])
 
 
 def saved_pick(
     lang: str, items: Sequence[tuple[int, str]], page: int, pages: int
 ) -> InlineKeyboardMarkup:
     """The text step's list: one button per saved text (id, name), pager, back to the text."""
-    rows = [[btn(f"{n}. {name}", f"u:t:{text_id}")] for n, (text_id, name) in enumerate(items, 1)]
-    rows.append(pager(lang, "u:p", page, pages))
-    rows.append([btn(t(lang, "btn_saved_back"), "u:x")])
+    rows = [
+        [btn(f"{n}. {name}", cb.SAVED_PICK.data(text_id))]
+        for n, (text_id, name) in enumerate(items, 1)
+    ]
+    rows.append(pager(lang, cb.SAVED_PAGE, page, pages))
+    rows.append([btn(t(lang, "btn_saved_back"), cb.SAVED.data("x"))])
     return markup(rows)
 
 
@@ -159,17 +172,23 @@ def saved_manage(
 ) -> InlineKeyboardMarkup:
     """/texts: rename and delete per text (item number, id), then the pager."""
     rows = [
-        reading_order(lang, [btn(f"✏️ {n}", f"tx:r:{text_id}"), btn(f"🗑 {n}", f"tx:d:{text_id}")])
+        reading_order(
+            lang,
+            [
+                btn(f"✏️ {n}", cb.TEXT_RENAME.data(text_id)),
+                btn(f"🗑 {n}", cb.TEXT_DELETE.data("d", text_id)),
+            ],
+        )
         for n, text_id in items
     ]
-    rows.append(pager(lang, "tx:p", page, pages))
+    rows.append(pager(lang, cb.TEXTS_PAGE, page, pages))
     return markup(rows)
 
 
 def saved_delete(lang: str, text_id: int, page: int) -> InlineKeyboardMarkup:
     return markup(
         [
-            [btn(t(lang, "btn_saved_delete_yes"), f"tx:y:{text_id}")],
-            [btn(t(lang, "btn_saved_delete_no"), f"tx:p:{page}")],
+            [btn(t(lang, "btn_saved_delete_yes"), cb.TEXT_DELETE.data("y", text_id))],
+            [btn(t(lang, "btn_saved_delete_no"), cb.TEXTS_PAGE.data(page))],
         ]
     )

@@ -21,6 +21,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.phones import is_iranian_mobile, looks_like_phone, mask_phone, normalize_mobile
 from bot.render import fit, ltr
 from bot.texts import LANGUAGES, t
+from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.common import Context, answer, edit, say, services, tr
 
@@ -64,23 +65,20 @@ async def phone_command(update: Update, context: Context) -> None:
         return
     rows = [
         [
-            kb.btn(tr(context, "btn_phone_forget"), "ph:f"),
-            kb.btn(tr(context, "btn_phone_change"), "ph:c"),
+            kb.btn(tr(context, "btn_phone_forget"), cb.PHONE.data("f")),
+            kb.btn(tr(context, "btn_phone_change"), cb.PHONE.data("c")),
         ]
     ]
     await say(update, context, tr(context, "phone_shown", phone=ltr(phone)), kb.markup(rows))
 
 
-async def phone_press(update: Update, context: Context) -> None:
-    """ph:f forgets the number, ph:c asks for a new one."""
+@cb.PHONE.handles
+async def phone_press(update: Update, context: Context, action: str) -> None:
+    """f forgets the number, c asks for a new one."""
     query = update.callback_query
-    action = query.data.removeprefix("ph:")
     if action == "c":
         await answer(update)
         await ask_contact(update, context)
-        return
-    if action != "f":
-        await answer(update, tr(context, "stale_menu"), alert=True)
         return
     uid = update.effective_user.id
     store = services(context).store

@@ -19,12 +19,12 @@ from bot.jalali import format_jalali
 from bot.plans import Plan
 from bot.render import esc, fit, num
 from bot.texts import t
+from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.common import (
     Context,
     answer,
     notify,
-    parse_id,
     say,
     services,
     tr,
@@ -136,22 +136,22 @@ def plan_markup(lang: str, outcome: PlanOutcome, now: datetime) -> InlineKeyboar
     first = outcome.first_id
     if first is None or outcome.plan is None:
         return None
-    rows = [[kb.btn(t(lang, "btn_plan_refresh"), f"pl:v:{first}")]]
+    rows = [[kb.btn(t(lang, "btn_plan_refresh"), cb.PLAN.data("v", first))]]
     states = batch_states(outcome.plan, outcome.batches, now)
     if outcome.kind != "halted" and any(s in ("scheduled", "unposted") for s in states):
-        rows.append([kb.btn(t(lang, "btn_plan_cancel"), f"pl:c:{first}")])
+        rows.append([kb.btn(t(lang, "btn_plan_cancel"), cb.PLAN.data("c", first))])
     if outcome.kind == "stopped":
-        rows.append([kb.btn(t(lang, "btn_plan_continue"), f"pl:g:{first}")])
+        rows.append([kb.btn(t(lang, "btn_plan_continue"), cb.PLAN.data("g", first))])
     # the batch that stopped the plan keeps its own buttons (check, not sent, retry)
     stop = next((r for r in outcome.batches if r.batch_no == outcome.at), None)
     if stop is not None and stop.state in (BroadcastState.UNKNOWN, BroadcastState.FAILED):
         single = kb.result(lang, stop.id, state=str(stop.state), scheduled=True, retryable=True)
         if single is not None:
-            keep = ("rc:", "nx:", "rt:")
+            keep = (cb.CHECK_STATUS, cb.NOT_SENT_ASK, cb.RETRY)
             rows += [
                 r
                 for r in single.inline_keyboard
-                if any((b.callback_data or "").startswith(keep) for b in r)
+                if any(cb.kind_in(str(b.callback_data)) in keep for b in r)
             ]
     return kb.markup(rows)
 
@@ -172,10 +172,9 @@ async def report_plan(
         await notify(context, person, text, plan_markup(lang, outcome, now))
 
 
-async def plan_press(update: Update, context: Context) -> None:
-    """pl:v:<id> progress, pl:c:<id> cancel the remaining batches, pl:g:<id> continue."""
-    _, kind, raw = [*(update.callback_query.data or "").split(":", 2), "", ""][:3]
-    bid = parse_id(raw)
+@cb.PLAN.handles
+async def plan_press(update: Update, context: Context, kind: str, bid: int) -> None:
+    """v: progress, c: cancel the remaining batches, g: continue."""
     uid = update.effective_user.id
     service = services(context).broadcasts
     b = await services(context).store.get_broadcast(bid) if bid else None

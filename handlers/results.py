@@ -16,6 +16,7 @@ from bot.domain import Broadcast, PhonebookSelection, Step
 from bot.jalali import format_jalali
 from bot.render import esc, ltr, operator_lines, outbox_text
 from bot.texts import t
+from handlers import callbacks as cb
 from handlers import credit_watch
 from handlers import keyboards as kb
 from handlers.common import (
@@ -24,8 +25,6 @@ from handlers.common import (
     lang_of,
     notify,
     person_label,
-    pressed_id,
-    pressed_id_or_stale,
     say,
     services,
     tr,
@@ -115,9 +114,8 @@ async def report_outcome(
 # ---------------------------------------------------------------- result buttons
 
 
-async def mine(update: Update, context: Context) -> Broadcast | None:
-    bid = pressed_id(update)
-    b = await services(context).store.get_broadcast(bid) if bid else None
+async def mine(update: Update, context: Context, broadcast_id: int) -> Broadcast | None:
+    b = await services(context).store.get_broadcast(broadcast_id) if broadcast_id else None
     uid = update.effective_user.id
     if b is None or uid not in (b.requester_id, b.approver_id):
         await answer(update, tr(context, "not_yours"), alert=True)
@@ -125,9 +123,10 @@ async def mine(update: Update, context: Context) -> Broadcast | None:
     return b
 
 
-async def retry(update: Update, context: Context) -> None:
+@cb.RETRY.handles
+async def retry(update: Update, context: Context, broadcast_id: int) -> None:
     """Retry a send that certainly did not go out; no new approval needed."""
-    b = await mine(update, context)
+    b = await mine(update, context, broadcast_id)
     if b is None:
         return
     await answer(update)
@@ -138,9 +137,10 @@ async def retry(update: Update, context: Context) -> None:
     await report_outcome(context, outcome, approver_id=b.approver_id, requester_id=b.requester_id)
 
 
-async def check_status(update: Update, context: Context) -> None:
+@cb.CHECK_STATUS.handles
+async def check_status(update: Update, context: Context, broadcast_id: int) -> None:
     """Ask the provider whether an unknown send went out; never sends."""
-    b = await mine(update, context)
+    b = await mine(update, context, broadcast_id)
     if b is None:
         return
     await answer(update)
@@ -203,11 +203,9 @@ async def tell_stranded(context: Context, stranded: Stranded) -> None:
             await notify(context, person, text, kb.stranded(lang, request.id))
 
 
-async def start_stranded(update: Update, context: Context) -> None:
+@cb.START_STRANDED.handles
+async def start_stranded(update: Update, context: Context, request_id: int) -> None:
     """One tap sends an approved request that never started, through the single-winner path."""
-    request_id = await pressed_id_or_stale(update, context)
-    if request_id is None:
-        return
     await answer(update)
     service = services(context).broadcasts
     outcome = await service.start_stranded(request_id, update.effective_user.id)
@@ -237,8 +235,9 @@ async def start_stranded(update: Update, context: Context) -> None:
     )
 
 
-async def delivery_report(update: Update, context: Context) -> None:
-    b = await mine(update, context)
+@cb.REPORT.handles
+async def delivery_report(update: Update, context: Context, broadcast_id: int) -> None:
+    b = await mine(update, context, broadcast_id)
     if b is None:
         return
     await answer(update)
@@ -257,10 +256,11 @@ async def delivery_report(update: Update, context: Context) -> None:
     await say(update, context, tr(context, "report", no=b.number, state=status, table=lines))
 
 
-async def cancel_send(update: Update, context: Context) -> None:
+@cb.CANCEL_SEND.handles
+async def cancel_send(update: Update, context: Context, broadcast_id: int) -> None:
     """Cancel a scheduled send. The other admin is told; a later press on anyone's card
     says who cancelled it, not that it "cannot be cancelled"."""
-    b = await mine(update, context)
+    b = await mine(update, context, broadcast_id)
     if b is None:
         return
     await answer(update)
@@ -311,11 +311,12 @@ async def tell_cancelled(context: Context, b: Broadcast, actor: int) -> None:
         )
 
 
-async def send_again(update: Update, context: Context) -> int:
+@cb.SEND_AGAIN.handles
+async def send_again(update: Update, context: Context, broadcast_id: int) -> int:
     """A new draft copied from a broadcast; it needs its own approval."""
     from handlers.compose import END, open_existing
 
-    b = await mine(update, context)
+    b = await mine(update, context, broadcast_id)
     if b is None:
         return END
     await answer(update)
@@ -336,14 +337,13 @@ async def send_again(update: Update, context: Context) -> int:
     return await open_existing(update, context, draft, Step.TIME)
 
 
-async def fix_draft(update: Update, context: Context) -> int:
+@cb.FIX.handles
+async def fix_draft(update: Update, context: Context, draft_id: int, step: str) -> int:
     """The edit button under a refused send: reopen the draft at the step to fix."""
     from handlers.compose import END, open_existing, stale
 
-    _, draft_id, step = [*update.callback_query.data.split(":"), "", ""][:3]
-    store = services(context).store
-    draft = await store.get_draft(int(draft_id)) if draft_id.isdigit() else None
-    if draft is None or draft.owner_id != update.effective_user.id or step not in set(Step):
+    draft = await services(context).store.get_draft(draft_id)
+    if draft is None or draft.owner_id != update.effective_user.id:
         await stale(update, context)
         return END
     await answer(update)

@@ -22,10 +22,10 @@ from bot.jalali import format_jalali
 from bot.logs import SECRETS
 from bot.render import esc, fit, num, person
 from bot.saved_texts import NAME_MAX, Checked, check_name, check_text, strip_suffix, summary
+from handlers import callbacks as cb
 from handlers import compose
 from handlers import keyboards as kb
 from handlers.common import Context, answer, edit, lang_of, say, services, tr
-from handlers.common import parse_id as common_parse_id
 from storage.saved_texts import SavedText
 
 log = logging.getLogger("handlers.saved_texts")
@@ -34,11 +34,6 @@ NAME = 30  # conversation state: a name for a saved text is awaited
 PICK_PAGE = 6  # buttons per page at the text step
 LIST_PAGE = 5  # texts per page in /texts (each shows its start)
 END = compose.END
-
-
-def parse_id(raw: str) -> int | None:
-    """A pressed saved-text id: at most 9 digits; anything else is forged or old."""
-    return common_parse_id(raw, digits=9)
 
 
 def saver(saved: SavedText) -> str:
@@ -70,7 +65,7 @@ async def text_step_button(context: Context) -> list[InlineKeyboardButton]:
     """The text step's "use a saved text" row; empty while nothing is saved."""
     if await services(context).store.count_saved_texts() == 0:
         return []
-    return [kb.btn(tr(context, "btn_use_saved"), "u:l")]
+    return [kb.btn(tr(context, "btn_use_saved"), cb.SAVED.data("l"))]
 
 
 async def show_pick(update: Update, context: Context, page: int) -> int:
@@ -93,21 +88,26 @@ async def show_pick(update: Update, context: Context, page: int) -> int:
     return compose.TEXT
 
 
+@cb.SAVED.handles
 @compose.live
-async def pick_press(update: Update, context: Context, draft: Draft) -> int | None:
-    """At the text step: open the list, turn a page, take a text, or go back to the text."""
-    data = update.callback_query.data
-    if data == "u:l":
+async def pick_press(update: Update, context: Context, draft: Draft, action: str) -> int | None:
+    """At the text step: open the list (l), or go back to the text (x)."""
+    if action == "l":
         return await show_pick(update, context, 1)
-    if data == "u:x":
-        return await compose.enter_text(update, context, draft)
-    action, _, raw = data.removeprefix("u:").partition(":")
-    value = parse_id(raw)
-    if value is None or action not in ("p", "t"):
-        return await compose.stale(update, context)
-    if action == "p":
-        return await show_pick(update, context, value)
-    saved = await services(context).store.get_saved_text(value)
+    return await compose.enter_text(update, context, draft)
+
+
+@cb.SAVED_PAGE.handles
+@compose.live
+async def pick_page(update: Update, context: Context, draft: Draft, page: int) -> int | None:
+    return await show_pick(update, context, page)
+
+
+@cb.SAVED_PICK.handles
+@compose.live
+async def pick_text(update: Update, context: Context, draft: Draft, text_id: int) -> int | None:
+    """Take a saved text as the draft's text."""
+    saved = await services(context).store.get_saved_text(text_id)
     if saved is None:
         await say(update, context, tr(context, "saved_gone"))
         return await show_pick(update, context, 1)
@@ -134,6 +134,7 @@ def _save_prompt(context: Context, text: str) -> str:
     return tr(context, "saved_name_ask", max=num(NAME_MAX, lang_of(context)), preview=esc(text))
 
 
+@cb.SAVE_TEXT.handles
 @compose.live
 async def review_save(update: Update, context: Context, draft: Draft) -> int:
     """The review card's "save this text": the draft's text exactly, then back to the card."""
@@ -145,9 +146,9 @@ async def review_save(update: Update, context: Context, draft: Draft) -> int:
     return await ask_name(update, context, pending, fit(_save_prompt(context, checked.value)))
 
 
-async def result_save(update: Update, context: Context) -> int | None:
+@cb.SAVE_SENT_TEXT.handles
+async def result_save(update: Update, context: Context, bid: int) -> int | None:
     """A result card's "save this text" (entry point): the sent words, without the suffix."""
-    bid = parse_id(update.callback_query.data.removeprefix("st:"))
     b = await services(context).store.get_broadcast(bid) if bid else None
     if b is None:
         return await compose.stale(update, context)
@@ -166,11 +167,9 @@ async def result_save(update: Update, context: Context) -> int | None:
     return await ask_name(update, context, pending, fit(_save_prompt(context, checked.value)))
 
 
-async def rename_press(update: Update, context: Context) -> int | None:
+@cb.TEXT_RENAME.handles
+async def rename_press(update: Update, context: Context, text_id: int) -> int | None:
     """/texts "rename" (entry point): ask for the new name."""
-    text_id = parse_id(update.callback_query.data.removeprefix("tx:r:"))
-    if text_id is None:
-        return await compose.stale(update, context)
     saved = await services(context).store.get_saved_text(text_id)
     if saved is None:
         await answer(update, tr(context, "saved_gone"), alert=True)
@@ -243,6 +242,7 @@ async def _leave_prompt(update: Update, context: Context, pending: dict | None) 
     return END
 
 
+@cb.NAME_CANCEL.handles
 async def name_cancel(update: Update, context: Context) -> int | None:
     """The prompt's cancel button; only the live prompt counts."""
     query = update.callback_query
@@ -308,19 +308,18 @@ async def show_list(update: Update, context: Context, page: int, note: str | Non
         await say(update, context, text, markup)
 
 
-async def list_press(update: Update, context: Context) -> None:
-    """/texts buttons: a page, "delete?" and its confirmation. Ids are re-read from the store."""
-    action, _, raw = update.callback_query.data.removeprefix("tx:").partition(":")
-    value = parse_id(raw)
-    if value is None or action not in ("p", "d", "y"):
-        await answer(update, tr(context, "stale_menu"), alert=True)
-        return
-    if action == "p":
-        await answer(update)
-        await show_list(update, context, value)
-        return
+@cb.TEXTS_PAGE.handles
+async def list_page(update: Update, context: Context, page: int) -> None:
+    """/texts: another page."""
+    await answer(update)
+    await show_list(update, context, page)
+
+
+@cb.TEXT_DELETE.handles
+async def list_press(update: Update, context: Context, action: str, text_id: int) -> None:
+    """/texts "delete?" (d) and its confirmation (y). Ids are re-read from the store."""
     store = services(context).store
-    saved = await store.get_saved_text(value)
+    saved = await store.get_saved_text(text_id)
     if saved is None:
         await answer(update, tr(context, "saved_gone"), alert=True)
         return

@@ -13,6 +13,7 @@ from telegram import Update
 from bot.jalali import format_jalali
 from bot.render import esc, fit, ltr
 from bot.texts import t
+from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.common import (
     Context,
@@ -21,7 +22,6 @@ from handlers.common import (
     lang_of,
     notify,
     person_label,
-    pressed_id,
     say,
     services,
     tr,
@@ -32,9 +32,10 @@ from handlers.results import mine
 log = logging.getLogger("handlers.unknown")
 
 
-async def confirm_not_sent_ask(update: Update, context: Context) -> None:
+@cb.NOT_SENT_ASK.handles
+async def confirm_not_sent_ask(update: Update, context: Context, broadcast_id: int) -> None:
     """Step one: explain what to check in the panel and what confirming allows."""
-    b = await mine(update, context)
+    b = await mine(update, context, broadcast_id)
     if b is None:
         return
     await answer(update)
@@ -57,9 +58,10 @@ async def confirm_not_sent_ask(update: Update, context: Context) -> None:
     await say(update, context, fit(text), kb.confirm_not_sent(lang, b.id))
 
 
-async def confirm_not_sent(update: Update, context: Context) -> None:
+@cb.NOT_SENT_YES.handles
+async def confirm_not_sent(update: Update, context: Context, broadcast_id: int) -> None:
     """Step two: record "not sent" (audited); only now is a retry offered, to both admins."""
-    b = await mine(update, context)
+    b = await mine(update, context, broadcast_id)
     if b is None:
         return
     await answer(update)
@@ -92,11 +94,11 @@ async def confirm_not_sent(update: Update, context: Context) -> None:
             await notify(context, person, text, markup)
 
 
-async def confirm_not_sent_keep(update: Update, context: Context) -> None:
-    bid = pressed_id(update)
+@cb.NOT_SENT_KEEP.handles
+async def confirm_not_sent_keep(update: Update, context: Context, broadcast_id: int) -> None:
     await answer(update)
     message = update.callback_query.message
-    b = await services(context).store.get_broadcast(bid) if bid is not None else None
+    b = await services(context).store.get_broadcast(broadcast_id)
     if message and b is not None:
         text = tr(context, "confirm_not_sent_kept", no=b.number)
         await edit(context, message.chat.id, message.message_id, text, None)

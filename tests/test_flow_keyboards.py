@@ -13,9 +13,9 @@ def test_markup_is_none_without_buttons() -> None:
     assert kb.markup([]) is None
     assert kb.markup([[], []]) is None
     assert kb.markup([kb.pager("fa", "hs", 1, 1)]) is None  # a single page: no arrows
-    keyboard = kb.markup([[], [kb.btn("a", "x:a")]])
+    keyboard = kb.markup([[], [kb.btn("a", "x:ok")]])
     assert keyboard is not None and keyboard.to_dict() == {
-        "inline_keyboard": [[{"text": "a", "callback_data": "x:a"}]]
+        "inline_keyboard": [[{"text": "a", "callback_data": "x:ok"}]]
     }
 
 

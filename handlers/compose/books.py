@@ -18,6 +18,7 @@ from bot.render import (
 )
 from bot.slices import SliceError, parse_slice
 from bot.sms import normalize_text
+from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.common import (
     Context,
@@ -77,18 +78,24 @@ async def render_books(update: Update, context: Context, draft: Draft) -> None:
     lang = lang_of(context)
     picked = {s.phonebook_id for s in draft.selections}
     rows = [
-        [kb.btn(f"{'✓ ' if pid in picked else ''}{title} · {count:,}", f"b:t:{pid}")]
+        [kb.btn(f"{'✓ ' if pid in picked else ''}{title} · {count:,}", cb.BOOK.data(pid))]
         for pid, title, count in data.get("books_view", [])
     ]
-    rows.append(kb.pager(lang, "b:p", data.get("books_page", 1), data.get("books_pages", 1)))
+    rows.append(
+        kb.pager(lang, cb.BOOKS_PAGE, data.get("books_page", 1), data.get("books_pages", 1))
+    )
     if data.get("books_filter"):
-        rows.append([kb.btn(tr(context, "btn_clear_filter"), "b:x")])
+        rows.append([kb.btn(tr(context, "btn_clear_filter"), cb.BOOKS.data("x"))])
     if draft.selections:
         # slices and hand-picked contacts are one tap away; the usual path skips that screen
-        rows.append([kb.btn(tr(context, "btn_books_options"), "b:o")])
+        rows.append([kb.btn(tr(context, "btn_books_options"), cb.BOOKS.data("o"))])
     elif last_time_fits(await services(context).store.get_profile(draft.owner_id), draft):
-        rows.append([kb.btn(tr(context, "same_as_last"), "b:last")])
-    rows.append(kb.nav_row(lang, kb.back(lang), [kb.btn(tr(context, "btn_books_done"), "b:ok")]))
+        rows.append([kb.btn(tr(context, "same_as_last"), cb.BOOKS.data("last"))])
+    rows.append(
+        kb.nav_row(
+            lang, kb.back(lang), [kb.btn(tr(context, "btn_books_done"), cb.BOOKS.data("ok"))]
+        )
+    )
     lines = [tr(context, "books_title")]
     if data.get("books_filter"):
         lines.append(tr(context, "books_filter", filter=esc(data["books_filter"])))
@@ -105,54 +112,57 @@ async def render_books(update: Update, context: Context, draft: Draft) -> None:
     await show(update, context, "\n".join(lines), kb.markup(rows))
 
 
+@cb.BOOK.handles
 @live
-async def books_press(update: Update, context: Context, draft: Draft) -> int:
-    """Toggle a phonebook, turn a page, clear the search, or go on."""
-    data = context.user_data
-    action = update.callback_query.data
-    if action.startswith("b:t:"):
-        pid = action.removeprefix("b:t:")
-        view = {row[0]: row for row in data.get("books_view", [])}
-        if pid not in view:
-            return await stale(update, context)
-        existing = chosen(draft, pid)
-        if existing:
-            draft.selections.remove(existing)
-        else:
-            _, title, count = view[pid]
-            if int(count) <= 0:  # nobody to send to: say so now, not at submit
-                await answer(update, tr(context, "book_empty", title=title[:60]), alert=True)
-                return BOOKS
-            draft.selections.append(PhonebookSelection(pid, title, int(count)))
-        draft = await save(update, context, draft)
-        await render_books(update, context, draft)
-        return BOOKS
-    if action.startswith("b:p:"):
-        page = action.removeprefix("b:p:")
-        if not page.isdigit():
-            return await stale(update, context)
-        return await enter_books(update, context, draft, page=int(page))
-    if action == "b:x":
-        data.pop("books_filter", None)
+async def book_press(update: Update, context: Context, draft: Draft, pid: str) -> int:
+    """Toggle a phonebook of the page on screen."""
+    view = {row[0]: row for row in context.user_data.get("books_view", [])}
+    if pid not in view:
+        return await stale(update, context)
+    existing = chosen(draft, pid)
+    if existing:
+        draft.selections.remove(existing)
+    else:
+        _, title, count = view[pid]
+        if int(count) <= 0:  # nobody to send to: say so now, not at submit
+            await answer(update, tr(context, "book_empty", title=title[:60]), alert=True)
+            return BOOKS
+        draft.selections.append(PhonebookSelection(pid, title, int(count)))
+    draft = await save(update, context, draft)
+    await render_books(update, context, draft)
+    return BOOKS
+
+
+@cb.BOOKS_PAGE.handles
+@live
+async def books_page(update: Update, context: Context, draft: Draft, page: int) -> int | None:
+    return await enter_books(update, context, draft, page=page)
+
+
+@cb.BOOKS.handles
+@live
+async def books_press(update: Update, context: Context, draft: Draft, action: str) -> int | None:
+    """Clear the search, go on (to the text, or to the options), or "same as last time"."""
+    if action == "x":
+        context.user_data.pop("books_filter", None)
         return await enter_books(update, context, draft, page=1)
-    if action in ("b:ok", "b:o"):
+    if action in ("ok", "o"):
         if not draft.selections or draft.recipients() == 0:
             await answer(update, tr(context, "books_need_one"), alert=True)
             return BOOKS
-        if action == "b:o":
+        if action == "o":
             return await enter_options(update, context, draft)
         draft.step = Step.TEXT
         draft = await save(update, context, draft)
         return await after_step(update, context, draft, Step.TEXT)
-    if action == "b:last":
-        profile = await services(context).store.get_profile(draft.owner_id)
-        if draft.selections or not last_time_fits(profile, draft):
-            return await stale(update, context)
-        draft.selections = profile.last_selections
-        draft.step = Step.TEXT
-        draft = await save(update, context, draft)
-        return await after_step(update, context, draft, Step.TEXT)
-    return await stale(update, context)
+    # "last"
+    profile = await services(context).store.get_profile(draft.owner_id)
+    if draft.selections or not last_time_fits(profile, draft):
+        return await stale(update, context)
+    draft.selections = profile.last_selections
+    draft.step = Step.TEXT
+    draft = await save(update, context, draft)
+    return await after_step(update, context, draft, Step.TEXT)
 
 
 def last_time_fits(profile: Profile, draft: Draft) -> bool:
@@ -183,35 +193,44 @@ async def enter_options(update: Update, context: Context, draft: Draft) -> int:
         )
     )
     rows = [
-        [kb.btn(f"⚙️ {s.title} — {selection_mode(s, lang)}", f"o:{s.phonebook_id}")]
+        [kb.btn(f"⚙️ {s.title} — {selection_mode(s, lang)}", cb.OPTIONS.data(s.phonebook_id))]
         for s in draft.selections[:30]
     ]
-    rows.append(kb.nav_row(lang, kb.back(lang), [kb.btn(tr(context, "btn_to_text"), "o:ok")]))
+    rows.append(
+        kb.nav_row(
+            lang, kb.back(lang), [kb.btn(tr(context, "btn_to_text"), cb.OPTIONS_DONE.data())]
+        )
+    )
     await show(update, context, fit("\n".join(lines)), kb.markup(rows))
     return OPTIONS
 
 
+@cb.OPTIONS_DONE.handles
 @live
-async def options_press(update: Update, context: Context, draft: Draft) -> int:
-    """Open one chosen phonebook's options, or go on to the text."""
-    action = update.callback_query.data.removeprefix("o:")
-    if action == "ok":
-        if not draft.selections:
-            return await enter_books(update, context, draft)
-        draft.step = Step.TEXT
-        draft = await save(update, context, draft)
-        return await after_step(update, context, draft, Step.TEXT)
-    sel = chosen(draft, action)
+async def options_done(update: Update, context: Context, draft: Draft) -> int | None:
+    """From the options on to the text."""
+    if not draft.selections:
+        return await enter_books(update, context, draft)
+    draft.step = Step.TEXT
+    draft = await save(update, context, draft)
+    return await after_step(update, context, draft, Step.TEXT)
+
+
+@cb.OPTIONS.handles
+@live
+async def options_press(update: Update, context: Context, draft: Draft, pid: str) -> int | None:
+    """Open one chosen phonebook's options."""
+    sel = chosen(draft, pid)
     if sel is None:
         return await stale(update, context)
     context.user_data["book"] = sel.phonebook_id
     lang = lang_of(context)
     rows = [
-        [kb.btn(tr(context, "btn_whole"), "m:all")],
-        [kb.btn(tr(context, "btn_slice"), "m:slice")],
-        [kb.btn(tr(context, "btn_pick"), "m:pick")],
-        [kb.btn(tr(context, "btn_remove"), "m:rm")],
-        [kb.btn(tr(context, "btn_back"), "m:back")],
+        [kb.btn(tr(context, "btn_whole"), cb.MODE.data("all"))],
+        [kb.btn(tr(context, "btn_slice"), cb.MODE.data("slice"))],
+        [kb.btn(tr(context, "btn_pick"), cb.MODE.data("pick"))],
+        [kb.btn(tr(context, "btn_remove"), cb.MODE.data("rm"))],
+        [kb.btn(tr(context, "btn_back"), cb.MODE.data("back"))],
     ]
     text = tr(
         context, "book_options", title=esc(sel.title), count=counted(lang, sel.count, "contact")
@@ -220,20 +239,20 @@ async def options_press(update: Update, context: Context, draft: Draft) -> int:
     return OPTIONS
 
 
+@cb.MODE.handles
 @live
-async def mode_press(update: Update, context: Context, draft: Draft) -> int:
+async def mode_press(update: Update, context: Context, draft: Draft, action: str) -> int | None:
     """Whole book, a slice, hand-picked contacts, or remove."""
     sel = chosen(draft, context.user_data.get("book", ""))
     if sel is None:
         return await stale(update, context)
-    action = update.callback_query.data
-    if action == "m:back":
+    if action == "back":
         return await enter_options(update, context, draft)
-    if action == "m:all":
+    if action == "all":
         sel.mode, sel.start, sel.size, sel.contact_ids = "all", None, None, []
-    elif action == "m:rm":
+    elif action == "rm":
         draft.selections.remove(sel)
-    elif action == "m:slice":
+    elif action == "slice":
         lang = lang_of(context)
         await show(
             update,
@@ -242,7 +261,7 @@ async def mode_press(update: Update, context: Context, draft: Draft) -> int:
             kb.markup([kb.back(lang)]),
         )
         return SLICE
-    elif action == "m:pick":
+    elif action == "pick":
         context.user_data.pop("contacts_filter", None)
         return await enter_contacts(update, context, draft, sel, page=1)
     draft = await save(update, context, draft)
@@ -306,52 +325,70 @@ async def render_contacts(update: Update, context: Context, sel: PhonebookSelect
     lang = lang_of(context)
     picked = set(sel.contact_ids) if sel.mode == "contacts" else set()
     rows = [
-        [kb.btn(f"{'✓ ' if cid in picked else ''}{number} {name}".strip(), f"c:t:{cid}")]
+        [kb.btn(f"{'✓ ' if cid in picked else ''}{number} {name}".strip(), cb.CONTACT.data(cid))]
         for cid, number, name in data.get("contacts_view", [])
     ]
-    rows.append(kb.pager(lang, "c:p", data.get("contacts_page", 1), data.get("contacts_pages", 1)))
+    rows.append(
+        kb.pager(
+            lang, cb.CONTACTS_PAGE, data.get("contacts_page", 1), data.get("contacts_pages", 1)
+        )
+    )
     if data.get("contacts_filter"):
-        rows.append([kb.btn(tr(context, "btn_clear_filter"), "c:x")])
-    rows.append(kb.nav_row(lang, kb.back(lang), [kb.btn(tr(context, "btn_contacts_done"), "c:ok")]))
+        rows.append([kb.btn(tr(context, "btn_clear_filter"), cb.CONTACTS.data("x"))])
+    rows.append(
+        kb.nav_row(
+            lang, kb.back(lang), [kb.btn(tr(context, "btn_contacts_done"), cb.CONTACTS.data("ok"))]
+        )
+    )
     text = tr(context, "contacts_title", title=esc(sel.title), n=num(len(picked), lang))
     if not data.get("contacts_view"):
         text += "\n" + tr(context, "contacts_none")
     await show(update, context, text, kb.markup(rows))
 
 
+@cb.CONTACT.handles
 @live
-async def contacts_press(update: Update, context: Context, draft: Draft) -> int:
-    """Toggle a contact, turn a page, clear the search, or confirm."""
+async def contact_press(update: Update, context: Context, draft: Draft, cid: str) -> int | None:
+    """Toggle a contact of the page on screen."""
     data = context.user_data
     sel = chosen(draft, data.get("book", ""))
+    if sel is None or cid not in {row[0] for row in data.get("contacts_view", [])}:
+        return await stale(update, context)
+    if sel.mode != "contacts":
+        sel.mode, sel.start, sel.size, sel.contact_ids = "contacts", None, None, []
+    if cid in sel.contact_ids:
+        sel.contact_ids.remove(cid)
+    else:
+        sel.contact_ids.append(cid)
+    draft = await save(update, context, draft)
+    await render_contacts(update, context, chosen(draft, sel.phonebook_id))
+    return CONTACTS
+
+
+@cb.CONTACTS_PAGE.handles
+@live
+async def contacts_page(update: Update, context: Context, draft: Draft, page: int) -> int | None:
+    sel = chosen(draft, context.user_data.get("book", ""))
     if sel is None:
         return await stale(update, context)
-    action = update.callback_query.data
-    if action.startswith("c:t:"):
-        cid = action.removeprefix("c:t:")
-        if cid not in {row[0] for row in data.get("contacts_view", [])}:
-            return await stale(update, context)
-        if sel.mode != "contacts":
-            sel.mode, sel.start, sel.size, sel.contact_ids = "contacts", None, None, []
-        if cid in sel.contact_ids:
-            sel.contact_ids.remove(cid)
-        else:
-            sel.contact_ids.append(cid)
-        draft = await save(update, context, draft)
-        await render_contacts(update, context, chosen(draft, sel.phonebook_id))
-        return CONTACTS
-    if action.startswith("c:p:") and action.removeprefix("c:p:").isdigit():
-        return await enter_contacts(update, context, draft, sel, int(action.removeprefix("c:p:")))
-    if action == "c:x":
-        data.pop("contacts_filter", None)
+    return await enter_contacts(update, context, draft, sel, page)
+
+
+@cb.CONTACTS.handles
+@live
+async def contacts_press(update: Update, context: Context, draft: Draft, action: str) -> int | None:
+    """Clear the search, or confirm the picked contacts."""
+    sel = chosen(draft, context.user_data.get("book", ""))
+    if sel is None:
+        return await stale(update, context)
+    if action == "x":
+        context.user_data.pop("contacts_filter", None)
         return await enter_contacts(update, context, draft, sel, 1)
-    if action == "c:ok":
-        if sel.mode == "contacts" and not sel.contact_ids:
-            await answer(update, tr(context, "contacts_empty_reverted"), alert=True)
-            sel.mode = "all"
-            draft = await save(update, context, draft)
-        return await enter_options(update, context, draft)
-    return await stale(update, context)
+    if sel.mode == "contacts" and not sel.contact_ids:
+        await answer(update, tr(context, "contacts_empty_reverted"), alert=True)
+        sel.mode = "all"
+        draft = await save(update, context, draft)
+    return await enter_options(update, context, draft)
 
 
 @with_draft

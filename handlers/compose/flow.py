@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
@@ -17,6 +18,7 @@ from telegram.ext import ConversationHandler
 from bot.domain import Draft, PhonebookSelection, Step
 from bot.render import esc
 from handlers import approval
+from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.common import (
     Context,
@@ -79,30 +81,31 @@ async def stale(update: Update, context: Context) -> int | None:
     return None
 
 
-def with_draft(step: Callable[[Update, Context, Draft], Awaitable[int]]):
-    """Hand a step its admin's current draft; end the conversation when the draft is gone."""
+def with_draft(step: Callable[..., Awaitable[int | None]]):
+    """Hand a step its admin's current draft; end the conversation when the draft is gone.
+    A button's parsed arguments (see :mod:`handlers.callbacks`) follow the draft."""
 
     @functools.wraps(step)
-    async def wrapper(update: Update, context: Context) -> int:
+    async def wrapper(update: Update, context: Context, *args: Any) -> int | None:
         draft = await load_draft(update, context)
         if draft is None:
             return END
-        return await step(update, context, draft)
+        return await step(update, context, draft, *args)
 
     return wrapper
 
 
-def live(step: Callable[[Update, Context, Draft], Awaitable[int]]):
+def live(step: Callable[..., Awaitable[int | None]]):
     """For button steps: refuse presses that are not on the live menu, then load the draft."""
     loaded = with_draft(step)
 
     @functools.wraps(step)
-    async def wrapper(update: Update, context: Context) -> int | None:
+    async def wrapper(update: Update, context: Context, *args: Any) -> int | None:
         if not is_live(update, context):
             return await stale(update, context)
         # No blank answer up front: the step may still refuse the press with an alert.
         async with answering(update):
-            return await loaded(update, context)
+            return await loaded(update, context, *args)
 
     return wrapper
 
@@ -146,8 +149,8 @@ async def start_send(update: Update, context: Context) -> int:
         summary = esc(draft.text[:30]) or tr(context, "draft_summary_empty")
         menu = kb.markup(
             [
-                [kb.btn(tr(context, "btn_resume"), "r:go")],
-                [kb.btn(tr(context, "btn_new_draft"), "r:new")],
+                [kb.btn(tr(context, "btn_resume"), cb.RESUME.data("go"))],
+                [kb.btn(tr(context, "btn_new_draft"), cb.RESUME.data("new"))],
             ]
         )
         context.user_data["menu"] = None
@@ -156,10 +159,11 @@ async def start_send(update: Update, context: Context) -> int:
     return await new_draft(update, context)
 
 
+@cb.RESUME.handles
 @live
-async def resume_choice(update: Update, context: Context, draft: Draft) -> int:
+async def resume_choice(update: Update, context: Context, draft: Draft, choice: str) -> int:
     """Continue the current draft or start afresh (dropping the current one if empty)."""
-    if update.callback_query.data == "r:go":
+    if choice == "go":
         return await goto(update, context, draft.step)
     # the old draft stays in /drafts only if there is something in it: an empty one (no
     # text, no phonebooks, no pending request) is an abandoned start and goes

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.domain import Draft
+from bot.domain import Draft, Step
 from bot.plans import (
     BATCH_CHOICES,
     EVERY_CHOICES,
@@ -22,9 +22,10 @@ from bot.plans import (
 )
 from bot.render import num, plan_text
 from bot.sms import to_ascii_digits
+from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.common import Context, lang_of, say, services, tr
-from handlers.compose.flow import REVIEW, live, save, show, stale, with_draft
+from handlers.compose.flow import REVIEW, live, save, show, with_draft
 
 GRADUAL = 40  # conversation state: a typed batch size or interval is awaited
 DEFAULT_BATCH = 500
@@ -69,15 +70,15 @@ async def enter_gradual(update: Update, context: Context, draft: Draft) -> int:
         return ("✓ " if value == current else "") + plain
 
     rows = [
-        [kb.btn(mark(n, g.get("batch")), f"v:gb:{n}") for n in BATCH_CHOICES],
-        [kb.btn(tr(context, "btn_gradual_batch_typed"), "v:gb:t")],
-        [kb.btn(mark(n, g.get("every")) + "′", f"v:gi:{n}") for n in EVERY_CHOICES],
-        [kb.btn(tr(context, "btn_gradual_every_typed"), "v:gi:t")],
-        [kb.btn(tr(context, "btn_edit_time"), "v:e:time")],
-        [kb.btn(tr(context, "btn_gradual_done"), "v:gr")],
+        [kb.btn(mark(n, g.get("batch")), cb.GRADUAL_BATCH.data(n)) for n in BATCH_CHOICES],
+        [kb.btn(tr(context, "btn_gradual_batch_typed"), cb.GRADUAL_ASK_BATCH.data())],
+        [kb.btn(mark(n, g.get("every")) + "′", cb.GRADUAL_EVERY.data(n)) for n in EVERY_CHOICES],
+        [kb.btn(tr(context, "btn_gradual_every_typed"), cb.GRADUAL_ASK_EVERY.data())],
+        [kb.btn(tr(context, "btn_edit_time"), cb.REVIEW_EDIT.data(Step.TIME))],
+        [kb.btn(tr(context, "btn_gradual_done"), cb.GRADUAL.data("gr"))],
     ]
     if g:
-        rows.append([kb.btn(tr(context, "btn_gradual_off"), "v:gx")])
+        rows.append([kb.btn(tr(context, "btn_gradual_off"), cb.GRADUAL.data("gx"))])
     await show(update, context, text, kb.markup(rows))
     return REVIEW
 
@@ -90,37 +91,54 @@ async def _set(update: Update, context: Context, draft: Draft, **change: int) ->
     return await enter_gradual(update, context, draft)
 
 
+@cb.GRADUAL.handles
 @live
-async def gradual_press(update: Update, context: Context, draft: Draft) -> int | None:
-    """v:g (open), v:gb:<n>|t, v:gi:<n>|t, v:gx (off), v:gr (back to the review)."""
+async def gradual_press(update: Update, context: Context, draft: Draft, action: str) -> int:
+    """g opens the menu, gr goes back to the review, gx turns gradual sending off."""
     from handlers.compose.review import enter_review
 
-    data = update.callback_query.data
-    if data == "v:g":
+    if action == "g":
         return await enter_gradual(update, context, draft)
-    if data == "v:gr":
+    if action == "gr":
         context.user_data.pop("gradual_typing", None)
         return await enter_review(update, context, draft)
-    if data == "v:gx":
-        draft.gradual = None
-        draft = await save(update, context, draft)
-        return await enter_review(update, context, draft)
-    kind, _, value = data.removeprefix("v:g").partition(":")
-    if kind not in ("b", "i"):
-        return await stale(update, context)
+    draft.gradual = None
+    draft = await save(update, context, draft)
+    return await enter_review(update, context, draft)
+
+
+@cb.GRADUAL_BATCH.handles
+@live
+async def gradual_batch(update: Update, context: Context, draft: Draft, batch: int) -> int:
+    return await _set(update, context, draft, batch=batch)
+
+
+@cb.GRADUAL_EVERY.handles
+@live
+async def gradual_every(update: Update, context: Context, draft: Draft, every: int) -> int:
+    return await _set(update, context, draft, every=every)
+
+
+@cb.GRADUAL_ASK_BATCH.handles
+@live
+async def gradual_ask_batch(update: Update, context: Context, draft: Draft) -> int:
+    return await _ask(update, context, "b")
+
+
+@cb.GRADUAL_ASK_EVERY.handles
+@live
+async def gradual_ask_every(update: Update, context: Context, draft: Draft) -> int:
+    return await _ask(update, context, "i")
+
+
+async def _ask(update: Update, context: Context, kind: str) -> int:
+    """Ask for a typed batch size (``b``) or interval (``i``)."""
     lang = lang_of(context)
-    if value == "t":
-        context.user_data["gradual_typing"] = kind
-        low, high = (MIN_BATCH, MAX_BATCH) if kind == "b" else (MIN_EVERY, MAX_EVERY)
-        key = "gradual_ask_batch" if kind == "b" else "gradual_ask_every"
-        await say(update, context, tr(context, key, min=num(low, lang), max=num(high, lang)))
-        return GRADUAL
-    if not value.isdigit():
-        return await stale(update, context)
-    choices = BATCH_CHOICES if kind == "b" else EVERY_CHOICES
-    if int(value) not in choices:
-        return await stale(update, context)
-    return await _set(update, context, draft, **{"batch" if kind == "b" else "every": int(value)})
+    context.user_data["gradual_typing"] = kind
+    low, high = (MIN_BATCH, MAX_BATCH) if kind == "b" else (MIN_EVERY, MAX_EVERY)
+    key = "gradual_ask_batch" if kind == "b" else "gradual_ask_every"
+    await say(update, context, tr(context, key, min=num(low, lang), max=num(high, lang)))
+    return GRADUAL
 
 
 @with_draft

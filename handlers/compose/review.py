@@ -10,6 +10,7 @@ from telegram import Update
 from bot.domain import Draft, Step
 from bot.render import build_card, message_text
 from handlers import approval
+from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.common import (
     Context,
@@ -42,12 +43,13 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
         await say(update, context, message_text(snapshot, lang, tr(context, "draft_ref")))
     text = card.text
     submit = "btn_submit" if settings.approvals_required else "btn_send_now"
+    edit, review = cb.REVIEW_EDIT.data, cb.REVIEW.data
     pairs = [
-        ("btn_edit_sender", "v:e:sender", "btn_edit_books", "v:e:phonebooks"),
-        ("btn_edit_text", "v:e:text", "btn_edit_time", "v:e:time"),
-        ("btn_save_leave", "v:save", "btn_discard", "v:discard"),
+        ("btn_edit_sender", edit(Step.SENDER), "btn_edit_books", edit(Step.PHONEBOOKS)),
+        ("btn_edit_text", edit(Step.TEXT), "btn_edit_time", edit(Step.TIME)),
+        ("btn_save_leave", review("save"), "btn_discard", review("discard")),
     ]
-    rows = [[kb.btn(tr(context, submit), "v:submit")]]
+    rows = [[kb.btn(tr(context, submit), review("submit"))]]
     rows += [
         kb.reading_order(lang, [kb.btn(tr(context, a), da), kb.btn(tr(context, b), db)])
         for a, da, b, db in pairs[:2]
@@ -55,34 +57,40 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
     rows.append(test_button(context, per))  # test SMS to one's own phone, priced
     a, da, b, db = pairs[2]
     rows.append(kb.reading_order(lang, [kb.btn(tr(context, a), da), kb.btn(tr(context, b), db)]))
-    rows.append([kb.btn(tr(context, "btn_save_text"), "v:st")])  # team rules
-    rows.append([kb.btn(tr(context, "btn_gradual"), "v:g")])  # gradual sending
+    rows.append([kb.btn(tr(context, "btn_save_text"), cb.SAVE_TEXT.data())])  # team rules
+    rows.append([kb.btn(tr(context, "btn_gradual"), cb.GRADUAL.data("g"))])  # gradual sending
     if card.books_summarized:
-        rows.append([kb.btn(tr(context, "btn_books_list"), f"bl:d:{draft.id}")])
+        rows.append([kb.btn(tr(context, "btn_books_list"), cb.DRAFT_BOOKS.data(draft.id))])
     await show(update, context, text, kb.markup(rows))
     return REVIEW
 
 
+@cb.TEST_SEND.handles
 @live
-async def review_press(update: Update, context: Context, draft: Draft) -> int:
-    """Submit, edit one step, save and leave, or discard."""
-    action = update.callback_query.data
-    if action == "v:submit":
+async def test_send(update: Update, context: Context, draft: Draft) -> int:
+    """📱 the exact final text to one's own phone (see :mod:`.trial`)."""
+    return await test_press(update, context, draft)
+
+
+@cb.REVIEW_EDIT.handles
+@live
+async def review_edit(update: Update, context: Context, draft: Draft, step: str) -> int:
+    """Edit one step, then come back to the review."""
+    context.user_data["review_return"] = True
+    return await goto(update, context, Step(step))
+
+
+@cb.REVIEW.handles
+@live
+async def review_press(update: Update, context: Context, draft: Draft, action: str) -> int:
+    """Submit, save and leave, or discard."""
+    if action == "submit":
         return await approval.submit(update, context, draft)
-    if action == "v:t":
-        return await test_press(update, context, draft)
-    if action.startswith("v:e:"):
-        try:
-            step = Step(action.removeprefix("v:e:"))
-        except ValueError:
-            return await stale(update, context)
-        context.user_data["review_return"] = True
-        return await goto(update, context, step)
-    if action == "v:save":
+    if action == "save":
         await show(update, context, tr(context, "saved_left"), None)
         context.user_data["menu"] = None
         return END
-    if action == "v:discard":
+    if action == "discard":
         await approval.void_pending_requests(update, context, draft)
         await services(context).store.delete_draft(draft.id, draft.owner_id)
         context.user_data.pop("draft", None)

@@ -10,6 +10,7 @@ from telegram import Update
 from bot.domain import Draft, Step
 from bot.jalali import TimeError, format_jalali, parse_jalali, quick_choices
 from bot.render import esc
+from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.common import (
     Context,
@@ -42,17 +43,21 @@ async def enter_time(update: Update, context: Context, draft: Draft) -> int:
     settings = services(context).settings
     choices = quick_choices(datetime.now(UTC), settings.tz)
     # the quick choices read earliest first; "now" goes forward to the review, beside back
-    rows = [kb.reading_order(lang, [kb.btn(tr(context, f"btn_{n}"), f"w:{n}") for n in choices])]
-    rows.append(kb.nav_row(lang, kb.back(lang), [kb.btn(tr(context, "btn_now"), "w:now")]))
+    rows = [
+        kb.reading_order(lang, [kb.btn(tr(context, f"btn_{n}"), cb.TIME.data(n)) for n in choices])
+    ]
+    rows.append(
+        kb.nav_row(lang, kb.back(lang), [kb.btn(tr(context, "btn_now"), cb.TIME.data("now"))])
+    )
     text = tr(context, "time_ask", example=_example(context), tz=esc(settings.timezone))
     await show(update, context, text, kb.markup(rows))
     return TIME
 
 
+@cb.TIME.handles
 @live
-async def time_press(update: Update, context: Context, draft: Draft) -> int:
+async def time_press(update: Update, context: Context, draft: Draft, choice: str) -> int:
     """Now, or a quick choice computed afresh at the moment of the press."""
-    choice = update.callback_query.data.removeprefix("w:")
     if choice == "now":
         draft.send_at = None
     else:

@@ -8,6 +8,7 @@ from telegram import Update
 
 from bot.domain import Draft, Step
 from bot.render import sender_label
+from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.common import (
     Context,
@@ -60,32 +61,38 @@ async def enter_sender(update: Update, context: Context, draft: Draft) -> int | 
     rows = []
     numbers = {line.number for line in lines}
     if profile.last_selections and profile.last_sender in numbers:
-        rows.append([kb.btn(tr(context, "same_as_last"), "s:last")])
+        rows.append([kb.btn(tr(context, "same_as_last"), cb.SENDER_LAST.data())])
     rows += [
-        [kb.btn(f"{line.alias or ''} {line.number}".strip(), f"s:{i}")]
+        [kb.btn(f"{line.alias or ''} {line.number}".strip(), cb.SENDER.data(i))]
         for i, line in enumerate(lines[:40])
     ]
     await show(update, context, tr(context, "sender_title"), kb.markup(rows))
     return SENDER
 
 
+@cb.SENDER_LAST.handles
 @live
-async def choose_sender(update: Update, context: Context, draft: Draft) -> int:
-    """A sender line, or "same as last time" (sender and phonebooks of the previous send)."""
-    choice = update.callback_query.data.removeprefix("s:")
+async def choose_last(update: Update, context: Context, draft: Draft) -> int:
+    """ "Same as last time": sender and phonebooks of the previous send."""
     offered = context.user_data.get("senders") or []
-    if choice == "last":
-        profile = await services(context).store.get_profile(draft.owner_id)
-        if profile.last_sender not in {n for n, _ in offered}:
-            return await stale(update, context)
-        draft.sender, draft.sender_label = profile.last_sender, profile.last_sender_label
-        draft.selections = profile.last_selections
-        draft.step = Step.TEXT
-        draft = await save(update, context, draft)
-        return await after_step(update, context, draft, Step.TEXT)
-    if not choice.isdigit() or int(choice) >= len(offered):
+    profile = await services(context).store.get_profile(draft.owner_id)
+    if profile.last_sender not in {n for n, _ in offered}:
         return await stale(update, context)
-    draft.sender, draft.sender_label = offered[int(choice)]
+    draft.sender, draft.sender_label = profile.last_sender, profile.last_sender_label
+    draft.selections = profile.last_selections
+    draft.step = Step.TEXT
+    draft = await save(update, context, draft)
+    return await after_step(update, context, draft, Step.TEXT)
+
+
+@cb.SENDER.handles
+@live
+async def choose_sender(update: Update, context: Context, draft: Draft, index: int) -> int:
+    """A sender line, by its position in the list offered."""
+    offered = context.user_data.get("senders") or []
+    if index >= len(offered):
+        return await stale(update, context)
+    draft.sender, draft.sender_label = offered[index]
     draft.step = Step.PHONEBOOKS
     draft = await save(update, context, draft)
     return await after_step(update, context, draft, Step.PHONEBOOKS)

@@ -13,6 +13,7 @@ from bot.domain import Draft, Step, full_message, line_and_text_hash
 from bot.ippanel import AuthError, IPPanelError
 from bot.render import counted, esc, num
 from bot.sms import SmsLength, measure, normalize_text, units
+from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.common import (
     Context,
@@ -154,9 +155,9 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
     from handlers.saved_texts import text_step_button  # team rules
 
     saved_row = await text_step_button(context)
-    rows = [saved_row, kb.nav_row(lang, kb.back(lang), [kb.btn(ok, "x:ok")])]
+    rows = [saved_row, kb.nav_row(lang, kb.back(lang), [kb.btn(ok, cb.TEXT_DONE.data("ok"))])]
     if not editing:  # the usual choice, one tap: send as soon as it is approved
-        rows.insert(1, [kb.btn(tr(context, "btn_text_now"), "x:now")])
+        rows.insert(1, [kb.btn(tr(context, "btn_text_now"), cb.TEXT_DONE.data("now"))])
     markup = kb.markup(rows)
 
     def render(price: str) -> str:
@@ -179,13 +180,14 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
     return TEXT
 
 
+@cb.TEXT_DONE.handles
 @live
-async def text_done(update: Update, context: Context, draft: Draft) -> int:
-    """On to the send time, or straight to the review with "now" (``x:now``)."""
+async def text_done(update: Update, context: Context, draft: Draft, action: str) -> int:
+    """On to the send time, or straight to the review with "now"."""
     if not draft.text:
         await answer(update, tr(context, "text_empty"), alert=True)
         return TEXT
-    if update.callback_query.data == "x:now":
+    if action == "now":
         from handlers.compose.review import enter_review
 
         draft.send_at = None

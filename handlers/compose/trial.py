@@ -10,6 +10,7 @@ from bot.domain import Draft
 from bot.ippanel import ValidationError
 from bot.render import esc, ltr, num, outbox_text
 from bot.trial_sms import TRIAL_LIMIT, TrialOutcome, send_trial, trials_used
+from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.common import (
     Context,
@@ -28,8 +29,10 @@ from handlers.compose.flow import REVIEW
 def test_button(context: Context, per: float | None) -> list[kb.Button]:
     """The button, with the price of the one message it sends (shown before the tap)."""
     if per is None:
-        return [kb.btn(tr(context, "btn_test_send_noprice"), "v:t")]
-    return [kb.btn(tr(context, "btn_test_send", price=num(per, lang_of(context))), "v:t")]
+        return [kb.btn(tr(context, "btn_test_send_noprice"), cb.TEST_SEND.data())]
+    return [
+        kb.btn(tr(context, "btn_test_send", price=num(per, lang_of(context))), cb.TEST_SEND.data())
+    ]
 
 
 async def test_press(update: Update, context: Context, draft: Draft) -> int:

@@ -58,6 +58,11 @@ def counted(lang: str, n: int, noun: str) -> str:
     return t(lang, plural_key(noun, n), n=num(n, lang))
 
 
+def zone_name(lang: str, zone: str) -> str:
+    """The time zone in words: "تهران" for the default, the zone's own name otherwise."""
+    return t(lang, "tz_tehran") if zone == "Asia/Tehran" else ltr(zone)
+
+
 def sender_label(number: str | None, alias: str | None) -> str:
     if not number:
         return "—"
@@ -181,6 +186,7 @@ def build_card(
     credit: float | None = None,
     budget: int = TELEGRAM_LIMIT,
     header: bool = True,
+    money: str = "",
 ) -> Card:
     """The review card: everything an approver needs to decide, the exact text whole.
 
@@ -188,14 +194,15 @@ def build_card(
     the text is shortened first: titles are cut, then the book list becomes a summary line.
     More than :data:`BOOKS_LISTED` phonebooks are always a summary line, so a card stays
     short on a phone. ``header`` is the requester's step title ("5. Review"); the approver's
-    card, which has its own title, goes without it.
+    card, which has its own title, goes without it. ``money`` is the approver's cost line,
+    put where the review has its own: before the text, never below the fold.
     """
     selections = [PhonebookSelection.from_dict(s) for s in snapshot["selections"]]
     message = snapshot["message"]
     length = measure(message)
     recipients = sum(s.recipients() for s in selections)
     send_at = datetime.fromisoformat(snapshot["send_at"]) if snapshot.get("send_at") else None
-    cost = ""
+    cost = money
     if per_recipient is not None and credit is not None:
         cost = t(
             lang,
@@ -219,7 +226,8 @@ def build_card(
             ),
             books=books or "—",
             recipients=num(recipients, lang),
-            when=plan_text(snapshot, tz, lang, per_recipient) or when_text(send_at, tz, lang),
+            # the plan's own total would repeat the cost line below it
+            when=plan_text(snapshot, tz, lang) or when_text(send_at, tz, lang),
             chars=num(length.chars, lang),
             parts=num(length.parts, lang),
             cost=cost,
@@ -244,18 +252,12 @@ def build_card(
     return Card(fit(text, budget), books_summarized=True, message_apart=True)
 
 
-def plan_text(
-    snapshot: dict[str, Any], tz: tzinfo, lang: str, per_recipient: float | None = None
-) -> str:
-    """A gradual plan in a card: batches, first and last time, sizes, total (and cost)."""
+def plan_text(snapshot: dict[str, Any], tz: tzinfo, lang: str) -> str:
+    """A gradual plan in a card: batches, first and last time, sizes and total. Its cost is
+    the card's one cost line (the whole plan's recipients)."""
     plan = plan_of(snapshot)
     if plan is None:
         return ""
-    cost = (
-        t(lang, "plan_cost", cost=num(per_recipient * plan.rows, lang))
-        if per_recipient is not None
-        else ""
-    )
     return t(
         lang,
         "plan_when",
@@ -266,7 +268,6 @@ def plan_text(
         total=num(plan.rows, lang),
         first=when_text(plan.first_at, tz, lang),
         last=when_text(plan.last_at, tz, lang),
-        cost=cost,
     )
 
 

@@ -112,7 +112,8 @@ FA: dict[str, str] = {
     "btn_contacts_done": "تأیید انتخاب ✅",
     "contacts_empty_reverted": "مخاطبی انتخاب نشد؛ کل دفترچه در نظر گرفته شد.",
     # compose: text
-    "text_ask": "<b>۳. متن پیام</b>\nمتن پیامک را بنویسید.{suffix_note}",
+    "text_ask": "<b>۳. متن پیام</b>\n{reused}متن پیامک را بنویسید.{suffix_note}",
+    "text_reused": "از خط {sender} به {books}\n",
     "text_suffix_note": "\nاین سطر به انتهای پیام افزوده می‌شود: {suffix}",
     "text_preview": "<b>پیش‌نمایش پیامک</b>\n<pre>{message}</pre>\n"
     "نویسه: {chars} · بخش: {parts} ({encoding})\n{price}",
@@ -145,6 +146,7 @@ FA: dict[str, str] = {
     "time_invalid_time": "ساعت درست نیست: ساعت از ۰ تا ۲۳ و دقیقه از ۰ تا ۵۹. مثلاً: <code>{example}</code>",
     "time_not_text": "تاریخ و ساعت را به‌صورت متن بنویسید یا یکی از دکمه‌ها را بزنید.",
     "time_now": "همین حالا (پس از تأیید)",
+    "tz_tehran": "تهران",
     # review
     "review": "{head}"
     "خط ارسال: {sender}\n"
@@ -209,6 +211,7 @@ FA: dict[str, str] = {
     "request_rejected": "❌ درخواست #{no} توسط {who} رد شد.{reason}\nپیش‌نویس محفوظ است؛ با /drafts ویرایش کنید.",
     "request_expired": "⌛️ مهلت تأیید درخواست #{no} تمام شد و چیزی ارسال نشد. پیش‌نویس محفوظ است.",
     "request_withdrawn": "درخواست #{no} پس گرفته شد. پیش‌نویس محفوظ است.",
+    "request_settled": "درخواست #{no} برای تأیید فرستاده شده بود؛ اکنون: {state}.",
     "request_invalidated": "پیش‌نویس ویرایش شد و درخواست قبلی #{no} باطل شد؛ پس از بازبینی دوباره ارسال کنید.",
     "decision_not_found": "این درخواست پیدا نشد.",
     "decision_not_allowed": "شما اجازهٔ تأیید ندارید.",
@@ -267,9 +270,11 @@ FA: dict[str, str] = {
     # history / credit / lang
     "history_title": "<b>سابقهٔ ارسال‌ها</b> (صفحهٔ {page} از {pages})",
     "history_none": "هنوز ارسالی ثبت نشده است.",
-    "history_item": "#{no} · {state} · {when}\nدرخواست: {requester} · تأیید: {approver}\n"
+    "history_item": "#{no} · {state} · زمان ارسال: {when}\nدرخواست: {requester} · تأیید: {approver}\n"
     "گیرندگان: {recipients} · شناسه‌ها: {outbox}",
     "history_decided": "<b>درخواست‌هایی که شما تعیین تکلیف کردید</b>",
+    "history_pending": "<b>در انتظار تأیید</b>",
+    "history_pending_item": "#{no} · تأییدها: {got} از {needed} · زمان ارسال: {when}\nدرخواست: {requester} · گیرندگان: {recipients}",
     "history_decided_item": "#{no} · {state} · {when}",
     "credit": "اعتبار حساب: <b>{credit}</b> ریال{gift}",
     "credit_gift": "\nهدیه: {gift} ریال",
@@ -280,8 +285,9 @@ FA: dict[str, str] = {
     "با /token کلید را ثبت کنید و دوباره «ارسال برای تأیید» را بزنید. پیش‌نویس محفوظ است.",
     "submit_short_credit": "درخواست فرستاده نشد: اعتبار حساب کافی نیست. هزینهٔ تخمینی دست‌کم {cost} ریال، "
     "اعتبار فعلی {credit} ریال؛ کمبود: <b>{missing}</b> ریال. پس از افزایش اعتبار دوباره بفرستید. پیش‌نویس محفوظ است.",
-    "card_money": "\n\nهزینهٔ تخمینی: {cost} ریال · اعتبار فعلی: {credit} ریال",
-    "card_money_short": "\n⚠️ ممکن است اعتبار برای این ارسال کافی نباشد.",
+    "card_money": "هزینهٔ تخمینی: {cost} · اعتبار فعلی: {credit}\n",
+    "amount_rials": "{n} ریال",
+    "card_money_short": "⚠️ ممکن است اعتبار برای این ارسال کافی نباشد.\n",
     "card_money_unknown": "نامعلوم",
     "decided_voided": "⛔️ درخواست‌کننده دیگر مدیر نیست؛ این درخواست باطل شد و چیزی ارسال نشد.",
     "decision_requester_removed": "درخواست‌کننده دیگر مدیر نیست؛ درخواست باطل شد و چیزی ارسال نشد.",
@@ -360,6 +366,9 @@ FA: dict[str, str] = {
     "credit_threshold_auto": "آستانهٔ هشدار اعتبار: {threshold} ریال (هزینهٔ بزرگ‌ترین ارسال ۳۰ روز گذشته)",
     "credit_threshold_none": "آستانهٔ هشدار اعتبار: هنوز معلوم نیست (در ۳۰ روز گذشته ارسالی نبوده است)",
     "credit_below": "⚠️ اعتبار از آستانهٔ هشدار کمتر است.",
+    "credit_team_title": "شما کلید API ندارید؛ اعتبار کلیدهایی که هشدار اعتبارشان را می‌گیرید:",
+    "credit_team_item": "حساب {account} · کلید {owner}\nاعتبار: <b>{credit}</b> ریال\n{estimate}",
+    "credit_team_error": "حساب {account} · کلید {owner}: {reason}",
     "credit_low": "⚠️ <b>اعتبار حساب IPPanel رو به پایان است</b>\n"
     "حساب: {account} · کلید: {owner}\nاعتبار مانده: <b>{credit}</b> ریال\n{estimate}\n"
     "برای افزایش اعتبار به پنل IPPanel بروید. تا اعتبار دوباره از آستانه بالاتر نرود، "
@@ -410,6 +419,8 @@ FA: dict[str, str] = {
     "btn_share_phone": "📱 فرستادن شمارهٔ من",
     "btn_phone_cancel": "❌ انصراف از ثبت شماره",
     "phone_saved": "✅ شمارهٔ {phone} برای پیامک آزمایشی ثبت شد. با /phone آن را ببینید یا فراموش کنید.",
+    "phone_forwarded": "مخاطب بازارسال‌شده پذیرفته نمی‌شود، حتی اگر شمارهٔ خودتان باشد. "
+    "شماره را بازارسال نکنید؛ دکمهٔ «{button}» را در پایین صفحه بزنید تا تلگرام آن را مستقیم بفرستد.",
     "phone_not_own": "این شمارهٔ خود شما نیست و ثبت نشد. فقط شمارهٔ خودتان را با دکمهٔ «{button}» بفرستید.",
     "phone_not_mobile": "فقط شمارهٔ همراه ایران (۰۹…) پذیرفته می‌شود؛ این شماره ثبت نشد.",
     "phone_typed": "شمارهٔ تایپ‌شده پذیرفته نمی‌شود، تا از ربات نتوان به شمارهٔ دیگران پیامک فرستاد. "
@@ -493,8 +504,7 @@ FA: dict[str, str] = {
     # gradual sending
     "plan_when": "<b>ارسال تدریجی</b> (به وقت تهران): {n} نوبت، هر {every} دقیقه\n"
     "هر نوبت {batch} نفر (نوبت آخر {last_size} نفر) · جمع {total} نفر\n"
-    "نوبت اول: {first}\nنوبت آخر: {last}{cost}",
-    "plan_cost": "\nهزینهٔ تخمینی کل: {cost} ریال",
+    "نوبت اول: {first}\nنوبت آخر: {last}",
     "btn_gradual": "🕒 ارسال تدریجی",
     "gradual_menu": "<b>ارسال تدریجی</b>\n"
     "پیام در چند نوبت به <b>یک</b> دفترچه (یا یک بازه از آن) می‌رود. همهٔ نوبت‌ها از همین حالا در "
@@ -509,9 +519,13 @@ FA: dict[str, str] = {
     "gradual_pick": "اندازه و فاصله را با دکمه‌ها انتخاب کنید.",
     "gradual_batch_n": "{n} نفر",
     "gradual_every_n": "هر {n} دقیقه",
+    "gradual_minutes": "{n} دقیقه",
     "btn_gradual_batch_typed": "✍️ اندازهٔ دیگر",
     "btn_gradual_every_typed": "✍️ فاصلهٔ دیگر",
     "btn_gradual_done": "↩️ بازگشت به بازبینی",
+    "btn_gradual_time": "⏱ زمان نوبت اول",
+    "gradual_blocked": "⚠️ ارسال تدریجی انتخاب شده ولی برنامه ساخته نمی‌شود: {why}\n"
+    "زمان را عوض کنید یا «ارسال یک‌جا» را بزنید؛ تا آن موقع ارسال ممکن نیست.\n",
     "btn_gradual_off": "✖️ ارسال یک‌جا (بدون نوبت)",
     "gradual_ask_batch": "اندازهٔ هر نوبت را بنویسید: عددی بین {min} و {max}.",
     "gradual_ask_every": "فاصلهٔ نوبت‌ها را به دقیقه بنویسید: عددی بین {min} و {max}.",
@@ -541,7 +555,8 @@ FA: dict[str, str] = {
     "لغو نشد (کمتر از ۵ دقیقه مانده یا IPPanel نپذیرفت): {refused}\n"
     "ثبت‌نشده (دیگر هرگز فرستاده نمی‌شوند): {unposted}",
     "plan_gone": "این برنامه پیدا نشد یا مال شما نیست.",
-    "history_plan": "{ref} · ارسال تدریجی · {when}\n{progress}",
+    "history_plan": "{ref} · ارسال تدریجی · زمان ارسال: {when}\n{progress}",
+    "history_plan_span": "{first} تا {last}",
 }
 
 EN: dict[str, str] = {
@@ -639,7 +654,8 @@ EN: dict[str, str] = {
     "contacts_none": "No contact found.",
     "btn_contacts_done": "Confirm selection ✅",
     "contacts_empty_reverted": "No contact was picked; the whole book is used.",
-    "text_ask": "<b>3. Message text</b>\nType the SMS text.{suffix_note}",
+    "text_ask": "<b>3. Message text</b>\n{reused}Type the SMS text.{suffix_note}",
+    "text_reused": "From line {sender} to {books}\n",
     "text_suffix_note": "\nThis line is appended to the message: {suffix}",
     "text_preview": "<b>SMS preview</b>\n<pre>{message}</pre>\n"
     "Characters: {chars} · parts: {parts} ({encoding})\n{price}",
@@ -671,6 +687,7 @@ EN: dict[str, str] = {
     "time_invalid_time": "That time of day is not valid: hours 0–23, minutes 0–59. For example: <code>{example}</code>",
     "time_not_text": "Type the date and time as text or tap a button.",
     "time_now": "now (after approval)",
+    "tz_tehran": "Tehran",
     "review": "{head}"
     "Sender: {sender}\n"
     "Phonebooks:\n{books}\n"
@@ -731,6 +748,7 @@ EN: dict[str, str] = {
     "request_rejected": "❌ Request #{no} was rejected by {who}.{reason}\nThe draft is safe; edit it with /drafts.",
     "request_expired": "⌛️ Request #{no} expired and nothing was sent. The draft is safe.",
     "request_withdrawn": "Request #{no} withdrawn. The draft is safe.",
+    "request_settled": "Request #{no} was sent for approval; now: {state}.",
     "request_invalidated": "The draft was edited, so request #{no} is void; submit again after review.",
     "decision_not_found": "This request was not found.",
     "decision_not_allowed": "You are not allowed to approve.",
@@ -787,9 +805,11 @@ EN: dict[str, str] = {
     "not_yours": "This is not yours.",
     "history_title": "<b>Past broadcasts</b> (page {page} of {pages})",
     "history_none": "No broadcast yet.",
-    "history_item": "#{no} · {state} · {when}\nRequester: {requester} · approver: {approver}\n"
+    "history_item": "#{no} · {state} · send time: {when}\nRequester: {requester} · approved by: {approver}\n"
     "Recipients: {recipients} · outbox ids: {outbox}",
     "history_decided": "<b>Requests you decided</b>",
+    "history_pending": "<b>Waiting for approval</b>",
+    "history_pending_item": "#{no} · approvals: {got} of {needed} · send time: {when}\nRequester: {requester} · recipients: {recipients}",
     "history_decided_item": "#{no} · {state} · {when}",
     "credit": "Account credit: <b>{credit}</b> rials{gift}",
     "credit_gift": "\nGift: {gift} rials",
@@ -800,8 +820,9 @@ EN: dict[str, str] = {
     "Store it with /token and tap “Submit for approval” again. The draft is kept.",
     "submit_short_credit": "Not submitted: the account credit is too low. Estimated cost at least {cost} rials, "
     "credit {credit} rials; missing: <b>{missing}</b> rials. Top up and submit again. The draft is kept.",
-    "card_money": "\n\nEstimated cost: {cost} rials · Current credit: {credit} rials",
-    "card_money_short": "\n⚠️ The credit may not cover this send.",
+    "card_money": "Estimated cost: {cost} · Current credit: {credit}\n",
+    "amount_rials": "{n} rials",
+    "card_money_short": "⚠️ The credit may not cover this send.\n",
     "card_money_unknown": "unknown",
     "decided_voided": "⛔️ The requester is no longer an admin; this request was voided and nothing was sent.",
     "decision_requester_removed": "The requester is no longer an admin; the request was voided and nothing was sent.",
@@ -880,6 +901,9 @@ EN: dict[str, str] = {
     "credit_threshold_auto": "Credit alert threshold: {threshold} rials (the largest broadcast of the last 30 days)",
     "credit_threshold_none": "Credit alert threshold: not known yet (no broadcast in the last 30 days)",
     "credit_below": "⚠️ Credit is below the alert threshold.",
+    "credit_team_title": "You have no API key; the credit of the keys whose alerts you get:",
+    "credit_team_item": "Account {account} · key of {owner}\nCredit: <b>{credit}</b> rials\n{estimate}",
+    "credit_team_error": "Account {account} · key of {owner}: {reason}",
     "credit_low": "⚠️ <b>IPPanel credit is running low</b>\n"
     "Account: {account} · key of: {owner}\nCredit left: <b>{credit}</b> rials\n{estimate}\n"
     "Top up in the IPPanel panel. This alert is not repeated until credit is back above the threshold.",
@@ -929,6 +953,8 @@ EN: dict[str, str] = {
     "btn_share_phone": "📱 Send my number",
     "btn_phone_cancel": "❌ Cancel number registration",
     "phone_saved": "✅ {phone} is registered for test SMS. See or forget it with /phone.",
+    "phone_forwarded": "A forwarded contact is not accepted, even with your own number. "
+    "Do not forward it: tap the «{button}» button at the bottom so Telegram shares it directly.",
     "phone_not_own": "That is not your own number, so it was not registered. Send only your own with the «{button}» button.",
     "phone_not_mobile": "Only Iranian mobile numbers (09…) are accepted; this number was not registered.",
     "phone_typed": "Typed numbers are not accepted, so the bot cannot be used to text other people. "
@@ -1012,8 +1038,7 @@ EN: dict[str, str] = {
     # gradual sending
     "plan_when": "<b>Gradual sending</b> (Tehran time): {n} batches, every {every} minutes\n"
     "{batch} per batch (last batch {last_size}) · {total} in total\n"
-    "First batch: {first}\nLast batch: {last}{cost}",
-    "plan_cost": "\nEstimated total cost: {cost} rials",
+    "First batch: {first}\nLast batch: {last}",
     "btn_gradual": "🕒 Send gradually",
     "gradual_menu": "<b>Gradual sending</b>\n"
     "The SMS goes out in batches to <b>one</b> phonebook (or one slice of it). Every batch is "
@@ -1028,9 +1053,13 @@ EN: dict[str, str] = {
     "gradual_pick": "Choose a batch size and an interval with the buttons.",
     "gradual_batch_n": "{n} recipients",
     "gradual_every_n": "every {n} minutes",
+    "gradual_minutes": "{n} min",
     "btn_gradual_batch_typed": "✍️ Other size",
     "btn_gradual_every_typed": "✍️ Other interval",
     "btn_gradual_done": "↩️ Back to review",
+    "btn_gradual_time": "⏱ First batch's time",
+    "gradual_blocked": "⚠️ Gradual sending is chosen but no plan can be made: {why}\n"
+    "Change the time or tap “Send all at once”; until then it cannot be submitted.\n",
     "btn_gradual_off": "✖️ Send all at once",
     "gradual_ask_batch": "Type the batch size: a number from {min} to {max}.",
     "gradual_ask_every": "Type the interval in minutes: a number from {min} to {max}.",
@@ -1060,7 +1089,8 @@ EN: dict[str, str] = {
     "Not cancelled (under 5 minutes left, or IPPanel refused): {refused}\n"
     "Not posted (will never be sent now): {unposted}",
     "plan_gone": "This plan was not found or is not yours.",
-    "history_plan": "{ref} · gradual · {when}\n{progress}",
+    "history_plan": "{ref} · gradual · send time: {when}\n{progress}",
+    "history_plan_span": "{first} to {last}",
 }
 
 CATALOGUES = {"fa": FA, "en": EN}

@@ -100,6 +100,7 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
     # the draft now belongs to its request (or send): the next /send starts afresh instead
     # of offering to resume it, which would only void the request
     context.user_data.pop("draft", None)
+    await _close_review(update, context)
     if result.kind == "direct":
         await say(update, context, tr(context, "sending_now"))
         outcome = await service.send_direct(draft, update.effective_user.id)
@@ -130,8 +131,18 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
         text = tr(context, "waiting_approval", no=request.number, n=n)
     else:
         text = tr(context, "approvers_unreachable", no=request.number)
-    await say(update, context, text, kb.withdraw(lang, request.id))
+    sent = await say(update, context, text, kb.withdraw(lang, request.id))
+    # kept with the approvers' cards, so the decision takes its withdraw button away
+    await services(context).store.add_request_message(request.id, sent.chat_id, sent.message_id)
     return END
+
+
+async def _close_review(update: Update, context: Context) -> None:
+    """The submitted review card keeps its text and loses its buttons: none means anything
+    any more (an edit would void the request it just made)."""
+    card = update.callback_query.message if update.callback_query else None
+    if card is not None and card.text is not None:
+        await edit(context, card.chat.id, card.message_id, card.text_html, None)
 
 
 @cb.REQUEST_BOOKS.handles

@@ -70,7 +70,7 @@ def approval_card(
             "approval_card",
             no=request.number,
             requester=person_label(context, request.requester_id),
-            card=card + money_line(lang, money) + progress,
+            card=card + progress,
             expires=format_jalali(request.expires_at, tz, lang),
         )
         return f"{status}\n\n{text}" if status else text
@@ -80,7 +80,8 @@ def approval_card(
     # a text it showed)
     room = STATUS_ROOM + (PROGRESS_ROOM if request.approvals_needed > 1 else 0)
     budget = TELEGRAM_LIMIT - visible_len(frame("", "")) - room
-    card = build_card(request.snapshot, lang, tz, budget=budget, header=False)
+    money_text = money_line(lang, money)
+    card = build_card(request.snapshot, lang, tz, budget=budget, header=False, money=money_text)
     return Card(fit(frame(card.text)), card.books_summarized, card.message_apart)
 
 
@@ -97,17 +98,19 @@ def card_markup(
 
 
 def money_line(lang: str, money: MoneyCheck | None) -> str:
-    """Cost estimate and credit as of submit time; "unknown" where the provider did not say."""
+    """Cost estimate and credit as of submit time; "unknown" where the provider did not say
+    (without a unit: "unknown rials" says nothing)."""
     if money is None:
         return ""
     unknown = t(lang, "card_money_unknown")
     if money.cost_low is None or money.cost_high is None:
         cost = unknown
     elif money.cost_low == money.cost_high:
-        cost = num(money.cost_high, lang)
+        cost = t(lang, "amount_rials", n=num(money.cost_high, lang))
     else:
-        cost = f"{num(money.cost_low, lang)}–{num(money.cost_high, lang)}"
-    credit = unknown if money.credit is None else num(money.credit, lang)
+        span = f"{num(money.cost_low, lang)}–{num(money.cost_high, lang)}"
+        cost = t(lang, "amount_rials", n=span)
+    credit = unknown if money.credit is None else t(lang, "amount_rials", n=num(money.credit, lang))
     line = t(lang, "card_money", cost=cost, credit=credit)
     return line + (t(lang, "card_money_short") if money.maybe_short else "")
 
@@ -166,6 +169,12 @@ async def close_cards(
         approvers = counted(context, request) if status_key == "decided_approved" else ()
         for chat_id, message_id in await store.list_request_messages(request.id):
             lang = await user_lang(context, chat_id)
+            if chat_id == request.requester_id:
+                # the requester's "sent for approval" message: its withdraw button goes
+                state = t(lang, f"state_{request.state}")
+                text = t(lang, "request_settled", no=request.number, state=state)
+                await edit(context, chat_id, message_id, text, None)
+                continue
             many = request.approvals_needed > 1 and len(approvers) > 1
             status = t(
                 lang,
@@ -189,6 +198,8 @@ async def refresh_cards(context: Context, request_id: int) -> None:
         got = counted(context, request)
         missing = max(0, request.approvals_needed - len(got))
         for chat_id, message_id in await store.list_request_messages(request.id):
+            if chat_id == request.requester_id:
+                continue  # the requester's own message keeps its withdraw button
             lang = await user_lang(context, chat_id)
             approved = chat_id in got
             status = t(lang, "approval_you_approved", n=num(missing, lang)) if approved else ""

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.domain import Broadcast, Draft, Step
+from bot.domain import ApprovalRequest, Broadcast, Draft, Step
 from bot.ippanel import IPPanelError
 from bot.jalali import format_jalali
+from bot.plans import plan_of
 from bot.render import esc, fit, ltr, num, outbox_text
 from handlers import callbacks as cb
 from handlers import keyboards as kb
@@ -223,11 +224,21 @@ async def show_history(update: Update, context: Context, page: int) -> None:
     items = await store.list_broadcasts(
         uid, limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE, plans_once=True
     )
+    # every approver of a request that needed several, in the order they approved
+    requests = {
+        b.id: r
+        for b in items
+        if b.request_id is not None and (r := await store.get_request(b.request_id)) is not None
+    }
+    pending = await _pending_for(context, uid) if page == 1 else []
     people = {p for b in items for p in (b.requester_id, b.approver_id) if p is not None}
+    people |= {p for r in requests.values() for p in r.approved_by}
+    people |= {r.requester_id for r in pending}
     unseen = [p for p in people if not context.application.user_data.get(p, {}).get("name")]
     profiles = await store.get_profiles(unseen)
     lines = [tr(context, "history_title", page=num(page, lang), pages=num(pages, lang))]
-    if not items:
+    lines.extend(_pending_lines(context, pending, profiles))
+    if not items and not pending:
         lines.append(tr(context, "history_none"))
     for b in items:
         plan_line = await plans.history_line(context, b, lang)  # gradual sending: one line
@@ -240,9 +251,9 @@ async def show_history(update: Update, context: Context, page: int) -> None:
                 "history_item",
                 no=b.number,
                 state=tr(context, f"state_{history_state(b)}"),
-                when=format_jalali(b.created_at, settings.tz, lang),
+                when=format_jalali(sent_at(b), settings.tz, lang),
                 requester=person_label(context, b.requester_id, profiles.get(b.requester_id)),
-                approver=person_label(context, b.approver_id, profiles.get(b.approver_id or 0)),
+                approver=_approvers(context, b, requests.get(b.id), profiles),
                 recipients=num(int(b.snapshot.get("recipients", 0)), lang),
                 outbox=outbox_text(b.outbox_ids),
             )
@@ -276,6 +287,72 @@ async def show_history(update: Update, context: Context, page: int) -> None:
         )
     else:
         await say(update, context, fit("\n\n".join(lines)), markup)
+
+
+def sent_at(b: Broadcast) -> datetime:
+    """When a broadcast goes (or went) out: its scheduled time, else when it was sent."""
+    send_at = b.snapshot.get("send_at")
+    if not send_at:
+        return b.created_at
+    at = datetime.fromisoformat(send_at)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _approvers(
+    context: Context, b: Broadcast, request: ApprovalRequest | None, profiles: dict
+) -> str:
+    """Everyone whose approval sent it (one name when one approval was needed)."""
+    people = request.approved_by if request and request.approved_by else ()
+    if not people:
+        return person_label(context, b.approver_id, profiles.get(b.approver_id or 0))
+    sep = tr(context, "approvals_sep")
+    return sep.join(person_label(context, p, profiles.get(p)) for p in people)
+
+
+async def _pending_for(context: Context, uid: int) -> list[ApprovalRequest]:
+    """Pending requests this person asked for, or may still decide."""
+    approvers = services(context).settings.approvers
+    return [
+        r
+        for r in await services(context).store.list_pending_requests()
+        if r.requester_id == uid or uid in approvers
+    ]
+
+
+def _pending_lines(context: Context, pending: list[ApprovalRequest], profiles: dict) -> list[str]:
+    if not pending:
+        return []
+    settings = services(context).settings
+    lang = lang_of(context)
+    lines = [tr(context, "history_pending")]
+    for r in pending:
+        send_at = r.snapshot.get("send_at")
+        when = (
+            format_jalali(datetime.fromisoformat(send_at), settings.tz, lang)
+            if send_at
+            else tr(context, "time_now")
+        )
+        plan = plan_of(r.snapshot)
+        if plan is not None:
+            when = tr(
+                context,
+                "history_plan_span",
+                first=format_jalali(plan.first_at, settings.tz, lang),
+                last=format_jalali(plan.last_at, settings.tz, lang),
+            )
+        lines.append(
+            tr(
+                context,
+                "history_pending_item",
+                no=r.number,
+                got=num(len(r.approved_by), lang),
+                needed=num(r.approvals_needed, lang),
+                when=when,
+                requester=person_label(context, r.requester_id, profiles.get(r.requester_id)),
+                recipients=num(int(r.snapshot.get("recipients", 0)), lang),
+            )
+        )
+    return lines
 
 
 async def trial_lines(context: Context, uid: int) -> list[str]:
@@ -312,7 +389,17 @@ def history_state(b: Broadcast) -> str:
 
 
 async def credit_command(update: Update, context: Context) -> None:
-    """/credit: the account credit through the admin's own key."""
+    """/credit: the account credit through the admin's own key; an approver without one
+    sees the keys whose low-credit alerts they get."""
+    from handlers.credit_watch import credit_extra, team_credit  # team rules
+
+    uid = update.effective_user.id
+    if await services(context).store.get_key_info(uid) is None:
+        async with typing(update, context):
+            team = await team_credit(context, uid)
+        if team is not None:
+            await say(update, context, fit(team))
+            return
     key = await api_key(update, context)
     if key is None:
         return
@@ -325,8 +412,6 @@ async def credit_command(update: Update, context: Context) -> None:
     lang = lang_of(context)
     gift = tr(context, "credit_gift", gift=num(credit.gift, lang)) if credit.gift else ""
     text = tr(context, "credit", credit=num(credit.credit, lang), gift=gift)
-    from handlers.credit_watch import credit_extra  # team rules: the estimate
-
     extra = await credit_extra(context, update.effective_user.id, key, credit.credit)
     await say(update, context, f"{text}\n{extra}" if extra else text)
 

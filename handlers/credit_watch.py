@@ -16,11 +16,12 @@ from telegram.ext import Application, CallbackContext
 from bot import provider_words as words
 from bot.credit_watch import CheckResult, CreditWatch, Estimate
 from bot.domain import Broadcast
+from bot.ippanel import IPPanelError
 from bot.render import counted, esc, num
 from bot.services import services_of
 from bot.texts import t
 from handlers.common import Context, notify, person_label, services, user_lang
-from storage import Store
+from storage import KeyIntegrityError, Store
 
 log = logging.getLogger("handlers.credit_watch")
 
@@ -127,6 +128,53 @@ async def credit_extra(context: Context, owner_id: int, api_key: str, credit: fl
     if estimate.low:
         text += "\n" + t(lang, "credit_below")
     return text
+
+
+async def team_credit(context: Context, viewer: int) -> str | None:
+    """/credit for an approver without a key of their own: the credit of every stored key
+    whose low-credit alerts they get, owner named (None when there is none).
+
+    The alert named the owner and the account; a /credit that only said "set your key
+    first" would leave the approver unable to check what the alert was about."""
+    s = services(context)
+    if viewer not in s.settings.approvers:
+        return None
+    owners = [o for o, _ in await s.store.key_owners() if o in s.settings.known_users]
+    if not owners:
+        return None
+    lang = await user_lang(context, viewer)
+    parts = [t(lang, "credit_team_title")]
+    for owner in owners:
+        info = await s.store.get_key_info(owner)
+        account = esc(info.account_name) if info and info.account_name else "—"
+        who = _person(context, owner)
+        try:
+            key = await s.store.get_api_key(owner)
+            if key is None:
+                continue
+            credit = await s.client.credit(key)
+        except IPPanelError as error:
+            reason = words.plain(lang, error)
+            parts.append(t(lang, "credit_team_error", account=account, owner=who, reason=reason))
+            continue
+        except KeyIntegrityError:
+            continue
+        try:
+            estimate = estimate_text(lang, await watch(context).estimate(owner, key, credit.credit))
+        except Exception:
+            log.exception("user %s: no credit estimate", owner)
+            estimate = ""
+        parts.append(
+            t(
+                lang,
+                "credit_team_item",
+                account=account,
+                owner=who,
+                credit=num(credit.credit, lang),
+                estimate=estimate,
+            )
+        )
+    return "\n\n".join(parts)
 
 
 async def tell(context: CallbackContext, owner_id: int, result: CheckResult) -> None:

@@ -131,4 +131,7 @@ async def refuse_key(update: Update, context: Context) -> None:
         log.warning("could not delete a key-looking message")
     await services(context).store.audit(update.effective_user.id, "key_like_refused")
     lang = context.user_data.get("lang", "fa")
-    await notify(context, update.effective_chat.id, t(lang, "key_refused_here"))
+    # on the saved-text name prompt the prompt stays: ask again for a short name
+    naming = isinstance(context.user_data.get("name_for"), dict)
+    key = "saved_name_key" if naming else "key_refused_here"
+    await notify(context, update.effective_chat.id, t(lang, key))

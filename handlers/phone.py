@@ -101,11 +101,13 @@ async def contact_shared(update: Update, context: Context) -> None:
     store = services(context).store
     button = tr(context, "btn_share_phone")
     own = contact.user_id is not None and contact.user_id == user.id
-    if not own or message.forward_origin is not None:
-        await store.audit(user.id, "test_phone_refused", detail={"reason": "not_own"})
-        await _send(
-            update, context, tr(context, "phone_not_own", button=button), contact_keyboard(context)
-        )
+    forwarded = message.forward_origin is not None
+    if not own or forwarded:
+        # a forwarded one may well be the person's own number: say how to share it instead
+        reason = "forwarded" if forwarded else "not_own"
+        await store.audit(user.id, "test_phone_refused", detail={"reason": reason})
+        text = tr(context, f"phone_{reason}", button=button)
+        await _send(update, context, text, contact_keyboard(context))
         return
     e164 = normalize_mobile(contact.phone_number).e164
     context.user_data.pop(AWAIT, None)

@@ -247,6 +247,11 @@ async def history_line(context: Context, b: Broadcast, lang: str) -> str | None:
         lang,
         "history_plan",
         ref=plan_ref(status.batches),
-        when=format_jalali(status.plan.first_at, tz, lang),
+        when=t(
+            lang,
+            "history_plan_span",
+            first=format_jalali(status.plan.first_at, tz, lang),
+            last=format_jalali(status.plan.last_at, tz, lang),
+        ),
         progress=progress_text(lang, status.plan, status.batches, datetime.now(UTC)),
     )

@@ -14,7 +14,7 @@ from bot import provider_words as words
 from bot.broadcasts import PlanOutcome, SendOutcome, Stranded
 from bot.domain import Broadcast, PhonebookSelection, Step
 from bot.jalali import format_jalali
-from bot.render import esc, ltr, operator_lines, outbox_text
+from bot.render import esc, ltr, operator_lines, outbox_text, when_text
 from bot.texts import t
 from handlers import callbacks as cb
 from handlers import credit_watch
@@ -56,7 +56,7 @@ def outcome_message(lang: str, outcome: SendOutcome, tz) -> str:
         outbox = outbox_text(b.outbox_ids)
         send_at = scheduled_for(b)
         if send_at is not None:
-            when = format_jalali(send_at, tz, lang)
+            when = when_text(send_at, tz, lang)  # with the Gregorian day, as on the cards
             return t(lang, "scheduled_ok", no=no, when=when, outbox=outbox)
         return t(lang, "sent_ok", no=no, outbox=outbox, when=t(lang, "sent_immediate"))
     if outcome.kind == "unknown":

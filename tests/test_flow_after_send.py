@@ -35,7 +35,7 @@ async def test_report_history_and_send_again(tmp_path: Path) -> None:
         await alice.press(done, "ارسال دوباره")
         again = await until_text(w, alice, "پیش‌نویس تازه‌ای از روی ارسال #1")
         assert "#2" not in again.text  # a draft has no number of its own
-        await until_text(w, alice, "زمان ارسال")
+        await until_text(w, alice, "زمان ارسال", after=again.message_id)
         await alice.press(alice.last(), "همین حالا")
         review = await until_text(w, alice, "بازبینی", after=done.message_id)
         assert "یادآوری جلسه" in review.text

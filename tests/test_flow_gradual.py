@@ -41,7 +41,7 @@ async def until_plain(w: World, user, needle: str, *, after: int = 0):
     return found()
 
 
-async def gradual_review(w: World, user, *, batch: str = "10", every: str = "۱۵′"):
+async def gradual_review(w: World, user, *, batch: str = "10", every: str = "۱۵ دقیقه"):
     """Compose to review, then "send gradually": batch typed, interval picked, first batch
     in one hour. Returns the review card."""
     review = await compose_to_review(w, user)
@@ -50,9 +50,10 @@ async def gradual_review(w: World, user, *, batch: str = "10", every: str = "۱�
     await user.press(menu, "اندازهٔ دیگر")
     await until_text(w, user, "اندازهٔ هر نوبت را بنویسید")
     await user.send("عدد")  # not a number: told, draft intact
-    await until_text(w, user, "این عدد پذیرفته نیست")
+    refused = await until_text(w, user, "این عدد پذیرفته نیست")
     await user.send(batch)
-    menu = await until_text(w, user, "زمان نوبت اول")  # "now" has no plan
+    # "now" has no plan (said as soon as the menu opened, and again on the new menu)
+    menu = await until_text(w, user, "زمان نوبت اول", after=refused.message_id)
     await user.press(user.last(), every, exact=True)
     await w.until(lambda: "✓ " + every in str(user.last().button_texts))
     await user.press(user.last(), "زمان")

@@ -149,9 +149,12 @@ async def test_only_a_shared_own_contact_registers_a_number(tmp_path: Path) -> N
         refused = await until_text(w, alice, "شمارهٔ خود شما نیست")
         await alice.send_contact("+989351112233", user_id=None)
         refused = await until_text(w, alice, "شمارهٔ خود شما نیست", after=refused.message_id)
-        # a forwarded message, even one holding one's own contact, is not the button's share
+        # a forwarded message, even one holding one's own contact, is not the button's share;
+        # it is told as forwarded (share it, don't forward it), not as someone else's number
         await alice.send_contact(alice.phone_number, forward_from=bob.user_id)
-        await until_text(w, alice, "شمارهٔ خود شما نیست", after=refused.message_id)
+        forwarded = await until_text(w, alice, "بازارسال", after=refused.message_id)
+        assert "مخاطب بازارسال‌شده پذیرفته نمی‌شود" in forwarded.text
+        assert "بازارسال نکنید" in forwarded.text and "شمارهٔ خود شما نیست" not in forwarded.text
         # a typed number, in any form
         for typed in ("09121234567", "۰۹۱۲ ۱۲۳ ۴۵۶۷", "+98 912 123 4567"):
             before = alice.messages()[-1].message_id

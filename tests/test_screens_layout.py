@@ -175,7 +175,7 @@ async def test_history_and_decisions_name_people(tmp_path: Path) -> None:
         await until_text(w, alice, "Language")
         await alice.send("/history")
         english = await until_text(w, alice, "Requester:")
-        assert f"Requester: {alice_label} · approver: {bita_label}" in english.text
+        assert f"Requester: {alice_label} · approved by: {bita_label}" in english.text
 
 
 # ---------------------------------------------------------------- the delivery report

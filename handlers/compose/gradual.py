@@ -24,7 +24,7 @@ from bot.render import num, plan_text
 from bot.sms import to_ascii_digits
 from handlers import callbacks as cb
 from handlers import keyboards as kb
-from handlers.common import Context, lang_of, say, services, tr
+from handlers.common import Context, answer, lang_of, say, services, tr
 from handlers.compose.flow import REVIEW, live, save, show, with_draft
 
 GRADUAL = 40  # conversation state: a typed batch size or interval is awaited
@@ -32,23 +32,33 @@ DEFAULT_BATCH = 500
 DEFAULT_EVERY = 30
 
 
-def _plan_block(context: Context, draft: Draft) -> str:
+def plan_problem(context: Context, draft: Draft) -> tuple[str, str] | None:
+    """What stands in the way of a plan for this draft, (reason, words), or None. Checked
+    with the default choices before any is made, so the menu says at once that several
+    books or a send "now" cannot go gradually."""
+    g = draft.gradual or {"batch": DEFAULT_BATCH, "every": DEFAULT_EVERY}
+    try:
+        plan_for(draft.selections, g["batch"], g["every"], draft.send_at)
+    except PlanError as error:
+        lang = lang_of(context)
+        if error.reason == "several":
+            return error.reason, tr(context, "gradual_several")
+        if error.reason == "no_time":
+            return error.reason, tr(context, "gradual_no_time")
+        if error.reason == "too_many":
+            return error.reason, tr(context, "gradual_too_many", max=num(MAX_BATCHES, lang))
+        return error.reason, tr(context, "gradual_too_long")
+    return None
+
+
+def _plan_block(context: Context, draft: Draft, problem: tuple[str, str] | None) -> str:
     """The plan as it would be approved, or what stands in its way."""
+    if problem is not None:
+        return problem[1]
     if not draft.gradual:
         return tr(context, "gradual_pick")
-    lang = lang_of(context)
-    try:
-        plan_for(draft.selections, draft.gradual["batch"], draft.gradual["every"], draft.send_at)
-    except PlanError as error:
-        if error.reason == "several":
-            return tr(context, "gradual_several")
-        if error.reason == "no_time":
-            return tr(context, "gradual_no_time")
-        if error.reason == "too_many":
-            return tr(context, "gradual_too_many", max=num(MAX_BATCHES, lang))
-        return tr(context, "gradual_too_long")
     snapshot = draft.snapshot(services(context).settings.message_suffix)
-    return plan_text(snapshot, services(context).settings.tz, lang)
+    return plan_text(snapshot, services(context).settings.tz, lang_of(context))
 
 
 async def enter_gradual(update: Update, context: Context, draft: Draft) -> int:
@@ -57,26 +67,35 @@ async def enter_gradual(update: Update, context: Context, draft: Draft) -> int:
     batch = tr(context, "gradual_batch_n", n=num(g["batch"], lang)) if g else None
     every = tr(context, "gradual_every_n", n=num(g["every"], lang)) if g else None
     unset = tr(context, "gradual_unset")
+    problem = plan_problem(context, draft)
     text = tr(
         context,
         "gradual_menu",
         batch=batch or unset,
         every=every or unset,
-        plan=_plan_block(context, draft),
+        plan=_plan_block(context, draft, problem),
     )
 
-    def mark(value: int, current: int | None) -> str:
+    def mark(value: int, current: int | None, key: str | None = None) -> str:
         plain = num(value, lang).strip("\u2066\u2067\u2068\u2069")  # no isolates on buttons
-        return ("✓ " if value == current else "") + plain
+        shown = tr(context, key, n=plain) if key else plain
+        return ("✓ " if value == current else "") + shown
 
+    sizes = [kb.btn(mark(n, g.get("batch")), cb.GRADUAL_BATCH.data(n)) for n in BATCH_CHOICES]
+    every = [
+        kb.btn(mark(n, g.get("every"), "gradual_minutes"), cb.GRADUAL_EVERY.data(n))
+        for n in EVERY_CHOICES
+    ]
+    time_row = [kb.btn(tr(context, "btn_gradual_time"), cb.REVIEW_EDIT.data(Step.TIME))]
     rows = [
-        [kb.btn(mark(n, g.get("batch")), cb.GRADUAL_BATCH.data(n)) for n in BATCH_CHOICES],
+        kb.reading_order(lang, sizes),
         [kb.btn(tr(context, "btn_gradual_batch_typed"), cb.GRADUAL_ASK_BATCH.data())],
-        [kb.btn(mark(n, g.get("every")) + "′", cb.GRADUAL_EVERY.data(n)) for n in EVERY_CHOICES],
+        kb.reading_order(lang, every),
         [kb.btn(tr(context, "btn_gradual_every_typed"), cb.GRADUAL_ASK_EVERY.data())],
-        [kb.btn(tr(context, "btn_edit_time"), cb.REVIEW_EDIT.data(Step.TIME))],
         [kb.btn(tr(context, "btn_gradual_done"), cb.GRADUAL.data("gr"))],
     ]
+    # no time chosen ("now"): the way out is the time step, offered first
+    rows.insert(0 if problem and problem[0] == "no_time" else len(rows) - 1, time_row)
     if g:
         rows.append([kb.btn(tr(context, "btn_gradual_off"), cb.GRADUAL.data("gx"))])
     await show(update, context, text, kb.markup(rows))
@@ -84,6 +103,8 @@ async def enter_gradual(update: Update, context: Context, draft: Draft) -> int:
 
 
 async def _set(update: Update, context: Context, draft: Draft, **change: int) -> int:
+    if update.callback_query is not None and await _chosen_again(update, draft, **change):
+        return REVIEW
     g = dict(draft.gradual or {"batch": DEFAULT_BATCH, "every": DEFAULT_EVERY})
     g.update(change)
     draft.gradual = g
@@ -111,6 +132,15 @@ async def gradual_press(update: Update, context: Context, draft: Draft, action: 
 @live
 async def gradual_batch(update: Update, context: Context, draft: Draft, batch: int) -> int:
     return await _set(update, context, draft, batch=batch)
+
+
+async def _chosen_again(update: Update, draft: Draft, **change: int) -> bool:
+    """The option already chosen: answer the press and change nothing (the same menu
+    again would be an edit Telegram refuses, and a save would void a pending request)."""
+    if draft.gradual and all(draft.gradual.get(k) == v for k, v in change.items()):
+        await answer(update)
+        return True
+    return False
 
 
 @cb.GRADUAL_EVERY.handles

@@ -27,6 +27,7 @@ from handlers.compose.flow import (
     show,
     stale,
 )
+from handlers.compose.gradual import plan_problem
 from handlers.compose.text import price_lines
 from handlers.compose.trial import test_button, test_press
 
@@ -49,7 +50,20 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
         ("btn_edit_text", edit(Step.TEXT), "btn_edit_time", edit(Step.TIME)),
         ("btn_save_leave", review("save"), "btn_discard", review("discard")),
     ]
-    rows = [[kb.btn(tr(context, submit), review("submit"))]]
+    first = [kb.btn(tr(context, submit), review("submit"))]
+    problem = plan_problem(context, draft) if draft.gradual else None
+    if problem is not None:
+        # a gradual choice no plan can be made of (e.g. time "now"): say so, and offer the
+        # ways out instead of a submit that could only fail
+        text = tr(context, "gradual_blocked", why=problem[1]) + text
+        first = kb.reading_order(
+            lang,
+            [
+                kb.btn(tr(context, "btn_gradual_time"), edit(Step.TIME)),
+                kb.btn(tr(context, "btn_gradual_off"), cb.GRADUAL.data("gx")),
+            ],
+        )
+    rows = [first]
     rows += [
         kb.reading_order(lang, [kb.btn(tr(context, a), da), kb.btn(tr(context, b), db)])
         for a, da, b, db in pairs[:2]

@@ -9,7 +9,7 @@ from telegram import Update
 
 from bot.domain import Draft, Step
 from bot.jalali import TimeError, format_jalali, parse_jalali, quick_choices
-from bot.render import esc
+from bot.render import zone_name
 from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.common import (
@@ -49,7 +49,7 @@ async def enter_time(update: Update, context: Context, draft: Draft) -> int:
     rows.append(
         kb.nav_row(lang, kb.back(lang), [kb.btn(tr(context, "btn_now"), cb.TIME.data("now"))])
     )
-    text = tr(context, "time_ask", example=_example(context), tz=esc(settings.timezone))
+    text = tr(context, "time_ask", example=_example(context), tz=zone_name(lang, settings.timezone))
     await show(update, context, text, kb.markup(rows))
     return TIME
 

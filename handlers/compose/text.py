@@ -11,7 +11,7 @@ from telegram import Update
 from bot import provider_words as words
 from bot.domain import Draft, Step, full_message, line_and_text_hash
 from bot.ippanel import AuthError, IPPanelError
-from bot.render import counted, esc, num
+from bot.render import clip, counted, esc, num, sender_label
 from bot.sms import SmsLength, measure, normalize_text, units
 from handlers import callbacks as cb
 from handlers import keyboards as kb
@@ -46,8 +46,29 @@ async def enter_text(update: Update, context: Context, draft: Draft) -> int:
     from handlers.saved_texts import text_step_button  # team rules
 
     markup = kb.markup([await text_step_button(context), kb.back(lang_of(context))])
-    await show(update, context, tr(context, "text_ask", suffix_note=note), markup)
+    text = tr(context, "text_ask", reused=reused_line(context, draft), suffix_note=note)
+    await show(update, context, text, markup)
     return TEXT
+
+
+REUSED_TITLES = 3  # book titles named on the text step's one line; more are counted
+
+
+def reused_line(context: Context, draft: Draft) -> str:
+    """The line and books this text goes to, in one line (after "same as last time" the
+    admin has not seen them on this draft)."""
+    if not draft.sender or not draft.selections:
+        return ""
+    lang = lang_of(context)
+    sels = draft.selections
+    if len(sels) <= REUSED_TITLES:
+        comma = "، " if lang == "fa" else ", "
+        books = comma.join(esc(clip(s.title, 40)) for s in sels)
+    else:
+        books = counted(lang, len(sels), "phonebook")
+    books += f" ({counted(lang, draft.recipients(), 'recipient')})"
+    sender = sender_label(draft.sender, draft.sender_label)
+    return tr(context, "text_reused", sender=sender, books=books)
 
 
 @with_draft

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot import provider_words as words
 from bot.domain import Draft
-from bot.ippanel import ValidationError
-from bot.render import esc, ltr, num, outbox_text
+from bot.render import ltr, num, outbox_text
 from bot.trial_sms import TRIAL_LIMIT, TrialOutcome, send_trial, trials_used
 from handlers import callbacks as cb
 from handlers import keyboards as kb
@@ -77,7 +77,7 @@ def result_text(context: Context, outcome: TrialOutcome, draft: Draft, phone: st
     left = num(outcome.left, lang)
     if outcome.kind == "limit":
         return tr(context, "trial_limit", limit=limit)
-    reason = _reason(outcome)
+    reason = words.explain(lang, outcome.error) if outcome.error else "—"
     if outcome.kind == "invalid":
         return tr(context, "trial_invalid", reason=reason)
     if outcome.kind == "failed":
@@ -94,12 +94,3 @@ def result_text(context: Context, outcome: TrialOutcome, draft: Draft, phone: st
         left=left,
         limit=limit,
     )
-
-
-def _reason(outcome: TrialOutcome) -> str:
-    exc = outcome.error
-    if exc is None:
-        return "—"
-    if isinstance(exc, ValidationError) and exc.errors:
-        return esc("; ".join(m for msgs in exc.errors.values() for m in msgs))
-    return esc(exc.message)

@@ -134,21 +134,8 @@ async def test_gradual_menu_says_now_has_no_plan_at_once_and_never_leaves_a_dead
         # point 3: said when the menu opens, with the way out (the time step) first
         assert FA["gradual_no_time"].replace("\\", "") in menu.text
         assert menu.buttons[0][0][0] == "⏱ زمان نوبت اول"
-        # point 12: rows read right to left in Persian, minutes in words
-        rows = [[text for text, _ in row] for row in menu.buttons]
-        assert ["۲٬۰۰۰", "۱٬۰۰۰", "۵۰۰"] in rows
-        assert ["۶۰ دقیقه", "۳۰ دقیقه", "۱۵ دقیقه"] in rows
-        assert not any("′" in b for b in menu.button_texts)
-
         await alice.press(menu, "۵۰۰", exact=True)
         await w.until(lambda: "✓ ۵۰۰" in alice.last().button_texts)
-        # point 13: the chosen option again: answered, and no edit Telegram would refuse
-        edits = len(w.fake.calls_to("editMessageText"))
-        query = await alice.press(alice.last(), "✓ ۵۰۰", exact=True)
-        assert (await alice.answer_of(query)).ok
-        await w.settle()
-        assert len(w.fake.calls_to("editMessageText")) == edits
-        assert not [c for c in w.fake.bot_calls() if c.status == 400]
 
         # point 3: back on the review, no submit that could only fail: the fixes instead
         await alice.press(alice.last(), "بازگشت به بازبینی")
@@ -174,6 +161,36 @@ async def test_gradual_menu_says_now_has_no_plan_at_once_and_never_leaves_a_dead
         history = await until_plain(w, alice, "ارسال تدریجی · زمان ارسال")
         span = f"{fa_jalali(w, plan.first_at)} تا {fa_jalali(w, plan.last_at)}"
         assert f"ارسال تدریجی · زمان ارسال: {span}" in plain(history.text)
+
+
+async def test_gradual_menu_rows_read_right_to_left_and_a_re_tap_is_only_answered(
+    tmp_path: Path,
+) -> None:
+    async with bot_world(tmp_path) as w:
+        alice = w.admin(0)
+        await set_key(w, alice)
+        review = await scheduled_review(w, alice)
+        await alice.press(review, GRADUAL)
+        menu = await until_text(w, alice, "اندازهٔ هر نوبت", after=review.message_id - 1)
+        # point 12: rows read right to left in Persian, minutes in words
+        rows = [[text for text, _ in row] for row in menu.buttons]
+        assert ["۲٬۰۰۰", "۱٬۰۰۰", "۵۰۰"] in rows
+        assert ["۶۰ دقیقه", "۳۰ دقیقه", "۱۵ دقیقه"] in rows
+        assert not any("′" in b for b in menu.button_texts)
+
+        await alice.press(menu, "۵۰۰", exact=True)
+        await w.until(lambda: "✓ ۵۰۰" in alice.last().button_texts)
+        await alice.press(alice.last(), "۱۵ دقیقه", exact=True)
+        await w.until(lambda: "✓ ۱۵ دقیقه" in alice.last().button_texts)
+        await w.settle()
+        # point 13: a chosen option again: answered, and no edit Telegram would refuse
+        for again in ("✓ ۵۰۰", "✓ ۱۵ دقیقه"):
+            edits = len(w.fake.calls_to("editMessageText"))
+            query = await alice.press(alice.last(), again, exact=True)
+            assert (await alice.answer_of(query)).ok
+            await w.settle()
+            assert len(w.fake.calls_to("editMessageText")) == edits
+        assert not [c for c in w.fake.bot_calls() if c.status == 400]
 
 
 async def test_gradual_menu_says_at_once_that_several_books_cannot_go_gradually(

@@ -58,7 +58,7 @@ def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastAppli
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        # one update at a time (ConversationHandler assumes it), strangers screened first
+        # strangers screened first; each user's updates in order, users concurrently
         .concurrent_updates(GateProcessor(settings.known_users, store))
     )
     if settings.telegram_api_base_url:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram.ext import Application
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application, Job
 
 from bot.broadcasts import BroadcastService
 from bot.config import Settings
@@ -29,6 +31,26 @@ class BroadcastApplication(Application):  # type: ignore[type-arg]  # PTB's six 
     """PTB's Application with a typed slot for our services."""
 
     services: Services
+
+    def _mark_for_persistence_update(
+        self, *, update: object | None = None, job: Job | None = None
+    ) -> None:
+        # With concurrent updates PTB runs each update as a task and marks its user and chat
+        # for persistence when the task ends, even when the update processor dropped it
+        # unseen; update_persistence would then create user_data/chat_data entries for every
+        # stranger and group. Only a known user's private chat has state to keep.
+        if isinstance(update, Update) and not self._has_state(update):
+            update = None
+        super()._mark_for_persistence_update(update=update, job=job)
+
+    def _has_state(self, update: Update) -> bool:
+        user, chat = update.effective_user, update.effective_chat
+        return (
+            user is not None
+            and chat is not None
+            and chat.type == ChatType.PRIVATE
+            and user.id in self.services.settings.known_users
+        )
 
 
 def services_of(app: Application) -> Services:  # type: ignore[type-arg]  # any Application

@@ -1,10 +1,23 @@
-"""The update processor: screens every update before python-telegram-bot builds a context.
+"""The update processor: screens every update before python-telegram-bot builds a context,
+then runs known users' updates concurrently, each user's own updates in order.
 
 Strangers and group chats never reach a handler, ``user_data``/``chat_data`` or
 persistence, so a flood of them costs an in-memory check each and cannot delay an admin. A
 stranger gets one polite refusal (with their numeric id) per hour, one audit row per day
 and a per-day count; groups get silence (except a warning when an admin pastes what looks
 like an API key there). Known users in private go on to :func:`handlers.gate.gate`.
+
+Why per-user order is enough for ``ConversationHandler``: PTB warns that it "heavily relies
+on incoming updates being processed one by one" (its docstring; the wiki page "Concurrency",
+section on tailor-made concurrency, suggests a ``BaseUpdateProcessor`` for exactly this).
+What it relies on is that two updates of the *same conversation key* never overlap: the
+state of a key is read when an update arrives and written when its callback returns. Our
+conversation is keyed per chat and user, and only private chats get past the screening, so
+the key is the user: one lane per user keeps every key's updates one at a time and in
+arrival order, while different keys share nothing in the handler. What several users do
+share is made safe elsewhere: every decision on a request, a broadcast or a plan is a
+compare-and-set in the store (one transaction under the store's lock), PTB's
+``update_persistence`` runs under its own lock, and other users' ``user_data`` is only read.
 """
 
 from __future__ import annotations
@@ -32,17 +45,33 @@ REFUSE_EVERY = 3600.0  # seconds: one refusal per stranger per hour
 REFUSALS_PER_SECOND = 5.0  # strangers' share of the bot's ~30 messages/s to Telegram
 FLUSH_AFTER = 1.0  # seconds: stranger counts are written in one batch
 DRAIN_FOR = 2.0  # seconds shutdown waits for refusals still on their way
+# updates running or waiting for their user's lane at once (a waiting one holds a slot)
+MAX_CONCURRENT_UPDATES = 256
 _REMEMBERED = 50_000  # strangers remembered for the hourly refusal (oldest forgotten)
 
 
+class _Lane:
+    """One user's updates, one at a time: asyncio.Lock wakes its waiters first come, first
+    served, and an update reaches ``acquire`` without awaiting anything before it, so the
+    lane keeps the order in which PTB handed the updates over."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0  # updates holding or waiting for the lock; at 0 the lane is dropped
+
+
 class GateProcessor(BaseUpdateProcessor):
-    """Screens every update; known users' updates run one at a time, as before (the
-    conversation assumes it). Strangers, groups and user-less updates are dropped here in
-    microseconds; their refusals, answers and audit counts run as background tasks, paced
-    so that they never use up the Bot API rate limit an admin's reply needs."""
+    """Screens every update, then runs it in its user's lane: one user's slow provider call
+    delays only that user's next update, never another admin's. Strangers, groups and
+    user-less updates are dropped here in microseconds; their refusals, answers and audit
+    counts run as background tasks, paced so that they never use up the Bot API rate limit
+    an admin's reply needs."""
 
     def __init__(self, known_users: frozenset[int], store: Store) -> None:
-        super().__init__(max_concurrent_updates=1)
+        super().__init__(max_concurrent_updates=MAX_CONCURRENT_UPDATES)
+        self._lanes: dict[int | None, _Lane] = {}
         self._known = known_users
         self._store = store
         self._refused: dict[int, float] = {}  # stranger -> monotonic time of the refusal
@@ -64,11 +93,38 @@ class GateProcessor(BaseUpdateProcessor):
         await self.flush()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        if isinstance(update, Update) and not self._admit(update):
-            if isinstance(coroutine, Coroutine):
-                coroutine.close()  # never started: no context, no persistence, no handler
-            return
-        await coroutine
+        key: int | None = None  # anything but an Update (none today) shares one lane
+        if isinstance(update, Update):
+            if not self._admit(update):
+                if isinstance(coroutine, Coroutine):
+                    coroutine.close()  # never started: no context, persistence or handler
+                return
+            assert update.effective_user is not None  # _admit let no user-less update in
+            key = update.effective_user.id
+        lane = self._lanes.get(key)
+        if lane is None:
+            lane = self._lanes[key] = _Lane()
+        lane.users += 1
+        try:
+            try:
+                await lane.lock.acquire()
+            except asyncio.CancelledError:
+                if isinstance(coroutine, Coroutine):
+                    coroutine.close()  # stopped while waiting: it never started
+                raise
+            try:
+                await coroutine
+            finally:
+                lane.lock.release()
+        finally:
+            lane.users -= 1
+            if lane.users == 0:
+                del self._lanes[key]  # idle: a lane per admin ever seen would only grow
+
+    @property
+    def busy_lanes(self) -> int:
+        """Users with an update running or waiting (for tests and logs)."""
+        return len(self._lanes)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(coroutine)

@@ -1,0 +1,55 @@
+"""Issue #20: nobody waits for somebody else. Updates of different users run concurrently,
+each user's own updates in order (handlers/processor.py), proven on the real PTB stack
+against the fake Bot API and the sandbox panel over loopback."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tests.fakes.telegram_api import FakeUser
+from tests.harness import World, bot_world, set_key, start_all, until_text
+
+NUMBERS = "/api/number/numbers"
+HELP = "نقش شما"
+DRAFT_SAFE = "پیش‌نویس محفوظ است"  # ends every failed read during composing
+
+
+def newest(user: FakeUser) -> int:
+    return user.messages()[-1].message_id if user.messages() else 0
+
+
+async def help_wait(w: World, user: FakeUser) -> float:
+    """Seconds from /help to its answer."""
+    mark = newest(user)
+    started = time.monotonic()
+    await user.send("/help")
+    await until_text(w, user, HELP, after=mark)
+    return time.monotonic() - started
+
+
+def requests_to(w: World, path: str) -> int:
+    return sum(r.path.endswith(path) for r in w.sandbox.state.requests)
+
+
+async def test_another_admin_is_answered_while_the_sender_line_list_hangs(
+    tmp_path: Path,
+) -> None:
+    async with bot_world(tmp_path, ippanel_read_timeout=20.0) as w:
+        alice, carol = w.admin(0), w.admin(2)
+        await start_all(w, carol)
+        await set_key(w, alice)
+        w.sandbox.state.fail_next(NUMBERS, "hang", delay=6)  # then a 504
+        mark = newest(alice)
+        await alice.send("/send")
+        await w.until(lambda: requests_to(w, NUMBERS) == 1)  # alice's call is hanging now
+        await alice.send("/help")  # alice's own next update waits for her first one
+
+        waited = await help_wait(w, carol)
+
+        assert waited < 1.0, waited  # was the whole hang, once per try
+        assert requests_to(w, NUMBERS) == 1  # carol was answered while alice still waits
+        assert not any(HELP in (m.text or "") for m in alice.messages() if m.message_id > mark)
+        told = await until_text(w, alice, DRAFT_SAFE, after=mark, timeout=30)
+        helped = await until_text(w, alice, HELP, after=mark, timeout=10)
+        assert told.message_id < helped.message_id  # alice's updates kept their order

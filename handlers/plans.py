@@ -13,6 +13,7 @@ from datetime import UTC, datetime, tzinfo
 
 from telegram import InlineKeyboardMarkup, Update
 
+from bot import provider_words as words
 from bot.broadcasts import CancelRemaining, PlanOutcome
 from bot.domain import Broadcast, BroadcastState
 from bot.jalali import format_jalali
@@ -127,8 +128,9 @@ def _why(lang: str, outcome: PlanOutcome) -> str:
     if row.state in (BroadcastState.UNKNOWN, BroadcastState.SENDING):
         return t(lang, "plan_why_unknown")
     if row.state == BroadcastState.FAILED:
-        reason = outcome.error.message if outcome.error else (row.error or "—")
-        return t(lang, "plan_why_failed", reason=esc(reason))
+        # the provider's answer in the same words as every other send (bot.provider_words)
+        reason = words.explain(lang, outcome.error) if outcome.error else esc(row.error or "—")
+        return t(lang, "plan_why_failed", reason=reason)
     return t(lang, "plan_why_other", state=t(lang, f"state_{row.state}"))
 
 

@@ -123,6 +123,8 @@ async def test_provider_error_on_batch_2_stops_the_plan_and_tells_both(tmp_path:
         told = await until_plain(w, alice, "در نوبت ۲ متوقف شد")
         await until_plain(w, bob, "در نوبت ۲ متوقف شد")
         assert "IPPanel این نوبت را نپذیرفت" in plain(told.text)
+        # in the provider words every send uses, the raw answer only as the detail line
+        assert "نپذیرفت: IPPanel «متن پیام» را نپذیرفت" in plain(told.text)
         assert "زمان‌بندی‌شده: ۱" in plain(told.text) and "ثبت‌نشده: ۱" in plain(told.text)
         assert w.sends == 2  # batch 1 stands, batch 2 refused, batch 3 never posted
         assert len(w.sandbox.state.sends) == 1

@@ -170,7 +170,7 @@ async def tell_reconciled(
         send_at = scheduled_for(b)
         if key == "reconciled_sent" and send_at is not None and send_at > datetime.now(UTC):
             key = "reconciled_scheduled"  # accepted, but nothing has gone out yet
-        when = format_jalali(send_at, tz, lang) if send_at else ""
+        when = when_text(send_at, tz, lang) if send_at else ""  # with the Gregorian day
         text = t(lang, key, no=b.number, outbox=outbox_text(b.outbox_ids), when=when)
         if b.state == "unknown":
             text += unknown_howto(lang, b, tz)
@@ -304,7 +304,7 @@ async def tell_cancelled(context: Context, b: Broadcast, actor: int) -> None:
         if person == actor:
             continue
         lang = await user_lang(context, person)
-        when = format_jalali(send_at, tz, lang) if send_at else "—"
+        when = when_text(send_at, tz, lang) if send_at else "—"
         who = person_label(context, actor)
         await notify(
             context, person, t(lang, "cancelled_by_other", no=b.number, when=when, who=who)

@@ -133,8 +133,10 @@ async def serve(app: BroadcastApplication, settings: Settings) -> int:
         if not await _start_updates(app, settings, attempts):
             return 0
         await app.start()
+        # healthy from now, not 30 s later at the first job; before the log line, so that
+        # whoever reads "started" finds the heartbeat there
+        touch_heartbeat(settings.data_dir)
         log.info("started")
-        touch_heartbeat(settings.data_dir)  # healthy now, not 30 s later at the first job
         await stop.wait()
         return 0
     except StartupFailed as exc:

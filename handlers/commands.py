@@ -33,6 +33,7 @@ from handlers.common import (
 from handlers.compose import END, open_existing, stale
 
 HISTORY_PAGE = 5
+PENDING_SHOWN = 5  # pending requests on /history's first page; more are counted
 DRAFTS_PAGE = 10
 
 
@@ -310,7 +311,8 @@ def _approvers(
 
 
 async def _pending_for(context: Context, uid: int) -> list[ApprovalRequest]:
-    """Pending requests this person asked for, or may still decide."""
+    """Pending requests this person asked for, or may still decide (oldest first: the
+    nearest to expiring)."""
     approvers = services(context).settings.approvers
     return [
         r
@@ -325,7 +327,7 @@ def _pending_lines(context: Context, pending: list[ApprovalRequest], profiles: d
     settings = services(context).settings
     lang = lang_of(context)
     lines = [tr(context, "history_pending")]
-    for r in pending:
+    for r in pending[:PENDING_SHOWN]:
         send_at = r.snapshot.get("send_at")
         when = (
             format_jalali(datetime.fromisoformat(send_at), settings.tz, lang)
@@ -352,6 +354,9 @@ def _pending_lines(context: Context, pending: list[ApprovalRequest], profiles: d
                 recipients=num(int(r.snapshot.get("recipients", 0)), lang),
             )
         )
+    if len(pending) > PENDING_SHOWN:
+        more = num(len(pending) - PENDING_SHOWN, lang)
+        lines.append(tr(context, "history_pending_more", n=more))
     return lines
 
 

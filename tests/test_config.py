@@ -183,6 +183,7 @@ TABLE: list[tuple[str, str, object, str | None]] = [
     ),
     ("IPPANEL_CONNECT_TIMEOUT", "3", 3.0, "0"),
     ("IPPANEL_READ_TIMEOUT", "30", 30.0, "soon"),
+    ("IPPANEL_DEADLINE_SECONDS", "45", 45.0, "-3"),
     ("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/bot", "x:8081"),
     ("TELEGRAM_PROXY_URL", "socks5://127.0.0.1:1080", "socks5://127.0.0.1:1080", "127.0.0.1:1080"),
     ("DATA_DIR", "{tmp}/data", "{tmp}/data", "{tmp}/a-file/data"),

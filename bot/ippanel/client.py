@@ -9,17 +9,24 @@ Retries: read-only calls are retried once on a :class:`TransportError`; a send
 repeated POST is a second broadcast. Cancelling a call (``asyncio`` task
 cancellation) while a send is in flight leaves its outcome unknown: the caller
 must treat it like ``outcome_unknown``.
+
+Deadline: every public call, retries and pages included, ends within ``deadline``
+seconds. httpx's read timeout restarts with every byte, so a panel trickling its
+answer would otherwise hold a call (and the admin waiting for it) for ever. A call cut
+at the deadline raises a :class:`TransportError`; for a send it is ``outcome_unknown``
+(the POST may have been taken), never retried.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
 
@@ -59,9 +66,51 @@ from .models import (
 logger = logging.getLogger("bot.ippanel")
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 MAX_LINE_PAGES = 10  # sender-line pages read at most (the list has no pagination meta)
 RETRY_DELAY = 0.1  # seconds before the single retry of a read-only call
+DEADLINE_TEXT = "پاسخ سامانه پیامک به موقع نرسید"
+
+
+def _bounded(
+    *, send: bool
+) -> Callable[
+    [Callable[Concatenate[IPPanelClient, P], Awaitable[T]]],
+    Callable[Concatenate[IPPanelClient, P], Awaitable[T]],
+]:
+    """The call as a whole (connect, request, a trickling answer, the retry of a read,
+    every page) ends at the client's deadline; ``send``: a call cut there may have been
+    taken by the panel, so its outcome is unknown."""
+
+    def wrap(
+        call: Callable[Concatenate[IPPanelClient, P], Awaitable[T]],
+    ) -> Callable[Concatenate[IPPanelClient, P], Awaitable[T]]:
+        @functools.wraps(call)
+        async def bounded(self: IPPanelClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
+            started = time.monotonic()
+            deadline = asyncio.timeout(self.deadline)
+            try:
+                async with deadline:
+                    return await call(self, *args, **kwargs)
+            except TimeoutError:
+                if not deadline.expired():
+                    raise
+            # outside the except block: no exception chain back to the httpx request
+            logger.warning(
+                "ippanel %s cut at its %.0f s deadline after %.0f ms (outcome_unknown=%s)",
+                call.__name__,
+                self.deadline,
+                (time.monotonic() - started) * 1000,
+                send,
+            )
+            error = TransportError(DEADLINE_TEXT, outcome_unknown=send)
+            error.cause_type = "DeadlineExceeded"
+            raise error
+
+        return bounded
+
+    return wrap
 
 
 class IPPanelClient:
@@ -77,10 +126,12 @@ class IPPanelClient:
         *,
         connect_timeout: float = 5.0,
         read_timeout: float = 20.0,
+        deadline: float = 30.0,
         max_connections: int = 20,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.deadline = deadline
         self._http = httpx.AsyncClient(
             base_url=self.base_url + "/",
             timeout=httpx.Timeout(
@@ -117,6 +168,7 @@ class IPPanelClient:
 
     # ------------------------------------------------------------------ send
 
+    @_bounded(send=True)
     async def send_to_phonebooks(
         self,
         api_key: str,
@@ -135,6 +187,7 @@ class IPPanelClient:
         body = build_send_body(sender=sender, message=message, params=params, send_at=send_at)
         return await self._send(api_key, body)
 
+    @_bounded(send=True)
     async def send_to_numbers(
         self, api_key: str, sender: str, message: str, recipients: list[str]
     ) -> SendResult:
@@ -154,6 +207,7 @@ class IPPanelClient:
 
     # ------------------------------------------------------------- read-only
 
+    @_bounded(send=False)
     async def sender_lines(self, api_key: str, *, per_page: int = 100) -> Page[SenderLine]:
         """Every sender line of the account, as one page.
 
@@ -184,6 +238,7 @@ class IPPanelClient:
                 break
         return Page(items=lines, page=1, last_page=1, per_page=per_page, total=len(lines))
 
+    @_bounded(send=False)
     async def phonebooks(
         self,
         api_key: str,
@@ -206,6 +261,7 @@ class IPPanelClient:
             params=params,
         )
 
+    @_bounded(send=False)
     async def contacts(
         self,
         api_key: str,
@@ -238,6 +294,7 @@ class IPPanelClient:
             params=params,
         )
 
+    @_bounded(send=False)
     async def calculate_price(self, api_key: str, *, sender: str, message: str) -> Price:
         errors: dict[str, list[str]] = {}
         if not sender_given(sender):
@@ -254,27 +311,32 @@ class IPPanelClient:
         )
         return Price.from_api(as_mapping(data))
 
+    @_bounded(send=False)
     async def credit(self, api_key: str) -> Credit:
         data = await self._call("GET", "/api/payment/credit/mine", api_key)
         return Credit.from_api(as_mapping(data))
 
+    @_bounded(send=False)
     async def check_credential(self, api_key: str) -> Account:
         """Who this key belongs to; raises AuthError when it is invalid or expired."""
         data = await self._call("POST", "/api/acl/auth/check_token", api_key)
         return Account.from_api(as_mapping(data))
 
+    @_bounded(send=False)
     async def report(self, api_key: str, *, outbox_id: int) -> BulkReport:
         data = await self._call(
             "GET", "/api/report/by_bulk", api_key, params={"messages_outbox_id": str(outbox_id)}
         )
         return BulkReport.from_api(as_mapping(data))
 
+    @_bounded(send=False)
     async def bulk_stats(self, api_key: str, *, bulk_id: int) -> BulkStats:
         data = await self._call(
             "GET", "/api/report/bulk_stats", api_key, params={"bulk_id": str(bulk_id)}
         )
         return BulkStats.from_api(as_mapping(data))
 
+    @_bounded(send=False)
     async def list_sends(
         self,
         api_key: str,
@@ -303,6 +365,7 @@ class IPPanelClient:
 
     # ----------------------------------------------------------------- write
 
+    @_bounded(send=False)
     async def cancel(self, api_key: str, *, outbox_id: int) -> str:
         """Cancel a scheduled send (at least 5 minutes before it); the provider's message.
 

@@ -26,7 +26,9 @@ Control endpoints (no auth), for tests that run the bot as a subprocess:
 Fault modes: ``500``, ``401``, ``404``, ``422``, ``not_json`` (HTML body, status
 200 unless ``status`` says otherwise), ``hang`` (sleep ``delay`` seconds without
 doing the work), ``drop`` (close the connection before the work),
-``accept_then_hang`` and ``accept_then_drop`` (do the work, then hang or drop).
+``accept_then_hang`` and ``accept_then_drop`` (do the work, then hang or drop),
+``trickle`` (do the work, then send the answer one byte every ``delay`` seconds: an
+HTTP client's read timeout restarts with each byte, so only a total deadline ends it).
 """
 
 from __future__ import annotations
@@ -101,11 +103,30 @@ def create_app(state: SandboxState) -> web.Application:
             response = await handler(request)
         except ApiFailure as failure:
             response = failure_response(failure)
+        if fault is not None and fault.mode == "trickle" and isinstance(response, web.Response):
+            return await _trickle(request, response, fault.delay)
         if fault is not None and fault.mode == "accept_then_hang":
             await state.sleep(fault.delay)
         elif fault is not None and fault.mode == "accept_then_drop":
             drop(request)
         return response
+
+    async def _trickle(
+        request: web.Request, response: web.Response, every: float
+    ) -> web.StreamResponse:
+        body = response.body if isinstance(response.body, bytes) else b""
+        slow = web.StreamResponse(status=response.status)
+        slow.content_type = response.content_type
+        slow.content_length = len(body)
+        try:
+            await slow.prepare(request)
+            for i in range(len(body)):
+                await slow.write(body[i : i + 1])
+                if not await state.sleep(every):
+                    break  # the sandbox is stopping
+        except ConnectionResetError:
+            pass  # the client gave up: what a deadline is for
+        return slow
 
     async def _apply_fault_before(fault: Fault, request: web.Request) -> web.StreamResponse | None:
         mode = fault.mode

@@ -16,7 +16,18 @@ DEFAULT_KEY = "sandbox-key"
 
 
 FAULT_MODES = frozenset(
-    {"500", "401", "404", "422", "not_json", "hang", "drop", "accept_then_hang", "accept_then_drop"}
+    {
+        "500",
+        "401",
+        "404",
+        "422",
+        "not_json",
+        "hang",
+        "drop",
+        "accept_then_hang",
+        "accept_then_drop",
+        "trickle",
+    }
 )
 
 

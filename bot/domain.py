@@ -229,6 +229,7 @@ class Broadcast:
     batch_no: int = 0  # gradual sending: 1..n for a plan's batch, 0 for a single send
     plan_key: str | None = None  # the plan's rows share it: "r<request>" or "d<draft>:<ver>"
     public_no: int | None = None  # its request's number, or its own when sent directly
+    send_at: datetime | None = None  # a batch's own time once moved ("continue from now")
 
     @property
     def number(self) -> int:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from typing import Any
 
 from bot.domain import Broadcast, BroadcastState
 
 from ._base import StoreBase, dump_json, load_json
 from .approvals import NEXT_PUBLIC_NO
-from .db import parse_db_time
+from .db import from_db_time, parse_db_time, to_db_time
 from .errors import StoreError
+from .plans import Check, Refused, read_gate, settle_plan
 
 
 def _broadcast(row: sqlite3.Row) -> Broadcast:
@@ -29,6 +31,7 @@ def _broadcast(row: sqlite3.Row) -> Broadcast:
         public_no=row["public_no"],
         batch_no=row["batch_no"],
         plan_key=row["plan_key"],
+        send_at=from_db_time(row["send_at"]),
     )
 
 
@@ -43,44 +46,66 @@ class BroadcastStore(StoreBase):
         direct_key: str | None = None,
         batch_no: int = 0,
         plan_key: str | None = None,
-    ) -> Broadcast | None:
+        send_at: datetime | None = None,
+        check: Check | None = None,
+    ) -> Broadcast | Refused | None:
         """Record a send in state ``sending`` (attempts=1) before calling the provider.
 
         Returns None if a broadcast for this approval request (or, for a direct send, this
         ``direct_key``, or this plan's ``batch_no``) already exists: UNIQUE(request_id,
         batch_no), the unique direct key and UNIQUE(plan_key, batch_no) are the last line
-        of defence against a double send, and they survive a restart.
+        of defence against a double send, and they survive a restart. ``check`` (the
+        lifecycle's rule) sees the plan's and the request's state in the same transaction
+        and may refuse (:class:`Refused`). A plan's first batch creates its plan row
+        (``running``); ``send_at`` is a batch's own time when it was moved.
         """
         now = self._stamp()
-        try:
-            row = await self._db.fetchone(
-                "INSERT INTO broadcasts (request_id, requester_id, approver_id, snapshot, state, "
-                "outbox_ids, attempts, created_at, updated_at, direct_key, batch_no, plan_key, "
-                "public_no) VALUES (?, ?, ?, ?, 'sending', '[]', 1, ?, ?, ?, ?, ?, "
-                # a request's broadcast carries its request's number, a plan's batches share
-                # their plan's, and a direct single send gets its own
-                "COALESCE((SELECT public_no FROM approval_requests WHERE id = ?), "
-                "(SELECT public_no FROM broadcasts WHERE plan_key = ? LIMIT 1), "
-                f"{NEXT_PUBLIC_NO})) "
-                "ON CONFLICT DO NOTHING RETURNING *",
-                (
-                    request_id,
-                    requester_id,
-                    approver_id,
-                    dump_json(snapshot),
-                    now,
-                    now,
-                    direct_key,
-                    batch_no,
-                    plan_key,
-                    request_id,
-                    plan_key,
-                ),
-            )
-        except sqlite3.IntegrityError as exc:
-            if "UNIQUE" in str(exc):
-                return None
-            raise StoreError(f"cannot start a broadcast for request {request_id}: {exc}") from exc
+        async with self._db.transaction() as tx:
+            if check is not None:
+                gate = await read_gate(tx, unit=None, plan_key=plan_key, request_id=request_id)
+                refusal = check(gate)
+                if refusal is not None:
+                    return Refused(refusal)
+            if plan_key is not None:
+                batches = len((snapshot.get("plan") or {}).get("batches") or ()) or 1
+                await tx.execute(
+                    "INSERT OR IGNORE INTO plans (plan_key, state, batches, updated_at) "
+                    "VALUES (?, 'running', ?, ?)",
+                    (plan_key, batches, now),
+                )
+            try:
+                row = await tx.fetchone(
+                    "INSERT INTO broadcasts (request_id, requester_id, approver_id, snapshot, "
+                    "state, outbox_ids, attempts, created_at, updated_at, direct_key, batch_no, "
+                    "plan_key, send_at, public_no) "
+                    "VALUES (?, ?, ?, ?, 'sending', '[]', 1, ?, ?, ?, ?, ?, ?, "
+                    # a request's broadcast carries its request's number, a plan's batches
+                    # share their plan's, and a direct single send gets its own
+                    "COALESCE((SELECT public_no FROM approval_requests WHERE id = ?), "
+                    "(SELECT public_no FROM broadcasts WHERE plan_key = ? LIMIT 1), "
+                    f"{NEXT_PUBLIC_NO})) "
+                    "ON CONFLICT DO NOTHING RETURNING *",
+                    (
+                        request_id,
+                        requester_id,
+                        approver_id,
+                        dump_json(snapshot),
+                        now,
+                        now,
+                        direct_key,
+                        batch_no,
+                        plan_key,
+                        None if send_at is None else to_db_time(send_at),
+                        request_id,
+                        plan_key,
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                if "UNIQUE" in str(exc):
+                    return None
+                raise StoreError(
+                    f"cannot start a broadcast for request {request_id}: {exc}"
+                ) from exc
         return _broadcast(row) if row else None
 
     async def finish_broadcast(
@@ -92,11 +117,12 @@ class BroadcastStore(StoreBase):
         error: str | None = None,
         from_state: BroadcastState = BroadcastState.SENDING,
     ) -> bool:
-        """CAS ``from_state`` -> ``state``; outbox_ids are kept when None, error is replaced."""
-        return (
-            await self._db.execute(
+        """CAS ``from_state`` -> ``state``; outbox_ids are kept when None, error is replaced.
+        A plan's batch settles its plan in the same transaction (stopped, or done)."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
                 "UPDATE broadcasts SET state = ?, outbox_ids = COALESCE(?, outbox_ids), "
-                "error = ?, updated_at = ? WHERE id = ? AND state = ?",
+                "error = ?, updated_at = ? WHERE id = ? AND state = ? RETURNING plan_key",
                 (
                     BroadcastState(state).value,
                     None if outbox_ids is None else dump_json([int(i) for i in outbox_ids]),
@@ -106,16 +132,39 @@ class BroadcastStore(StoreBase):
                     BroadcastState(from_state).value,
                 ),
             )
-            == 1
-        )
+            if row is None:
+                return False
+            await settle_plan(tx, row["plan_key"])
+        return True
 
-    async def retry_broadcast(self, broadcast_id: int) -> Broadcast | None:
-        """CAS ``failed`` -> ``sending`` with attempts+1; None if it was not ``failed``."""
-        row = await self._db.fetchone(
-            "UPDATE broadcasts SET state = 'sending', attempts = attempts + 1, error = NULL, "
-            "updated_at = ? WHERE id = ? AND state = 'failed' RETURNING *",
-            (self._stamp(), broadcast_id),
-        )
+    async def retry_broadcast(
+        self, broadcast_id: int, check: Check | None = None
+    ) -> Broadcast | Refused | None:
+        """CAS ``failed`` -> ``sending`` with attempts+1; None if it was not ``failed``.
+        ``check`` (the lifecycle's rule) sees the unit's, plan's and request's state in the
+        same transaction and may refuse (:class:`Refused`)."""
+        async with self._db.transaction() as tx:
+            if check is not None:
+                current = await tx.fetchone(
+                    "SELECT state, plan_key, request_id FROM broadcasts WHERE id = ?",
+                    (broadcast_id,),
+                )
+                if current is None:
+                    return None
+                gate = await read_gate(
+                    tx,
+                    unit=current["state"],
+                    plan_key=current["plan_key"],
+                    request_id=current["request_id"],
+                )
+                refusal = check(gate)
+                if refusal is not None:
+                    return Refused(refusal)
+            row = await tx.fetchone(
+                "UPDATE broadcasts SET state = 'sending', attempts = attempts + 1, error = NULL, "
+                "updated_at = ? WHERE id = ? AND state = 'failed' RETURNING *",
+                (self._stamp(), broadcast_id),
+            )
         return _broadcast(row) if row else None
 
     async def transition_broadcast(
@@ -125,11 +174,12 @@ class BroadcastStore(StoreBase):
         to_state: BroadcastState,
         error: str | None = None,
     ) -> bool:
-        """CAS ``from_state`` -> ``to_state``; the stored error is kept when error is None."""
-        return (
-            await self._db.execute(
+        """CAS ``from_state`` -> ``to_state``; the stored error is kept when error is None.
+        A plan's batch settles its plan in the same transaction."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
                 "UPDATE broadcasts SET state = ?, error = COALESCE(?, error), updated_at = ? "
-                "WHERE id = ? AND state = ?",
+                "WHERE id = ? AND state = ? RETURNING plan_key",
                 (
                     BroadcastState(to_state).value,
                     error,
@@ -138,8 +188,10 @@ class BroadcastStore(StoreBase):
                     BroadcastState(from_state).value,
                 ),
             )
-            == 1
-        )
+            if row is None:
+                return False
+            await settle_plan(tx, row["plan_key"])
+        return True
 
     async def get_broadcast(self, broadcast_id: int) -> Broadcast | None:
         row = await self._db.fetchone("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
@@ -166,20 +218,6 @@ class BroadcastStore(StoreBase):
             "GROUP BY plan_key ORDER BY MIN(id)"
         )
         return [r["plan_key"] for r in rows]
-
-    async def halt_plan(self, plan_key: str, reason: str) -> None:
-        """A person cancelled the rest of a plan: no batch of it is ever posted again."""
-        await self._db.execute(
-            "INSERT OR IGNORE INTO persistence (namespace, key, value, updated_at) "
-            "VALUES ('plan_halted', ?, ?, ?)",
-            (plan_key, dump_json(reason), self._stamp()),
-        )
-
-    async def plan_halted(self, plan_key: str) -> bool:
-        row = await self._db.fetchone(
-            "SELECT 1 FROM persistence WHERE namespace = 'plan_halted' AND key = ?", (plan_key,)
-        )
-        return row is not None
 
     async def get_broadcast_by_direct_key(self, direct_key: str) -> Broadcast | None:
         row = await self._db.fetchone(
@@ -239,11 +277,14 @@ class BroadcastStore(StoreBase):
         Call it before the application starts sending, and only while no other process
         is using the database.
         """
-        rows = await self._db.fetchall(
-            "UPDATE broadcasts SET state = 'unknown', error = 'interrupted', updated_at = ? "
-            "WHERE state = 'sending' RETURNING *",
-            (self._stamp(),),
-        )
+        async with self._db.transaction() as tx:
+            rows = await tx.fetchall(
+                "UPDATE broadcasts SET state = 'unknown', error = 'interrupted', updated_at = ? "
+                "WHERE state = 'sending' RETURNING *",
+                (self._stamp(),),
+            )
+            for key in dict.fromkeys(r["plan_key"] for r in rows if r["plan_key"]):
+                await settle_plan(tx, key)  # its plan stops there: a person decides
         return sorted((_broadcast(r) for r in rows), key=lambda b: b.id)
 
     async def list_broadcasts(

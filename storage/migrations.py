@@ -343,6 +343,54 @@ CREATE INDEX broadcasts_by_state ON broadcasts (state);
 CREATE INDEX broadcasts_by_public_no ON broadcasts (public_no);
 """
 
+# lifecycle: a plan's state lives with its batches, not in the conversation persistence
+# table, and changes in the same transaction as the batch row that changes it. Existing
+# plans keep their state: a "cancelled by a person" mark (persistence namespace
+# 'plan_halted') becomes state 'halted'; a plan with a batch not certainly sent is
+# 'stopped' there; every batch posted and sent is 'done'; otherwise it was cut off between
+# two batches and is 'running' (resumed at start-up). A batch moved by "continue from now"
+# keeps its own time in broadcasts.send_at (NULL: the approved plan's time).
+_V11_PLAN_STATE = """
+CREATE TABLE plans (
+    plan_key   TEXT    PRIMARY KEY,   -- broadcasts.plan_key
+    state      TEXT    NOT NULL CHECK (state IN ('running', 'stopped', 'halted', 'done')),
+    batches    INTEGER NOT NULL,      -- batches in the approved plan
+    at_batch   INTEGER,               -- stopped: the batch that stopped it
+    reason     TEXT,                  -- a code: failed, unknown, cancelled, late, halted
+    halted_by  INTEGER,               -- who cancelled the rest (NULL: not known)
+    shift_s    INTEGER NOT NULL DEFAULT 0,  -- "continue from now": seconds added to the
+                                            -- times of batches not posted yet
+    updated_at TEXT    NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE broadcasts ADD COLUMN send_at TEXT;
+
+INSERT INTO plans (plan_key, state, batches, at_batch, reason, halted_by, updated_at)
+SELECT b.plan_key,
+       CASE
+         WHEN h.key IS NOT NULL THEN 'halted'
+         WHEN SUM(b.state <> 'sent') > 0 THEN 'stopped'
+         WHEN COUNT(*) >= MAX(json_array_length(b.snapshot, '$.plan.batches')) THEN 'done'
+         ELSE 'running'
+       END,
+       COALESCE(MAX(json_array_length(b.snapshot, '$.plan.batches')), COUNT(*)),
+       MIN(CASE WHEN b.state <> 'sent' THEN b.batch_no END),
+       CASE
+         WHEN h.key IS NOT NULL THEN 'halted'
+         WHEN SUM(b.state <> 'sent') > 0 THEN
+              (SELECT x.state FROM broadcasts x WHERE x.plan_key = b.plan_key
+                  AND x.state <> 'sent' ORDER BY x.batch_no LIMIT 1)
+       END,
+       CASE WHEN h.key IS NOT NULL AND json_valid(h.value)
+                 AND json_extract(h.value, '$') LIKE 'cancelled by %'
+            THEN CAST(substr(json_extract(h.value, '$'), 14) AS INTEGER) END,
+       strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000+00:00'
+  FROM broadcasts b
+  LEFT JOIN persistence h ON h.namespace = 'plan_halted' AND h.key = b.plan_key
+ WHERE b.plan_key IS NOT NULL
+ GROUP BY b.plan_key;
+DELETE FROM persistence WHERE namespace = 'plan_halted';
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
     Migration(
@@ -383,6 +431,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         _V10_GRADUAL_SENDING,
         rebuilds_tables=True,
     ),
+    Migration(11, "lifecycle: plan state stored with its batches", _V11_PLAN_STATE),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -18,6 +18,7 @@ from .db import Database, utcnow
 from .drafts import DraftStore
 from .keys import KeyCipher
 from .kv import KeyValueStore
+from .plans import PlanStore
 from .profiles import ProfileStore
 from .saved_texts import SavedTextStore
 from .trial_sends import TrialSendStore
@@ -29,6 +30,7 @@ class Store(
     DraftStore,
     ApprovalStore,
     BroadcastStore,
+    PlanStore,  # a gradual plan's state, with its batches
     AuditStore,
     KeyValueStore,
     SavedTextStore,  # team rules

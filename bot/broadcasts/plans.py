@@ -235,7 +235,7 @@ class Plans:
         if plan is None:
             return CancelRemaining("not_found")
         # halt first: a loop still posting stops before its next batch
-        await self._deps.store.halt_plan(b.plan_key, f"cancelled by {actor_id}")
+        await self._deps.store.halt_plan(b.plan_key, actor_id)
         await self._deps.audit(actor_id, "plan_cancel", f"plan:{b.plan_key}")
         rows = {r.batch_no: r for r in await self._deps.store.list_plan_batches(b.plan_key)}
         now = self._deps.clock()

@@ -41,7 +41,9 @@ def parse_send_at(snapshot: dict[str, Any]) -> datetime | None:
 
 def send_time_of(b: Broadcast) -> datetime | None:
     """When a broadcast row goes out: its batch's time for a plan's batch, else the
-    snapshot's send_at (None: at once)."""
+    snapshot's send_at (None: at once). A batch moved by "continue from now" has its own."""
+    if b.send_at is not None:
+        return b.send_at
     if b.batch_no:
         plan = plan_of(b.snapshot)
         if plan is not None and 0 < b.batch_no <= len(plan.batches):

@@ -1,0 +1,299 @@
+"""Issue #19, one lifecycle: each defect found by combining buttons, end to end (real PTB
+stack, fake Bot API, sandbox panel, real SQLite file). Every test counts the POSTs to
+/api/send (``w.sends``): the number that costs money."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.app import build_application
+from bot.domain import BroadcastState
+from bot.plans import plan_of
+from tests.harness import World, restart, start_bot, stop_bot, until_text, world_settings
+from tests.test_flow_gradual import SEED, approved_plan, plain, until_plain
+
+STOPPED_AT_2 = "در نوبت ۲ متوقف شد"
+
+
+def buttons(message) -> str:
+    return " | ".join(message.button_texts)
+
+
+def current(w: World, user, message):
+    """The message as the chat shows it now (after any edits)."""
+    return w.fake.messages[(user.user_id, message.message_id)]
+
+
+def set_clock(service, clock: Callable[[], datetime]) -> None:
+    setter = getattr(service, "set_clock", None)
+    if setter is not None:
+        setter(clock)
+    else:  # the service before the lifecycle work kept its clock in one attribute
+        service._clock = clock
+
+
+async def plan_stopped_at_batch_2(w: World):
+    """Plan 10/10/5 approved; batch 2 refused (422): the plan stops. Returns the people,
+    their plan cards and the batch rows."""
+    alice, bob, _, card = await approved_plan(w)
+    request = (await w.store.list_pending_requests())[-1]
+    w.sandbox.state.fail_next("/api/send", "422", skip=1)
+    await bob.press(card, "تأیید و ارسال")
+    alice_card = await until_plain(w, alice, STOPPED_AT_2)
+    bob_card = await until_plain(w, bob, STOPPED_AT_2)
+    assert w.sends == 2
+    rows = await w.store.list_plan_batches(f"r{request.id}")
+    return alice, bob, alice_card, bob_card, request, rows
+
+
+async def restart_with(w: World, clock: Callable[[], datetime] | None = None, **overrides) -> None:
+    """Stop the bot; start it again on the same DATA_DIR with changed settings, and (for
+    "the time passed while it was down") the service's clock moved before start-up runs."""
+    await stop_bot(w.app)
+    if overrides:
+        w.settings = world_settings(w.fake, w.sandbox, w.data_dir, w.secret, **overrides)
+    if clock is None:
+        w.app = await start_bot(w.settings)
+        return
+    from cryptography.fernet import Fernet, MultiFernet
+
+    app = build_application(w.settings, MultiFernet([Fernet(w.secret)]))
+    set_clock(app.services.broadcasts, clock)
+    await app.initialize()
+    await app.post_init(app)
+    await app.start()
+    await app.updater.start_polling(poll_interval=0, timeout=1, drop_pending_updates=False)
+    w.app = app
+
+
+async def test_retry_on_a_stopped_card_after_cancel_remaining_posts_nothing(
+    tmp_path: Path,
+) -> None:
+    """Before: the approver's stopped card kept "retry"; pressing it after the requester
+    cancelled the rest POSTed batch 2 and said "#1 scheduled". The cancel summary listed the
+    refused batch as "could not be cancelled"."""
+    async with bot_world_seeded(tmp_path) as w:
+        alice, bob, alice_card, bob_card, _, rows = await plan_stopped_at_batch_2(w)
+        retry_data = f"rt:{rows[1].id}"
+        assert any(
+            b.get("callback_data") == retry_data for r in bob_card.inline_keyboard for b in r
+        )
+        await alice.press(alice_card, "لغو نوبت‌های باقی‌مانده")
+        summary = await until_plain(w, alice, "لغوشده: ۱", after=alice_card.message_id)
+        text = plain(summary.text)
+        assert "لغو نشد (کمتر از ۵ دقیقه مانده یا IPPanel نپذیرفت): —" in text
+        assert "نپذیرفته، فرستاده‌نشده: ۲" in text
+        # both plan cards are edited in place: halted, no live cancel or retry button
+        for user, card in ((alice, alice_card), (bob, bob_card)):
+            await w.until(lambda u=user, c=card: "لغو شد" in plain(current(w, u, c).text))
+            edited = current(w, user, card)
+            assert "لغو نوبت‌های باقی‌مانده" not in buttons(edited)
+            assert "تلاش دوباره" not in buttons(edited)
+        # the stale retry button, pressed anyway: nothing is posted
+        await bob.press_data(bob_card.message_id, retry_data, chat_id=bob.user_id)
+        await until_plain(w, bob, "هیچ نوبتی از آن دیگر فرستاده نمی‌شود", after=summary.message_id)
+        await w.settle()
+        assert w.sends == 2
+        assert (await w.store.get_broadcast(rows[1].id)).state == BroadcastState.FAILED
+
+
+async def test_cancel_from_a_retried_batch_card_cancels_that_batch_and_says_so(
+    tmp_path: Path,
+) -> None:
+    """Before: the retried batch's card offered "cancel scheduled send", which cancelled only
+    batch 2 and replied "#1 was cancelled and will not go out" while batch 1 stayed
+    scheduled. Now it names the batch, shows the rest of the plan and offers to cancel it;
+    and "continue" goes on past the cancelled batch."""
+    async with bot_world_seeded(tmp_path) as w:
+        alice, _, alice_card, _, _, rows = await plan_stopped_at_batch_2(w)
+        await alice.press(alice_card, "تلاش دوباره")
+        retried = await until_plain(w, alice, "نوبت ۲ از #", after=alice_card.message_id)
+        assert w.sends == 3
+        await alice.press(retried, "لغو نوبت ۲")
+        told = await until_plain(w, alice, "لغو شد و فرستاده نمی‌شود", after=retried.message_id)
+        text = plain(told.text)
+        assert "نوبت ۲ از #" in text and "ارسال #" not in text
+        assert "زمان‌بندی‌شده: ۱" in text and "لغوشده: ۱" in text  # the rest of the plan
+        assert "لغو نوبت‌های باقی‌مانده" in buttons(told)
+        sends = list(w.sandbox.state.sends.values())
+        assert [s.state_id for s in sends] == [5, 7]  # batch 1 still scheduled at the panel
+        # the rest of the approved plan can still go: continue posts batch 3
+        await alice.press(told, "ادامهٔ برنامه")
+        await until_plain(w, alice, "هر ۳ نوبت", after=told.message_id)
+        assert w.sends == 4
+        assert [s.params[0]["start"] for s in w.sandbox.state.sends.values()] == ["1", "11", "21"]
+        _ = rows
+
+
+async def test_retried_batch_card_is_a_batch_card(tmp_path: Path) -> None:
+    """Before: the retried batch's card showed the plan's first time and offered "send
+    again" and "save this text", as if it were a whole broadcast."""
+    async with bot_world_seeded(tmp_path) as w:
+        alice, bob, alice_card, _, request, _ = await plan_stopped_at_batch_2(w)
+        plan = plan_of(request.snapshot)
+        assert plan is not None
+        await alice.press(alice_card, "تلاش دوباره")
+        card = await until_plain(w, alice, "نوبت ۲ از #", after=alice_card.message_id)
+        bob_card = await until_plain(w, bob, "نوبت ۲ از #")
+        for shown in (card, bob_card):
+            text = plain(shown.text)
+            assert "ردیف ۱۱–۲۰" in text and "گیرندگان این نوبت: ۱۰ نفر" in text
+            assert "ارسال دوباره" not in buttons(shown) and "ذخیرهٔ این متن" not in buttons(shown)
+        from bot.jalali import format_jalali
+
+        own = plain(format_jalali(plan.batches[1].send_at, w.settings.tz, "fa"))
+        first = plain(format_jalali(plan.batches[0].send_at, w.settings.tz, "fa"))
+        assert own in plain(card.text) and first not in plain(card.text)
+
+
+async def test_continue_after_a_refused_batch_says_what_comes_first_and_offers_it(
+    tmp_path: Path,
+) -> None:
+    """Before: "continue the plan" after a refused batch posted nothing and showed the same
+    stopped card again, without a word on the way out."""
+    async with bot_world_seeded(tmp_path) as w:
+        alice, _, alice_card, _, _, _ = await plan_stopped_at_batch_2(w)
+        await alice.press(alice_card, "ادامهٔ برنامه")
+        told = await until_plain(w, alice, "نخست نوبت ۲", after=alice_card.message_id)
+        assert "تلاش دوبارهٔ نوبت ۲" in buttons(told)
+        assert w.sends == 2
+        await alice.press(told, "تلاش دوبارهٔ نوبت ۲")
+        retried = await until_plain(w, alice, "نوبت ۲ از #", after=told.message_id)
+        await alice.press(retried, "ادامهٔ برنامه")
+        await until_plain(w, alice, "هر ۳ نوبت", after=retried.message_id)
+        assert w.sends == 4  # 1, refused 2, retried 2, 3
+
+
+async def test_batch_time_passed_while_down_offers_continue_from_now(tmp_path: Path) -> None:
+    """Before: a batch whose time passed while the bot was down left the plan stuck with
+    only "progress" and "cancel remaining"; the approved rows needed a new request."""
+    async with bot_world_seeded(tmp_path) as w:
+        alice, bob, _, card = await approved_plan(w)
+        request = (await w.store.list_pending_requests())[-1]
+        plan = plan_of(request.snapshot)
+        assert plan is not None
+        store = w.app.services.store
+        real = store.start_broadcast
+        calls = 0
+
+        async def dies_before_second_row(**kw):
+            nonlocal calls
+            calls += 1
+            if calls == 2:
+                raise RuntimeError("killed between two batches")
+            return await real(**kw)
+
+        store.start_broadcast = dies_before_second_row
+        await bob.press(card, "تأیید و ارسال")
+        await w.until(lambda: calls == 2)
+        assert w.sends == 1
+        later = plan.batches[1].send_at + timedelta(minutes=2)
+        await restart_with(w, clock=lambda: later)
+        told = await until_plain(w, alice, "زمان نوبت ۲ گذشته")
+        assert "ادامه از اکنون" in buttons(told)
+        assert w.sends == 1
+        await alice.press(told, "ادامه از اکنون")
+        ask = await until_plain(w, alice, "زمان‌های تازه", after=told.message_id)
+        assert w.sends == 1  # shown first, posted only once confirmed
+        await alice.press(ask, "تأیید زمان‌های تازه")
+        await until_plain(w, alice, "هر ۳ نوبت", after=ask.message_id)
+        assert w.sends == 3
+        times = [s.send_time for s in w.sandbox.state.sends.values()]
+        assert times[0] == plan.batches[0].send_at.replace(tzinfo=None) or times[0] is not None
+        assert times[1] is not None and times[1].replace(tzinfo=UTC) > later
+        assert times[2] - times[1] == timedelta(minutes=15)  # the spacing kept
+
+
+async def test_removed_approvers_approval_does_not_post_on_resume(tmp_path: Path) -> None:
+    """Before: killed between batch 1 and 2, the approver removed from APPROVER_IDS,
+    restarted: resume posted batches 2 and 3 on the removed approver's approval."""
+    async with bot_world_seeded(tmp_path) as w:
+        alice, bob, _, card = await approved_plan(w)
+        request = (await w.store.list_pending_requests())[-1]
+        store = w.app.services.store
+        real = store.start_broadcast
+        calls = 0
+
+        async def dies_before_second_row(**kw):
+            nonlocal calls
+            calls += 1
+            if calls == 2:
+                raise RuntimeError("killed between two batches")
+            return await real(**kw)
+
+        store.start_broadcast = dies_before_second_row
+        await bob.press(card, "تأیید و ارسال")
+        await w.until(lambda: calls == 2)
+        assert w.sends == 1
+        await restart_with(w, approver_ids=f"{alice.user_id},1003")  # bob removed
+        await w.settle()
+        assert w.sends == 1
+        rows = await w.store.list_plan_batches(f"r{request.id}")
+        assert [r.batch_no for r in rows] == [1]
+        await until_plain(w, alice, "تأیید")  # told why the plan does not go on
+        assert any("دیگر کافی نیست" in plain(m.text) for m in alice.messages())
+
+
+async def test_removed_approvers_approval_does_not_post_on_retry(tmp_path: Path) -> None:
+    async with bot_world_seeded(tmp_path) as w:
+        alice, _, alice_card, _, _, rows = await plan_stopped_at_batch_2(w)
+        await restart_with(w, approver_ids=f"{alice.user_id},1003")  # bob removed
+        await alice.press(alice_card, "تلاش دوباره")
+        await until_plain(w, alice, "دیگر کافی نیست", after=alice_card.message_id)
+        await w.settle()
+        assert w.sends == 2
+        assert (await w.store.get_broadcast(rows[1].id)).state == BroadcastState.FAILED
+
+
+async def test_removed_approvers_approval_does_not_post_on_send_it_now(tmp_path: Path) -> None:
+    async with bot_world_seeded(tmp_path) as w:
+        alice, bob, _, card = await approved_plan(w)
+        store = w.app.services.store
+
+        async def store_fails(**kw):
+            raise RuntimeError("the store failed between the approval and the row")
+
+        store.start_broadcast = store_fails
+        await bob.press(card, "تأیید و ارسال")
+        await w.settle()
+        assert w.sends == 0
+        await restart_with(w, approver_ids=f"{alice.user_id},1003")  # bob removed
+        stranded = await until_text(w, alice, "ارسال")
+        stranded = next(m for m in reversed(alice.messages()) if "ارسال" in buttons(m))
+        await alice.press(stranded, stranded.button_texts[0])
+        await until_plain(w, alice, "دیگر کافی نیست", after=stranded.message_id)
+        await w.settle()
+        assert w.sends == 0
+
+
+async def test_plan_halted_mark_is_stored_with_the_batches(tmp_path: Path) -> None:
+    """Before: "cancelled by a person" lived in the conversation persistence table."""
+    async with bot_world_seeded(tmp_path) as w:
+        alice, _, alice_card, _, request, _ = await plan_stopped_at_batch_2(w)
+        await alice.press(alice_card, "لغو نوبت‌های باقی‌مانده")
+        await until_plain(w, alice, "لغوشده: ۱", after=alice_card.message_id)
+        import sqlite3
+
+        conn = sqlite3.connect(f"file:{w.settings.database_path}?mode=ro", uri=True)
+        try:
+            marks = conn.execute(
+                "SELECT COUNT(*) FROM persistence WHERE namespace = 'plan_halted'"
+            ).fetchone()[0]
+            state = conn.execute(
+                "SELECT state, halted_by FROM plans WHERE plan_key = ?", (f"r{request.id}",)
+            ).fetchone()
+        finally:
+            conn.close()
+        assert marks == 0
+        assert tuple(state) == ("halted", alice.user_id)
+
+
+def bot_world_seeded(tmp_path: Path):
+    from tests.harness import bot_world
+
+    return bot_world(tmp_path, sandbox_seed=SEED)
+
+
+_ = restart

@@ -539,7 +539,7 @@ FA: dict[str, str] = {
     "plan_why_other": "این نوبت ارسال‌شده نیست ({state}).",
     "plan_late": "⚠️ برنامهٔ ارسال تدریجی {ref}: زمان نوبت {at} گذشته یا کمتر از یک دقیقه مانده است؛ "
     "این نوبت و بعدی‌ها فرستاده نشدند (چیزی «همین حالا» فرستاده نمی‌شود). "
-    "برای ردیف‌های باقی‌مانده درخواستی تازه بسازید.\n{progress}",
+    "با «ادامه از اکنون» زمان‌های تازه را می‌بینید و پس از تأیید ثبت می‌شوند.\n{progress}",
     "plan_halted": "برنامهٔ ارسال تدریجی {ref} را یک مدیر متوقف کرده است.\n{progress}",
     "plan_busy": "برنامهٔ ارسال تدریجی {ref} هم‌اکنون در حال ثبت است.",
     "plan_progress": "نوبت‌ها: {total} · زمان‌بندی‌شده: {scheduled} · رفته: {sent} · ناموفق: {failed} · "
@@ -552,12 +552,47 @@ FA: dict[str, str] = {
     "btn_plan_refresh": "🔄 پیشرفت برنامه",
     "btn_plan_cancel": "⛔️ لغو نوبت‌های باقی‌مانده",
     "btn_plan_continue": "▶️ ادامهٔ برنامه (پنل را بررسی کرده‌ام)",
-    "plan_cancel_done": "برنامهٔ ارسال تدریجی {ref}:\nلغوشده: {cancelled}\n"
+    "plan_cancel_done": "⛔️ برنامهٔ ارسال تدریجی {ref} لغو شد؛ هیچ نوبتی از آن دیگر فرستاده نمی‌شود.\n"
+    "لغوشده: {cancelled}\n"
     "لغو نشد (کمتر از ۵ دقیقه مانده یا IPPanel نپذیرفت): {refused}\n"
+    "نپذیرفته، فرستاده‌نشده: {failed}\n"
+    "نامعلوم (در پنل بررسی کنید): {unknown}\n"
     "ثبت‌نشده (دیگر هرگز فرستاده نمی‌شوند): {unposted}",
     "plan_gone": "این برنامه پیدا نشد یا مال شما نیست.",
     "history_plan": "{ref} · ارسال تدریجی · زمان ارسال: {when}\n{progress}",
     "history_plan_span": "{first} تا {last}",
+    # lifecycle: batch cards, continue, continue from now, refusals
+    "batch_ref": "نوبت {no} از {ref} (ردیف {first}–{last}، {when})",
+    "batch_size_line": "\nگیرندگان این نوبت: {n} نفر{cost}",
+    "batch_cost": " · هزینهٔ تخمینی این نوبت: {cost} ریال",
+    "batch_scheduled_ok": "🗓 {batch} در IPPanel زمان‌بندی شد.{size}\nشناسه‌های ارسال: {outbox}",
+    "batch_failed": "❌ {batch} فرستاده نشد: {reason}{size}",
+    "batch_unknown": "⚠️ نتیجهٔ {batch} معلوم نیست (شاید رفته باشد): {reason}{size}",
+    "batch_reconciled_sent": "✅ {batch} در IPPanel پیدا شد و زمان‌بندی شده است.\nشناسه‌های ارسال: {outbox}",
+    "batch_cancel_ok": "⛔️ {batch} لغو شد و فرستاده نمی‌شود. بقیهٔ برنامه همان است که بود:\n{progress}",
+    "btn_batch_cancel": "⛔️ لغو نوبت {no}",
+    "btn_batch_retry": "🔄 تلاش دوبارهٔ نوبت {no}",
+    "plan_refused_halted": "⛔️ برنامهٔ ارسال تدریجی {ref} لغو شده است؛ هیچ نوبتی از آن دیگر فرستاده نمی‌شود. "
+    "چیزی فرستاده نشد.",
+    "send_refused_approvals_lost": "⛔️ تأیید {ref} دیگر کافی نیست: کسی که آن را تأیید کرده بود دیگر "
+    "تأییدکننده نیست. چیزی فرستاده نشد؛ برای ردیف‌های باقی‌مانده درخواستی تازه بفرستید.",
+    "send_refused_requester_removed": "⛔️ درخواست‌دهندهٔ {ref} دیگر مدیر نیست؛ چیزی فرستاده نشد.",
+    "plan_first_retry": "برای ادامهٔ برنامهٔ {ref}، نخست نوبت {at} را که IPPanel نپذیرفت دوباره بفرستید "
+    "(دوباره هزینه دارد)؛ سپس «ادامهٔ برنامه» را بزنید.",
+    "plan_first_check": "برای ادامهٔ برنامهٔ {ref}، نخست نتیجهٔ نوبت {at} باید معلوم شود: وضعیتش را بررسی "
+    "کنید، یا اگر در پنل دیدید نرفته، «ارسال نشده» را بزنید و آن را دوباره بفرستید؛ سپس «ادامهٔ برنامه».",
+    "plan_nothing_left": "برنامهٔ {ref} نوبتی برای ادامه ندارد.",
+    "plan_continuing": "⏳ برنامهٔ ارسال تدریجی {ref} ادامه می‌یابد: نوبت‌های باقی‌مانده یکی‌یکی در IPPanel "
+    "ثبت می‌شوند و نتیجه را به هر دو مدیر می‌گویم.",
+    "btn_plan_from_now": "⏩ ادامه از اکنون (زمان‌های تازه)",
+    "plan_from_now_ask": "زمان‌های تازهٔ نوبت‌های باقی‌ماندهٔ {ref} (با همان فاصله، به وقت تهران):\n{lines}\n"
+    "با تأیید، این نوبت‌ها در همین زمان‌ها ثبت می‌شوند.",
+    "plan_from_now_line": "{no}. {when} · ردیف {first}–{last}",
+    "btn_plan_from_now_ok": "✅ تأیید زمان‌های تازه",
+    "plan_cancelled_card": "⛔️ برنامهٔ ارسال تدریجی {ref} لغو شد؛ هیچ نوبتی از آن دیگر فرستاده نمی‌شود.\n{progress}",
+    "plan_state_failed": "ناموفق",
+    "plan_state_unknown": "نامعلوم",
+    "plan_state_cancelled": "لغوشده",
 }
 
 EN: dict[str, str] = {
@@ -1074,7 +1109,7 @@ EN: dict[str, str] = {
     "plan_why_other": "This batch is not sent ({state}).",
     "plan_late": "⚠️ Gradual plan {ref}: batch {at}'s time has passed or is less than a minute away; "
     'it and the later batches were not posted (nothing is sent "now" instead). '
-    "Make a new request for the remaining rows.\n{progress}",
+    "“Continue from now” shows new times and posts them once you confirm.\n{progress}",
     "plan_halted": "Gradual plan {ref} was stopped by an admin.\n{progress}",
     "plan_busy": "Gradual plan {ref} is being posted right now.",
     "plan_progress": "Batches: {total} · scheduled: {scheduled} · gone out: {sent} · failed: {failed} · "
@@ -1087,12 +1122,47 @@ EN: dict[str, str] = {
     "btn_plan_refresh": "🔄 Plan progress",
     "btn_plan_cancel": "⛔️ Cancel the remaining batches",
     "btn_plan_continue": "▶️ Continue the plan (I checked the panel)",
-    "plan_cancel_done": "Gradual plan {ref}:\nCancelled: {cancelled}\n"
+    "plan_cancel_done": "⛔️ Gradual plan {ref} was cancelled; no batch of it is sent any more.\n"
+    "Cancelled: {cancelled}\n"
     "Not cancelled (under 5 minutes left, or IPPanel refused): {refused}\n"
+    "Refused by IPPanel, not sent: {failed}\n"
+    "Unknown (check the panel): {unknown}\n"
     "Not posted (will never be sent now): {unposted}",
     "plan_gone": "This plan was not found or is not yours.",
     "history_plan": "{ref} · gradual · send time: {when}\n{progress}",
     "history_plan_span": "{first} to {last}",
+    # lifecycle: batch cards, continue, continue from now, refusals
+    "batch_ref": "batch {no} of {ref} (rows {first}–{last}, {when})",
+    "batch_size_line": "\nRecipients of this batch: {n}{cost}",
+    "batch_cost": " · estimated cost of this batch: {cost} rials",
+    "batch_scheduled_ok": "🗓 {batch} is scheduled at IPPanel.{size}\nOutbox ids: {outbox}",
+    "batch_failed": "❌ {batch} was not sent: {reason}{size}",
+    "batch_unknown": "⚠️ The outcome of {batch} is unknown (it may have gone out): {reason}{size}",
+    "batch_reconciled_sent": "✅ {batch} was found at IPPanel and is scheduled.\nOutbox ids: {outbox}",
+    "batch_cancel_ok": "⛔️ {batch} was cancelled and will not go out. The rest of the plan is as it was:\n{progress}",
+    "btn_batch_cancel": "⛔️ Cancel batch {no}",
+    "btn_batch_retry": "🔄 Retry batch {no}",
+    "plan_refused_halted": "⛔️ Gradual plan {ref} was cancelled; no batch of it is sent any more. "
+    "Nothing was sent.",
+    "send_refused_approvals_lost": "⛔️ The approval of {ref} no longer suffices: who approved it is no "
+    "longer an approver. Nothing was sent; send a new request for the remaining rows.",
+    "send_refused_requester_removed": "⛔️ The requester of {ref} is no longer an admin; nothing was sent.",
+    "plan_first_retry": "To continue plan {ref}, first send batch {at} again, which IPPanel refused "
+    "(it is paid again); then press “Continue the plan”.",
+    "plan_first_check": "To continue plan {ref}, first batch {at}'s outcome must be known: check its "
+    "status, or if the panel shows it did not go out, press “not sent” and send it again; then “Continue the plan”.",
+    "plan_nothing_left": "Plan {ref} has no batch left to continue.",
+    "plan_continuing": "⏳ Gradual plan {ref} continues: the remaining batches are being posted to IPPanel "
+    "one by one; both admins will be told the result.",
+    "btn_plan_from_now": "⏩ Continue from now (new times)",
+    "plan_from_now_ask": "New times of plan {ref}'s remaining batches (same spacing, Tehran time):\n{lines}\n"
+    "Confirm to post them at these times.",
+    "plan_from_now_line": "{no}. {when} · rows {first}–{last}",
+    "btn_plan_from_now_ok": "✅ Confirm the new times",
+    "plan_cancelled_card": "⛔️ Gradual plan {ref} was cancelled; no batch of it is sent any more.\n{progress}",
+    "plan_state_failed": "failed",
+    "plan_state_unknown": "unknown",
+    "plan_state_cancelled": "cancelled",
 }
 
 CATALOGUES = {"fa": FA, "en": EN}

@@ -243,8 +243,11 @@ NOT_SENT_KEEP = _kind("NOT_SENT_KEEP", "nk", Id(), who=KNOWN, scope="global")
 START_STRANDED = _kind("START_STRANDED", "ss", Id(), who=KNOWN, scope="global")  # approved, unsent
 REQUEST_BOOKS = _kind("REQUEST_BOOKS", "bl:r", Id(), who=KNOWN, scope="global")
 DRAFT_BOOKS = _kind("DRAFT_BOOKS", "bl:d", Id(), scope="global")
-# gradual sending: progress, cancel the rest, continue
-PLAN = _kind("PLAN", "pl", Word(("v", "c", "g")), Id(), who=KNOWN, scope="global")
+# gradual sending: progress, cancel the rest, continue, continue from now (new times shown)
+PLAN = _kind("PLAN", "pl", Word(("v", "c", "g", "n")), Id(), who=KNOWN, scope="global")
+# ... the new times confirmed: the first one in whole minutes since the epoch, as shown
+MINUTE = Int(10, sample=29_000_000)
+PLAN_FROM_NOW = _kind("PLAN_FROM_NOW", "pl:N", Id(), MINUTE, who=KNOWN, scope="global")
 HISTORY_PAGE = _kind("HISTORY_PAGE", "hs", Page(), who=KNOWN, scope="global")
 LANG = _kind("LANG", "lg", Word(tuple(LANGUAGES)), who=KNOWN, scope="global")
 PHONE = _kind("PHONE", "ph", Word(("f", "c")), scope="global")  # test SMS: forget, change number

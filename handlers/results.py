@@ -33,6 +33,12 @@ from handlers.common import (
 
 log = logging.getLogger("handlers.results")
 
+# a send the lifecycle refused: why, in words (nothing was sent)
+REFUSAL_KEYS = {
+    "halted": "plan_refused_halted",
+    "approvals_lost": "send_refused_approvals_lost",
+}
+
 
 # ---------------------------------------------------------------- outcomes
 
@@ -84,6 +90,11 @@ async def report_outcome(
     b = outcome.broadcast
     settings = services(context).settings
     credit_watch.after_send(context, b)  # team rules: check the sender's credit soon
+    if b is not None and b.plan_key is not None:  # one batch of a plan: a batch's card
+        from handlers.plans import report_batch
+
+        await report_batch(context, outcome)
+        return
     if b is None:
         # nothing was sent now: a repeated press, or a draft that is not ready
         key = "send_duplicate" if outcome.kind == "duplicate" else "send_not_started"
@@ -131,6 +142,10 @@ async def retry(update: Update, context: Context, broadcast_id: int) -> None:
         return
     await answer(update)
     outcome = await services(context).broadcasts.retry(b.id, update.effective_user.id)
+    if outcome.kind in REFUSAL_KEYS:
+        ref = f"#{b.number}"
+        await say(update, context, tr(context, REFUSAL_KEYS[outcome.kind], ref=ref))
+        return
     if outcome.kind in ("refused", "duplicate", "not_allowed", "not_found", "too_late"):
         await say(update, context, tr(context, "retry_refused"))
         return
@@ -153,6 +168,12 @@ async def check_status(update: Update, context: Context, broadcast_id: int) -> N
 async def tell_reconciled(
     context: Context, kind: str, b: Broadcast, only: int | None = None
 ) -> None:
+    if b.plan_key is not None:  # one batch of a plan: a batch's card
+        from handlers.plans import report_batch
+
+        settled = {"sent": "sent", "not_sent": "failed"}.get(kind, "unknown")
+        await report_batch(context, SendOutcome(settled, b), only=only)  # type: ignore[arg-type]
+        return
     key = {"sent": "reconciled_sent", "not_sent": "reconciled_not_sent"}.get(
         kind, "reconciled_unknown"
     )
@@ -212,6 +233,13 @@ async def start_stranded(update: Update, context: Context, request_id: int) -> N
     if isinstance(outcome, PlanOutcome):  # gradual sending
         from handlers.plans import report_plan
 
+        if outcome.kind == "refused" and not outcome.batches:  # nothing of it was posted
+            request = await services(context).store.get_request(request_id)
+            ref = f"#{request.number}" if request else f"#{request_id}"
+            key = REFUSAL_KEYS.get(outcome.reason, "send_refused_requester_removed")
+            await say(update, context, tr(context, key, ref=ref))
+            return
+
         request = await services(context).store.get_request(request_id)
         requester = request.requester_id if request else update.effective_user.id
         approver = request.decided_by if request else None
@@ -219,6 +247,12 @@ async def start_stranded(update: Update, context: Context, request_id: int) -> N
         return
     if outcome.kind == "duplicate":
         await say(update, context, tr(context, "send_duplicate"))
+        return
+    if outcome.kind in REFUSAL_KEYS:
+        ref = f"#{request_id}"
+        request = await services(context).store.get_request(request_id)
+        ref = f"#{request.number}" if request else ref
+        await say(update, context, tr(context, REFUSAL_KEYS[outcome.kind], ref=ref))
         return
     request = await services(context).store.get_request(request_id)
     if outcome.kind == "not_started" and request is not None:
@@ -268,7 +302,11 @@ async def cancel_send(update: Update, context: Context, broadcast_id: int) -> No
     result = await services(context).broadcasts.cancel(b.id, actor)
     fresh = result.broadcast or b
     no = b.number
-    if result.kind == "cancelled":
+    if result.kind == "cancelled" and fresh.plan_key is not None:
+        from handlers.plans import tell_batch_cancelled
+
+        await tell_batch_cancelled(context, fresh, actor)  # that batch, and the rest
+    elif result.kind == "cancelled":
         await say(update, context, tr(context, "cancel_ok", no=no))
         await tell_cancelled(context, fresh, actor)
     elif result.kind == "not_cancellable" and fresh.state == "cancelled":

@@ -87,7 +87,15 @@ async def confirm_not_sent(update: Update, context: Context, broadcast_id: int) 
             who=person_label(context, actor),
             when=format_jalali(now, tz, lang),
         )
-        markup = kb.result(lang, done.id, state=str(done.state), scheduled=False, retryable=True)
+        if done.plan_key is not None:  # a batch: its own buttons and the plan's
+            from handlers.plans import batch_markup
+
+            status = await services(context).broadcasts.plan_status(done.id, person)
+            markup = batch_markup(lang, done, status, now)
+        else:
+            markup = kb.result(
+                lang, done.id, state=str(done.state), scheduled=False, retryable=True
+            )
         if person == actor and message:  # the confirmation screen becomes the result
             await edit(context, message.chat.id, message.message_id, text, markup)
         else:

@@ -364,6 +364,14 @@ CREATE TABLE plans (
 ) WITHOUT ROWID;
 ALTER TABLE broadcasts ADD COLUMN send_at TEXT;
 
+-- the plan cards shown to people, so they are edited in place when the plan changes
+CREATE TABLE plan_messages (
+    plan_key   TEXT    NOT NULL,
+    chat_id    INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    PRIMARY KEY (plan_key, chat_id, message_id)
+) WITHOUT ROWID;
+
 INSERT INTO plans (plan_key, state, batches, at_batch, reason, halted_by, updated_at)
 SELECT b.plan_key,
        CASE

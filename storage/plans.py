@@ -208,3 +208,18 @@ class PlanStore(StoreBase):
             fresh = await read_plan(tx, plan_key)
         assert fresh is not None
         return fresh
+
+    async def add_plan_message(self, plan_key: str, chat_id: int, message_id: int) -> None:
+        await self._db.execute(
+            "INSERT OR IGNORE INTO plan_messages (plan_key, chat_id, message_id) VALUES (?, ?, ?)",
+            (plan_key, chat_id, message_id),
+        )
+
+    async def list_plan_messages(self, plan_key: str) -> list[tuple[int, int]]:
+        """The plan cards people were shown (chat, message), oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT chat_id, message_id FROM plan_messages WHERE plan_key = ? "
+            "ORDER BY message_id, chat_id",
+            (plan_key,),
+        )
+        return [(r["chat_id"], r["message_id"]) for r in rows]

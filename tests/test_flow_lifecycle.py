@@ -27,10 +27,10 @@ def current(w: World, user, message):
 
 
 def set_clock(service, clock: Callable[[], datetime]) -> None:
-    setter = getattr(service, "set_clock", None)
-    if setter is not None:
-        setter(clock)
-    else:  # the service before the lifecycle work kept its clock in one attribute
+    deps = getattr(service, "deps", None)
+    if deps is not None:  # the collaborators share one clock
+        deps.clock = clock
+    else:  # the service before them kept its clock in one attribute
         service._clock = clock
 
 
@@ -82,6 +82,11 @@ async def test_retry_on_a_stopped_card_after_cancel_remaining_posts_nothing(
         )
         await alice.press(alice_card, "لغو نوبت‌های باقی‌مانده")
         summary = await until_plain(w, alice, "لغوشده: ۱", after=alice_card.message_id)
+        # the stale retry button on the approver's card, pressed anyway: nothing is posted
+        await bob.press_data(bob_card.message_id, retry_data, chat_id=bob.user_id)
+        await w.settle()
+        assert w.sends == 2
+        await until_plain(w, bob, "هیچ نوبتی از آن دیگر فرستاده نمی‌شود", after=bob_card.message_id)
         text = plain(summary.text)
         assert "لغو نشد (کمتر از ۵ دقیقه مانده یا IPPanel نپذیرفت): —" in text
         assert "نپذیرفته، فرستاده‌نشده: ۲" in text
@@ -91,11 +96,6 @@ async def test_retry_on_a_stopped_card_after_cancel_remaining_posts_nothing(
             edited = current(w, user, card)
             assert "لغو نوبت‌های باقی‌مانده" not in buttons(edited)
             assert "تلاش دوباره" not in buttons(edited)
-        # the stale retry button, pressed anyway: nothing is posted
-        await bob.press_data(bob_card.message_id, retry_data, chat_id=bob.user_id)
-        await until_plain(w, bob, "هیچ نوبتی از آن دیگر فرستاده نمی‌شود", after=summary.message_id)
-        await w.settle()
-        assert w.sends == 2
         assert (await w.store.get_broadcast(rows[1].id)).state == BroadcastState.FAILED
 
 
@@ -241,9 +241,9 @@ async def test_removed_approvers_approval_does_not_post_on_retry(tmp_path: Path)
         alice, _, alice_card, _, _, rows = await plan_stopped_at_batch_2(w)
         await restart_with(w, approver_ids=f"{alice.user_id},1003")  # bob removed
         await alice.press(alice_card, "تلاش دوباره")
-        await until_plain(w, alice, "دیگر کافی نیست", after=alice_card.message_id)
         await w.settle()
         assert w.sends == 2
+        await until_plain(w, alice, "دیگر کافی نیست", after=alice_card.message_id)
         assert (await w.store.get_broadcast(rows[1].id)).state == BroadcastState.FAILED
 
 
@@ -263,9 +263,9 @@ async def test_removed_approvers_approval_does_not_post_on_send_it_now(tmp_path:
         stranded = await until_text(w, alice, "ارسال")
         stranded = next(m for m in reversed(alice.messages()) if "ارسال" in buttons(m))
         await alice.press(stranded, stranded.button_texts[0])
-        await until_plain(w, alice, "دیگر کافی نیست", after=stranded.message_id)
         await w.settle()
         assert w.sends == 0
+        await until_plain(w, alice, "دیگر کافی نیست", after=stranded.message_id)
 
 
 async def test_plan_halted_mark_is_stored_with_the_batches(tmp_path: Path) -> None:

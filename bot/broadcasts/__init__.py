@@ -67,7 +67,7 @@ from bot.broadcasts.model import (
     SubmitResult,
     utcnow,
 )
-from bot.broadcasts.plans import CancelRemaining, PlanOutcome, Plans
+from bot.broadcasts.plans import CancelRemaining, FromNow, PlanOutcome, Plans
 from bot.broadcasts.post import Poster
 from bot.broadcasts.reconcile import Reconciler
 from bot.broadcasts.report import Reports
@@ -171,6 +171,19 @@ class BroadcastService:
     async def continue_plan(self, broadcast_id: int, actor_id: int) -> PlanOutcome | None:
         return await self.plans.continue_plan(broadcast_id, actor_id)
 
+    async def begin_continue(
+        self, broadcast_id: int, actor_id: int, *, from_now_stamp: int | None = None
+    ) -> PlanOutcome | None:
+        return await self.plans.begin_continue(
+            broadcast_id, actor_id, from_now_stamp=from_now_stamp
+        )
+
+    async def post_rest(self, plan_key: str) -> PlanOutcome:
+        return await self.plans.post_rest(plan_key)
+
+    async def from_now(self, broadcast_id: int, actor_id: int) -> FromNow:
+        return await self.plans.from_now(broadcast_id, actor_id)
+
     async def resume_plans(self) -> list[PlanOutcome]:
         return await self.plans.resume_plans()
 
@@ -218,6 +231,7 @@ __all__ = [
     "Decision",
     "DecisionKind",
     "DeliveryReport",
+    "FromNow",
     "MoneyCheck",
     "NoApiKeyError",
     "PlanOutcome",

@@ -23,10 +23,11 @@ This module is pure: no store, no clock, no language. Results are codes; handler
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 # A unit is posted only this far ahead of its time; nearer, the provider would send it at
 # once (or refuse it), which is not what was approved.
@@ -308,6 +309,58 @@ RULES: dict[Action, Callable[[Facts], Verdict]] = {
 def allowed(action: Action, facts: Facts) -> Verdict:
     """May ``action`` happen now, given ``facts``? The one question every button asks."""
     return RULES[action](facts)
+
+
+class Stored(Protocol):
+    """What the store reads inside the move's transaction (``storage.plans.Gate``)."""
+
+    unit: str | None
+    plan: str | None
+    request: str | None
+    approvers: tuple[int, ...]
+    needed: int
+
+
+def gate(
+    action: Action,
+    *,
+    now: datetime,
+    approvers: Collection[int],
+    requester_admin: bool,
+    send_at: datetime | None = None,
+    actor_may_act: bool = True,
+) -> Callable[[Stored], str | None]:
+    """The store's ``check`` for ``action``: the facts it reads in its transaction, plus
+    the roles as of now (``approvers``: APPROVER_IDS now), judged by :func:`allowed`.
+    Returns the refusal code, or None to make the move."""
+
+    def check(stored: Stored) -> str | None:
+        facts = Facts(
+            now=now,
+            unit=stored.unit,
+            plan=stored.plan,
+            request=stored.request,
+            requester_admin=requester_admin,
+            approvals=sum(1 for a in stored.approvers if a in approvers),
+            needed=stored.needed,
+            send_at=send_at,
+            actor_may_act=actor_may_act,
+        )
+        verdict = allowed(action, facts)
+        return None if verdict.ok else verdict.reason
+
+    return check
+
+
+def first_step(action: Action, reason: str, plan: bool = True) -> Action | None:
+    """The action a refusal of ``action`` for ``reason`` asks for first (for the button)."""
+    if reason == "late" and plan:
+        return Action.CONTINUE_FROM_NOW
+    if action in (Action.CONTINUE, Action.CONTINUE_FROM_NOW):
+        return {"failed": Action.RETRY, "unknown": Action.CHECK_STATUS}.get(reason)
+    if action == Action.RETRY and reason == "unknown":
+        return Action.CONFIRM_NOT_SENT
+    return None
 
 
 def moves(machine: Machine) -> tuple[Move, ...]:

@@ -156,6 +156,8 @@ SendKind = Literal[
     "refused",  # retry of a broadcast that is not `failed` (e.g. unknown): never resent
     "too_late",  # retry of a scheduled broadcast whose time has passed
     "not_started",  # approved, but the row could not be written: certainly nothing sent
+    "halted",  # its plan was cancelled by a person: nothing of it is posted again
+    "approvals_lost",  # the approvals that counted are no longer from current approvers
 ]
 
 

@@ -1,46 +1,50 @@
 """Stage 3b, gradual sending: an approved plan's batches are posted one after another,
 each its own broadcast row and one POST with its own ``send_time``, all up front.
 
-Money rules, on top of the single send's:
+Every move is a move of :mod:`bot.broadcasts.lifecycle`, gated by the store in the same
+transaction that writes it (``storage.plans``). Money rules, on top of the single send's:
 
 * Each batch row is unique per plan (UNIQUE(plan_key, batch_no), and UNIQUE(request_id,
   batch_no) for approved plans) and is written ``sending`` before its POST, so a restart
   or a second worker can never post a batch twice.
-* Strictly in order: batch k is posted only when every earlier batch is certainly
-  ``sent``. A failed, unknown or cancelled batch stops the plan there; the rest wait for
-  a person (:meth:`Plans.continue_plan`), who has looked at the panel.
-* A batch whose time is less than :data:`POST_LEAD` away is never posted: the provider
-  would send it at once (or refuse it), which is not what was approved. The plan stops
-  there and says so; nothing is posted "now" silently.
-* A person's "cancel the remaining batches" halts the plan for good.
+* Strictly in order: a failed or unknown batch stops the plan there (state ``stopped``,
+  written with the batch's own state); the rest wait for a person, who settles that batch
+  first (retry, check, "not sent") and then continues. A batch cancelled alone is passed.
+* A batch whose time is less than :data:`POST_LEAD` away is never posted: the plan stops
+  ("late") and a person may continue from now, with new times shown and confirmed.
+* Every batch's POST needs the requester an admin still and the approvals its rule needs
+  from people who are approvers now; a halted plan (a person cancelled the rest) never
+  posts again, whatever card the press came from.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
+from bot.broadcasts import lifecycle as lc
 from bot.broadcasts.base import Deps
-from bot.broadcasts.model import CANCEL_LEAD, CancelResult, SendOutcome
+from bot.broadcasts.lifecycle import CANCEL_LEAD, POST_LEAD, Action
+from bot.broadcasts.model import CancelResult, SendOutcome
 from bot.broadcasts.post import Poster
 from bot.broadcasts.report import Reports
 from bot.domain import ApprovalRequest, Broadcast, BroadcastState
 from bot.ippanel import IPPanelError
-from bot.plans import Plan, plan_of
+from bot.plans import Batch, Plan, plan_of
+from storage.plans import PlanRecord, Refused
 
 log = logging.getLogger("bot.broadcasts")
 
-# A batch is posted only this far ahead of its time; otherwise the plan stops ("late").
-POST_LEAD = timedelta(minutes=1)
-
 PlanKind = Literal[
     "posted",  # every batch is scheduled at the provider
-    "stopped",  # a batch failed, is unknown or was cancelled: the rest are not posted
+    "stopped",  # a batch failed or is unknown: the rest are not posted
     "late",  # the next batch's time is (nearly) past: not posted, a person decides
     "halted",  # a person cancelled the rest of the plan
     "busy",  # another worker is posting this plan right now
+    "continuing",  # a person continued it: running again, post_rest posts the rest
+    "refused",  # the lifecycle said no: see ``reason`` and ``first``
     "not_allowed",
 ]
 
@@ -54,20 +58,49 @@ class PlanOutcome:
     at: int | None = None  # the batch where it stopped (1-based)
     error: IPPanelError | None = None
     last: SendOutcome | None = None  # the outcome of the batch that stopped it
+    reason: str = ""  # refused: the lifecycle's code (approvals_lost, failed, unknown, ...)
+    first: Action | None = None  # refused: what must be done first
+    shift_s: int = 0  # "continue from now": seconds added to the unposted batches' times
 
     @property
     def first_id(self) -> int | None:
         return self.batches[0].id if self.batches else None
+
+    def time_of(self, batch: Batch) -> datetime:
+        """A batch's own time: as posted, or as it will be posted (moved by ``shift_s``)."""
+        row = next((r for r in self.batches if r.batch_no == batch.no), None)
+        if row is not None:
+            return row.send_at or batch.send_at
+        return batch.send_at + timedelta(seconds=self.shift_s)
 
 
 @dataclass(frozen=True)
 class CancelRemaining:
     """What "cancel the remaining batches" did, batch by batch (1-based numbers)."""
 
-    kind: Literal["done", "not_found", "not_allowed"]
+    kind: Literal["done", "already", "not_found", "not_allowed"]
     cancelled: list[int] = field(default_factory=list)
     refused: list[tuple[int, str]] = field(default_factory=list)  # (batch, reason kind)
+    failed: list[int] = field(default_factory=list)  # refused by the provider: not sent
+    unknown: list[int] = field(default_factory=list)  # may have gone out: check the panel
     unposted: list[int] = field(default_factory=list)  # never posted; now never will be
+
+
+@dataclass(frozen=True)
+class FromNow:
+    """ "Continue from now": the batches still to post and their new times (not yet
+    confirmed), or why not."""
+
+    kind: Literal["ask", "refused", "not_found"]
+    plan_key: str = ""
+    times: list[tuple[Batch, datetime]] = field(default_factory=list)
+    reason: str = ""
+    first: Action | None = None
+
+    @property
+    def stamp(self) -> int:
+        """The first new time in whole minutes: what the confirm button carries."""
+        return int(self.times[0][1].timestamp() // 60) if self.times else 0
 
 
 def request_plan_key(request_id: int) -> str:
@@ -78,13 +111,30 @@ def direct_plan_key(draft_id: int, version: int) -> str:
     return f"d{draft_id}:{version}"
 
 
+def from_now_start(now: datetime) -> datetime:
+    """The first new time of "continue from now": far enough ahead that the provider
+    still lets a person cancel it, on a whole minute."""
+    start = now + CANCEL_LEAD + timedelta(minutes=1)
+    return start.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
 class Plans:
-    """Stage 3b, gradual sending: post a plan's batches, resume, cancel the rest."""
+    """Stage 3b, gradual sending: post a plan's batches, continue, resume, cancel the rest."""
 
     def __init__(self, deps: Deps, poster: Poster, reports: Reports) -> None:
         self._deps = deps
         self._poster = poster
         self._reports = reports
+
+    def _gate(self, action: Action, requester_id: int, send_at: datetime | None, **kw):
+        return lc.gate(
+            action,
+            now=self._deps.clock(),
+            approvers=self._deps.policy.approvers,
+            requester_admin=self._deps.policy.may_request(requester_id),
+            send_at=send_at,
+            **kw,
+        )
 
     async def post_plan(
         self,
@@ -94,46 +144,73 @@ class Plans:
         request_id: int | None,
         requester_id: int,
         approver_id: int | None,
+        action: Action = Action.SEND,
     ) -> PlanOutcome:
-        """Post every batch not yet posted, in order; stop at the first doubt."""
+        """Post every batch not yet posted, in order; stop at the first doubt. Each batch's
+        row is written only if the lifecycle allows ``action`` inside that transaction."""
         plan = plan_of(snapshot)
         if plan is None:
             return PlanOutcome("not_allowed", plan_key)
-        if await self._deps.store.plan_halted(plan_key):
-            return await self._plan_outcome("halted", plan_key, plan)
-        rows = {b.batch_no: b for b in await self._deps.store.list_plan_batches(plan_key)}
+        store = self._deps.store
+        record = await store.get_plan(plan_key)
+        shift = timedelta(seconds=record.shift_s if record else 0)
+        rows = {b.batch_no: b for b in await store.list_plan_batches(plan_key)}
         for batch in plan.batches:
             row = rows.get(batch.no)
-            if row is None and await self._deps.store.plan_halted(plan_key):
-                return await self._plan_outcome("halted", plan_key, plan, at=batch.no)
             if row is not None:
-                if row.state != BroadcastState.SENT:
-                    return await self._plan_outcome("stopped", plan_key, plan, at=batch.no)
-                continue
-            if batch.send_at < self._deps.clock() + POST_LEAD:
+                if row.state in (BroadcastState.SENT, BroadcastState.CANCELLED):
+                    continue  # scheduled, or cancelled alone by a person: passed
+                return await self._outcome("stopped", plan_key, plan, at=batch.no)
+            when = batch.send_at + shift
+            if when < self._deps.clock() + POST_LEAD:
+                await store.stop_plan(plan_key, batch.no, "late")
                 await self._deps.audit(None, "plan_late", f"plan:{plan_key}", {"batch": batch.no})
-                return await self._plan_outcome("late", plan_key, plan, at=batch.no)
-            row = await self._deps.store.start_broadcast(
+                return await self._outcome("late", plan_key, plan, at=batch.no)
+            started = await store.start_broadcast(
                 request_id=request_id,
                 requester_id=requester_id,
                 approver_id=approver_id,
                 snapshot=snapshot,
                 batch_no=batch.no,
                 plan_key=plan_key,
+                send_at=when if shift else None,
+                check=self._gate(action, requester_id, when),
             )
-            if row is None:  # another worker wrote this batch first: it posts, not us
-                return await self._plan_outcome("busy", plan_key, plan, at=batch.no)
-            outcome = await self._poster.post(row)
+            if isinstance(started, Refused):
+                return await self._refused(plan_key, plan, batch.no, action, started.reason)
+            if started is None:  # another worker wrote this batch first: it posts, not us
+                return await self._outcome("busy", plan_key, plan, at=batch.no)
+            outcome = await self._poster.post(started)
             if outcome.kind != "sent":
                 detail = {"batch": batch.no, "outcome": outcome.kind}
                 await self._deps.audit(requester_id, "plan_stopped", f"plan:{plan_key}", detail)
-                return await self._plan_outcome(
+                return await self._outcome(
                     "stopped", plan_key, plan, at=batch.no, error=outcome.error, last=outcome
                 )
         await self._deps.audit(requester_id, "plan_posted", f"plan:{plan_key}")
-        return await self._plan_outcome("posted", plan_key, plan)
+        return await self._outcome("posted", plan_key, plan)
 
-    async def _plan_outcome(
+    async def _refused(
+        self, plan_key: str, plan: Plan, at: int, action: Action, reason: str
+    ) -> PlanOutcome:
+        """The gate said no to batch ``at``: halted and stopped plans say so; a lost role
+        stops the plan there, so nothing retries it by itself."""
+        if reason == "halted":
+            return await self._outcome("halted", plan_key, plan, at=at)
+        if reason == "stopped":
+            return await self._outcome("stopped", plan_key, plan, at=at)
+        if reason == "late":
+            await self._deps.store.stop_plan(plan_key, at, "late")
+            return await self._outcome("late", plan_key, plan, at=at)
+        if reason in ("approvals_lost", "requester_removed", "not_approved"):
+            await self._deps.store.stop_plan(plan_key, at, reason)
+        detail = {"batch": at, "reason": reason}
+        await self._deps.audit(None, "plan_refused", f"plan:{plan_key}", detail)
+        return await self._outcome(
+            "refused", plan_key, plan, at=at, reason=reason, first=lc.first_step(action, reason)
+        )
+
+    async def _outcome(
         self,
         kind: PlanKind,
         plan_key: str,
@@ -142,11 +219,17 @@ class Plans:
         at: int | None = None,
         error: IPPanelError | None = None,
         last: SendOutcome | None = None,
+        reason: str = "",
+        first: Action | None = None,
     ) -> PlanOutcome:
         rows = await self._deps.store.list_plan_batches(plan_key)
-        return PlanOutcome(kind, plan_key, plan, rows, at, error, last)
+        record = await self._deps.store.get_plan(plan_key)
+        shift = record.shift_s if record else 0
+        return PlanOutcome(kind, plan_key, plan, rows, at, error, last, reason, first, shift)
 
-    async def send_approved_plan(self, request: ApprovalRequest) -> PlanOutcome:
+    async def send_approved_plan(
+        self, request: ApprovalRequest, action: Action = Action.SEND
+    ) -> PlanOutcome:
         """The approved plan of a request already re-checked by ``send_approved``."""
         assert request.decided_by is not None
         return await self.post_plan(
@@ -155,60 +238,162 @@ class Plans:
             request_id=request.id,
             requester_id=request.requester_id,
             approver_id=request.decided_by,
+            action=action,
         )
 
     async def plan_status(self, broadcast_id: int, actor_id: int) -> PlanOutcome | None:
-        """The plan a batch row belongs to, as it stands; None when not a plan or not theirs."""
+        """The plan a batch row belongs to, as the store has it; None when not a plan or
+        not theirs."""
         b = await self._deps.store.get_broadcast(broadcast_id)
         if b is None or b.plan_key is None or not self._deps.may_act(b, actor_id):
             return None
         plan = plan_of(b.snapshot)
         if plan is None:
             return None
-        rows = await self._deps.store.list_plan_batches(b.plan_key)
-        kind: PlanKind = "posted"
-        at = None
-        if await self._deps.store.plan_halted(b.plan_key):
-            kind = "halted"
-        elif any(r.state != BroadcastState.SENT for r in rows) or len(rows) < len(plan.batches):
-            kind = "stopped"
-            at = next((r.batch_no for r in rows if r.state != BroadcastState.SENT), len(rows) + 1)
-        return PlanOutcome(kind, b.plan_key, plan, rows, at)
+        record = await self._deps.store.get_plan(b.plan_key)
+        return await self._status(b.plan_key, plan, record)
 
-    async def continue_plan(self, broadcast_id: int, actor_id: int) -> PlanOutcome | None:
-        """A person looked and asks to post the rest: still only after certain sends."""
+    async def _status(self, plan_key: str, plan: Plan, record: PlanRecord | None) -> PlanOutcome:
+        state = record.state if record else "running"
+        if state == "halted":
+            return await self._outcome("halted", plan_key, plan)
+        if state == "done":
+            return await self._outcome("posted", plan_key, plan)
+        if state == "stopped" and record is not None:
+            if record.reason == "late":
+                return await self._outcome("late", plan_key, plan, at=record.at_batch)
+            if record.reason in ("approvals_lost", "requester_removed", "not_approved"):
+                return await self._outcome(
+                    "refused", plan_key, plan, at=record.at_batch, reason=record.reason
+                )
+            return await self._outcome("stopped", plan_key, plan, at=record.at_batch)
+        rows = await self._deps.store.list_plan_batches(plan_key)
+        if len(rows) < len(plan.batches):
+            return await self._outcome("busy", plan_key, plan, at=len(rows) + 1)
+        return await self._outcome("posted", plan_key, plan)
+
+    async def begin_continue(
+        self, broadcast_id: int, actor_id: int, *, from_now_stamp: int | None = None
+    ) -> PlanOutcome | None:
+        """A person asks to post the rest of a stopped plan: the plan moves back to
+        ``running`` (one caller wins) only when the lifecycle allows it now, e.g. not
+        while its stopping batch is failed (retry it first) or unknown (check it first).
+        No POST here: :meth:`post_rest` does them (in the background, for a handler).
+
+        ``from_now_stamp`` ("continue from now", confirmed): the first new time, in whole
+        minutes, as shown to the person; the unposted batches move by the same amount."""
         b = await self._deps.store.get_broadcast(broadcast_id)
         if b is None or b.plan_key is None or not self._deps.may_act(b, actor_id):
             return None
-        deps = self._deps
-        if not deps.policy.may_request(b.requester_id) or not await deps.still_as_approved(b):
+        plan = plan_of(b.snapshot)
+        record = await self._deps.store.get_plan(b.plan_key)
+        if plan is None or record is None:
+            return None
+        if not await self._deps.still_as_approved(b):
             return PlanOutcome("not_allowed", b.plan_key)
-        await self._deps.audit(actor_id, "plan_continue", f"plan:{b.plan_key}")
-        return await self.post_plan(
+        action = Action.CONTINUE if from_now_stamp is None else Action.CONTINUE_FROM_NOW
+        nxt = self._next_batch(plan, await self._deps.store.list_plan_batches(b.plan_key))
+        shift_s: int | None = None
+        when = None
+        if nxt is not None:
+            when = nxt.send_at + timedelta(seconds=record.shift_s)
+            if from_now_stamp is not None:
+                new_first = datetime.fromtimestamp(from_now_stamp * 60, tz=when.tzinfo)
+                shift_s = int((new_first - nxt.send_at).total_seconds())
+                when = new_first
+        restarted = await self._deps.store.restart_plan(
             b.plan_key,
-            b.snapshot,
+            self._gate(action, b.requester_id, when),
             request_id=b.request_id,
-            requester_id=b.requester_id,
-            approver_id=b.approver_id,
+            shift_s=shift_s,
+        )
+        if isinstance(restarted, Refused):
+            reason = restarted.reason
+            kind: PlanKind = "halted" if reason == "halted" else "refused"
+            if reason == "busy":
+                kind = "busy"
+            return await self._outcome(
+                kind,
+                b.plan_key,
+                plan,
+                at=record.at_batch or (nxt.no if nxt else None),
+                reason=reason,
+                first=lc.first_step(action, reason),
+            )
+        await self._deps.audit(actor_id, str(action), f"plan:{b.plan_key}", {"shift_s": shift_s})
+        return await self._outcome("continuing", b.plan_key, plan, at=nxt.no if nxt else None)
+
+    async def post_rest(self, plan_key: str) -> PlanOutcome:
+        """Post what is left of a running plan (after :meth:`begin_continue`)."""
+        rows = await self._deps.store.list_plan_batches(plan_key)
+        if not rows:
+            return PlanOutcome("not_allowed", plan_key)
+        first = rows[0]
+        return await self.post_plan(
+            plan_key,
+            first.snapshot,
+            request_id=first.request_id,
+            requester_id=first.requester_id,
+            approver_id=first.approver_id,
+            action=Action.CONTINUE,
         )
 
+    async def continue_plan(self, broadcast_id: int, actor_id: int) -> PlanOutcome | None:
+        """:meth:`begin_continue`, then :meth:`post_rest` in line (for callers that wait)."""
+        started = await self.begin_continue(broadcast_id, actor_id)
+        if started is None or started.kind != "continuing":
+            return started
+        return await self.post_rest(started.plan_key)
+
+    def _next_batch(self, plan: Plan, rows: list[Broadcast]) -> Batch | None:
+        posted = {r.batch_no for r in rows}
+        return next((b for b in plan.batches if b.no not in posted), None)
+
+    async def from_now(self, broadcast_id: int, actor_id: int) -> FromNow:
+        """ "Continue from now", first step: the batches not posted yet and their new
+        times (the first one soon, the same spacing), to show before anything is posted."""
+        b = await self._deps.store.get_broadcast(broadcast_id)
+        if b is None or b.plan_key is None or not self._deps.may_act(b, actor_id):
+            return FromNow("not_found")
+        plan = plan_of(b.snapshot)
+        record = await self._deps.store.get_plan(b.plan_key)
+        if plan is None or record is None:
+            return FromNow("not_found")
+        rows = await self._deps.store.list_plan_batches(b.plan_key)
+        stopping = next((r for r in rows if r.batch_no == record.at_batch), None)
+        facts = lc.Facts(
+            now=self._deps.clock(),
+            unit=str(stopping.state) if stopping else None,
+            plan=record.state,
+            actor_may_act=True,
+            requester_admin=self._deps.policy.may_request(b.requester_id),
+        )
+        verdict = lc.allowed(Action.CONTINUE_FROM_NOW, facts)
+        if not verdict.ok and verdict.reason != "late":
+            return FromNow("refused", b.plan_key, reason=verdict.reason, first=verdict.first)
+        posted = {r.batch_no for r in rows}
+        left = [x for x in plan.batches if x.no not in posted]
+        if not left:
+            return FromNow("refused", b.plan_key, reason="done")
+        start = from_now_start(self._deps.clock())
+        shift = start - left[0].send_at
+        return FromNow("ask", b.plan_key, [(x, x.send_at + shift) for x in left])
+
     async def resume_plans(self) -> list[PlanOutcome]:
-        """At start-up, after ``recover_after_restart``: plans cut off between two batches
-        are posted on, but only where every batch so far is certainly ``sent`` and the
-        approval still holds. A plan with a doubtful batch waits for a person."""
+        """At start-up, after ``recover_after_restart``: running plans cut off between two
+        batches are posted on, each batch through the lifecycle's gate (the approval must
+        still hold from current approvers; a late batch stops the plan, never goes "now").
+        A stopped or halted plan waits for a person."""
         resumed = []
         for key in await self._deps.store.list_plan_keys():
+            record = await self._deps.store.get_plan(key)
+            if record is None or record.state != "running":
+                continue
             rows = await self._deps.store.list_plan_batches(key)
             plan = plan_of(rows[0].snapshot) if rows else None
             if plan is None or len(rows) >= len(plan.batches):
                 continue
-            if any(r.state != BroadcastState.SENT for r in rows):
-                continue
-            if await self._deps.store.plan_halted(key):
-                continue
             first = rows[0]
-            if not self._deps.policy.may_request(first.requester_id):
-                continue
             if not await self._deps.still_as_approved(first):
                 continue
             await self._deps.audit(None, "plan_resumed", f"plan:{key}", {"after": len(rows)})
@@ -219,13 +404,16 @@ class Plans:
                     request_id=first.request_id,
                     requester_id=first.requester_id,
                     approver_id=first.approver_id,
+                    action=Action.RESUME,
                 )
             )
         return resumed
 
     async def cancel_remaining(self, broadcast_id: int, actor_id: int) -> CancelRemaining:
-        """Cancel every posted batch still at least 5 minutes away, and never post the
-        unposted ones. Says which batches could not be cancelled and why."""
+        """Halt the plan (nothing of it is ever posted again), then cancel every posted
+        batch still at least 5 minutes away. Says batch by batch what became of the rest:
+        cancelled, could not be cancelled (and why), refused by the provider (never sent),
+        unknown (check the panel), never posted."""
         b = await self._deps.store.get_broadcast(broadcast_id)
         if b is None or b.plan_key is None:
             return CancelRemaining("not_found")
@@ -234,8 +422,9 @@ class Plans:
         plan = plan_of(b.snapshot)
         if plan is None:
             return CancelRemaining("not_found")
-        # halt first: a loop still posting stops before its next batch
-        await self._deps.store.halt_plan(b.plan_key, actor_id)
+        # halt first, in the store: a loop still posting, or any stale button, stops there
+        if not await self._deps.store.halt_plan(b.plan_key, actor_id):
+            return CancelRemaining("already")
         await self._deps.audit(actor_id, "plan_cancel", f"plan:{b.plan_key}")
         rows = {r.batch_no: r for r in await self._deps.store.list_plan_batches(b.plan_key)}
         now = self._deps.clock()
@@ -245,9 +434,16 @@ class Plans:
             if row is None:
                 done.unposted.append(batch.no)
                 continue
-            if batch.send_at <= now or row.state == BroadcastState.CANCELLED:
+            if row.state == BroadcastState.FAILED:
+                done.failed.append(batch.no)
+                continue
+            if row.state in (BroadcastState.UNKNOWN, BroadcastState.SENDING):
+                done.unknown.append(batch.no)
+                continue
+            when = row.send_at or batch.send_at
+            if when <= now or row.state == BroadcastState.CANCELLED:
                 continue  # gone out already (or cancelled before): not "remaining"
-            if batch.send_at - now < CANCEL_LEAD:
+            if when - now < CANCEL_LEAD:
                 done.refused.append((batch.no, "too_late"))  # the provider would refuse
                 continue
             result: CancelResult = await self._reports.cancel(row.id, actor_id)

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import logging
 
+from bot.broadcasts import lifecycle as lc
 from bot.broadcasts.base import Deps
 from bot.broadcasts.decide import Decider
+from bot.broadcasts.lifecycle import Action
 from bot.broadcasts.model import (
+    SendKind,
     SendOutcome,
     Stranded,
 )
@@ -26,8 +29,19 @@ from bot.domain import (
     content_hash,
 )
 from bot.plans import plan_of
+from storage.plans import Refused
 
 log = logging.getLogger("bot.broadcasts")
+
+# a refusal of the lifecycle's gate, as a send's outcome
+REFUSED_AS: dict[str, SendKind] = {
+    "halted": "halted",
+    "approvals_lost": "approvals_lost",
+    "late": "too_late",
+    "duplicate": "duplicate",
+    "unknown": "refused",
+    "not_failed": "refused",
+}
 
 
 class Sender:
@@ -43,10 +57,22 @@ class Sender:
         self._decider = decider
         self._submitter = submitter
 
+    def _gate(self, action: Action, requester_id: int, send_at, **kw):
+        return lc.gate(
+            action,
+            now=self._deps.clock(),
+            approvers=self._deps.policy.approvers,
+            requester_admin=self._deps.policy.may_request(requester_id),
+            send_at=send_at,
+            **kw,
+        )
+
     async def send_approved(
-        self, request: ApprovalRequest, approver_id: int
+        self, request: ApprovalRequest, approver_id: int, action: Action = Action.SEND
     ) -> SendOutcome | PlanOutcome:
-        """Send what was approved. Re-reads the request: the caller's copy is not proof."""
+        """Send what was approved. Re-reads the request: the caller's copy is not proof.
+        The row is written only if the lifecycle allows ``action`` in that transaction
+        (approvals from current approvers, the requester an admin, the time ahead)."""
         fresh = await self._deps.store.get_request(request.id)
         if fresh is None:
             return SendOutcome("not_found")
@@ -58,18 +84,21 @@ class Sender:
         if not self._deps.policy.may_request(fresh.requester_id):
             return SendOutcome("not_allowed")
         if plan_of(fresh.snapshot) is not None:  # gradual: one row and one POST per batch
-            return await self._plans.send_approved_plan(fresh)
+            return await self._plans.send_approved_plan(fresh, action)
         try:
             broadcast = await self._deps.store.start_broadcast(
                 request_id=fresh.id,
                 requester_id=fresh.requester_id,
                 approver_id=approver_id,
                 snapshot=fresh.snapshot,
+                check=self._gate(action, fresh.requester_id, parse_send_at(fresh.snapshot)),
             )
         except Exception:
             # the INSERT did not commit, so no row and no POST: certainly nothing was sent
             log.exception("request %s: approved but the broadcast could not start", fresh.id)
             return SendOutcome("not_started")
+        if isinstance(broadcast, Refused):
+            return SendOutcome(REFUSED_AS.get(broadcast.reason, "not_allowed"))
         if broadcast is None:
             earlier = await self._deps.store.get_broadcast_for_request(fresh.id)
             return SendOutcome("duplicate", earlier)
@@ -107,7 +136,7 @@ class Sender:
                 return SendOutcome("duplicate", earlier)
             # a certain failure sent nothing: the same single-winner CAS as a retry
             broadcast = await self._deps.store.retry_broadcast(earlier.id)
-            if broadcast is None:
+            if not isinstance(broadcast, Broadcast):
                 return SendOutcome("duplicate", await self._deps.store.get_broadcast(earlier.id))
             await self._deps.audit(
                 requester_id, "retry", f"broadcast:{earlier.id}", {"attempt": broadcast.attempts}
@@ -115,7 +144,9 @@ class Sender:
         return await self._poster.post(broadcast)
 
     async def retry(self, broadcast_id: int, actor_id: int) -> SendOutcome:
-        """Resend a certain failure. Never an unknown one: it may have gone out."""
+        """Resend a certain failure; never an unknown one (it may have gone out), never a
+        batch of a halted plan, never on approvals from people who are no longer
+        approvers, never after its time. The store judges it in the CAS itself."""
         b = await self._deps.store.get_broadcast(broadcast_id)
         if b is None:
             return SendOutcome("not_found")
@@ -123,15 +154,14 @@ class Sender:
             return SendOutcome("not_allowed", b)
         if b.state in (BroadcastState.SENT, BroadcastState.CANCELLED):
             return SendOutcome("duplicate", b)
-        if b.state != BroadcastState.FAILED:
-            return SendOutcome("refused", b)
-        deps = self._deps
-        if not deps.policy.may_request(b.requester_id) or not await deps.still_as_approved(b):
+        if not await self._deps.still_as_approved(b):
             return SendOutcome("not_allowed", b)
-        send_at = send_time_of(b)
-        if send_at is not None and send_at <= self._deps.clock():
-            return SendOutcome("too_late", b)
-        again = await self._deps.store.retry_broadcast(b.id)
+        again = await self._deps.store.retry_broadcast(
+            b.id, check=self._gate(Action.RETRY, b.requester_id, send_time_of(b))
+        )
+        if isinstance(again, Refused):
+            kind = REFUSED_AS.get(again.reason, "not_allowed")
+            return SendOutcome(kind, await self._deps.store.get_broadcast(b.id))
         if again is None:  # someone else retried first, or the state moved
             return SendOutcome("refused", await self._deps.store.get_broadcast(b.id))
         await self._deps.audit(actor_id, "retry", f"broadcast:{b.id}", {"attempt": again.attempts})
@@ -170,4 +200,4 @@ class Sender:
         if request.decided_by is None:
             return SendOutcome("not_allowed")
         await self._deps.audit(actor_id, "start_stranded", f"request:{request.id}")
-        return await self.send_approved(request, request.decided_by)
+        return await self.send_approved(request, request.decided_by, Action.SEND_NOW)

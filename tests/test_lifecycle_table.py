@@ -13,11 +13,8 @@ from bot.broadcasts import lifecycle as lc
 from bot.broadcasts.lifecycle import Action, Facts, Machine
 from bot.domain import content_hash
 from storage import MIGRATIONS, Store
-from tests import storage_fixtures as sf
 from tests.storage_fixtures import _raw
 
-db_path = sf.db_path
-fernet = sf.fernet
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 12, 20, 9, 0, tzinfo=UTC)
 

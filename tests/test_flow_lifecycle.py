@@ -297,3 +297,18 @@ def bot_world_seeded(tmp_path: Path):
 
 
 _ = restart
+
+
+async def test_a_batch_credit_refusal_shows_that_batchs_cost(tmp_path: Path) -> None:
+    """#21 point 4. Before: a batch refused for credit showed the whole plan's cost
+    (31,250 rials for a 10-recipient batch of a 25-recipient plan)."""
+    async with bot_world_seeded(tmp_path) as w:
+        alice, bob, _, card = await approved_plan(w)
+        # batch 1 (10 recipients) is paid; batch 2 no longer fits
+        w.sandbox.state.accounts["sandbox-key"].credit = 15_000
+        await bob.press(card, "تأیید و ارسال")
+        told = await until_plain(w, alice, STOPPED_AT_2)
+        assert w.sends == 2
+        text = plain(told.text)
+        assert "هزینهٔ تخمینی این ارسال: ۱۲٬۵۰۰ ریال" in text  # 10 × 1,250
+        assert "۳۱٬۲۵۰" not in text  # never the whole plan's 25 × 1,250

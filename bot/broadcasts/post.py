@@ -78,7 +78,8 @@ class Poster:
                 await asyncio.shield(started)
         except IPPanelError as error:
             if isinstance(error, InsufficientCreditError):
-                error = await self._reports.explain_no_credit(error, api_key, snap)
+                size = plan.batches[b.batch_no - 1].size if plan is not None else None
+                error = await self._reports.explain_no_credit(error, api_key, snap, size)
             text = scrub_key(error.message, api_key)
             if error.outcome_unknown:
                 log.warning("broadcast %s: outcome unknown: %r", b.id, error)

@@ -113,11 +113,17 @@ class Reports:
         return await self._deps.client.credit(api_key)
 
     async def explain_no_credit(
-        self, error: InsufficientCreditError, api_key: str, snap: dict[str, Any]
+        self,
+        error: InsufficientCreditError,
+        api_key: str,
+        snap: dict[str, Any],
+        recipients: int | None = None,
     ) -> InsufficientCreditError:
-        """A 422 credit refusal, reworded with the credit now and the broadcast's cost."""
+        """A 422 credit refusal, reworded with the credit now and the send unit's cost
+        (``recipients``: a plan's batch is its own rows, not the whole plan's)."""
         try:
-            client, total = self._deps.client, recipients_total(snap)
+            total = recipients_total(snap) if recipients is None else recipients
+            client = self._deps.client
             found = await no_credit.shortfall(client, api_key, snap, total)
         except Exception:  # only wording: the refusal itself must still be recorded
             log.exception("could not look up the credit after a credit refusal")

@@ -312,3 +312,20 @@ async def test_a_batch_credit_refusal_shows_that_batchs_cost(tmp_path: Path) -> 
         text = plain(told.text)
         assert "هزینهٔ تخمینی این ارسال: ۱۲٬۵۰۰ ریال" in text  # 10 × 1,250
         assert "۳۱٬۲۵۰" not in text  # never the whole plan's 25 × 1,250
+
+
+async def test_progress_edits_the_plan_card_in_place_one_word_per_state(tmp_path: Path) -> None:
+    """#21 points 18 and 15. Before: "🔄 progress" posted a new copy of the plan card, and
+    a refused batch's line said "ارسال‌نشده" while the counter above said "ناموفق"."""
+    async with bot_world_seeded(tmp_path) as w:
+        alice, _, alice_card, _, _, _ = await plan_stopped_at_batch_2(w)
+        text = plain(alice_card.text)
+        assert "ناموفق: ۱" in text and "· ناموفق" in text  # counter and batch line agree
+        assert "ارسال‌نشده" not in text
+        before = len(alice.messages())
+        press = await alice.press(alice_card, "پیشرفت برنامه")
+        await alice.answer_of(press)
+        await w.settle()
+        assert len(alice.messages()) == before  # edited in place, no copy
+        assert STOPPED_AT_2 in plain(current(w, alice, alice_card).text)
+        assert w.sends == 2

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from bot.config import ConfigError, load_settings
+from bot.health import HEARTBEAT_NAME
 from bot.health import forget as forget_heartbeat
 from bot.keyfile import load_fernet
 from bot.lock import DataDirBusy, lock_data_dir
@@ -22,6 +24,14 @@ log = logging.getLogger("bot")
 EXIT_CONFIG = 2
 
 
+def _forget_heartbeat(data_dir: Path) -> None:
+    try:
+        forget_heartbeat(data_dir)
+    except OSError as exc:
+        path = data_dir / HEARTBEAT_NAME
+        raise ConfigError(f"DATA_DIR is invalid: cannot remove {path} ({exc.strerror})") from None
+
+
 def main() -> None:
     try:
         settings = load_settings()
@@ -29,7 +39,7 @@ def main() -> None:
         # The descriptor stays open, and locked, until the process exits.
         lock_data_dir(settings.data_dir)
         # Only now: a heartbeat removed before the lock could be the running process's.
-        forget_heartbeat(settings.data_dir)
+        _forget_heartbeat(settings.data_dir)
         fernet = load_fernet(settings)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)

@@ -102,6 +102,21 @@ async def test_a_refused_second_process_leaves_the_first_ones_heartbeat(tmp_path
         await fake.stop()
 
 
+async def test_a_heartbeat_that_cannot_be_removed_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / HEARTBEAT_NAME).mkdir()  # not a file: unlink fails (as root, too)
+    fake = FakeTelegram()
+    await fake.start()
+    try:
+        async with bot_process(process_env(fake, tmp_path, ADMIN_IDS="1001"), tmp_path) as bot:
+            assert await bot.exit_code() == 2
+    finally:
+        await fake.stop()
+    lines = bot.output.strip().splitlines()
+    assert len(lines) == 1, bot.output
+    assert f"DATA_DIR is invalid: cannot remove {tmp_path / HEARTBEAT_NAME}" in lines[0]
+    assert not fake.calls_to("getMe")
+
+
 def test_a_stale_heartbeat_is_unhealthy(tmp_path: Path) -> None:
     beat = tmp_path / HEARTBEAT_NAME
     beat.write_text("0")

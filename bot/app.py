@@ -20,6 +20,7 @@ from bot.services import BroadcastApplication, Services, services_of
 from bot.texts import LANGUAGES, t
 from handlers import credit_watch, jobs, register
 from handlers.processor import GateProcessor
+from handlers.session import CONTEXT_TYPES, SESSIONS
 from storage import KeyIntegrityError, SQLitePersistence, Store
 
 log = logging.getLogger("bot.app")
@@ -54,7 +55,9 @@ def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastAppli
             )
         )
         # PTB writes conversation states only on this tick: keep a crash's loss window short
-        .persistence(SQLitePersistence(store, update_interval=1.0))
+        .persistence(SQLitePersistence(store, update_interval=1.0, users=SESSIONS))
+        # context.services typed, one Session per user (handlers.session)
+        .context_types(CONTEXT_TYPES)
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -36,12 +36,12 @@ from handlers.common import (
     notify,
     person_label,
     say,
-    services,
     tr,
     user_lang,
 )
 from handlers.plans import report_plan
 from handlers.results import report_outcome, tell_stranded
+from handlers.session import RejectReason
 from handlers.tally import rule_text, rule_words
 
 log = logging.getLogger("handlers.approval")
@@ -54,9 +54,9 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
     """Review card's submit: ask the other approvers, or send at once when approvals are off."""
     from handlers.compose import END, STEP_STATE, goto
 
-    service = services(context).broadcasts
+    service = context.services.broadcasts
     result = await service.submit(draft, update.effective_user.id)
-    context.user_data["menu"] = None
+    context.user_data.menu = None
     if result.kind == "incomplete":
         step = result.missing_step or Step.REVIEW
         await say(
@@ -99,7 +99,7 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
         return END
     # the draft now belongs to its request (or send): the next /send starts afresh instead
     # of offering to resume it, which would only void the request
-    context.user_data.pop("draft", None)
+    context.user_data.draft = None
     await _close_review(update, context)
     if result.kind == "direct":
         await say(update, context, tr(context, "sending_now"))
@@ -133,7 +133,7 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
         text = tr(context, "approvers_unreachable", no=request.number)
     sent = await say(update, context, text, kb.withdraw(lang, request.id))
     # kept with the approvers' cards, so the decision takes its withdraw button away
-    await services(context).store.add_request_message(request.id, sent.chat_id, sent.message_id)
+    await context.services.store.add_request_message(request.id, sent.chat_id, sent.message_id)
     return END
 
 
@@ -149,8 +149,8 @@ async def _close_review(update: Update, context: Context) -> None:
 async def request_books(update: Update, context: Context, request_id: int) -> None:
     """The button under a summarised book list of a request (its requester, its approvers)."""
     user_id = update.effective_user.id
-    request = await services(context).store.get_request(request_id)
-    if request and user_id in {request.requester_id, *services(context).settings.approvers}:
+    request = await context.services.store.get_request(request_id)
+    if request and user_id in {request.requester_id, *context.services.settings.approvers}:
         await _books_list(update, context, request.snapshot, f"#{request.number}")
     else:
         await _books_list(update, context, None, "")
@@ -159,9 +159,9 @@ async def request_books(update: Update, context: Context, request_id: int) -> No
 @cb.DRAFT_BOOKS.handles
 async def draft_books(update: Update, context: Context, draft_id: int) -> None:
     """The same under a draft's review card, for its owner."""
-    draft = await services(context).store.get_draft(draft_id)
+    draft = await context.services.store.get_draft(draft_id)
     if draft and draft.owner_id == update.effective_user.id:
-        snapshot = draft.snapshot(services(context).settings.message_suffix)
+        snapshot = draft.snapshot(context.services.settings.message_suffix)
         # drafts have no number of their own
         await _books_list(update, context, snapshot, tr(context, "draft_ref"))
     else:
@@ -183,7 +183,7 @@ async def void_pending_requests(
 ) -> list[int]:
     """Editing or discarding a draft voids its pending request; approvers are told.
     ``tell=False``: the caller tells the requester itself, in one message (a deletion)."""
-    store = services(context).store
+    store = context.services.store
     voided = []
     for request_id in await store.withdraw_requests_for_draft(draft.id):
         request = await store.get_request(request_id)
@@ -218,7 +218,7 @@ def refusal_text(context: Context, decision: Decision) -> str:
 async def _refusal(update: Update, context: Context, decision: Decision, request_id: int) -> None:
     """A press that changed nothing: a short alert to the presser, and an audit row."""
     await answer(update, refusal_text(context, decision), alert=True)
-    await services(context).store.audit(
+    await context.services.store.audit(
         update.effective_user.id, f"refused_{decision.kind}", f"request:{request_id}"
     )
 
@@ -226,7 +226,7 @@ async def _refusal(update: Update, context: Context, decision: Decision, request
 @cb.APPROVE.handles
 async def approve(update: Update, context: Context, request_id: int) -> None:
     """Approve and send: only the single winner of the compare-and-set sends."""
-    service = services(context).broadcasts
+    service = context.services.broadcasts
     approver = update.effective_user.id
     decision = await service.approve(request_id, approver)
     if decision.kind == "approval_counted":
@@ -253,7 +253,7 @@ async def approve(update: Update, context: Context, request_id: int) -> None:
 
 
 async def _send_and_report(context: Context, request: ApprovalRequest, approver: int) -> None:
-    outcome = await services(context).broadcasts.send_approved(request, approver)
+    outcome = await context.services.broadcasts.send_approved(request, approver)
     if isinstance(outcome, PlanOutcome):  # gradual sending: one card for the whole plan
         await report_plan(context, outcome, approver_id=approver, requester_id=request.requester_id)
         return
@@ -269,7 +269,7 @@ async def _send_and_report(context: Context, request: ApprovalRequest, approver:
 @cb.REJECT.handles
 async def reject(update: Update, context: Context, request_id: int) -> None:
     """Reject: ask for an optional reason (typed next, or a button for none)."""
-    checked = await services(context).broadcasts.decidable(request_id, update.effective_user.id)
+    checked = await context.services.broadcasts.decidable(request_id, update.effective_user.id)
     if isinstance(checked, Decision):
         await _refusal(update, context, checked, request_id)
         if checked.kind == "requester_removed" and checked.request:
@@ -277,7 +277,7 @@ async def reject(update: Update, context: Context, request_id: int) -> None:
         return
     request = checked
     await answer(update)
-    context.user_data["reject_for"] = request.id
+    context.user_data.awaiting = RejectReason(request.id)
     await say(
         update,
         context,
@@ -288,7 +288,7 @@ async def reject(update: Update, context: Context, request_id: int) -> None:
 
 @cb.REJECT_NO_REASON.handles
 async def reject_no_reason(update: Update, context: Context, request_id: int) -> None:
-    if context.user_data.get("reject_for") != request_id:
+    if context.user_data.awaiting != RejectReason(request_id):
         await answer(update, tr(context, "stale_menu"), alert=True)
         return
     await answer(update)
@@ -300,9 +300,9 @@ async def reject_keep(update: Update, context: Context, request_id: int) -> None
     """ "Never mind" on the reason prompt: says what is true now, which may be that the
     request was decided meanwhile (approved by someone else, withdrawn, expired)."""
     await answer(update)
-    context.user_data.pop("reject_for", None)
-    request = await services(context).store.get_request(request_id)
-    if update.effective_user.id not in services(context).settings.approvers:
+    context.user_data.stop_awaiting(RejectReason)
+    request = await context.services.store.get_request(request_id)
+    if update.effective_user.id not in context.services.settings.approvers:
         request = None  # only approvers see requests
     if update.callback_query.message:
         message_id = update.callback_query.message.message_id
@@ -326,9 +326,11 @@ async def reason_typed(update: Update, context: Context) -> None:
     A key-shaped text is never a reason (the gate refuses it first; this is the backstop)."""
     from handlers.gate import refuse_key
 
-    request_id = context.user_data.get("reject_for")
+    awaiting = context.user_data.awaiting
     message = update.message
-    if request_id is None or message is None or not message.text or message.text.startswith("/"):
+    if not isinstance(awaiting, RejectReason) or message is None or not message.text:
+        return
+    if message.text.startswith("/"):
         return
     reason = message.text.strip()
     if looks_like_key(reason):
@@ -338,14 +340,14 @@ async def reason_typed(update: Update, context: Context) -> None:
             update, context, tr(context, "reason_too_long", max=num(REASON_MAX, lang_of(context)))
         )
     else:
-        await _do_reject(update, context, request_id, reason)
+        await _do_reject(update, context, awaiting.request_id, reason)
     raise ApplicationHandlerStop
 
 
 async def _do_reject(update: Update, context: Context, request_id: int, reason: str | None) -> None:
-    context.user_data.pop("reject_for", None)
+    context.user_data.stop_awaiting(RejectReason)
     approver = update.effective_user.id
-    decision = await services(context).broadcasts.reject(request_id, approver, reason)
+    decision = await context.services.broadcasts.reject(request_id, approver, reason)
     if decision.kind != "rejected" or decision.request is None:
         await say(update, context, refusal_text(context, decision))
         return
@@ -368,7 +370,7 @@ async def _do_reject(update: Update, context: Context, request_id: int, reason: 
 @cb.WITHDRAW.handles
 async def withdraw(update: Update, context: Context, request_id: int) -> None:
     """The requester takes a pending request back."""
-    decision = await services(context).broadcasts.withdraw(request_id, update.effective_user.id)
+    decision = await context.services.broadcasts.withdraw(request_id, update.effective_user.id)
     if decision.kind != "withdrawn" or decision.request is None:
         if decision.kind == "not_allowed":
             await answer(update, tr(context, "decision_not_requester"), alert=True)

@@ -32,7 +32,6 @@ from handlers.common import (
     edit,
     notify,
     person_label,
-    services,
     user_lang,
 )
 from handlers.tally import (
@@ -61,7 +60,7 @@ def approval_card(
     The snapshot card gets whatever room the frame (and a decision ``status``) leaves, so
     only the book list and titles are ever shortened, never the exact text. A request that
     needs several approvals also shows how many it has, from whom, and under which rule."""
-    tz = services(context).settings.tz
+    tz = context.services.settings.tz
     progress = progress_lines(context, request, lang)
 
     def frame(card: str, progress: str = progress) -> str:
@@ -139,7 +138,7 @@ async def notify_approvers(
         message = await notify(context, approver, card.text, markup, reply_to=reply_to)
         if message is not None:
             reached += 1
-            await services(context).store.add_request_message(
+            await context.services.store.add_request_message(
                 request.id, approver, message.message_id
             )
     return reached
@@ -160,9 +159,9 @@ async def close_cards(
     """Edit every approver's copy of the card to say how it was decided; no buttons.
     Time and reason are written in each approver's own language. An approval that needed
     several names everyone who approved."""
-    tz = services(context).settings.tz
+    tz = context.services.settings.tz
     now = datetime.now(UTC)
-    store = services(context).store
+    store = context.services.store
     async with card_lock(request.id):
         # re-read under the lock: the approvals so far, as the store has them now
         request = await store.get_request(request.id) or request
@@ -190,7 +189,7 @@ async def close_cards(
 
 async def refresh_cards(context: Context, request_id: int) -> None:
     """Redraw every approver's card of a still pending request after a partial approval."""
-    store = services(context).store
+    store = context.services.store
     async with card_lock(request_id):
         request = await store.get_request(request_id)
         if request is None or request.state != RequestState.PENDING:

@@ -26,7 +26,6 @@ from handlers.common import (
     person_label,
     provider_text,
     say,
-    services,
     tr,
     typing,
 )
@@ -39,13 +38,13 @@ DRAFTS_PAGE = 10
 
 async def help_command(update: Update, context: Context) -> None:
     """/start and /help: what the bot does, the admin's role, the key's state, the commands."""
-    settings = services(context).settings
+    settings = context.services.settings
     uid = update.effective_user.id
     is_admin, is_approver = uid in settings.admin_ids, uid in settings.approvers
     role = (
         "role_both" if is_admin and is_approver else "role_admin" if is_admin else "role_approver"
     )
-    info = await services(context).store.get_key_info(uid)
+    info = await context.services.store.get_key_info(uid)
     key_state = (
         tr(context, "key_set", hint=esc(info.hint), account=esc(info.account_name or "—"))
         if info
@@ -63,13 +62,13 @@ async def show_drafts(
 ) -> None:
     """/drafts: the admin's drafts to resume, copy or delete, DRAFTS_PAGE per page, and one
     button that deletes every empty draft (the current compose draft excepted)."""
-    store = services(context).store
+    store = context.services.store
     uid = update.effective_user.id
     total = await store.count_drafts(uid)
     if not total:
         await _put(update, context, tr(context, "drafts_none"), None, edit_message)
         return
-    settings = services(context).settings
+    settings = context.services.settings
     lang = lang_of(context)
     pages = max(1, math.ceil(total / DRAFTS_PAGE))
     page = min(max(page, 1), pages)
@@ -89,7 +88,7 @@ async def show_drafts(
         ]
         rows.append(kb.reading_order(lang, buttons))
     rows.append(kb.pager(lang, cb.DRAFTS_PAGE, page, pages))
-    empty = await store.count_empty_drafts(uid, keep=context.user_data.get("draft"))
+    empty = await store.count_empty_drafts(uid, keep=context.user_data.draft)
     if empty:
         rows.append(
             [kb.btn(tr(context, "btn_drafts_purge", n=num(empty, lang)), cb.DRAFTS_PURGE.data())]
@@ -123,9 +122,7 @@ async def drafts_page(update: Update, context: Context, page: int) -> None:
 async def drafts_purge(update: Update, context: Context) -> None:
     await answer(update)
     uid = update.effective_user.id
-    gone = await services(context).store.delete_empty_drafts(
-        uid, keep=context.user_data.get("draft")
-    )
+    gone = await context.services.store.delete_empty_drafts(uid, keep=context.user_data.draft)
     await show_drafts(update, context, 1, edit_message=True)
     key = "drafts_purged" if gone else "drafts_purged_none"
     await say(update, context, tr(context, key, n=num(gone, lang_of(context))))
@@ -133,7 +130,7 @@ async def drafts_purge(update: Update, context: Context) -> None:
 
 @cb.DRAFT_DELETE_ANSWER.handles
 async def draft_delete_answer(update: Update, context: Context, action: str, draft_id: int) -> None:
-    store = services(context).store
+    store = context.services.store
     uid = update.effective_user.id
     draft = await store.get_draft(draft_id)
     message = update.callback_query.message
@@ -155,9 +152,9 @@ async def _delete_draft(update: Update, context: Context, draft: Draft) -> str:
     """Delete a draft (withdrawing its pending request, closing the approvers' cards) and
     return the ONE line that says what happened."""
     voided = await void_pending_requests(update, context, draft, tell=False)
-    await services(context).store.delete_draft(draft.id, draft.owner_id)
-    if context.user_data.get("draft") == draft.id:
-        context.user_data.pop("draft", None)
+    await context.services.store.delete_draft(draft.id, draft.owner_id)
+    if context.user_data.draft == draft.id:
+        context.user_data.draft = None
     if voided:
         return tr(context, "draft_deleted_withdrawn", request=voided[0])
     return tr(context, "draft_deleted", summary=draft_summary(context, draft))
@@ -171,7 +168,7 @@ def draft_summary(context: Context, draft: Draft) -> str:
 async def draft_press(update: Update, context: Context, action: str, draft_id: int) -> int:
     """Open or copy a draft (entering the conversation) or delete it; a draft with a pending
     request is deleted only after the admin confirms."""
-    store = services(context).store
+    store = context.services.store
     draft = await store.get_draft(draft_id)
     if draft is None or draft.owner_id != update.effective_user.id:
         await stale(update, context)
@@ -215,8 +212,8 @@ async def history_press(update: Update, context: Context, page: int) -> None:
 
 async def show_history(update: Update, context: Context, page: int) -> None:
     """/history: recent broadcasts (requested or approved), paged; approvers' decisions too."""
-    store = services(context).store
-    settings = services(context).settings
+    store = context.services.store
+    settings = context.services.settings
     uid = update.effective_user.id
     lang = lang_of(context)
     total = await store.count_broadcasts(uid, plans_once=True)
@@ -235,7 +232,8 @@ async def show_history(update: Update, context: Context, page: int) -> None:
     people = {p for b in items for p in (b.requester_id, b.approver_id) if p is not None}
     people |= {p for r in requests.values() for p in r.approved_by}
     people |= {r.requester_id for r in pending}
-    unseen = [p for p in people if not context.application.user_data.get(p, {}).get("name")]
+    known = context.application.user_data
+    unseen = [p for p in people if p not in known or not known[p].name]
     profiles = await store.get_profiles(unseen)
     lines = [tr(context, "history_title", page=num(page, lang), pages=num(pages, lang))]
     lines.extend(_pending_lines(context, pending, profiles))
@@ -313,10 +311,10 @@ def _approvers(
 async def _pending_for(context: Context, uid: int) -> list[ApprovalRequest]:
     """Pending requests this person asked for, or may still decide (oldest first: the
     nearest to expiring)."""
-    approvers = services(context).settings.approvers
+    approvers = context.services.settings.approvers
     return [
         r
-        for r in await services(context).store.list_pending_requests()
+        for r in await context.services.store.list_pending_requests()
         if r.requester_id == uid or uid in approvers
     ]
 
@@ -324,7 +322,7 @@ async def _pending_for(context: Context, uid: int) -> list[ApprovalRequest]:
 def _pending_lines(context: Context, pending: list[ApprovalRequest], profiles: dict) -> list[str]:
     if not pending:
         return []
-    settings = services(context).settings
+    settings = context.services.settings
     lang = lang_of(context)
     lines = [tr(context, "history_pending")]
     for r in pending[:PENDING_SHOWN]:
@@ -362,10 +360,10 @@ def _pending_lines(context: Context, pending: list[ApprovalRequest], profiles: d
 
 async def trial_lines(context: Context, uid: int) -> list[str]:
     """The latest test SMS to the admin's own phone, each marked as a test."""
-    trials = await services(context).store.list_trials(uid, limit=5)
+    trials = await context.services.store.list_trials(uid, limit=5)
     if not trials:
         return []
-    settings = services(context).settings
+    settings = context.services.settings
     lang = lang_of(context)
     items = [
         tr(
@@ -399,7 +397,7 @@ async def credit_command(update: Update, context: Context) -> None:
     from handlers.credit_watch import credit_extra, team_credit  # team rules
 
     uid = update.effective_user.id
-    if await services(context).store.get_key_info(uid) is None:
+    if await context.services.store.get_key_info(uid) is None:
         async with typing(update, context):
             team = await team_credit(context, uid)
         if team is not None:
@@ -410,7 +408,7 @@ async def credit_command(update: Update, context: Context) -> None:
         return
     try:
         async with typing(update, context):
-            credit = await services(context).client.credit(key)
+            credit = await context.services.client.credit(key)
     except IPPanelError as exc:
         await say(update, context, provider_text(context, exc, draft=False))
         return
@@ -429,8 +427,8 @@ async def lang_command(update: Update, context: Context) -> None:
 @cb.LANG.handles
 async def lang_press(update: Update, context: Context, lang: str) -> None:
     await answer(update)
-    await services(context).store.set_language(update.effective_user.id, lang)
-    context.user_data["lang"] = lang
+    await context.services.store.set_language(update.effective_user.id, lang)
+    context.user_data.lang = lang
     await say(update, context, tr(context, "lang_set"))
 
 

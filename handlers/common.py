@@ -8,36 +8,36 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import ContextTypes
 
 from bot import provider_words as words
 from bot.domain import Profile
 from bot.ippanel import AuthError, IPPanelError, TransportError, ValidationError
 from bot.render import fit, person
-from bot.services import BroadcastApplication, Services
+from bot.services import Services
 from bot.texts import t
+from handlers.session import CustomContext
 from storage import KeyIntegrityError
 
 log = logging.getLogger("handlers")
 T = TypeVar("T")
 TYPING_AFTER = 0.3  # seconds a provider call may take before "typing…" is shown
 ANSWER_AFTER = 0.3  # seconds a step may take to give its own alert before a blank answer
-Context = ContextTypes.DEFAULT_TYPE
+Context = CustomContext  # the typed context (handlers.session): context.services, a Session
 
 
 def services(context: Context) -> Services:
-    # every handler runs inside the application bot.app built: no check on this hot path
-    return cast(BroadcastApplication, context.application).services
+    """Kept for branches written before ``context.services``; new code uses that."""
+    return context.services
 
 
 def lang_of(context: Context) -> str:
     data = context.user_data
-    return data.get("lang", "fa") if data is not None else "fa"
+    return (data.lang or "fa") if data is not None else "fa"
 
 
 def tr(context: Context, key: str, /, **values: object) -> str:
@@ -47,9 +47,9 @@ def tr(context: Context, key: str, /, **values: object) -> str:
 async def user_lang(context: Context, user_id: int) -> str:
     """Another user's language, for notifications sent to them."""
     data = context.application.user_data.get(user_id)
-    if data and "lang" in data:
-        return data["lang"]
-    return (await services(context).store.get_profile(user_id)).lang
+    if data is not None and data.lang:
+        return data.lang
+    return (await context.services.store.get_profile(user_id)).lang
 
 
 async def say(
@@ -197,7 +197,7 @@ async def api_key(update: Update, context: Context) -> str | None:
     user = update.effective_user
     assert user is not None
     try:
-        key = await services(context).store.get_api_key(user.id)
+        key = await context.services.store.get_api_key(user.id)
     except KeyIntegrityError:
         await say(update, context, tr(context, "key_broken"))
         return None
@@ -242,9 +242,9 @@ def person_label(context: Context, user_id: int | None, profile: Profile | None 
     else from their stored ``profile`` when the caller has it (/history)."""
     if user_id is None:
         return "—"
-    data = context.application.user_data.get(user_id) or {}
-    if data.get("name"):
-        return person(user_id, data["name"], data.get("username"))
+    data = context.application.user_data.get(user_id)
+    if data is not None and data.name:
+        return person(user_id, data.name, data.username)
     if profile is not None:
         return person(user_id, profile.first_name, profile.username)
     return person(user_id)

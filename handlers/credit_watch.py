@@ -20,7 +20,7 @@ from bot.ippanel import IPPanelError
 from bot.render import counted, esc, num
 from bot.services import services_of
 from bot.texts import t
-from handlers.common import Context, notify, person_label, services, user_lang
+from handlers.common import Context, notify, person_label, user_lang
 from storage import KeyIntegrityError, Store
 
 log = logging.getLogger("handlers.credit_watch")
@@ -34,7 +34,7 @@ _watches: WeakKeyDictionary[Store, CreditWatch] = WeakKeyDictionary()
 
 def watch(context: CallbackContext) -> CreditWatch:
     """The application's one CreditWatch (its lock keeps checks of a key from overlapping)."""
-    s = services(context)
+    s = context.services
     found = _watches.get(s.store)
     if found is None:
         found = CreditWatch(s.store, s.client, fixed_threshold=s.settings.credit_alert_rials)
@@ -54,7 +54,7 @@ def after_send(context: CallbackContext, broadcast: Broadcast | None) -> None:
     """Called where a send's outcome is reported: check the sender's key soon after."""
     if broadcast is None or context.job_queue is None:
         return
-    if services(context).settings.credit_check_hours <= 0:
+    if context.services.settings.credit_check_hours <= 0:
         return
     context.job_queue.run_once(
         check_after_send,
@@ -66,7 +66,7 @@ def after_send(context: CallbackContext, broadcast: Broadcast | None) -> None:
 
 async def sweep(context: CallbackContext) -> None:
     """JobQueue: check every stored key; tell what is news."""
-    people = services(context).settings.known_users
+    people = context.services.settings.known_users
     for owner, result in await watch(context).sweep(people):
         await tell(context, owner, result)
 
@@ -136,7 +136,7 @@ async def team_credit(context: Context, viewer: int) -> str | None:
 
     The alert named the owner and the account; a /credit that only said "set your key
     first" would leave the approver unable to check what the alert was about."""
-    s = services(context)
+    s = context.services
     if viewer not in s.settings.approvers:
         return None
     owners = [o for o, _ in await s.store.key_owners() if o in s.settings.known_users]
@@ -182,9 +182,9 @@ async def tell(context: CallbackContext, owner_id: int, result: CheckResult) -> 
     if not result.news:
         return
     if result.kind == "low" and result.estimate is not None:
-        info = await services(context).store.get_key_info(owner_id)
+        info = await context.services.store.get_key_info(owner_id)
         account = esc(info.account_name) if info and info.account_name else "—"
-        people = [owner_id, *sorted(services(context).settings.approvers - {owner_id})]
+        people = [owner_id, *sorted(context.services.settings.approvers - {owner_id})]
         for person in people:
             lang = await user_lang(context, person)
             text = t(

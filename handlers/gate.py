@@ -18,7 +18,8 @@ from bot.keylike import looks_like_key
 from bot.logs import SECRETS
 from bot.texts import t
 from handlers import callbacks as cb
-from handlers.common import Context, answer, notify, services
+from handlers.common import Context, answer, notify
+from handlers.session import KeyWait, OwnContact, RejectReason, TextName
 
 log = logging.getLogger("handlers.gate")
 
@@ -38,20 +39,21 @@ async def gate(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if user is None or chat is None:
         raise ApplicationHandlerStop  # channel posts, polls: nothing for us
-    settings = services(context).settings
+    settings = context.services.settings
     if chat.type != ChatType.PRIVATE or user.id not in settings.known_users:
         raise ApplicationHandlerStop  # handlers.processor drops these first; this is a backstop
     data = context.user_data
-    if "lang" not in data:
-        data["lang"] = (await services(context).store.get_profile(user.id)).lang
+    if data.lang is None:
+        data.lang = (await context.services.store.get_profile(user.id)).lang
+    lang = data.lang
     await remember_identity(context, user.id, user.first_name[:64], user.username)
     if update.edited_message is not None:
-        await notify(context, chat.id, t(data["lang"], "edited_ignored"))
+        await notify(context, chat.id, t(lang, "edited_ignored"))
         raise ApplicationHandlerStop
     message = update.message
     press = cb.parse(update.callback_query.data) if update.callback_query else None
     if update.callback_query is not None and press is None:
-        await answer(update, t(data["lang"], "stale_menu"), alert=True)
+        await answer(update, t(lang, "stale_menu"), alert=True)
         raise ApplicationHandlerStop
     if user.id not in settings.admin_ids and _composes(update, press):
         await _approver_only(update, context)
@@ -65,16 +67,16 @@ async def gate(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop
     command = _command(message.text or "") if message else ""
     if update.callback_query is not None or command not in ("", "phone"):
-        data.pop("await_contact", None)  # test SMS: a press or a command ends the wait
-    if update.callback_query is not None and data.pop("await_key", False):
+        data.stop_awaiting(OwnContact)  # test SMS: a press or a command ends the wait
+    if update.callback_query is not None and data.stop_awaiting(KeyWait):
         # a press elsewhere ends the wait for a key: what is typed next is not a key
-        await notify(context, chat.id, t(data["lang"], "token_wait_ended"))
+        await notify(context, chat.id, t(lang, "token_wait_ended"))
     text = message.text if message else None
     if text and text.startswith("/"):
-        data.pop("reject_for", None)  # a command abandons a pending reject reason
-        if _command(text) != "token":
-            data.pop("await_key", None)
-    elif looks_like_key(text) and not data.get("await_key"):
+        data.stop_awaiting(RejectReason)  # a command abandons a pending reject reason
+        if _command(text) not in ("token", "cancel"):  # /cancel says no key was stored
+            data.stop_awaiting(KeyWait)
+    elif looks_like_key(text) and not isinstance(data.awaiting, KeyWait):
         await refuse_key(update, context)
         raise ApplicationHandlerStop
 
@@ -84,10 +86,10 @@ async def remember_identity(
 ) -> None:
     """Keep the name and @username the cards show; the profile row is written on change only."""
     data = context.user_data
-    data["name"], data["username"] = first_name, username
-    if data.get("identity_saved") != [first_name, username]:
-        await services(context).store.set_identity(user_id, first_name, username)
-        data["identity_saved"] = [first_name, username]
+    data.name, data.username = first_name, username
+    if data.identity_saved != (first_name, username):
+        await context.services.store.set_identity(user_id, first_name, username)
+        data.identity_saved = (first_name, username)
 
 
 def _command(text: str) -> str:
@@ -105,7 +107,7 @@ def _composes(update: Update, press: cb.Press | None) -> bool:
 
 
 async def _approver_only(update: Update, context: Context) -> None:
-    lang = context.user_data.get("lang", "fa")
+    lang = context.user_data.lang or "fa"
     if update.callback_query is not None:
         await answer(update, t(lang, "approver_only"), alert=True)
     else:
@@ -115,9 +117,9 @@ async def _approver_only(update: Update, context: Context) -> None:
 async def _not_an_approver(update: Update, context: Context, press: cb.Press) -> None:
     """An approver's button pressed by someone who is not one (any more): refused and
     audited as the approval service would, before any handler runs."""
-    await answer(update, t(context.user_data.get("lang", "fa"), "decision_not_allowed"), alert=True)
+    await answer(update, t(context.user_data.lang or "fa", "decision_not_allowed"), alert=True)
     target = f"request:{press.args[0]}" if press.args else None
-    await services(context).store.audit(update.effective_user.id, "refused_not_allowed", target)
+    await context.services.store.audit(update.effective_user.id, "refused_not_allowed", target)
 
 
 async def refuse_key(update: Update, context: Context) -> None:
@@ -129,9 +131,9 @@ async def refuse_key(update: Update, context: Context) -> None:
         await message.delete()
     except TelegramError:
         log.warning("could not delete a key-looking message")
-    await services(context).store.audit(update.effective_user.id, "key_like_refused")
-    lang = context.user_data.get("lang", "fa")
+    await context.services.store.audit(update.effective_user.id, "key_like_refused")
+    lang = context.user_data.lang or "fa"
     # on the saved-text name prompt the prompt stays: ask again for a short name
-    naming = isinstance(context.user_data.get("name_for"), dict)
+    naming = isinstance(context.user_data.awaiting, TextName)
     key = "saved_name_key" if naming else "key_refused_here"
     await notify(context, update.effective_chat.id, t(lang, key))

@@ -12,16 +12,17 @@ from bot.no_credit import CreditShortfall
 from bot.texts import t
 from handlers import keyboards as kb
 from handlers.approval import close_cards, tell_expired
-from handlers.common import notify, services, user_lang
+from handlers.common import notify, user_lang
 from handlers.results import tell_reconciled, tell_stranded, unknown_howto
+from handlers.session import CustomContext
 
 log = logging.getLogger("handlers.jobs")
 
 
 async def recover_interrupted_sends(app: Application) -> None:
     """At start: a send cut off mid-flight becomes unknown, and both admins are told."""
-    context = CallbackContext(app)
-    for b in await services(context).broadcasts.recover_after_restart():
+    context = CustomContext(app)
+    for b in await context.services.broadcasts.recover_after_restart():
         log.warning("broadcast %s was interrupted mid-send; marked unknown", b.id)
         for person in {b.requester_id, b.approver_id} - {None}:
             lang = await user_lang(context, person)
@@ -29,7 +30,7 @@ async def recover_interrupted_sends(app: Application) -> None:
                 lang, b.id, state="unknown", scheduled=bool(b.snapshot.get("send_at"))
             )
             text = t(lang, "send_interrupted", no=b.number) + unknown_howto(
-                lang, b, services(context).settings.tz
+                lang, b, context.services.settings.tz
             )
             await notify(context, person, text, markup)
     await void_removed_requesters(app)
@@ -42,8 +43,8 @@ async def resume_plans(app: Application) -> None:
     far is certainly sent; both admins get the plan's card either way."""
     from handlers.plans import report_plan
 
-    context = CallbackContext(app)
-    for outcome in await services(context).broadcasts.resume_plans():
+    context = CustomContext(app)
+    for outcome in await context.services.broadcasts.resume_plans():
         first = outcome.batches[0] if outcome.batches else None
         if first is None:
             continue
@@ -56,8 +57,8 @@ async def resume_plans(app: Application) -> None:
 async def void_removed_requesters(app: Application) -> None:
     """At start: an admin removed from ADMIN_IDS no longer has requests anyone can approve;
     their pending requests are voided and every approver's card is closed."""
-    context = CallbackContext(app)
-    for request in await services(context).broadcasts.void_removed_requesters():
+    context = CustomContext(app)
+    for request in await context.services.broadcasts.void_removed_requesters():
         log.warning("request %s voided: its requester is no longer an admin", request.id)
         await close_cards(context, request, "decided_voided")
 
@@ -65,27 +66,27 @@ async def void_removed_requesters(app: Application) -> None:
 async def recover_stranded_approvals(app: Application) -> None:
     """At start: approved requests with no broadcast row never sent anything; both admins
     are told plainly and may send with one tap (still the single-winner path)."""
-    context = CallbackContext(app)
-    for stranded in await services(context).broadcasts.stranded_approvals():
+    context = CustomContext(app)
+    for stranded in await context.services.broadcasts.stranded_approvals():
         log.warning("request %s was approved but never started", stranded.request.id)
         await tell_stranded(context, stranded)
 
 
 async def expire_requests(context: CallbackContext) -> None:
     """JobQueue: requests past their TTL or their scheduled time become expired."""
-    for request in await services(context).broadcasts.expire_due():
+    for request in await context.services.broadcasts.expire_due():
         await tell_expired(context, request)
 
 
 async def heartbeat(context: CallbackContext) -> None:
     """JobQueue: touch DATA_DIR/heartbeat for the container health check."""
-    touch(services(context).settings.data_dir)
+    touch(context.services.settings.data_dir)
 
 
 async def reconcile_unknown(context: CallbackContext) -> None:
     """JobQueue: ask the provider about unknown sends; tell both admins once it is known."""
-    service = services(context).broadcasts
-    for b in await services(context).store.list_unknown_broadcasts():
+    service = context.services.broadcasts
+    for b in await context.services.store.list_unknown_broadcasts():
         result = await service.reconcile(b.id)
         if result.kind in ("sent", "not_sent") and result.broadcast is not None:
             await tell_reconciled(context, result.kind, result.broadcast)
@@ -94,9 +95,9 @@ async def reconcile_unknown(context: CallbackContext) -> None:
 async def watch_credit(context: CallbackContext) -> None:
     """JobQueue: a send the panel accepted and then failed for lack of credit (report
     state 8) is told to both admins once, with the amounts. Never resends."""
-    settings = services(context).settings
+    settings = context.services.settings
     admins = sorted(settings.known_users)
-    for b, shortfall in await services(context).broadcasts.credit_ran_out(admins):
+    for b, shortfall in await context.services.broadcasts.credit_ran_out(admins):
         await tell_credit_ran_out(context, b, shortfall)
 
 

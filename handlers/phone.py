@@ -23,11 +23,10 @@ from bot.render import fit, ltr
 from bot.texts import LANGUAGES, t
 from handlers import callbacks as cb
 from handlers import keyboards as kb
-from handlers.common import Context, answer, edit, say, services, tr
+from handlers.common import Context, answer, edit, say, tr
+from handlers.session import OwnContact
 
 log = logging.getLogger("handlers.phone")
-
-AWAIT = "await_contact"  # user_data flag: the share-my-number keyboard is on screen
 
 
 def contact_keyboard(context: Context) -> ReplyKeyboardMarkup:
@@ -52,14 +51,14 @@ async def _send(
 
 async def ask_contact(update: Update, context: Context, key: str = "phone_ask") -> None:
     """Show the share-my-number keyboard (one tap; Telegram asks the user to confirm)."""
-    context.user_data[AWAIT] = True
+    context.user_data.awaiting = OwnContact()
     button = tr(context, "btn_share_phone")
     await _send(update, context, tr(context, key, button=button), contact_keyboard(context))
 
 
 async def phone_command(update: Update, context: Context) -> None:
     """/phone: the registered number with "forget" and "new number", or the request."""
-    phone = await services(context).store.get_test_phone(update.effective_user.id)
+    phone = await context.services.store.get_test_phone(update.effective_user.id)
     if phone is None:
         await ask_contact(update, context)
         return
@@ -81,7 +80,7 @@ async def phone_press(update: Update, context: Context, action: str) -> None:
         await ask_contact(update, context)
         return
     uid = update.effective_user.id
-    store = services(context).store
+    store = context.services.store
     forgotten = await store.forget_test_phone(uid)
     await answer(update)
     if forgotten:
@@ -98,7 +97,7 @@ async def contact_shared(update: Update, context: Context) -> None:
     message = update.message
     contact = message.contact
     user = update.effective_user
-    store = services(context).store
+    store = context.services.store
     button = tr(context, "btn_share_phone")
     own = contact.user_id is not None and contact.user_id == user.id
     forwarded = message.forward_origin is not None
@@ -110,7 +109,7 @@ async def contact_shared(update: Update, context: Context) -> None:
         await _send(update, context, text, contact_keyboard(context))
         return
     e164 = normalize_mobile(contact.phone_number).e164
-    context.user_data.pop(AWAIT, None)
+    context.user_data.stop_awaiting(OwnContact)
     if not is_iranian_mobile(e164):
         await store.audit(user.id, "test_phone_refused", detail={"reason": "not_mobile"})
         await _send(update, context, tr(context, "phone_not_mobile"), ReplyKeyboardRemove())
@@ -135,10 +134,10 @@ async def typed_while_waiting(update: Update, context: Context) -> None:
     if not text or text.startswith("/"):
         return
     if text in _cancel_labels():
-        context.user_data.pop(AWAIT, None)
+        context.user_data.stop_awaiting(OwnContact)
         await _send(update, context, tr(context, "phone_cancelled"), ReplyKeyboardRemove())
         raise ApplicationHandlerStop
-    if context.user_data.get(AWAIT) and looks_like_phone(text):
+    if isinstance(context.user_data.awaiting, OwnContact) and looks_like_phone(text):
         button = tr(context, "btn_share_phone")
         await _send(
             update, context, tr(context, "phone_typed", button=button), contact_keyboard(context)

@@ -32,7 +32,6 @@ from handlers.common import (
     edit,
     notify,
     say,
-    services,
     tr,
     user_lang,
 )
@@ -217,8 +216,8 @@ async def report_plan(
 ) -> None:
     """Tell both admins how the plan stands (posted, or stopped and why); each card is
     remembered so that a later change edits it in place."""
-    tz = services(context).settings.tz
-    store = services(context).store
+    tz = context.services.settings.tz
+    store = context.services.store
     now = datetime.now(UTC)
     if outcome.batches and outcome.kind in ("posted", "stopped", "late"):
         draft_id = outcome.batches[0].snapshot.get("draft_id")
@@ -235,10 +234,10 @@ async def report_plan(
 async def redraw_plan_cards(context: Context, plan_key: str, first_id: int) -> None:
     """Edit every plan card of this plan in place, in each reader's language, to show the
     plan as the store has it now (both admins' cards: no stale count, no live button)."""
-    service = services(context).broadcasts
-    tz = services(context).settings.tz
+    service = context.services.broadcasts
+    tz = context.services.settings.tz
     now = datetime.now(UTC)
-    for chat_id, message_id in await services(context).store.list_plan_messages(plan_key):
+    for chat_id, message_id in await context.services.store.list_plan_messages(plan_key):
         status = await service.plan_status(first_id, chat_id)
         if status is None:
             continue
@@ -265,8 +264,8 @@ async def _plan_press(
 ) -> None:
     query = update.callback_query
     uid = update.effective_user.id
-    service = services(context).broadcasts
-    b = await services(context).store.get_broadcast(bid) if bid else None
+    service = context.services.broadcasts
+    b = await context.services.store.get_broadcast(bid) if bid else None
     if b is None or b.plan_key is None or uid not in (b.requester_id, b.approver_id):
         await answer(update, tr(context, "plan_gone"), alert=True)
         return
@@ -292,7 +291,7 @@ async def _plan_press(
         return
     now = datetime.now(UTC)
     lang = await user_lang(context, uid)
-    text = plan_message(lang, status, services(context).settings.tz, now)
+    text = plan_message(lang, status, context.services.settings.tz, now)
     markup = plan_markup(lang, status, now)
     message = query.message
     # #21 point 18: progress edits the card it was pressed on, not a new copy
@@ -315,16 +314,16 @@ async def _continue(
         return
     if started.kind == "refused" and started.reason == "late":
         await _ask_from_now(
-            update, context, b, await services(context).broadcasts.from_now(b.id, b.requester_id)
+            update, context, b, await context.services.broadcasts.from_now(b.id, b.requester_id)
         )
         return
     if started.kind != "continuing":
-        tz = services(context).settings.tz
+        tz = context.services.settings.tz
         await say(
             update, context, plan_message(lang, started, tz, now), plan_markup(lang, started, now)
         )
         return
-    await say(update, context, plan_message(lang, started, services(context).settings.tz, now))
+    await say(update, context, plan_message(lang, started, context.services.settings.tz, now))
     context.application.create_task(
         _post_rest(context, started.plan_key, b), update=update, name=f"plan {started.plan_key}"
     )
@@ -333,7 +332,7 @@ async def _continue(
 async def _post_rest(context: Context, plan_key: str, b: Broadcast) -> None:
     """In the background: post what is left, then tell both admins."""
     try:
-        outcome = await services(context).broadcasts.post_rest(plan_key)
+        outcome = await context.services.broadcasts.post_rest(plan_key)
     except Exception:
         log.exception("plan %s: continuing failed", plan_key)
         return
@@ -343,23 +342,23 @@ async def _post_rest(context: Context, plan_key: str, b: Broadcast) -> None:
 async def _ask_from_now(update: Update, context: Context, b: Broadcast, ask: FromNow) -> None:
     """Show the new times of the batches still to post; they are posted only once confirmed."""
     lang = await user_lang(context, update.effective_user.id)
-    rows = await services(context).store.list_plan_batches(b.plan_key or "")
+    rows = await context.services.store.list_plan_batches(b.plan_key or "")
     ref = plan_ref(rows)
     if ask.kind != "ask":
         if ask.reason == "done":
             await say(update, context, t(lang, "plan_nothing_left", ref=ref))
             return
-        status = await services(context).broadcasts.plan_status(b.id, update.effective_user.id)
+        status = await context.services.broadcasts.plan_status(b.id, update.effective_user.id)
         if status is None:
             await say(update, context, tr(context, "plan_gone"))
             return
         now = datetime.now(UTC)
-        tz = services(context).settings.tz
+        tz = context.services.settings.tz
         await say(
             update, context, plan_message(lang, status, tz, now), plan_markup(lang, status, now)
         )
         return
-    tz = services(context).settings.tz
+    tz = context.services.settings.tz
     lines = "\n".join(
         t(
             lang,
@@ -390,7 +389,7 @@ async def _tell_cancelled(
     """Both admins learn which batches were cancelled, which could not be, which were
     refused (never sent), which are unknown, which never go."""
     if done.kind == "already":
-        status = await services(context).broadcasts.plan_status(b.id, actor)
+        status = await context.services.broadcasts.plan_status(b.id, actor)
         lang = await user_lang(context, actor)
         ref = plan_ref(status.batches if status else [b])
         await notify(context, actor, t(lang, "plan_refused_halted", ref=ref))
@@ -398,7 +397,7 @@ async def _tell_cancelled(
     if done.kind != "done":
         await notify(context, actor, t(await user_lang(context, actor), "plan_gone"))
         return
-    rows = await services(context).store.list_plan_batches(b.plan_key or "")
+    rows = await context.services.store.list_plan_batches(b.plan_key or "")
     for person in dict.fromkeys(p for p in (b.requester_id, b.approver_id) if p):
         lang = await user_lang(context, person)
         text = t(
@@ -479,10 +478,10 @@ async def report_batch(context: Context, outcome: SendOutcome, *, only: int | No
     assert b is not None and b.plan_key is not None
     from bot.render import outbox_text
 
-    service = services(context).broadcasts
-    tz = services(context).settings.tz
+    service = context.services.broadcasts
+    tz = context.services.settings.tz
     now = datetime.now(UTC)
-    request = await services(context).store.get_request(b.request_id) if b.request_id else None
+    request = await context.services.store.get_request(b.request_id) if b.request_id else None
     money = request.money if request else None
     people = [only] if only else [b.requester_id, b.approver_id]
     for person in dict.fromkeys(p for p in people if p):
@@ -506,8 +505,8 @@ async def report_batch(context: Context, outcome: SendOutcome, *, only: int | No
 async def tell_batch_cancelled(context: Context, b: Broadcast, actor: int) -> None:
     """A batch cancelled from its own card: that batch named, the rest of the plan as it
     stands, and the plan's buttons (cancel the rest, continue)."""
-    service = services(context).broadcasts
-    tz = services(context).settings.tz
+    service = context.services.broadcasts
+    tz = context.services.settings.tz
     now = datetime.now(UTC)
     for person in dict.fromkeys(p for p in (b.requester_id, b.approver_id) if p):
         lang = await user_lang(context, person)
@@ -530,11 +529,11 @@ async def history_line(context: Context, b: Broadcast, lang: str) -> str | None:
     """/history: a plan is one line with its progress (shown at its first batch)."""
     if b.plan_key is None:
         return None
-    service = services(context).broadcasts
+    service = context.services.broadcasts
     status = await service.plan_status(b.id, b.requester_id)
     if status is None or status.plan is None:
         return None
-    tz = services(context).settings.tz
+    tz = context.services.settings.tz
     return t(
         lang,
         "history_plan",

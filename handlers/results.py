@@ -26,7 +26,6 @@ from handlers.common import (
     notify,
     person_label,
     say,
-    services,
     tr,
     user_lang,
 )
@@ -88,7 +87,7 @@ async def report_outcome(
 ) -> None:
     """Tell the requester and the approver; a fixable refusal returns the draft for editing."""
     b = outcome.broadcast
-    settings = services(context).settings
+    settings = context.services.settings
     credit_watch.after_send(context, b)  # team rules: check the sender's credit soon
     if b is not None and b.plan_key is not None:  # one batch of a plan: a batch's card
         from handlers.plans import report_batch
@@ -105,7 +104,7 @@ async def report_outcome(
     fix = (draft_id, str(outcome.fix_step)) if outcome.fix_step and draft_id else None
     if outcome.kind in ("sent", "unknown") and draft_id:
         # the draft has done its work; "send again" makes a fresh one
-        await services(context).store.delete_draft(draft_id, b.requester_id)
+        await context.services.store.delete_draft(draft_id, b.requester_id)
     people = [b.requester_id] + (
         [approver_id] if approver_id and approver_id != b.requester_id else []
     )
@@ -126,7 +125,7 @@ async def report_outcome(
 
 
 async def mine(update: Update, context: Context, broadcast_id: int) -> Broadcast | None:
-    b = await services(context).store.get_broadcast(broadcast_id) if broadcast_id else None
+    b = await context.services.store.get_broadcast(broadcast_id) if broadcast_id else None
     uid = update.effective_user.id
     if b is None or uid not in (b.requester_id, b.approver_id):
         await answer(update, tr(context, "not_yours"), alert=True)
@@ -141,7 +140,7 @@ async def retry(update: Update, context: Context, broadcast_id: int) -> None:
     if b is None:
         return
     await answer(update)
-    outcome = await services(context).broadcasts.retry(b.id, update.effective_user.id)
+    outcome = await context.services.broadcasts.retry(b.id, update.effective_user.id)
     if outcome.kind in REFUSAL_KEYS:
         ref = f"#{b.number}"
         await say(update, context, tr(context, REFUSAL_KEYS[outcome.kind], ref=ref))
@@ -159,7 +158,7 @@ async def check_status(update: Update, context: Context, broadcast_id: int) -> N
     if b is None:
         return
     await answer(update)
-    result = await services(context).broadcasts.reconcile(b.id)
+    result = await context.services.broadcasts.reconcile(b.id)
     await tell_reconciled(
         context, result.kind, result.broadcast or b, only=update.effective_user.id
     )
@@ -178,7 +177,7 @@ async def tell_reconciled(
         kind, "reconciled_unknown"
     )
     people = [only] if only else [p for p in {b.requester_id, b.approver_id} if p]
-    tz = services(context).settings.tz
+    tz = context.services.settings.tz
     for person in people:
         lang = await user_lang(context, person)
         markup = kb.result(
@@ -228,19 +227,19 @@ async def tell_stranded(context: Context, stranded: Stranded) -> None:
 async def start_stranded(update: Update, context: Context, request_id: int) -> None:
     """One tap sends an approved request that never started, through the single-winner path."""
     await answer(update)
-    service = services(context).broadcasts
+    service = context.services.broadcasts
     outcome = await service.start_stranded(request_id, update.effective_user.id)
     if isinstance(outcome, PlanOutcome):  # gradual sending
         from handlers.plans import report_plan
 
         if outcome.kind == "refused" and not outcome.batches:  # nothing of it was posted
-            request = await services(context).store.get_request(request_id)
+            request = await context.services.store.get_request(request_id)
             ref = f"#{request.number}" if request else f"#{request_id}"
             key = REFUSAL_KEYS.get(outcome.reason, "send_refused_requester_removed")
             await say(update, context, tr(context, key, ref=ref))
             return
 
-        request = await services(context).store.get_request(request_id)
+        request = await context.services.store.get_request(request_id)
         requester = request.requester_id if request else update.effective_user.id
         approver = request.decided_by if request else None
         await report_plan(context, outcome, approver_id=approver, requester_id=requester)
@@ -250,11 +249,11 @@ async def start_stranded(update: Update, context: Context, request_id: int) -> N
         return
     if outcome.kind in REFUSAL_KEYS:
         ref = f"#{request_id}"
-        request = await services(context).store.get_request(request_id)
+        request = await context.services.store.get_request(request_id)
         ref = f"#{request.number}" if request else ref
         await say(update, context, tr(context, REFUSAL_KEYS[outcome.kind], ref=ref))
         return
-    request = await services(context).store.get_request(request_id)
+    request = await context.services.store.get_request(request_id)
     if outcome.kind == "not_started" and request is not None:
         await tell_stranded(context, Stranded(request, voided=False))
         return
@@ -275,7 +274,7 @@ async def delivery_report(update: Update, context: Context, broadcast_id: int) -
     if b is None:
         return
     await answer(update)
-    report = await services(context).broadcasts.delivery_report(b.id, update.effective_user.id)
+    report = await context.services.broadcasts.delivery_report(b.id, update.effective_user.id)
     if report.kind != "ok":
         lang = lang_of(context)
         reason = (
@@ -299,7 +298,7 @@ async def cancel_send(update: Update, context: Context, broadcast_id: int) -> No
         return
     await answer(update)
     actor = update.effective_user.id
-    result = await services(context).broadcasts.cancel(b.id, actor)
+    result = await context.services.broadcasts.cancel(b.id, actor)
     fresh = result.broadcast or b
     no = b.number
     if result.kind == "cancelled" and fresh.plan_key is not None:
@@ -310,7 +309,7 @@ async def cancel_send(update: Update, context: Context, broadcast_id: int) -> No
         await say(update, context, tr(context, "cancel_ok", no=no))
         await tell_cancelled(context, fresh, actor)
     elif result.kind == "not_cancellable" and fresh.state == "cancelled":
-        entry = await services(context).store.last_audit(f"broadcast:{b.id}", "cancelled")
+        entry = await context.services.store.last_audit(f"broadcast:{b.id}", "cancelled")
         by = ""
         if entry is not None and entry.actor_id is not None:
             by = tr(context, "by_who", who=person_label(context, entry.actor_id))
@@ -337,7 +336,7 @@ async def cancel_send(update: Update, context: Context, broadcast_id: int) -> No
 async def tell_cancelled(context: Context, b: Broadcast, actor: int) -> None:
     """The other admin of a broadcast learns that it was cancelled, and by whom."""
     send_at = scheduled_for(b)
-    tz = services(context).settings.tz
+    tz = context.services.settings.tz
     for person in [p for p in dict.fromkeys((b.requester_id, b.approver_id)) if p]:
         if person == actor:
             continue
@@ -359,11 +358,11 @@ async def send_again(update: Update, context: Context, broadcast_id: int) -> int
         return END
     await answer(update)
     snap = b.snapshot
-    suffix = services(context).settings.message_suffix.strip()
+    suffix = context.services.settings.message_suffix.strip()
     text = snap["message"]
     if suffix and text.endswith("\n" + suffix):
         text = text[: -len(suffix) - 1]
-    draft = await services(context).store.create_draft(
+    draft = await context.services.store.create_draft(
         update.effective_user.id,
         sender=snap.get("sender"),
         sender_label=snap.get("sender_label"),
@@ -380,7 +379,7 @@ async def fix_draft(update: Update, context: Context, draft_id: int, step: str) 
     """The edit button under a refused send: reopen the draft at the step to fix."""
     from handlers.compose import END, open_existing, stale
 
-    draft = await services(context).store.get_draft(draft_id)
+    draft = await context.services.store.get_draft(draft_id)
     if draft is None or draft.owner_id != update.effective_user.id:
         await stale(update, context)
         return END

@@ -25,7 +25,8 @@ from bot.saved_texts import NAME_MAX, Checked, check_name, check_text, strip_suf
 from handlers import callbacks as cb
 from handlers import compose
 from handlers import keyboards as kb
-from handlers.common import Context, answer, edit, lang_of, say, services, tr
+from handlers.common import Context, answer, edit, lang_of, say, tr
+from handlers.session import TextName
 from storage.saved_texts import SavedText
 
 log = logging.getLogger("handlers.saved_texts")
@@ -42,7 +43,7 @@ def saver(saved: SavedText) -> str:
 
 
 def _suffix(context: Context) -> str:
-    return services(context).settings.message_suffix
+    return context.services.settings.message_suffix
 
 
 async def _text_refused(update: Update, context: Context, checked: Checked) -> None:
@@ -63,13 +64,13 @@ async def _text_refused(update: Update, context: Context, checked: Checked) -> N
 
 async def text_step_button(context: Context) -> list[InlineKeyboardButton]:
     """The text step's "use a saved text" row; empty while nothing is saved."""
-    if await services(context).store.count_saved_texts() == 0:
+    if await context.services.store.count_saved_texts() == 0:
         return []
     return [kb.btn(tr(context, "btn_use_saved"), cb.SAVED.data("l"))]
 
 
 async def show_pick(update: Update, context: Context, page: int) -> int:
-    store = services(context).store
+    store = context.services.store
     lang = lang_of(context)
     total = await store.count_saved_texts()
     pages = max(1, math.ceil(total / PICK_PAGE))
@@ -107,7 +108,7 @@ async def pick_page(update: Update, context: Context, draft: Draft, page: int) -
 @compose.live
 async def pick_text(update: Update, context: Context, draft: Draft, text_id: int) -> int | None:
     """Take a saved text as the draft's text."""
-    saved = await services(context).store.get_saved_text(text_id)
+    saved = await context.services.store.get_saved_text(text_id)
     if saved is None:
         await say(update, context, tr(context, "saved_gone"))
         return await show_pick(update, context, 1)
@@ -124,8 +125,8 @@ async def pick_text(update: Update, context: Context, draft: Draft, text_id: int
 # ---------------------------------------------------------------- save: ask for a name
 
 
-async def ask_name(update: Update, context: Context, pending: dict, prompt: str) -> int:
-    context.user_data["name_for"] = pending
+async def ask_name(update: Update, context: Context, pending: TextName, prompt: str) -> int:
+    context.user_data.awaiting = pending
     await compose.show(update, context, prompt, kb.name_prompt(lang_of(context)))
     return NAME
 
@@ -142,14 +143,14 @@ async def review_save(update: Update, context: Context, draft: Draft) -> int:
     if checked.problem:
         await _text_refused(update, context, checked)
         return compose.REVIEW
-    pending = {"kind": "save", "text": checked.value, "back": "review"}
+    pending = TextName("save", checked.value, back="review")
     return await ask_name(update, context, pending, fit(_save_prompt(context, checked.value)))
 
 
 @cb.SAVE_SENT_TEXT.handles
 async def result_save(update: Update, context: Context, bid: int) -> int | None:
     """A result card's "save this text" (entry point): the sent words, without the suffix."""
-    b = await services(context).store.get_broadcast(bid) if bid else None
+    b = await context.services.store.get_broadcast(bid) if bid else None
     if b is None:
         return await compose.stale(update, context)
     if update.effective_user.id not in (b.requester_id, b.approver_id):
@@ -162,24 +163,24 @@ async def result_save(update: Update, context: Context, bid: int) -> int | None:
         await _text_refused(update, context, checked)
         return None
     await answer(update)
-    context.user_data["menu"] = None  # the prompt comes as a new message and is the live menu
-    pending = {"kind": "save", "text": checked.value, "back": None}
+    context.user_data.menu = None  # the prompt comes as a new message and is the live menu
+    pending = TextName("save", checked.value)
     return await ask_name(update, context, pending, fit(_save_prompt(context, checked.value)))
 
 
 @cb.TEXT_RENAME.handles
 async def rename_press(update: Update, context: Context, text_id: int) -> int | None:
     """/texts "rename" (entry point): ask for the new name."""
-    saved = await services(context).store.get_saved_text(text_id)
+    saved = await context.services.store.get_saved_text(text_id)
     if saved is None:
         await answer(update, tr(context, "saved_gone"), alert=True)
         return None
     await answer(update)
-    context.user_data["menu"] = None
+    context.user_data.menu = None
     prompt = tr(
         context, "saved_rename_ask", name=esc(saved.name), max=num(NAME_MAX, lang_of(context))
     )
-    return await ask_name(update, context, {"kind": "rename", "id": saved.id}, prompt)
+    return await ask_name(update, context, TextName("rename", text_id=saved.id), prompt)
 
 
 async def name_typed(update: Update, context: Context) -> int | None:
@@ -195,9 +196,9 @@ async def name_typed(update: Update, context: Context) -> int | None:
             log.info("could not delete a key-like name")
         await say(update, context, tr(context, "saved_name_key"))
         return NAME
-    pending = context.user_data.get("name_for")
-    if not isinstance(pending, dict):
-        context.user_data["menu"] = None
+    pending = context.user_data.awaiting
+    if not isinstance(pending, TextName):
+        context.user_data.menu = None
         await say(update, context, tr(context, "stale_menu"))
         return END
     if checked.problem:
@@ -205,16 +206,16 @@ async def name_typed(update: Update, context: Context) -> int | None:
         await say(update, context, tr(context, key, max=num(NAME_MAX, lang_of(context))))
         return NAME
     name = checked.value
-    store = services(context).store
+    store = context.services.store
     user = update.effective_user
-    if pending.get("kind") == "rename":
-        old = await store.get_saved_text(int(pending.get("id", 0)))
+    if pending.kind == "rename":
+        old = await store.get_saved_text(pending.text_id or 0)
         done = await store.rename_saved_text(old.id, name) if old else False
         if done is None:
             await say(update, context, tr(context, "saved_name_taken", name=esc(name)))
             return NAME
-        context.user_data.pop("name_for", None)
-        context.user_data["menu"] = None
+        context.user_data.awaiting = None
+        context.user_data.menu = None
         if not done or old is None:
             await say(update, context, tr(context, "saved_gone"))
             return END
@@ -222,20 +223,20 @@ async def name_typed(update: Update, context: Context) -> int | None:
         await say(update, context, tr(context, "saved_renamed", old=esc(old.name), name=esc(name)))
         return END
     first_name = (user.first_name or "")[:64] or None
-    saved = await store.save_text(name, str(pending.get("text", "")), user.id, first_name)
+    saved = await store.save_text(name, pending.text, user.id, first_name)
     if saved is None:
         await say(update, context, tr(context, "saved_name_taken", name=esc(name)))
         return NAME
     await store.audit(user.id, "text_saved", f"saved_text:{saved.id}", {"name": name})
-    context.user_data.pop("name_for", None)
-    context.user_data["menu"] = None
+    context.user_data.awaiting = None
+    context.user_data.menu = None
     await say(update, context, tr(context, "saved_ok", name=esc(name)))
     return await _leave_prompt(update, context, pending)
 
 
-async def _leave_prompt(update: Update, context: Context, pending: dict | None) -> int:
+async def _leave_prompt(update: Update, context: Context, pending: TextName | None) -> int:
     """Back to the review card when the save started there; otherwise the prompt ends."""
-    if pending and pending.get("back") == "review":
+    if pending is not None and pending.back == "review":
         draft = await compose.load_draft(update, context)
         if draft is not None:
             return await compose.enter_review(update, context, draft)
@@ -246,13 +247,14 @@ async def _leave_prompt(update: Update, context: Context, pending: dict | None) 
 async def name_cancel(update: Update, context: Context) -> int | None:
     """The prompt's cancel button; only the live prompt counts."""
     query = update.callback_query
-    if not (query.message and context.user_data.get("menu") == query.message.message_id):
+    if not (query.message and context.user_data.menu == query.message.message_id):
         return await compose.stale(update, context)
     await answer(update)
-    pending = context.user_data.pop("name_for", None)
-    if isinstance(pending, dict) and pending.get("back") == "review":
+    pending = context.user_data.awaiting
+    context.user_data.stop_awaiting(TextName)
+    if isinstance(pending, TextName) and pending.back == "review":
         return await _leave_prompt(update, context, pending)
-    context.user_data["menu"] = None
+    context.user_data.menu = None
     await edit(
         context, query.message.chat.id, query.message.message_id, tr(context, "saved_not_saved")
     )
@@ -273,8 +275,8 @@ async def texts_command(update: Update, context: Context) -> None:
 
 async def show_list(update: Update, context: Context, page: int, note: str | None = None) -> None:
     """The team's saved texts, newest first, with who saved each; rename and delete buttons."""
-    store = services(context).store
-    settings = services(context).settings
+    store = context.services.store
+    settings = context.services.settings
     lang = lang_of(context)
     total = await store.count_saved_texts()
     pages = max(1, math.ceil(total / LIST_PAGE))
@@ -318,7 +320,7 @@ async def list_page(update: Update, context: Context, page: int) -> None:
 @cb.TEXT_DELETE.handles
 async def list_press(update: Update, context: Context, action: str, text_id: int) -> None:
     """/texts "delete?" (d) and its confirmation (y). Ids are re-read from the store."""
-    store = services(context).store
+    store = context.services.store
     saved = await store.get_saved_text(text_id)
     if saved is None:
         await answer(update, tr(context, "saved_gone"), alert=True)

@@ -14,7 +14,7 @@ from bot.broadcasts import MoneyCheck
 from bot.domain import ApprovalRequest
 from bot.render import num
 from bot.texts import t
-from handlers.common import Context, person_label, services
+from handlers.common import Context, person_label
 
 _LOCKS: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 MAX_NAMES = 5  # names listed on a card; more are counted ("+2")
@@ -32,7 +32,7 @@ def card_lock(request_id: int) -> asyncio.Lock:
 
 def counted(context: Context, request: ApprovalRequest) -> tuple[int, ...]:
     """Approvals that count as of now: by current approvers, never the requester."""
-    approvers = services(context).settings.approvers
+    approvers = context.services.settings.approvers
     return tuple(a for a in request.approved_by if a in approvers and a != request.requester_id)
 
 

@@ -17,7 +17,8 @@ from bot import provider_words as words
 from bot.ippanel import AuthError, IPPanelError, TransportError, ValidationError
 from bot.logs import SECRETS
 from bot.render import esc
-from handlers.common import Context, lang_of, say, services, tr, typing
+from handlers.common import Context, lang_of, say, tr, typing
+from handlers.session import KeyWait
 
 log = logging.getLogger("handlers.token")
 END = ConversationHandler.END
@@ -26,10 +27,8 @@ AWAIT_KEY = 20
 
 async def ask_key(update: Update, context: Context) -> int:
     """/token: ask for the key (or take it from the same message, then delete that)."""
-    context.user_data["menu"] = None
-    context.user_data.pop("reject_for", None)  # a pending reject reason never gets the key
-    context.user_data["await_key"] = True
-    context.user_data["token_wait"] = True  # for /cancel: "no key was stored"
+    context.user_data.menu = None
+    context.user_data.awaiting = KeyWait()  # a pending reject reason never gets the key
     text = update.message.text or ""
     _, _, inline_key = text.partition(" ")
     if inline_key.strip():
@@ -42,8 +41,7 @@ async def key_typed(update: Update, context: Context, key: str | None = None) ->
     """The key: delete its message, check it, store it encrypted."""
     message = update.message
     raw = (key or message.text or "").strip()
-    context.user_data.pop("token_wait", None)
-    if not context.user_data.pop("await_key", False):
+    if not context.user_data.stop_awaiting(KeyWait):
         # the wait was ended by a press elsewhere: this text is not taken as a key
         await say(update, context, tr(context, "token_wait_ended"))
         return END
@@ -54,10 +52,9 @@ async def key_typed(update: Update, context: Context, key: str | None = None) ->
         await say(update, context, tr(context, "token_not_deleted"))
     if message.forward_origin is not None:
         await say(update, context, tr(context, "token_forwarded"))
-        context.user_data["await_key"] = True
-        context.user_data["token_wait"] = True
+        context.user_data.awaiting = KeyWait()
         return AWAIT_KEY
-    client = services(context).client
+    client = context.services.client
     try:
         async with typing(update, context):
             account = await client.check_credential(raw)
@@ -70,8 +67,8 @@ async def key_typed(update: Update, context: Context, key: str | None = None) ->
         await say(update, context, tr(context, "token_unreachable", reason=reason))
         return END
     name = account.name or account.user_name
-    info = await services(context).store.save_api_key(update.effective_user.id, raw, name)
-    await services(context).store.audit(
+    info = await context.services.store.save_api_key(update.effective_user.id, raw, name)
+    await context.services.store.audit(
         update.effective_user.id, "key_saved", None, {"hint": info.hint}
     )
     block = tr(context, "token_send_blocked" if account.send_block else "token_send_ok")
@@ -84,7 +81,7 @@ async def key_typed(update: Update, context: Context, key: str | None = None) ->
 
 
 async def key_not_text(update: Update, context: Context) -> int:
-    if not context.user_data.get("await_key"):
+    if not isinstance(context.user_data.awaiting, KeyWait):
         await say(update, context, tr(context, "token_wait_ended"))
         return END
     await say(update, context, tr(context, "token_not_text"))
@@ -93,7 +90,7 @@ async def key_not_text(update: Update, context: Context) -> int:
 
 async def logout(update: Update, context: Context) -> None:
     """/logout: forget the stored key."""
-    store = services(context).store
+    store = context.services.store
     removed = await store.delete_api_key(update.effective_user.id)
     if removed:
         await store.audit(update.effective_user.id, "key_deleted")

@@ -23,7 +23,6 @@ from handlers.common import (
     notify,
     person_label,
     say,
-    services,
     tr,
     user_lang,
 )
@@ -46,7 +45,7 @@ async def confirm_not_sent_ask(update: Update, context: Context, broadcast_id: i
         )
         return
     lang = lang_of(context)
-    tz = services(context).settings.tz
+    tz = context.services.settings.tz
     text = tr(
         context,
         "confirm_not_sent_ask",
@@ -66,7 +65,7 @@ async def confirm_not_sent(update: Update, context: Context, broadcast_id: int) 
         return
     await answer(update)
     actor = update.effective_user.id
-    result = await services(context).broadcasts.confirm_not_sent(b.id, actor)
+    result = await context.services.broadcasts.confirm_not_sent(b.id, actor)
     message = update.callback_query.message
     if result.kind != "confirmed" or result.broadcast is None:
         fresh = result.broadcast or b
@@ -76,7 +75,7 @@ async def confirm_not_sent(update: Update, context: Context, broadcast_id: int) 
             await edit(context, message.chat.id, message.message_id, text, None)
         return
     done = result.broadcast
-    tz = services(context).settings.tz
+    tz = context.services.settings.tz
     now = datetime.now(UTC)
     for person in [p for p in {done.requester_id, done.approver_id} if p]:
         lang = await user_lang(context, person)
@@ -90,7 +89,7 @@ async def confirm_not_sent(update: Update, context: Context, broadcast_id: int) 
         if done.plan_key is not None:  # a batch: its own buttons and the plan's
             from handlers.plans import batch_markup
 
-            status = await services(context).broadcasts.plan_status(done.id, person)
+            status = await context.services.broadcasts.plan_status(done.id, person)
             markup = batch_markup(lang, done, status, now)
         else:
             markup = kb.result(
@@ -106,7 +105,7 @@ async def confirm_not_sent(update: Update, context: Context, broadcast_id: int) 
 async def confirm_not_sent_keep(update: Update, context: Context, broadcast_id: int) -> None:
     await answer(update)
     message = update.callback_query.message
-    b = await services(context).store.get_broadcast(broadcast_id)
+    b = await context.services.store.get_broadcast(broadcast_id)
     if message and b is not None:
         text = tr(context, "confirm_not_sent_kept", no=b.number)
         await edit(context, message.chat.id, message.message_id, text, None)

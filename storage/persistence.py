@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
@@ -43,16 +44,27 @@ def _conversation_key(key: tuple[int | str, ...]) -> str:
     return json.dumps(list(key), separators=(",", ":"))
 
 
-class SQLitePersistence(BasePersistence[DataDict, DataDict, DataDict]):
-    """Stores conversations, user/chat/bot data and callback data in the Store's database."""
+class SQLitePersistence(BasePersistence[Any, DataDict, DataDict]):
+    """Stores conversations, user/chat/bot data and callback data in the Store's database.
 
-    def __init__(self, store: Store, *, update_interval: float = 5.0) -> None:
+    ``users`` turns each user's data into a plain dict and back (the bot's typed session:
+    ``(Session.from_dict, Session.to_dict)``); without it user data are plain dicts. The
+    loader also reads rows an earlier release wrote."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        update_interval: float = 5.0,
+        users: tuple[Callable[[DataDict], Any], Callable[[Any], DataDict]] | None = None,
+    ) -> None:
         # The bot keeps its state in user_data and the conversations only; bot_data,
         # chat_data and callback data would be deep-copied and compared on every write
         # (the bot writes after every admin update) for nothing.
         store_data = PersistenceInput(bot_data=False, chat_data=False, callback_data=False)
         super().__init__(store_data=store_data, update_interval=update_interval)
         self._store = store
+        self._load_user, self._dump_user = users or (lambda d: d, lambda d: d)
         # Last text written for each (namespace, key): unchanged values are not rewritten
         # on every periodic update.
         self._written: dict[tuple[str, str], str] = {}
@@ -94,15 +106,17 @@ class SQLitePersistence(BasePersistence[DataDict, DataDict, DataDict]):
 
     # -- user / chat / bot data -------------------------------------------------------------
 
-    async def get_user_data(self) -> dict[int, DataDict]:
-        return self._by_int_id(await self._load(USER_DATA))
+    async def get_user_data(self) -> dict[int, Any]:
+        loaded = self._by_int_id(await self._load(USER_DATA))
+        return {user_id: self._load_user(data) for user_id, data in loaded.items()}
 
-    async def update_user_data(self, user_id: int, data: DataDict) -> None:
+    async def update_user_data(self, user_id: int, data: Any) -> None:
+        data = self._dump_user(data)
         if not data and (USER_DATA, str(user_id)) not in self._written:
             return  # nothing to keep: no row for someone who only passed by
         await self._put(USER_DATA, str(user_id), data)
 
-    async def refresh_user_data(self, user_id: int, user_data: DataDict) -> None:
+    async def refresh_user_data(self, user_id: int, user_data: Any) -> None:
         """Nothing to do: this process is the only writer of user_data."""
 
     async def drop_user_data(self, user_id: int) -> None:

@@ -1,6 +1,6 @@
 """Credit watch: low credit told once per crossing, failures once, /credit's estimate.
 
-The jobs are called directly with a CallbackContext rather than waiting six hours;
+The jobs are called directly with the bot's context (CustomContext) rather than waiting six hours;
 everything else is the real stack (fake Bot API, sandbox panel, SQLite file).
 """
 
@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from telegram.ext import CallbackContext
 
 from bot.config import ConfigError, load_settings
 from bot.credit_watch import covers, is_low
 from bot.render import num
 from handlers.credit_watch import SWEEP_JOB, sweep
+from handlers.session import CustomContext
 from tests.harness import (
     bot_world,
     compose_to_review,
@@ -36,7 +36,7 @@ def told(user, needle: str) -> int:
 
 
 async def run_sweep(w) -> None:
-    await sweep(CallbackContext(w.app))
+    await sweep(CustomContext(w.app))
     await w.settle()
 
 

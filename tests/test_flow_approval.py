@@ -208,9 +208,8 @@ async def test_connection_refused_then_retry_sends_once(tmp_path: Path) -> None:
 
 
 async def test_expiry_job_closes_cards_and_tells_the_requester(tmp_path: Path) -> None:
-    from telegram.ext import CallbackContext
-
     from handlers.jobs import expire_requests
+    from handlers.session import CustomContext
 
     async with bot_world(tmp_path, approval_ttl_hours="1") as w:
         alice, bob, _, _ = await submitted(w)
@@ -218,7 +217,7 @@ async def test_expiry_job_closes_cards_and_tells_the_requester(tmp_path: Path) -
         service = w.app.services.broadcasts
         later = service.deps.clock() + timedelta(hours=1, minutes=1)
         service.deps.clock = lambda: later
-        await expire_requests(CallbackContext(w.app))
+        await expire_requests(CustomContext(w.app))
         await until_text(w, alice, "مهلت تأیید درخواست")
         closed = await until_text(w, bob, "مهلت تأیید این درخواست تمام شد")
         assert closed.buttons == []

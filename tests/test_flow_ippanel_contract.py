@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from telegram.ext import CallbackContext
-
 from bot.domain import BroadcastState
 from bot.jalali import persian_digits
 from handlers import jobs
+from handlers.session import CustomContext
 from tests.harness import World, bot_world, compose_to_review, fa_prefix, set_key, until_text
 from tests.sandbox_fixtures import SANDBOX_KEY, SANDBOX_KEY_SHORT, SHORT_SENDER
 
@@ -43,7 +42,7 @@ def texts(user) -> list[str]:
 
 
 async def run_credit_watch(w: World) -> None:
-    await jobs.watch_credit(CallbackContext(w.app))
+    await jobs.watch_credit(CustomContext(w.app))
     await w.settle()
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from telegram.ext import CallbackContext
-
 from bot.domain import BroadcastState, RequestState
 from handlers.jobs import reconcile_unknown
+from handlers.session import CustomContext
 from tests.harness import (
     World,
     bot_world,
@@ -54,7 +53,7 @@ async def test_unknown_stays_unknown_until_a_person_confirms_then_retry_sends_on
         service = w.app.services.broadcasts
         later = service.deps.clock() + timedelta(hours=1)
         service.deps.clock = lambda: later
-        await reconcile_unknown(CallbackContext(w.app))
+        await reconcile_unknown(CustomContext(w.app))
         await alice.press(told, "بررسی وضعیت")
         checked = await until_text(w, alice, "هنوز نمی‌توان گفت", after=told.message_id)
         assert not any("تلاش دوباره" in b for b in checked.button_texts)

@@ -7,12 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from telegram.ext import CallbackContext
-
 from bot.jalali import format_gregorian_date, format_jalali
 from bot.plans import plan_of
 from bot.texts import FA
 from handlers.credit_watch import sweep
+from handlers.session import CustomContext
 from tests.fakes.telegram_api import BotMessage, FakeUser
 from tests.harness import (
     World,
@@ -373,7 +372,7 @@ async def test_an_approver_without_a_key_sees_the_credit_the_alert_was_about(
         await start_all(w, bob)
         await set_key(w, alice)
         w.sandbox.state.set_credit("sandbox-key", 50_000)
-        await sweep(CallbackContext(w.app))
+        await sweep(CustomContext(w.app))
         alert = await until_text(w, bob, "اعتبار حساب IPPanel رو به پایان است")
         await bob.send("/credit")
         credit = await until_plain(w, bob, "اعتبار کلیدهایی", after=alert.message_id)

@@ -165,7 +165,7 @@ async def test_history_and_decisions_name_people(tmp_path: Path) -> None:
         # the profile keeps the name: a person the bot no longer has in memory is still named
         profile = await w.store.get_profile(1002)
         assert (profile.first_name, profile.username) == ("Bita", "bita")
-        w.app.user_data[1002].pop("name")
+        w.app.user_data[1002].name = None
         await alice.send("/history")
         again = await until_text(w, alice, "(صفحهٔ", after=history.message_id)
         assert bita_label in again.text

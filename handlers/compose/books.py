@@ -27,7 +27,6 @@ from handlers.common import (
     call_api,
     lang_of,
     say,
-    services,
     tr,
 )
 from handlers.compose.flow import (
@@ -58,38 +57,37 @@ async def enter_books(
     if key is None:
         return END
     data = context.user_data
-    page = page or data.get("books_page", 1)
-    title = data.get("books_filter")
-    client = services(context).client
+    page = page or data.books_page
+    title = data.books_filter
+    client = context.services.client
     result = await call_api(
         update, context, lambda: client.phonebooks(key, page=page, per_page=PAGE_SIZE, title=title)
     )
     if result is None:
         return KEEP_MENU
-    data["books_page"] = result.page
-    data["books_pages"] = max(1, result.last_page)
-    data["books_view"] = [[b.id, b.title, b.count] for b in result.items]
+    data.books_page = result.page
+    data.books_pages = max(1, result.last_page)
+    data.books_view = [(b.id, b.title, b.count) for b in result.items]
     await render_books(update, context, draft)
     return BOOKS
 
 
 async def render_books(update: Update, context: Context, draft: Draft) -> None:
     data = context.user_data
+    data.show_search("books")
     lang = lang_of(context)
     picked = {s.phonebook_id for s in draft.selections}
     rows = [
         [kb.btn(f"{'✓ ' if pid in picked else ''}{title} · {count:,}", cb.BOOK.data(pid))]
-        for pid, title, count in data.get("books_view", [])
+        for pid, title, count in data.books_view
     ]
-    rows.append(
-        kb.pager(lang, cb.BOOKS_PAGE, data.get("books_page", 1), data.get("books_pages", 1))
-    )
-    if data.get("books_filter"):
+    rows.append(kb.pager(lang, cb.BOOKS_PAGE, data.books_page, data.books_pages))
+    if data.books_filter:
         rows.append([kb.btn(tr(context, "btn_clear_filter"), cb.BOOKS.data("x"))])
     if draft.selections:
         # slices and hand-picked contacts are one tap away; the usual path skips that screen
         rows.append([kb.btn(tr(context, "btn_books_options"), cb.BOOKS.data("o"))])
-    elif last_time_fits(await services(context).store.get_profile(draft.owner_id), draft):
+    elif last_time_fits(await context.services.store.get_profile(draft.owner_id), draft):
         rows.append([kb.btn(tr(context, "same_as_last"), cb.BOOKS.data("last"))])
     rows.append(
         kb.nav_row(
@@ -97,9 +95,9 @@ async def render_books(update: Update, context: Context, draft: Draft) -> None:
         )
     )
     lines = [tr(context, "books_title")]
-    if data.get("books_filter"):
-        lines.append(tr(context, "books_filter", filter=esc(data["books_filter"])))
-    if not data.get("books_view"):
+    if data.books_filter:
+        lines.append(tr(context, "books_filter", filter=esc(data.books_filter)))
+    if not data.books_view:
         lines.append(tr(context, "books_none"))
     lines.append(
         tr(
@@ -116,7 +114,7 @@ async def render_books(update: Update, context: Context, draft: Draft) -> None:
 @live
 async def book_press(update: Update, context: Context, draft: Draft, pid: str) -> int:
     """Toggle a phonebook of the page on screen."""
-    view = {row[0]: row for row in context.user_data.get("books_view", [])}
+    view = {row[0]: row for row in context.user_data.books_view}
     if pid not in view:
         return await stale(update, context)
     existing = chosen(draft, pid)
@@ -144,7 +142,7 @@ async def books_page(update: Update, context: Context, draft: Draft, page: int) 
 async def books_press(update: Update, context: Context, draft: Draft, action: str) -> int | None:
     """Clear the search, go on (to the text, or to the options), or "same as last time"."""
     if action == "x":
-        context.user_data.pop("books_filter", None)
+        context.user_data.books_filter = None
         return await enter_books(update, context, draft, page=1)
     if action in ("ok", "o"):
         if not draft.selections or draft.recipients() == 0:
@@ -156,7 +154,7 @@ async def books_press(update: Update, context: Context, draft: Draft, action: st
         draft = await save(update, context, draft)
         return await after_step(update, context, draft, Step.TEXT)
     # "last"
-    profile = await services(context).store.get_profile(draft.owner_id)
+    profile = await context.services.store.get_profile(draft.owner_id)
     if draft.selections or not last_time_fits(profile, draft):
         return await stale(update, context)
     draft.selections = profile.last_selections
@@ -176,7 +174,7 @@ async def books_search(update: Update, context: Context, draft: Draft) -> int:
     """Typed text on the phonebook step filters by title, through the provider."""
     # the results come as a new message under the typed text (show() sends one for a
     # message); the old menu stays live until then, so a provider error strands nothing
-    context.user_data["books_filter"] = normalize_text(update.message.text)[:50]
+    context.user_data.books_filter = normalize_text(update.message.text)[:50]
     return await enter_books(update, context, draft, page=1)
 
 
@@ -223,7 +221,7 @@ async def options_press(update: Update, context: Context, draft: Draft, pid: str
     sel = chosen(draft, pid)
     if sel is None:
         return await stale(update, context)
-    context.user_data["book"] = sel.phonebook_id
+    context.user_data.book = sel.phonebook_id
     lang = lang_of(context)
     rows = [
         [kb.btn(tr(context, "btn_whole"), cb.MODE.data("all"))],
@@ -243,7 +241,7 @@ async def options_press(update: Update, context: Context, draft: Draft, pid: str
 @live
 async def mode_press(update: Update, context: Context, draft: Draft, action: str) -> int | None:
     """Whole book, a slice, hand-picked contacts, or remove."""
-    sel = chosen(draft, context.user_data.get("book", ""))
+    sel = chosen(draft, context.user_data.book or "")
     if sel is None:
         return await stale(update, context)
     if action == "back":
@@ -262,7 +260,7 @@ async def mode_press(update: Update, context: Context, draft: Draft, action: str
         )
         return SLICE
     elif action == "pick":
-        context.user_data.pop("contacts_filter", None)
+        context.user_data.contacts_filter = None
         return await enter_contacts(update, context, draft, sel, page=1)
     draft = await save(update, context, draft)
     if not draft.selections:
@@ -273,7 +271,7 @@ async def mode_press(update: Update, context: Context, draft: Draft, action: str
 @with_draft
 async def slice_typed(update: Update, context: Context, draft: Draft) -> int:
     """A range of rows, first to last, inside the book as counted at compose time."""
-    sel = chosen(draft, context.user_data.get("book", ""))
+    sel = chosen(draft, context.user_data.book or "")
     if sel is None:
         return await enter_options(update, context, draft)
     try:
@@ -291,7 +289,7 @@ async def slice_typed(update: Update, context: Context, draft: Draft) -> int:
         return SLICE
     sel.mode, sel.start, sel.size, sel.contact_ids = "slice", rows.start, rows.size, []
     draft = await save(update, context, draft)
-    context.user_data["menu"] = None
+    context.user_data.menu = None
     return await enter_options(update, context, draft)
 
 
@@ -302,8 +300,8 @@ async def enter_contacts(
     if key is None:
         return END
     data = context.user_data
-    number = data.get("contacts_filter")
-    client = services(context).client
+    number = data.contacts_filter
+    client = context.services.client
     result = await call_api(
         update,
         context,
@@ -313,27 +311,24 @@ async def enter_contacts(
     )
     if result is None:
         return KEEP_MENU
-    data["contacts_page"] = result.page
-    data["contacts_pages"] = max(1, result.last_page)
-    data["contacts_view"] = [[c.id, c.number, c.name or ""] for c in result.items]
+    data.contacts_page = result.page
+    data.contacts_pages = max(1, result.last_page)
+    data.contacts_view = [(c.id, c.number, c.name or "") for c in result.items]
     await render_contacts(update, context, sel)
     return CONTACTS
 
 
 async def render_contacts(update: Update, context: Context, sel: PhonebookSelection) -> None:
     data = context.user_data
+    data.show_search("contacts")
     lang = lang_of(context)
     picked = set(sel.contact_ids) if sel.mode == "contacts" else set()
     rows = [
         [kb.btn(f"{'✓ ' if cid in picked else ''}{number} {name}".strip(), cb.CONTACT.data(cid))]
-        for cid, number, name in data.get("contacts_view", [])
+        for cid, number, name in data.contacts_view
     ]
-    rows.append(
-        kb.pager(
-            lang, cb.CONTACTS_PAGE, data.get("contacts_page", 1), data.get("contacts_pages", 1)
-        )
-    )
-    if data.get("contacts_filter"):
+    rows.append(kb.pager(lang, cb.CONTACTS_PAGE, data.contacts_page, data.contacts_pages))
+    if data.contacts_filter:
         rows.append([kb.btn(tr(context, "btn_clear_filter"), cb.CONTACTS.data("x"))])
     rows.append(
         kb.nav_row(
@@ -341,7 +336,7 @@ async def render_contacts(update: Update, context: Context, sel: PhonebookSelect
         )
     )
     text = tr(context, "contacts_title", title=esc(sel.title), n=num(len(picked), lang))
-    if not data.get("contacts_view"):
+    if not data.contacts_view:
         text += "\n" + tr(context, "contacts_none")
     await show(update, context, text, kb.markup(rows))
 
@@ -351,8 +346,8 @@ async def render_contacts(update: Update, context: Context, sel: PhonebookSelect
 async def contact_press(update: Update, context: Context, draft: Draft, cid: str) -> int | None:
     """Toggle a contact of the page on screen."""
     data = context.user_data
-    sel = chosen(draft, data.get("book", ""))
-    if sel is None or cid not in {row[0] for row in data.get("contacts_view", [])}:
+    sel = chosen(draft, data.book or "")
+    if sel is None or cid not in {row[0] for row in data.contacts_view}:
         return await stale(update, context)
     if sel.mode != "contacts":
         sel.mode, sel.start, sel.size, sel.contact_ids = "contacts", None, None, []
@@ -368,7 +363,7 @@ async def contact_press(update: Update, context: Context, draft: Draft, cid: str
 @cb.CONTACTS_PAGE.handles
 @live
 async def contacts_page(update: Update, context: Context, draft: Draft, page: int) -> int | None:
-    sel = chosen(draft, context.user_data.get("book", ""))
+    sel = chosen(draft, context.user_data.book or "")
     if sel is None:
         return await stale(update, context)
     return await enter_contacts(update, context, draft, sel, page)
@@ -378,11 +373,11 @@ async def contacts_page(update: Update, context: Context, draft: Draft, page: in
 @live
 async def contacts_press(update: Update, context: Context, draft: Draft, action: str) -> int | None:
     """Clear the search, or confirm the picked contacts."""
-    sel = chosen(draft, context.user_data.get("book", ""))
+    sel = chosen(draft, context.user_data.book or "")
     if sel is None:
         return await stale(update, context)
     if action == "x":
-        context.user_data.pop("contacts_filter", None)
+        context.user_data.contacts_filter = None
         return await enter_contacts(update, context, draft, sel, 1)
     if sel.mode == "contacts" and not sel.contact_ids:
         await answer(update, tr(context, "contacts_empty_reverted"), alert=True)
@@ -398,12 +393,12 @@ async def contacts_search(update: Update, context: Context, draft: Draft) -> int
     The panel matches the whole number in E.164 only, so what was typed is
     normalised first; part of a number would find nothing, so say what is needed.
     """
-    sel = chosen(draft, context.user_data.get("book", ""))
+    sel = chosen(draft, context.user_data.book or "")
     if sel is None:
         return await enter_options(update, context, draft)
     query = normalize_mobile(update.message.text[:40])
     if query.e164 is None:
         await say(update, context, tr(context, "contacts_need_whole_number"))
         return CONTACTS  # the list shown so far stays live
-    context.user_data["contacts_filter"] = query.e164
+    context.user_data.contacts_filter = query.e164
     return await enter_contacts(update, context, draft, sel, 1)

@@ -28,9 +28,9 @@ from handlers.common import (
     api_key,
     edit,
     say,
-    services,
     tr,
 )
+from handlers.session import KeyWait
 
 log = logging.getLogger("handlers.compose")
 
@@ -58,11 +58,11 @@ async def show(
     await answer_before_work(update)  # the step has passed its checks: stop the spinner
     query = update.callback_query
     data = context.user_data
-    if query and query.message and data.get("menu") == query.message.message_id:
+    if query and query.message and data.menu == query.message.message_id:
         if await edit(context, query.message.chat.id, query.message.message_id, text, markup):
             return
     message = await say(update, context, text, markup)
-    data["menu"] = message.message_id
+    data.menu = message.message_id
 
 
 def is_live(update: Update, context: Context) -> bool:
@@ -70,8 +70,8 @@ def is_live(update: Update, context: Context) -> bool:
     return bool(
         query
         and query.message
-        and context.user_data.get("draft")
-        and context.user_data.get("menu") == query.message.message_id
+        and context.user_data.draft
+        and context.user_data.menu == query.message.message_id
     )
 
 
@@ -112,11 +112,11 @@ def live(step: Callable[..., Awaitable[int | None]]):
 
 async def load_draft(update: Update, context: Context) -> Draft | None:
     """The admin's current draft, checked to be theirs."""
-    draft_id = context.user_data.get("draft")
+    draft_id = context.user_data.draft
     user = update.effective_user
-    draft = await services(context).store.get_draft(draft_id) if draft_id else None
+    draft = await context.services.store.get_draft(draft_id) if draft_id else None
     if draft is None or user is None or draft.owner_id != user.id:
-        context.user_data.pop("draft", None)
+        context.user_data.draft = None
         await say(update, context, tr(context, "draft_missing"))
         return None
     return draft
@@ -125,7 +125,7 @@ async def load_draft(update: Update, context: Context) -> Draft | None:
 async def save(update: Update, context: Context, draft: Draft) -> Draft:
     """Save a step; an edit voids any pending approval request of this draft."""
     await answer_before_work(update)  # a step that saves has passed its checks
-    store = services(context).store
+    store = context.services.store
     # A version conflict (StaleDraftError) reaches the error handler: the admin is told
     # and the stored draft is left as it was, rather than silently overwritten.
     saved = await store.save_draft(draft)
@@ -139,12 +139,11 @@ def chosen(draft: Draft, phonebook_id: str) -> PhonebookSelection | None:
 
 async def start_send(update: Update, context: Context) -> int:
     """/send: offer to resume an unfinished draft, or start a new one."""
-    context.user_data.pop("reject_for", None)
-    context.user_data.pop("token_wait", None)
+    context.user_data.awaiting = None  # /send: no reason, key or name is awaited any more
     if await api_key(update, context) is None:
         return END
-    draft_id = context.user_data.get("draft")
-    draft = await services(context).store.get_draft(draft_id) if draft_id else None
+    draft_id = context.user_data.draft
+    draft = await context.services.store.get_draft(draft_id) if draft_id else None
     if draft is not None and draft.owner_id == update.effective_user.id:
         summary = esc(draft.text[:30]) or tr(context, "draft_summary_empty")
         menu = kb.markup(
@@ -153,7 +152,7 @@ async def start_send(update: Update, context: Context) -> int:
                 [kb.btn(tr(context, "btn_new_draft"), cb.RESUME.data("new"))],
             ]
         )
-        context.user_data["menu"] = None
+        context.user_data.menu = None
         await show(update, context, tr(context, "resume_offer", summary=summary), menu)
         return RESUME
     return await new_draft(update, context)
@@ -167,12 +166,12 @@ async def resume_choice(update: Update, context: Context, draft: Draft, choice: 
         return await goto(update, context, draft.step)
     # the old draft stays in /drafts only if there is something in it: an empty one (no
     # text, no phonebooks, no pending request) is an abandoned start and goes
-    await services(context).store.delete_empty_drafts(draft.owner_id, only=draft.id)
+    await context.services.store.delete_empty_drafts(draft.owner_id, only=draft.id)
     return await new_draft(update, context)
 
 
 async def new_draft(update: Update, context: Context) -> int:
-    draft = await services(context).store.create_draft(update.effective_user.id, step=Step.SENDER)
+    draft = await context.services.store.create_draft(update.effective_user.id, step=Step.SENDER)
     open_draft(context, draft)
     from handlers.compose.sender import enter_sender
 
@@ -181,15 +180,15 @@ async def new_draft(update: Update, context: Context) -> int:
 
 def open_draft(context: Context, draft: Draft) -> None:
     data = context.user_data
-    for key in ("books_page", "books_filter", "books_view", "book", "review_return"):
-        data.pop(key, None)
-    data["draft"] = draft.id
+    data.books_page, data.books_filter, data.books_view = 1, None, []
+    data.book, data.review_return = None, False
+    data.draft = draft.id
 
 
 async def open_existing(update: Update, context: Context, draft: Draft, step: Step) -> int:
     """Resume a stored draft at a step (from /drafts, a fix button, send-again)."""
     open_draft(context, draft)
-    context.user_data["menu"] = None
+    context.user_data.menu = None
     return await goto(update, context, step)
 
 
@@ -212,7 +211,8 @@ async def goto(update: Update, context: Context, step: Step) -> int:
 
 async def after_step(update: Update, context: Context, draft: Draft, next_step: Step) -> int:
     """Go on to the next step, or back to the review when editing one step from there."""
-    if context.user_data.pop("review_return", False):
+    if context.user_data.review_return:
+        context.user_data.review_return = False
         from handlers.compose.review import enter_review
 
         draft.step = Step.REVIEW
@@ -228,7 +228,7 @@ def back_to(target: Step | str):
     async def back(update: Update, context: Context, draft: Draft) -> int:
         from handlers.compose import books, text
 
-        context.user_data.pop("review_return", None)
+        context.user_data.review_return = False
         if target == "options":
             return await books.enter_options(update, context, draft)
         if target == Step.TEXT:
@@ -242,12 +242,12 @@ def back_to(target: Step | str):
 async def cancel(update: Update, context: Context) -> int:
     """/cancel: leave the conversation, keep the draft. Says "draft saved" only when there
     is one; /token then /cancel says that no key was stored."""
-    context.user_data["menu"] = None
-    if context.user_data.pop("token_wait", False):
+    context.user_data.menu = None
+    if context.user_data.stop_awaiting(KeyWait):
         await say(update, context, tr(context, "token_cancelled"))
         return END
-    draft_id = context.user_data.get("draft")
-    draft = await services(context).store.get_draft(draft_id) if draft_id else None
+    draft_id = context.user_data.draft
+    draft = await context.services.store.get_draft(draft_id) if draft_id else None
     mine = draft is not None and draft.owner_id == update.effective_user.id
     await say(update, context, tr(context, "cancelled" if mine else "left_no_draft"))
     return END

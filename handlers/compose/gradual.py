@@ -24,8 +24,9 @@ from bot.render import num, plan_text
 from bot.sms import to_ascii_digits
 from handlers import callbacks as cb
 from handlers import keyboards as kb
-from handlers.common import Context, answer, lang_of, say, services, tr
+from handlers.common import Context, answer, lang_of, say, tr
 from handlers.compose.flow import REVIEW, live, save, show, with_draft
+from handlers.session import PlanValue
 
 GRADUAL = 40  # conversation state: a typed batch size or interval is awaited
 DEFAULT_BATCH = 500
@@ -57,8 +58,8 @@ def _plan_block(context: Context, draft: Draft, problem: tuple[str, str] | None)
         return problem[1]
     if not draft.gradual:
         return tr(context, "gradual_pick")
-    snapshot = draft.snapshot(services(context).settings.message_suffix)
-    return plan_text(snapshot, services(context).settings.tz, lang_of(context))
+    snapshot = draft.snapshot(context.services.settings.message_suffix)
+    return plan_text(snapshot, context.services.settings.tz, lang_of(context))
 
 
 async def enter_gradual(update: Update, context: Context, draft: Draft) -> int:
@@ -121,7 +122,7 @@ async def gradual_press(update: Update, context: Context, draft: Draft, action: 
     if action == "g":
         return await enter_gradual(update, context, draft)
     if action == "gr":
-        context.user_data.pop("gradual_typing", None)
+        context.user_data.stop_awaiting(PlanValue)
         return await enter_review(update, context, draft)
     draft.gradual = None
     draft = await save(update, context, draft)
@@ -164,7 +165,7 @@ async def gradual_ask_every(update: Update, context: Context, draft: Draft) -> i
 async def _ask(update: Update, context: Context, kind: str) -> int:
     """Ask for a typed batch size (``b``) or interval (``i``)."""
     lang = lang_of(context)
-    context.user_data["gradual_typing"] = kind
+    context.user_data.awaiting = PlanValue(kind)
     low, high = (MIN_BATCH, MAX_BATCH) if kind == "b" else (MIN_EVERY, MAX_EVERY)
     key = "gradual_ask_batch" if kind == "b" else "gradual_ask_every"
     await say(update, context, tr(context, key, min=num(low, lang), max=num(high, lang)))
@@ -174,7 +175,8 @@ async def _ask(update: Update, context: Context, kind: str) -> int:
 @with_draft
 async def gradual_typed(update: Update, context: Context, draft: Draft) -> int:
     """A typed batch size or interval; out of range gets a short message, draft intact."""
-    kind = context.user_data.get("gradual_typing")
+    awaiting = context.user_data.awaiting
+    kind = awaiting.which if isinstance(awaiting, PlanValue) else None
     lang = lang_of(context)
     low, high = (MIN_BATCH, MAX_BATCH) if kind == "b" else (MIN_EVERY, MAX_EVERY)
     raw = to_ascii_digits(update.message.text or "").strip().replace(",", "").replace("٬", "")
@@ -186,6 +188,6 @@ async def gradual_typed(update: Update, context: Context, draft: Draft) -> int:
         text = tr(context, "gradual_bad_number", min=num(low, lang), max=num(high, lang))
         await say(update, context, text)
         return GRADUAL
-    context.user_data.pop("gradual_typing", None)
-    context.user_data["menu"] = None  # the typed answer is below the menu: show a fresh one
+    context.user_data.awaiting = None
+    context.user_data.menu = None  # the typed answer is below the menu: show a fresh one
     return await _set(update, context, draft, **{"batch" if kind == "b" else "every": value})

@@ -16,7 +16,6 @@ from handlers.common import (
     Context,
     lang_of,
     say,
-    services,
     tr,
 )
 from handlers.compose.flow import (
@@ -35,7 +34,7 @@ log = logging.getLogger("handlers.compose")
 
 
 async def enter_review(update: Update, context: Context, draft: Draft) -> int:
-    settings = services(context).settings
+    settings = context.services.settings
     lang = lang_of(context)
     snapshot = draft.snapshot(settings.message_suffix)
     _, per, credit = await price_lines(update, context, draft, snapshot["message"])
@@ -90,7 +89,7 @@ async def test_send(update: Update, context: Context, draft: Draft) -> int:
 @live
 async def review_edit(update: Update, context: Context, draft: Draft, step: str) -> int:
     """Edit one step, then come back to the review."""
-    context.user_data["review_return"] = True
+    context.user_data.review_return = True
     return await goto(update, context, Step(step))
 
 
@@ -102,13 +101,13 @@ async def review_press(update: Update, context: Context, draft: Draft, action: s
         return await approval.submit(update, context, draft)
     if action == "save":
         await show(update, context, tr(context, "saved_left"), None)
-        context.user_data["menu"] = None
+        context.user_data.menu = None
         return END
     if action == "discard":
         await approval.void_pending_requests(update, context, draft)
-        await services(context).store.delete_draft(draft.id, draft.owner_id)
-        context.user_data.pop("draft", None)
+        await context.services.store.delete_draft(draft.id, draft.owner_id)
+        context.user_data.draft = None
         await show(update, context, tr(context, "discarded"), None)
-        context.user_data["menu"] = None
+        context.user_data.menu = None
         return END
     return await stale(update, context)

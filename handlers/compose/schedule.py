@@ -16,7 +16,6 @@ from handlers.common import (
     Context,
     lang_of,
     say,
-    services,
     tr,
 )
 from handlers.compose.flow import (
@@ -33,14 +32,14 @@ log = logging.getLogger("handlers.compose")
 
 
 def _example(context: Context) -> str:
-    tz = services(context).settings.tz
+    tz = context.services.settings.tz
     example = quick_choices(datetime.now(UTC), tz)["tomorrow"]
     return format_jalali(example, tz, lang_of(context))
 
 
 async def enter_time(update: Update, context: Context, draft: Draft) -> int:
     lang = lang_of(context)
-    settings = services(context).settings
+    settings = context.services.settings
     choices = quick_choices(datetime.now(UTC), settings.tz)
     # the quick choices read earliest first; "now" goes forward to the review, beside back
     rows = [
@@ -61,20 +60,20 @@ async def time_press(update: Update, context: Context, draft: Draft, choice: str
     if choice == "now":
         draft.send_at = None
     else:
-        choices = quick_choices(datetime.now(UTC), services(context).settings.tz)
+        choices = quick_choices(datetime.now(UTC), context.services.settings.tz)
         if choice not in choices:
             return await stale(update, context)
         draft.send_at = choices[choice]
     draft.step = Step.REVIEW
     draft = await save(update, context, draft)
-    context.user_data.pop("review_return", None)
+    context.user_data.review_return = False
     return await enter_review(update, context, draft)
 
 
 @with_draft
 async def time_typed(update: Update, context: Context, draft: Draft) -> int:
     """A typed Jalali date and time in the configured zone."""
-    tz = services(context).settings.tz
+    tz = context.services.settings.tz
     try:
         draft.send_at = parse_jalali(update.message.text, now=datetime.now(UTC), tz=tz)
     except TimeError as err:
@@ -82,8 +81,8 @@ async def time_typed(update: Update, context: Context, draft: Draft) -> int:
         return TIME
     draft.step = Step.REVIEW
     draft = await save(update, context, draft)
-    context.user_data.pop("review_return", None)
-    context.user_data["menu"] = None
+    context.user_data.review_return = False
+    context.user_data.menu = None
     return await enter_review(update, context, draft)
 
 

@@ -15,7 +15,6 @@ from handlers.common import (
     api_key,
     call_api,
     say,
-    services,
     tr,
 )
 from handlers.compose.flow import (
@@ -36,7 +35,7 @@ async def enter_sender(update: Update, context: Context, draft: Draft) -> int | 
     key = await api_key(update, context)
     if key is None:
         return END
-    client = services(context).client
+    client = context.services.client
     page = await call_api(update, context, lambda: client.sender_lines(key))
     if page is None:
         return KEEP_MENU
@@ -44,9 +43,9 @@ async def enter_sender(update: Update, context: Context, draft: Draft) -> int | 
     if not lines:
         await say(update, context, tr(context, "sender_none"))
         return END
-    profile = await services(context).store.get_profile(draft.owner_id)
+    profile = await context.services.store.get_profile(draft.owner_id)
     lines.sort(key=lambda line: line.number != profile.last_sender)  # last used first
-    context.user_data["senders"] = [[line.number, line.alias] for line in lines]
+    context.user_data.senders = [(line.number, line.alias) for line in lines]
     if len(lines) == 1:
         draft.sender, draft.sender_label = lines[0].number, lines[0].alias
         draft.step = Step.PHONEBOOKS
@@ -56,7 +55,7 @@ async def enter_sender(update: Update, context: Context, draft: Draft) -> int | 
             context,
             tr(context, "sender_only_one", sender=sender_label(draft.sender, draft.sender_label)),
         )
-        context.user_data["menu"] = None
+        context.user_data.menu = None
         return await after_step(update, context, draft, Step.PHONEBOOKS)
     rows = []
     numbers = {line.number for line in lines}
@@ -74,8 +73,8 @@ async def enter_sender(update: Update, context: Context, draft: Draft) -> int | 
 @live
 async def choose_last(update: Update, context: Context, draft: Draft) -> int:
     """ "Same as last time": sender and phonebooks of the previous send."""
-    offered = context.user_data.get("senders") or []
-    profile = await services(context).store.get_profile(draft.owner_id)
+    offered = context.user_data.senders or []
+    profile = await context.services.store.get_profile(draft.owner_id)
     if profile.last_sender not in {n for n, _ in offered}:
         return await stale(update, context)
     draft.sender, draft.sender_label = profile.last_sender, profile.last_sender_label
@@ -89,7 +88,7 @@ async def choose_last(update: Update, context: Context, draft: Draft) -> int:
 @live
 async def choose_sender(update: Update, context: Context, draft: Draft, index: int) -> int:
     """A sender line, by its position in the list offered."""
-    offered = context.user_data.get("senders") or []
+    offered = context.user_data.senders or []
     if index >= len(offered):
         return await stale(update, context)
     draft.sender, draft.sender_label = offered[index]

@@ -21,7 +21,6 @@ from handlers.common import (
     edit,
     lang_of,
     say,
-    services,
     tr,
     typing,
 )
@@ -34,12 +33,13 @@ from handlers.compose.flow import (
     show,
     with_draft,
 )
+from handlers.session import PriceQuote
 
 log = logging.getLogger("handlers.compose")
 
 
 async def enter_text(update: Update, context: Context, draft: Draft) -> int:
-    suffix = services(context).settings.message_suffix.strip()
+    suffix = context.services.settings.message_suffix.strip()
     note = tr(context, "text_suffix_note", suffix=esc(suffix)) if suffix else ""
     if draft.text:
         return await preview_text(update, context, draft)
@@ -84,7 +84,7 @@ async def text_typed(update: Update, context: Context, draft: Draft) -> int:
         return TEXT
     draft.text = text
     draft = await save(update, context, draft)
-    context.user_data["menu"] = None
+    context.user_data.menu = None
     return await preview_text(update, context, draft)
 
 
@@ -109,18 +109,18 @@ def too_long_text(context: Context, text: str, length: SmsLength) -> str:
 
 
 def _full(context: Context, text: str) -> str:
-    return full_message(text, services(context).settings.message_suffix)
+    return full_message(text, context.services.settings.message_suffix)
 
 
 async def fetch_price(context: Context, key: str, sender: str, message: str) -> tuple[float, float]:
     """Per-recipient price and account credit. The text step and the review ask for the
     same text one after the other, so a fresh answer (under PRICE_TTL) is reused."""
     digest = line_and_text_hash(sender, message)
-    cached = context.user_data.get("price")
+    cached = context.user_data.price
     now = time.time()
-    if cached and cached["digest"] == digest and now - cached["at"] < PRICE_TTL:
-        return cached["per"], cached["credit"]
-    client = services(context).client
+    if cached and cached.digest == digest and now - cached.at < PRICE_TTL:
+        return cached.per, cached.credit
+    client = context.services.client
     # two independent reads: ask both at once, the admin waits for the slower only
     results = await asyncio.gather(
         client.calculate_price(key, sender=sender, message=message),
@@ -132,7 +132,7 @@ async def fetch_price(context: Context, key: str, sender: str, message: str) -> 
             raise result
     price, credit = results
     per = max(price.mci_price, price.other_price)
-    context.user_data["price"] = {"digest": digest, "at": now, "per": per, "credit": credit.credit}
+    context.user_data.price = PriceQuote(digest, now, per, credit.credit)
     return per, credit.credit
 
 
@@ -141,7 +141,7 @@ async def price_lines(
 ) -> tuple[str, float | None, float | None]:
     """Price per recipient, total, credit; a provider problem only hides the estimate."""
     lang = lang_of(context)
-    key = await services(context).store.get_api_key(draft.owner_id)
+    key = await context.services.store.get_api_key(draft.owner_id)
     if key is None or draft.sender is None:
         return "", None, None
     try:
@@ -171,7 +171,7 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
     message = _full(context, draft.text)
     length = measure(message)
     # opened from the review's "✏️ text": say that typing replaces it, and lead back there
-    editing = bool(context.user_data.get("review_return"))
+    editing = bool(context.user_data.review_return)
     ok = tr(context, "btn_back_to_review" if editing else "btn_text_ok")
     from handlers.saved_texts import text_step_button  # team rules
 
@@ -194,7 +194,7 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
         return f"{text}\n\n{tr(context, 'text_replace_note')}" if editing else text
 
     await show(update, context, render(tr(context, "price_pending")), markup)
-    menu = context.user_data.get("menu")
+    menu = context.user_data.menu
     price, _, _ = await price_lines(update, context, draft, message)
     if menu is not None:
         await edit(context, update.effective_chat.id, menu, render(price), markup)
@@ -214,7 +214,7 @@ async def text_done(update: Update, context: Context, draft: Draft, action: str)
         draft.send_at = None
         draft.step = Step.REVIEW
         draft = await save(update, context, draft)
-        context.user_data.pop("review_return", None)
+        context.user_data.review_return = False
         return await enter_review(update, context, draft)
     draft.step = Step.TIME
     draft = await save(update, context, draft)

@@ -19,7 +19,6 @@ from handlers.common import (
     lang_of,
     notify,
     say,
-    services,
     tr,
     typing,
 )
@@ -38,14 +37,14 @@ def test_button(context: Context, per: float | None) -> list[kb.Button]:
 async def test_press(update: Update, context: Context, draft: Draft) -> int:
     from handlers.phone import ask_contact
 
-    store = services(context).store
+    store = context.services.store
     uid = update.effective_user.id
     phone = await store.get_test_phone(uid)
     if phone is None:
         await answer(update)
         await ask_contact(update, context, "phone_ask_for_test")
         return REVIEW
-    message = draft.snapshot(services(context).settings.message_suffix)["message"]
+    message = draft.snapshot(context.services.settings.message_suffix)["message"]
     limit = num(TRIAL_LIMIT, lang_of(context))
     if await trials_used(store, draft, message) >= TRIAL_LIMIT:
         # a quick refusal as an alert; the store's own count below is what enforces it
@@ -58,7 +57,7 @@ async def test_press(update: Update, context: Context, draft: Draft) -> int:
     async with typing(update, context):
         outcome = await send_trial(
             store,
-            services(context).client,
+            context.services.client,
             draft=draft,
             message=message,
             recipient=phone,

@@ -25,6 +25,8 @@ class Config:
     flood_strangers: int = 600
     flood_rounds: int = 5
     flood_idle_samples: int = 15
+    hang_help_samples: int = 30  # /help samples during the 30 s hang, and idle before and after
+    hang_approvals: int = 5  # approvals idle, and during the hang
 
 
 LATENCY_STEPS = ("sender", "page turn", "text", "time", "review")
@@ -49,3 +51,7 @@ class Results:
     # an admin's /help: "idle" and "burst" (behind a burst of stranger messages)
     flood: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     taps: TapCounts | None = None
+    # another admin while one admin's provider call hangs: "help idle", "help hang",
+    # "approve idle", "approve hang"
+    hang: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    hang_within: bool = False  # every "hang" sample was taken while the call still hung

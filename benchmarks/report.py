@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from benchmarks.core import median, pct
+from benchmarks.hang import hang_rows
 from benchmarks.model import LATENCY_STEPS, Config, Results
 from benchmarks.taps import tap_rows
 
@@ -96,6 +97,9 @@ def table(cfg: Config, res: Results) -> tuple[str, bool]:
     if res.flood["burst"]:
         metric, idle, burst, ratio, target, ok = flood_row(cfg, res)
         row(metric, idle, burst, ratio, target, ok)
+    if res.hang["help hang"]:
+        for metric, idle, hung, ratio, target, ok in hang_rows(res):
+            row(metric, idle, hung, ratio, target, ok)
     headers = ("metric", "echo bot", "this bot", "ratio", "target", "")
     widths = [max(len(r[i]) for r in (*rows, headers)) for i in range(6)]
     lines = [" | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]

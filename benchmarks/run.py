@@ -21,6 +21,7 @@ from pathlib import Path
 from benchmarks.core import BenchFake, BotProcess, python_argv
 from benchmarks.driver import Driver
 from benchmarks.flood import run_flood
+from benchmarks.hang import run_hang
 from benchmarks.model import ADMIN_BASE, Config, Results
 from benchmarks.phases import scale_phase, send_path_phase
 from benchmarks.report import table
@@ -126,6 +127,7 @@ async def main(cfg: Config | None = None) -> tuple[Results, str, bool]:
         try:
             await run_bot(cfg, res, tmp, sandbox)
             await run_flood(cfg, res, tmp, sandbox)
+            await run_hang(cfg, res, tmp, sandbox)
         except BaseException:
             log = tmp / "bot.log"
             if log.exists():

@@ -10,9 +10,9 @@ from bot.domain import Broadcast
 from bot.health import touch
 from bot.no_credit import CreditShortfall
 from bot.texts import t
-from handlers import keyboards as kb
 from handlers.approval import close_cards, tell_expired
 from handlers.common import notify, user_lang
+from handlers.plans import batch_heading, unit_markup
 from handlers.results import tell_reconciled, tell_stranded, unknown_howto
 from handlers.session import CustomContext
 
@@ -24,15 +24,14 @@ async def recover_interrupted_sends(app: Application) -> None:
     context = CustomContext(app)
     for b in await context.services.broadcasts.recover_after_restart():
         log.warning("broadcast %s was interrupted mid-send; marked unknown", b.id)
+        tz = context.services.settings.tz
         for person in {b.requester_id, b.approver_id} - {None}:
             lang = await user_lang(context, person)
-            markup = kb.result(
-                lang, b.id, state="unknown", scheduled=bool(b.snapshot.get("send_at"))
+            markup = await unit_markup(
+                context, lang, b, person, state="unknown", scheduled=bool(b.snapshot.get("send_at"))
             )
-            text = t(lang, "send_interrupted", no=b.number) + unknown_howto(
-                lang, b, context.services.settings.tz
-            )
-            await notify(context, person, text, markup)
+            text = batch_heading(lang, b, tz) + t(lang, "send_interrupted", no=b.number)
+            await notify(context, person, text + unknown_howto(lang, b, tz), markup)
     await void_removed_requesters(app)
     await recover_stranded_approvals(app)
     await resume_plans(app)
@@ -104,8 +103,9 @@ async def watch_credit(context: CallbackContext) -> None:
 async def tell_credit_ran_out(
     context: CallbackContext, b: Broadcast, shortfall: CreditShortfall
 ) -> None:
+    tz = context.services.settings.tz
     for person in {b.requester_id, b.approver_id} - {None}:
         lang = await user_lang(context, person)
-        markup = kb.result(lang, b.id, state=str(b.state), scheduled=False)
-        text = shortfall.text(lang, "credit_ran_out", no=b.number)
+        markup = await unit_markup(context, lang, b, person, state=str(b.state), scheduled=False)
+        text = batch_heading(lang, b, tz) + shortfall.text(lang, "credit_ran_out", no=b.number)
         await notify(context, person, text, markup)

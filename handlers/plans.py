@@ -433,6 +433,21 @@ def batch_ref(lang: str, b: Broadcast, tz: tzinfo) -> str:
     )
 
 
+def batch_heading(lang: str, b: Broadcast, tz: tzinfo) -> str:
+    """A first line naming the batch, for messages worded for a whole send; "" otherwise."""
+    return batch_ref(lang, b, tz) + "\n" if b.plan_key is not None else ""
+
+
+async def unit_markup(
+    context: Context, lang: str, b: Broadcast, person: int, **single: object
+) -> InlineKeyboardMarkup | None:
+    """A batch's own buttons (and its plan's); a single send's result buttons otherwise."""
+    if b.plan_key is None:
+        return kb.result(lang, b.id, **single)  # type: ignore[arg-type]
+    status = await context.services.broadcasts.plan_status(b.id, person)
+    return batch_markup(lang, b, status, datetime.now(UTC))
+
+
 def batch_size_line(lang: str, b: Broadcast, money: dict | None) -> str:
     """The batch's own recipients and, when the submit-time price is known, its own cost."""
     plan = plan_of(b.snapshot)

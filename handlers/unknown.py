@@ -26,6 +26,7 @@ from handlers.common import (
     tr,
     user_lang,
 )
+from handlers.plans import batch_heading
 from handlers.results import mine
 
 log = logging.getLogger("handlers.unknown")
@@ -46,7 +47,7 @@ async def confirm_not_sent_ask(update: Update, context: Context, broadcast_id: i
         return
     lang = lang_of(context)
     tz = context.services.settings.tz
-    text = tr(
+    text = batch_heading(lang, b, tz) + tr(
         context,
         "confirm_not_sent_ask",
         no=b.number,
@@ -79,7 +80,7 @@ async def confirm_not_sent(update: Update, context: Context, broadcast_id: int) 
     now = datetime.now(UTC)
     for person in [p for p in {done.requester_id, done.approver_id} if p]:
         lang = await user_lang(context, person)
-        text = t(
+        text = batch_heading(lang, done, tz) + t(
             lang,
             "confirmed_not_sent",
             no=done.number,

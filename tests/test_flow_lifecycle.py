@@ -329,3 +329,37 @@ async def test_progress_edits_the_plan_card_in_place_one_word_per_state(tmp_path
         assert len(alice.messages()) == before  # edited in place, no copy
         assert STOPPED_AT_2 in plain(current(w, alice, alice_card).text)
         assert w.sends == 2
+
+
+async def test_interrupted_batch_is_named_and_continue_says_check_it_first(tmp_path: Path) -> None:
+    """Batch 2's outcome unknown: "continue" says to check that batch first, offers the
+    check and "not sent", and posts nothing. A crash during its POST: at start-up both
+    admins are told about *batch 2* (its rows and time), with its own buttons only."""
+    async with bot_world_seeded(tmp_path) as w:
+        alice, bob, _, card = await approved_plan(w)
+        request = (await w.store.list_pending_requests())[-1]
+        w.sandbox.state.fail_next("/api/send", "500", skip=1)
+        await bob.press(card, "تأیید و ارسال")
+        stopped = await until_plain(w, alice, STOPPED_AT_2)
+        assert w.sends == 2
+        await alice.press(stopped, "ادامهٔ برنامه")
+        first = await until_plain(w, alice, "نخست نتیجهٔ نوبت ۲", after=stopped.message_id)
+        assert "بررسی وضعیت" in buttons(first) and "ارسال نشده" in buttons(first)
+        await w.settle()
+        assert w.sends == 2
+        # the process dies during batch 2's POST (its row is left "sending")
+        rows = await w.store.list_plan_batches(f"r{request.id}")
+        await stop_bot(w.app)
+        import sqlite3
+
+        conn = sqlite3.connect(w.settings.database_path)
+        with conn:
+            conn.execute("UPDATE broadcasts SET state = 'sending' WHERE id = ?", (rows[1].id,))
+        conn.close()
+        w.app = await start_bot(w.settings)
+        told = await until_plain(w, alice, "نوبت ۲ از #", after=first.message_id)
+        await until_plain(w, bob, "نوبت ۲ از #")
+        assert "ردیف ۱۱–۲۰" in plain(told.text)
+        assert "ارسال دوباره" not in buttons(told) and "ذخیرهٔ این متن" not in buttons(told)
+        assert "بررسی وضعیت" in buttons(told)
+        assert w.sends == 2

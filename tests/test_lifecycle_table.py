@@ -141,3 +141,87 @@ async def test_version_10_database_keeps_every_plans_state_halted_marks_included
         left = conn.execute("SELECT COUNT(*) FROM persistence WHERE namespace = 'plan_halted'")
         assert left.fetchone()[0] == 0  # the mark lives with the batches now, once
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+# -- the store's compare-and-set: each move judged inside its own transaction ----------------
+
+
+def _gate(action: Action, *, approvers=frozenset({8}), send_at=None):
+    return lc.gate(action, now=NOW, approvers=approvers, requester_admin=True, send_at=send_at)
+
+
+async def _start(store: Store, no: int, snap: dict, action: Action = Action.SEND):
+    return await store.start_broadcast(
+        request_id=None, requester_id=7, approver_id=None, snapshot=snap, batch_no=no,
+        plan_key="d1:1", check=_gate(action, send_at=NOW + timedelta(days=30)),
+    )  # fmt: skip
+
+
+async def test_plan_state_moves_with_its_batches_in_one_transaction(store: Store) -> None:
+    from bot.domain import BroadcastState
+    from storage.plans import Refused
+
+    snap = json.loads(_plan_snapshot(3))
+    one = await _start(store, 1, snap)
+    assert not isinstance(one, Refused) and one is not None
+    assert (await store.get_plan("d1:1")).state == "running"  # type: ignore[union-attr]
+    await store.finish_broadcast(one.id, state=BroadcastState.SENT, outbox_ids=[1])
+    two = await _start(store, 2, snap)
+    assert two is not None and not isinstance(two, Refused)
+    await store.finish_broadcast(two.id, state=BroadcastState.FAILED, error="422")
+    plan = await store.get_plan("d1:1")
+    assert plan is not None and (plan.state, plan.at_batch, plan.reason) == ("stopped", 2, "failed")
+    # a stopped plan posts no next batch, from any path, until a person continues it
+    assert await _start(store, 3, snap, Action.RESUME) == Refused("stopped")
+    # halted: the failed batch can never be retried, the rest never posted
+    assert await store.halt_plan("d1:1", 1002)
+    assert not await store.halt_plan("d1:1", 1003)  # one halt, by one person
+    retry = await store.retry_broadcast(two.id, check=_gate(Action.RETRY))
+    assert retry == Refused("halted")
+    assert (await store.get_broadcast(two.id)).state == BroadcastState.FAILED  # type: ignore[union-attr]
+    restart = await store.restart_plan("d1:1", _gate(Action.CONTINUE), request_id=None)
+    assert restart == Refused("halted")
+
+
+async def test_two_admins_continuing_at_once_one_wins(store: Store) -> None:
+    import asyncio
+
+    from bot.domain import BroadcastState
+    from storage.plans import PlanRecord, Refused
+
+    snap = json.loads(_plan_snapshot(3))
+    one = await _start(store, 1, snap)
+    assert one is not None and not isinstance(one, Refused)
+    await store.finish_broadcast(one.id, state=BroadcastState.UNKNOWN, error="timeout")
+    # unknown first: continue refuses (check it first), then "not sent" + retry + continue
+    assert await store.restart_plan("d1:1", _gate(Action.CONTINUE), request_id=None) == Refused(
+        "unknown"
+    )
+    await store.transition_broadcast(one.id, BroadcastState.UNKNOWN, BroadcastState.FAILED)
+    again = await store.retry_broadcast(one.id, check=_gate(Action.RETRY))
+    assert again is not None and not isinstance(again, Refused)
+    await store.finish_broadcast(again.id, state=BroadcastState.SENT, outbox_ids=[2])
+    results = await asyncio.gather(
+        *(store.restart_plan("d1:1", _gate(Action.CONTINUE), request_id=None) for _ in range(5))
+    )
+    assert sum(isinstance(r, PlanRecord) for r in results) == 1
+    assert all(r == Refused("busy") for r in results if not isinstance(r, PlanRecord))
+
+
+async def test_a_removed_approvers_approval_stops_counting_in_the_store(store: Store) -> None:
+    from storage.plans import Refused
+    from tests.storage_fixtures import _approved_request
+
+    request = await _approved_request(store, 7)  # approved by 99
+    # 99 is no longer an approver: the gate refuses inside the transaction, no row
+    refused = await store.start_broadcast(
+        request_id=request.id, requester_id=7, approver_id=99, snapshot=request.snapshot,
+        check=_gate(Action.SEND_NOW, approvers=frozenset({9})),
+    )  # fmt: skip
+    assert refused == Refused("approvals_lost")
+    assert await store.get_broadcast_for_request(request.id) is None
+    row = await store.start_broadcast(
+        request_id=request.id, requester_id=7, approver_id=99, snapshot=request.snapshot,
+        check=_gate(Action.SEND_NOW, approvers=frozenset({99})),
+    )  # fmt: skip
+    assert row is not None and not isinstance(row, Refused)

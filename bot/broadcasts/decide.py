@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.broadcasts import lifecycle as lc
 from bot.broadcasts.base import Deps
 from bot.broadcasts.model import REQUESTER_REMOVED_REASON, Decision, DecisionKind
 from bot.broadcasts.rules import parse_send_at
@@ -82,13 +83,21 @@ class Decider:
         request = await self._deps.store.get_request(request_id)
         if request is None:
             return Decision("not_found")
-        if approver_id not in self._deps.policy.approvers:  # policy as of this click
+        policy = self._deps.policy  # roles as of this click
+        facts = lc.Facts(
+            now=self._deps.clock(),
+            request=str(request.state),
+            requester_admin=policy.may_request(request.requester_id),
+            actor_may_act=approver_id in policy.approvers,
+        )
+        verdict = lc.allowed(lc.Action.APPROVE, facts)  # approve and reject share one rule
+        if verdict.reason == "not_allowed":
             return Decision("not_allowed", request, request.state)
         if approver_id == request.requester_id:
             return Decision("self_approval", request, request.state)
-        if request.state != RequestState.PENDING:
+        if verdict.reason == "already_decided":
             return Decision("already_decided", request, request.state, request.decided_by)
-        if not self._deps.policy.may_request(request.requester_id):  # roles as of this click
+        if verdict.reason == "requester_removed":
             return await self.void_removed(request)
         if self._is_expired(request):
             return await self._expire(request)

@@ -29,11 +29,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from bot.broadcasts.model import CANCEL_LEAD  # the provider cancels only this far ahead
+
 # A unit is posted only this far ahead of its time; nearer, the provider would send it at
 # once (or refuse it), which is not what was approved.
 POST_LEAD = timedelta(minutes=1)
-# The provider cancels a scheduled send only this far ahead of its time.
-CANCEL_LEAD = timedelta(minutes=5)
 
 
 class Action(StrEnum):
@@ -228,7 +228,7 @@ def _cancel(f: Facts) -> Verdict:
     if not f.actor_may_act:
         return no("not_allowed")
     if f.unit != "sent":
-        return no("not_scheduled" if f.unit in ("failed", None) else f"unit_{f.unit}")
+        return no("not_cancellable")
     if f.send_at is None:
         return no("not_scheduled")
     if f.send_at - f.now < CANCEL_LEAD:

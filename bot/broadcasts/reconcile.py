@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from bot.broadcasts import lifecycle as lc
 from bot.broadcasts.base import Deps
 from bot.broadcasts.model import (
     CONFIRMED_NOT_SENT_TEXT,
@@ -101,8 +102,13 @@ class Reconciler:
         b = await self._deps.store.get_broadcast(broadcast_id)
         if b is None:
             return ConfirmResult("not_found")
-        if not self._deps.may_act(b, actor_id):
+        facts = lc.Facts(
+            now=self._deps.clock(), unit=str(b.state), actor_may_act=self._deps.may_act(b, actor_id)
+        )
+        verdict = lc.allowed(lc.Action.CONFIRM_NOT_SENT, facts)
+        if verdict.reason == "not_allowed":
             return ConfirmResult("not_allowed", b)
+        # the compare-and-set below is the lifecycle's move unknown -> failed
         done = await self._deps.store.transition_broadcast(
             b.id, BroadcastState.UNKNOWN, BroadcastState.FAILED, CONFIRMED_NOT_SENT_TEXT
         )

@@ -8,9 +8,9 @@ import logging
 from typing import Any
 
 from bot import no_credit
+from bot.broadcasts import lifecycle as lc
 from bot.broadcasts.base import Deps
 from bot.broadcasts.model import (
-    CANCEL_LEAD,
     CREDIT_WATCH_LIMIT,
     CREDIT_WATCH_WINDOW,
     NO_KEY_TEXT,
@@ -47,15 +47,15 @@ class Reports:
         b = await self._deps.store.get_broadcast(broadcast_id)
         if b is None:
             return CancelResult("not_found")
-        if not self._deps.may_act(b, actor_id):
-            return CancelResult("not_allowed", b)
-        if b.state != BroadcastState.SENT or not b.outbox_ids:
-            return CancelResult("not_cancellable", b)
-        send_at = send_time_of(b)
-        if send_at is None:
-            return CancelResult("not_scheduled", b)
-        if send_at - self._deps.clock() < CANCEL_LEAD:
-            return CancelResult("too_late", b)
+        facts = lc.Facts(
+            now=self._deps.clock(),
+            unit=str(b.state) if b.outbox_ids else "sending",  # no outbox id: nothing to cancel
+            send_at=send_time_of(b),
+            actor_may_act=self._deps.may_act(b, actor_id),
+        )
+        verdict = lc.allowed(lc.Action.CANCEL, facts)
+        if not verdict.ok:  # not_allowed, not_cancellable, not_scheduled, too_late
+            return CancelResult(verdict.reason, b)  # type: ignore[arg-type]
         api_key = await self._deps.key_or_none(b.requester_id)
         if api_key is None:
             return CancelResult("no_key", b, NO_KEY_TEXT)

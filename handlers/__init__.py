@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import warnings
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
     Application,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -63,7 +65,7 @@ REVIEW_KINDS = (
 def _conversation() -> ConversationHandler:
     c = compose
     back = cb.BACK.route  # "back" leads somewhere different from each step
-    states = {
+    states: dict[object, list[BaseHandler[Update, Any, Any]]] = {
         c.RESUME: [cb.RESUME.route()],
         c.SENDER: [cb.SENDER_LAST.route(), cb.SENDER.route()],
         c.BOOKS: [

@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,7 +94,7 @@ class Word(Arg):
     choices: tuple[str, ...]
 
     @property
-    def sample(self) -> str:  # type: ignore[override]  # a property over the class field
+    def sample(self) -> str:  # the first choice
         return self.choices[0]
 
     def parse(self, raw: str) -> str | None:
@@ -161,7 +161,9 @@ class Button:
         self.callback = fn
         return self.dispatcher()
 
-    def dispatcher(self, fn: Handler | None = None) -> Callable[[Update, Any], Awaitable[Any]]:
+    def dispatcher(
+        self, fn: Handler | None = None
+    ) -> Callable[[Update, Any], Coroutine[Any, Any, Any]]:
         """The ``(update, context)`` callback: parse, then call ``fn`` (default: the bound
         handler, looked up per press) with the parsed arguments."""
 

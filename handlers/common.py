@@ -178,13 +178,13 @@ async def typing(update: Update, context: Context) -> AsyncIterator[None]:
     provider, so the press need not wait for the provider's answer.
     """
     await answer_before_work(update)
-    chat = update.effective_chat
+    chat_id = update.effective_chat.id if update.effective_chat else None
 
-    async def later() -> None:
+    async def later(chat_id: int) -> None:
         await asyncio.sleep(TYPING_AFTER)
-        await asyncio.shield(_typing(chat.id, context))  # once started, let it finish
+        await asyncio.shield(_typing(chat_id, context))  # once started, let it finish
 
-    task = asyncio.create_task(later()) if chat else None
+    task = asyncio.create_task(later(chat_id)) if chat_id is not None else None
     try:
         yield
     finally:

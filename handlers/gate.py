@@ -103,14 +103,14 @@ def _composes(update: Update, press: cb.Press | None) -> bool:
     if update.message is not None and update.message.contact is not None:
         return True  # test SMS: registering one's own number is for composers
     text = update.message.text if update.message else None
-    return bool(text) and _command(text) in _COMPOSE_COMMANDS
+    return text is not None and _command(text) in _COMPOSE_COMMANDS
 
 
 async def _approver_only(update: Update, context: Context) -> None:
     lang = context.user_data.lang or "fa"
     if update.callback_query is not None:
         await answer(update, t(lang, "approver_only"), alert=True)
-    else:
+    elif update.effective_chat is not None:
         await notify(context, update.effective_chat.id, t(lang, "approver_only"))
 
 
@@ -119,21 +119,23 @@ async def _not_an_approver(update: Update, context: Context, press: cb.Press) ->
     audited as the approval service would, before any handler runs."""
     await answer(update, t(context.user_data.lang or "fa", "decision_not_allowed"), alert=True)
     target = f"request:{press.args[0]}" if press.args else None
-    await context.services.store.audit(update.effective_user.id, "refused_not_allowed", target)
+    user_id = update.effective_user.id if update.effective_user else None
+    await context.services.store.audit(user_id, "refused_not_allowed", target)
 
 
 async def refuse_key(update: Update, context: Context) -> None:
     """A key-shaped message where a reason, a text or a search is expected: it is deleted,
     redacted from logs and stored nowhere (not even in the audit log)."""
-    message = update.message
+    message, user, chat = update.message, update.effective_user, update.effective_chat
+    assert message is not None and message.text and user is not None and chat is not None
     SECRETS.add(message.text.strip())
     try:
         await message.delete()
     except TelegramError:
         log.warning("could not delete a key-looking message")
-    await context.services.store.audit(update.effective_user.id, "key_like_refused")
+    await context.services.store.audit(user.id, "key_like_refused")
     lang = context.user_data.lang or "fa"
     # on the saved-text name prompt the prompt stays: ask again for a short name
     naming = isinstance(context.user_data.awaiting, TextName)
     key = "saved_name_key" if naming else "key_refused_here"
-    await notify(context, update.effective_chat.id, t(lang, key))
+    await notify(context, chat.id, t(lang, key))

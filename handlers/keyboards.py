@@ -135,7 +135,7 @@ def result(
 
 
 def confirm_not_sent(lang: str, broadcast_id: int) -> InlineKeyboardMarkup:
-    return markup(
+    return _fixed(
         [
             [btn(t(lang, "btn_confirm_not_sent"), cb.NOT_SENT_YES.data(broadcast_id))],
             [btn(t(lang, "btn_keep_unknown"), cb.NOT_SENT_KEEP.data(broadcast_id))],
@@ -144,14 +144,14 @@ def confirm_not_sent(lang: str, broadcast_id: int) -> InlineKeyboardMarkup:
 
 
 def stranded(lang: str, request_id: int) -> InlineKeyboardMarkup:
-    return markup([[btn(t(lang, "btn_start_stranded"), cb.START_STRANDED.data(request_id))]])
+    return _fixed([[btn(t(lang, "btn_start_stranded"), cb.START_STRANDED.data(request_id))]])
 
 
 # ---------------------------------------------------------------- team rules: saved texts
 
 
 def name_prompt(lang: str) -> InlineKeyboardMarkup:
-    return markup([[btn(t(lang, "btn_name_cancel"), cb.NAME_CANCEL.data())]])
+    return _fixed([[btn(t(lang, "btn_name_cancel"), cb.NAME_CANCEL.data())]])
 
 
 def saved_pick(
@@ -164,12 +164,12 @@ def saved_pick(
     ]
     rows.append(pager(lang, cb.SAVED_PAGE, page, pages))
     rows.append([btn(t(lang, "btn_saved_back"), cb.SAVED.data("x"))])
-    return markup(rows)
+    return _fixed([r for r in rows if r])  # the back row is always there
 
 
 def saved_manage(
     lang: str, items: Sequence[tuple[int, int]], page: int, pages: int
-) -> InlineKeyboardMarkup:
+) -> InlineKeyboardMarkup | None:
     """/texts: rename and delete per text (item number, id), then the pager."""
     rows = [
         reading_order(
@@ -186,7 +186,7 @@ def saved_manage(
 
 
 def saved_delete(lang: str, text_id: int, page: int) -> InlineKeyboardMarkup:
-    return markup(
+    return _fixed(
         [
             [btn(t(lang, "btn_saved_delete_yes"), cb.TEXT_DELETE.data("y", text_id))],
             [btn(t(lang, "btn_saved_delete_no"), cb.TEXTS_PAGE.data(page))],

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
@@ -243,7 +243,18 @@ def _awaiting(data: dict[str, Any]) -> Awaiting | None:
 
 
 class CustomContext(CallbackContext[ExtBot[None], Session, dict[Any, Any], dict[Any, Any]]):
-    """PTB's context with the bot's services typed."""
+    """PTB's context with the bot's services and the user's session typed."""
+
+    @property
+    def user_data(self) -> Session:
+        """The session of the update's user. Jobs have no user: they get a blank session,
+        which keeps nothing (PTB would give None; every handler has a user)."""
+        data = super().user_data
+        return data if data is not None else Session()
+
+    @user_data.setter
+    def user_data(self, _: object) -> NoReturn:
+        raise AttributeError("user_data is the session itself: change its fields")
 
     @property
     def services(self) -> Services:

@@ -29,6 +29,7 @@ async def ask_key(update: Update, context: Context) -> int:
     """/token: ask for the key (or take it from the same message, then delete that)."""
     context.user_data.menu = None
     context.user_data.awaiting = KeyWait()  # a pending reject reason never gets the key
+    assert update.message is not None  # a command
     text = update.message.text or ""
     _, _, inline_key = text.partition(" ")
     if inline_key.strip():
@@ -39,7 +40,8 @@ async def ask_key(update: Update, context: Context) -> int:
 
 async def key_typed(update: Update, context: Context, key: str | None = None) -> int:
     """The key: delete its message, check it, store it encrypted."""
-    message = update.message
+    message, user = update.message, update.effective_user
+    assert message is not None and user is not None  # a typed message
     raw = (key or message.text or "").strip()
     if not context.user_data.stop_awaiting(KeyWait):
         # the wait was ended by a press elsewhere: this text is not taken as a key
@@ -67,10 +69,8 @@ async def key_typed(update: Update, context: Context, key: str | None = None) ->
         await say(update, context, tr(context, "token_unreachable", reason=reason))
         return END
     name = account.name or account.user_name
-    info = await context.services.store.save_api_key(update.effective_user.id, raw, name)
-    await context.services.store.audit(
-        update.effective_user.id, "key_saved", None, {"hint": info.hint}
-    )
+    info = await context.services.store.save_api_key(user.id, raw, name)
+    await context.services.store.audit(user.id, "key_saved", None, {"hint": info.hint})
     block = tr(context, "token_send_blocked" if account.send_block else "token_send_ok")
     await say(
         update,
@@ -90,8 +90,9 @@ async def key_not_text(update: Update, context: Context) -> int:
 
 async def logout(update: Update, context: Context) -> None:
     """/logout: forget the stored key."""
-    store = context.services.store
-    removed = await store.delete_api_key(update.effective_user.id)
+    store, user = context.services.store, update.effective_user
+    assert user is not None  # a command
+    removed = await store.delete_api_key(user.id)
     if removed:
-        await store.audit(update.effective_user.id, "key_deleted")
+        await store.audit(user.id, "key_deleted")
     await say(update, context, tr(context, "logout_done" if removed else "logout_none"))

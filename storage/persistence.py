@@ -64,7 +64,11 @@ class SQLitePersistence(BasePersistence[Any, DataDict, DataDict]):
         store_data = PersistenceInput(bot_data=False, chat_data=False, callback_data=False)
         super().__init__(store_data=store_data, update_interval=update_interval)
         self._store = store
-        self._load_user, self._dump_user = users or (lambda d: d, lambda d: d)
+        plain: tuple[Callable[[DataDict], Any], Callable[[Any], DataDict]] = (
+            lambda d: d,
+            lambda d: d,
+        )
+        self._load_user, self._dump_user = users or plain
         # Last text written for each (namespace, key): unchanged values are not rewritten
         # on every periodic update.
         self._written: dict[tuple[str, str], str] = {}

@@ -38,7 +38,8 @@ FIXTURE = Path(__file__).parent / "fixtures" / "release_sessions.sqlite3"
 
 
 def release_rows() -> dict[int, dict]:
-    conn = sqlite3.connect(f"file:{FIXTURE}?mode=ro", uri=True)
+    # immutable: a WAL file opened read-only would otherwise get -shm/-wal files beside it
+    conn = sqlite3.connect(f"file:{FIXTURE}?mode=ro&immutable=1", uri=True)
     try:
         rows = conn.execute("SELECT key, value FROM persistence WHERE namespace = 'user_data'")
         return {int(k): codec.loads(v) for k, v in rows}

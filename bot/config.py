@@ -25,8 +25,10 @@ from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.approval_rules import ApprovalRules, parse_rules
+from bot.guardrails.quiet_hours import QuietHours, parse_quiet_hours
 
 DEFAULT_IPPANEL_BASE_URL = "https://edge.ippanel.com/v1"
+DEFAULT_QUIET_HOURS = "22:00-08:00"
 
 
 class ConfigError(Exception):
@@ -59,7 +61,16 @@ EXPECTED = {
     "CREDIT_ALERT_RIALS": "a positive number of rials, or empty for the largest broadcast "
     "of the last 30 days",
     "CREDIT_CHECK_HOURS": "hours between credit checks, a positive number (0 turns them off)",
+    "QUIET_HOURS": "a Tehran-time window HH:MM-HH:MM, like 22:00-08:00 (empty turns it off)",
+    "REPEAT_WINDOW_HOURS": "hours to look back for a repeated send, like 24 (0 turns it off)",
+    "MONTHLY_BUDGET_RIALS": "the month's SMS budget in rials, a positive number (unset: no budget)",
+    "BUDGET_HARD": "true or false",
+    "FOLLOW_UP_MINUTES": "minutes after a send for its follow-up, like 60 (0 turns it off)",
+    "FOLLOW_UP_LOW_SHARE": "a percentage from 1 to 100, like 80",
 }
+
+# Settings whose empty value is a value of its own, not "the default": QUIET_HOURS= is "off".
+_EMPTY_IS_A_VALUE = frozenset({"quiet_hours"})
 
 # A list of ids written as "1001", "1001, 1002" or "1001,". JSON decoding is off for the
 # whole model (enable_decoding=False below): pydantic-settings would otherwise read a lone
@@ -120,6 +131,13 @@ class Settings(BaseSettings):
     # team rules: the credit watch (None: the cost of the key's largest recent broadcast)
     credit_alert_rials: float | None = Field(None, gt=0)
     credit_check_hours: float = Field(6.0, ge=0)
+    # campaign guardrails (#22): night hours, repeats, the month's budget, the follow-up
+    quiet_hours: QuietHours | None = parse_quiet_hours(DEFAULT_QUIET_HOURS)
+    repeat_window_hours: float = Field(24.0, ge=0)
+    monthly_budget_rials: float | None = Field(None, gt=0)
+    budget_hard: bool = False
+    follow_up_minutes: float = Field(60.0, ge=0)
+    follow_up_low_share: float = Field(80.0, gt=0, le=100)
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -197,10 +215,25 @@ class Settings(BaseSettings):
             Fernet(key.strip().encode())  # raises ValueError on a malformed key
         return v
 
-    @field_validator("credit_alert_rials", mode="before")
+    @field_validator("credit_alert_rials", "monthly_budget_rials", mode="before")
     @classmethod
     def _empty_is_auto(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _quiet_hours(cls, v: Any) -> Any:
+        return parse_quiet_hours(v) if isinstance(v, str) else v
+
+    @field_validator("budget_hard", mode="before")
+    @classmethod
+    def _true_or_false(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            word = v.strip().lower()
+            if word not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError("not true or false")
+            return word in ("true", "1", "yes")
+        return v
 
     @field_validator("webhook_secret")
     @classmethod
@@ -220,7 +253,7 @@ class Settings(BaseSettings):
         # Defined last so that pydantic runs it before the other "before" validators.
         # `APPROVER_IDS=` in .env or `PORT: ""` in compose is how people leave a setting
         # unset; for a required variable this becomes the usual "is required" error.
-        if isinstance(v, str) and not v.strip():
+        if isinstance(v, str) and not v.strip() and info.field_name not in _EMPTY_IS_A_VALUE:
             field = cls.model_fields[info.field_name or ""]
             if v != field.default:  # defaults are validated too; "" may be the default
                 raise PydanticUseDefault()

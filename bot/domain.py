@@ -145,6 +145,10 @@ class Draft:
                 plan = plan_for(
                     self.selections, self.gradual["batch"], self.gradual["every"], self.send_at
                 )
+                if "night_to" in self.gradual:  # the requester tapped "skip the night"
+                    from bot.guardrails.quiet_hours import skip_night_of
+
+                    plan = skip_night_of(plan, self.gradual)
                 snap["plan"] = plan.to_dict()
             except PlanError:
                 snap["plan"] = None

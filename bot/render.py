@@ -187,6 +187,7 @@ def build_card(
     budget: int = TELEGRAM_LIMIT,
     header: bool = True,
     money: str = "",
+    guards: str = "",
 ) -> Card:
     """The review card: everything an approver needs to decide, the exact text whole.
 
@@ -195,7 +196,8 @@ def build_card(
     More than :data:`BOOKS_LISTED` phonebooks are always a summary line, so a card stays
     short on a phone. ``header`` is the requester's step title ("5. Review"); the approver's
     card, which has its own title, goes without it. ``money`` is the approver's cost line,
-    put where the review has its own: before the text, never below the fold.
+    put where the review has its own: before the text, never below the fold. ``guards`` are
+    the campaign guardrails' lines (night hours, repeats, the month's budget), right below it.
     """
     selections = [PhonebookSelection.from_dict(s) for s in snapshot["selections"]]
     message = snapshot["message"]
@@ -230,7 +232,7 @@ def build_card(
             when=plan_text(snapshot, tz, lang) or when_text(send_at, tz, lang),
             chars=num(length.chars, lang),
             parts=num(length.parts, lang),
-            cost=cost,
+            cost=cost + guards,
             message=body,
         )
 

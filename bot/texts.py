@@ -290,6 +290,14 @@ FA: dict[str, str] = {
     "amount_rials": "{n} ریال",
     "card_money_short": "⚠️ ممکن است اعتبار برای این ارسال کافی نباشد.\n",
     "card_money_unknown": "نامعلوم",
+    # campaign guardrails (#22): night hours
+    "guard_quiet": "🌙 <b>ساعت {at} می‌رسد، در ساعات سکوت شبانه</b> ({window})\n",
+    "guard_quiet_now": "🌙 <b>اگر الان فرستاده شود، ساعت {at} می‌رسد، در ساعات سکوت شبانه</b> ({window})\n",
+    "guard_quiet_plan": "🌙 <b>{n} نوبت از {total} نوبت در ساعات سکوت شبانه است</b> ({window})\n",
+    "guard_quiet_skipped": "🌙 نوبت‌های شب به پایان ساعات سکوت منتقل شده‌اند ({window}).\n",
+    "btn_quiet_move": "🌙 ارسال در پایان ساعات سکوت: {at}",
+    "btn_quiet_skip": "🌙 رد کردن شب (ادامه در {at})",
+    "btn_quiet_keep": "↩️ زمان‌های شبانه را برگردان",
     "decided_voided": "⛔️ درخواست‌کننده دیگر مدیر نیست؛ این درخواست باطل شد و چیزی ارسال نشد.",
     "decision_requester_removed": "درخواست‌کننده دیگر مدیر نیست؛ درخواست باطل شد و چیزی ارسال نشد.",
     "unknown_howto": "\n\nبرای اطمینان: در پنل IPPanel به «گزارش‌ها ← صندوق ارسال» بروید و پیامی از خط {sender} "
@@ -861,6 +869,14 @@ EN: dict[str, str] = {
     "amount_rials": "{n} rials",
     "card_money_short": "⚠️ The credit may not cover this send.\n",
     "card_money_unknown": "unknown",
+    # campaign guardrails (#22): night hours
+    "guard_quiet": "🌙 <b>Arrives at {at}, inside quiet hours</b> ({window})\n",
+    "guard_quiet_now": "🌙 <b>Sent now, it arrives at {at}, inside quiet hours</b> ({window})\n",
+    "guard_quiet_plan": "🌙 <b>{n} of {total} batches fall inside quiet hours</b> ({window})\n",
+    "guard_quiet_skipped": "🌙 Night batches moved to the end of the quiet hours ({window}).\n",
+    "btn_quiet_move": "🌙 Send when quiet hours end: {at}",
+    "btn_quiet_skip": "🌙 Skip the night (resume at {at})",
+    "btn_quiet_keep": "↩️ Keep the night times",
     "decided_voided": "⛔️ The requester is no longer an admin; this request was voided and nothing was sent.",
     "decision_requester_removed": "The requester is no longer an admin; the request was voided and nothing was sent.",
     "unknown_howto": "\n\nTo be sure: in the IPPanel panel open “Reports → Outbox” and look for a message from line {sender} "

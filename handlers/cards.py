@@ -34,6 +34,7 @@ from handlers.common import (
     person_label,
     user_lang,
 )
+from handlers.guards import request_guards
 from handlers.tally import (
     PROGRESS_ROOM,
     card_lock,
@@ -53,13 +54,15 @@ def approval_card(
     lang: str,
     money: MoneyCheck | None = None,
     status: str = "",
+    guards: str = "",
 ) -> Card:
     """What an approver sees: who asks, the full review card of the snapshot, the deadline,
     and (when deciding) the estimated cost against the current credit.
 
     The snapshot card gets whatever room the frame (and a decision ``status``) leaves, so
     only the book list and titles are ever shortened, never the exact text. A request that
-    needs several approvals also shows how many it has, from whom, and under which rule."""
+    needs several approvals also shows how many it has, from whom, and under which rule.
+    ``guards`` are the campaign guardrails' lines (:mod:`handlers.guards`)."""
     tz = context.services.settings.tz
     progress = progress_lines(context, request, lang)
 
@@ -80,7 +83,9 @@ def approval_card(
     room = STATUS_ROOM + (PROGRESS_ROOM if request.approvals_needed > 1 else 0)
     budget = TELEGRAM_LIMIT - visible_len(frame("", "")) - room
     money_text = money_line(lang, money)
-    card = build_card(request.snapshot, lang, tz, budget=budget, header=False, money=money_text)
+    card = build_card(
+        request.snapshot, lang, tz, budget=budget, header=False, money=money_text, guards=guards
+    )
     return Card(fit(frame(card.text)), card.books_summarized, card.message_apart)
 
 
@@ -124,7 +129,8 @@ async def notify_approvers(
     reached = 0
     for approver in approvers:
         lang = await user_lang(context, approver)
-        card = approval_card(context, request, lang, money)
+        guards = await request_guards(context, request, lang)
+        card = approval_card(context, request, lang, money, guards=guards)
         reply_to = None
         if card.message_apart:
             # the exact text goes first, on its own; the card replies to it
@@ -182,7 +188,8 @@ async def close_cards(
                 when=format_jalali(now, tz, lang),
                 reason=reason_line(lang, reason),
             )
-            card = approval_card(context, request, lang, status=status)
+            guards = await request_guards(context, request, lang)
+            card = approval_card(context, request, lang, status=status, guards=guards)
             markup = card_markup(lang, request, card, pending=False)
             await edit(context, chat_id, message_id, card.text, markup)
 
@@ -202,7 +209,10 @@ async def refresh_cards(context: Context, request_id: int) -> None:
             lang = await user_lang(context, chat_id)
             approved = chat_id in got
             status = t(lang, "approval_you_approved", n=num(missing, lang)) if approved else ""
-            card = approval_card(context, request, lang, money_of(request), status=status)
+            guards = await request_guards(context, request, lang)
+            card = approval_card(
+                context, request, lang, money_of(request), status=status, guards=guards
+            )
             markup = card_markup(lang, request, card, pending=True, can_approve=not approved)
             await edit(context, chat_id, message_id, card.text, markup)
 

@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from cryptography.fernet import Fernet
 
 from bot.approval_rules import ApprovalRule, ApprovalRules
 from bot.config import ConfigError, load_settings
+from bot.guardrails.quiet_hours import QuietHours
 from bot.keyfile import load_fernet
 from bot.logs import SECRETS, setup_logging
 
@@ -43,6 +45,16 @@ def test_defaults(tmp_path: Path) -> None:
     assert s.database_path == tmp_path / "bot.sqlite3"
 
 
+def test_guardrail_defaults_and_off_switches(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    assert str(s.quiet_hours) == "22:00-08:00"
+    assert (s.repeat_window_hours, s.monthly_budget_rials, s.budget_hard) == (24, None, False)
+    assert (s.follow_up_minutes, s.follow_up_low_share) == (60, 80)
+    # QUIET_HOURS= (empty) turns the night hours off; an empty budget means no budget
+    off = settings(tmp_path, quiet_hours="", monthly_budget_rials="", budget_hard="true")
+    assert (off.quiet_hours, off.monthly_budget_rials, off.budget_hard) == (None, None, True)
+
+
 def test_environment_variables_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("ADMIN_IDS", "5,6")
@@ -69,6 +81,15 @@ def test_environment_variables_are_read(tmp_path: Path, monkeypatch: pytest.Monk
         ({"telegram_proxy_url": "gopher://x"}, "TELEGRAM_PROXY_URL"),
         ({"log_level": "LOUD"}, "LOG_LEVEL"),
         ({"webhook_url": "https://bot.example.com"}, "WEBHOOK_SECRET"),
+        ({"quiet_hours": "22-08"}, "QUIET_HOURS"),
+        ({"quiet_hours": "22:00-22:00"}, "QUIET_HOURS"),
+        ({"repeat_window_hours": "a day"}, "REPEAT_WINDOW_HOURS"),
+        ({"repeat_window_hours": "-1"}, "REPEAT_WINDOW_HOURS"),
+        ({"monthly_budget_rials": "20M"}, "MONTHLY_BUDGET_RIALS"),
+        ({"monthly_budget_rials": "0"}, "MONTHLY_BUDGET_RIALS"),
+        ({"budget_hard": "maybe"}, "BUDGET_HARD"),
+        ({"follow_up_minutes": "-5"}, "FOLLOW_UP_MINUTES"),
+        ({"follow_up_low_share": "120"}, "FOLLOW_UP_LOW_SHARE"),
     ],
 )
 def test_bad_values_name_the_variable(tmp_path: Path, extra: dict, variable: str) -> None:
@@ -196,6 +217,12 @@ TABLE: list[tuple[str, str, object, str | None]] = [
     ("LOG_LEVEL", "debug", "DEBUG", "LOUD"),
     ("CREDIT_ALERT_RIALS", "500000", 500000.0, "-5"),
     ("CREDIT_CHECK_HOURS", "12", 12.0, "often"),
+    ("QUIET_HOURS", "23:00-07:30", QuietHours(time(23), time(7, 30)), "late"),
+    ("REPEAT_WINDOW_HOURS", "48", 48.0, "a day"),
+    ("MONTHLY_BUDGET_RIALS", "20000000", 20000000.0, "-1"),
+    ("BUDGET_HARD", "true", True, "maybe"),
+    ("FOLLOW_UP_MINUTES", "90", 90.0, "later"),
+    ("FOLLOW_UP_LOW_SHARE", "75", 75.0, "0"),
 ]
 NAMES = [row[0] for row in TABLE]
 # WEBHOOK_SECRET is here so that WEBHOOK_URL alone is valid.
@@ -262,6 +289,10 @@ def test_an_empty_variable_means_its_default(load, source: str, blank: str, name
     if name in ("TELEGRAM_BOT_TOKEN", "ADMIN_IDS"):
         with pytest.raises(ConfigError, match=rf"^{name} is required: expected "):
             load(source, **{name: blank})
+        return
+    if name == "QUIET_HOURS":  # the one exception (#22): "QUIET_HOURS=" turns them off
+        assert value_of(load(source, **{name: None}), name) is not None
+        assert value_of(load(source, **{name: blank}), name) is None
         return
     unset = load(source, **{name: None})
     assert value_of(load(source, **{name: blank}), name) == value_of(unset, name)

@@ -4,6 +4,7 @@ or discard."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from telegram import Update
 
@@ -23,12 +24,14 @@ from handlers.compose.flow import (
     REVIEW,
     goto,
     live,
+    save,
     show,
     stale,
 )
 from handlers.compose.gradual import plan_problem
 from handlers.compose.text import price_lines
 from handlers.compose.trial import test_button, test_press
+from handlers.guards import card_guards, move_past_quiet, review_quiet, skip_night
 
 log = logging.getLogger("handlers.compose")
 
@@ -38,7 +41,9 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
     lang = lang_of(context)
     snapshot = draft.snapshot(settings.message_suffix)
     _, per, credit = await price_lines(update, context, draft, snapshot["message"])
-    card = build_card(snapshot, lang, settings.tz, per_recipient=per, credit=credit)
+    quiet_line, quiet_rows = review_quiet(context, draft, snapshot, lang)
+    guards = await card_guards(context, snapshot, lang) + quiet_line
+    card = build_card(snapshot, lang, settings.tz, per_recipient=per, credit=credit, guards=guards)
     if card.message_apart:  # never happens for a valid draft; the text is never cut anyway
         await say(update, context, message_text(snapshot, lang, tr(context, "draft_ref")))
     text = card.text
@@ -62,7 +67,7 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
                 kb.btn(tr(context, "btn_gradual_off"), cb.GRADUAL.data("gx")),
             ],
         )
-    rows = [first]
+    rows = [first, *quiet_rows]  # night hours: one tap moves the send (#22)
     rows += [
         kb.reading_order(lang, [kb.btn(tr(context, a), da), kb.btn(tr(context, b), db)])
         for a, da, b, db in pairs[:2]
@@ -96,9 +101,19 @@ async def review_edit(update: Update, context: Context, draft: Draft, step: str)
 @cb.REVIEW.handles
 @live
 async def review_press(update: Update, context: Context, draft: Draft, action: str) -> int:
-    """Submit, save and leave, or discard."""
+    """Submit, save and leave, discard, or move the send out of the night hours."""
     if action == "submit":
         return await approval.submit(update, context, draft)
+    if action in ("quiet", "night", "day"):
+        now = datetime.now(UTC)
+        moved = (
+            move_past_quiet(context, draft, now)
+            if action == "quiet"
+            else skip_night(context, draft, skip=action == "night")
+        )
+        if moved:
+            draft = await save(update, context, draft)
+        return await enter_review(update, context, draft)
     if action == "save":
         await show(update, context, tr(context, "saved_left"), None)
         context.user_data.menu = None

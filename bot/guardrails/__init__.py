@@ -1,0 +1,8 @@
+"""Campaign guardrails (#22): pure rules, no Telegram and no store of their own.
+
+- :mod:`.quiet_hours`: a send or a plan's batches inside the night hours (``QUIET_HOURS``).
+- :mod:`.repeats`: the same text (or the same phonebook) sent lately (``REPEAT_WINDOW_HOURS``).
+- :mod:`.budget`: the month's SMS spend against ``MONTHLY_BUDGET_RIALS`` (Jalali months).
+
+Each rule returns plain facts; :mod:`bot.guardrails.lines` words them for the cards.
+"""

@@ -1,0 +1,111 @@
+"""The campaign guardrails on the cards (#22): thin glue between the pure rules in
+:mod:`bot.guardrails` and the review card / the approver's card.
+
+Nothing here moves or blocks a send: the review offers a tap, the requester decides.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import InlineKeyboardButton
+
+from bot.domain import ApprovalRequest, Draft
+from bot.guardrails.lines import quiet_line, window_text
+from bot.guardrails.quiet_hours import batches_inside, night_setting
+from bot.jalali import format_jalali
+from bot.plans import PlanError, plan_for, plan_of
+from bot.texts import t
+from handlers import callbacks as cb
+from handlers import keyboards as kb
+from handlers.common import Context
+
+NIGHT_KEYS = ("night_from", "night_to", "night_utc")
+
+
+async def card_guards(
+    context: Context, snapshot: dict[str, Any], lang: str, now: datetime | None = None
+) -> str:
+    """Every guardrail line a card of this snapshot shows (empty when none applies)."""
+    settings = context.services.settings
+    now = now or datetime.now(UTC)
+    return quiet_line(snapshot, settings.quiet_hours, settings.tz, lang, now)
+
+
+async def request_guards(context: Context, request: ApprovalRequest, lang: str) -> str:
+    """The guardrail lines of an approver's card."""
+    return await card_guards(context, request.snapshot, lang)
+
+
+def _unskipped_inside(context: Context, draft: Draft) -> int:
+    """Batches the plan would send at night without the "skip the night" choice."""
+    settings = context.services.settings
+    if settings.quiet_hours is None or not draft.gradual:
+        return 0
+    try:
+        plan = plan_for(
+            draft.selections, draft.gradual["batch"], draft.gradual["every"], draft.send_at
+        )
+    except PlanError:
+        return 0
+    return batches_inside(plan, settings.quiet_hours, settings.tz)
+
+
+def review_quiet(
+    context: Context, draft: Draft, snapshot: dict[str, Any], lang: str
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    """The review's own night-hours line (a skipped night) and its one-tap buttons: move a
+    single send to the end of the quiet hours, or skip the night for a plan's batches."""
+    settings = context.services.settings
+    quiet, tz = settings.quiet_hours, settings.tz
+    if quiet is None:
+        return "", []
+    plan = plan_of(snapshot)
+    if plan is not None:
+        if draft.gradual and "night_to" in draft.gradual:
+            moved = _unskipped_inside(context, draft)
+            if not moved:
+                return "", []
+            line = t(lang, "guard_quiet_skipped", window=window_text(quiet, lang))
+            return line, [[kb.btn(t(lang, "btn_quiet_keep"), cb.REVIEW.data("day"))]]
+        first = next((b for b in plan.batches if quiet.contains(b.send_at, tz)), None)
+        if first is None:
+            return "", []
+        at = format_jalali(quiet.end_after(first.send_at, tz), tz, lang)
+        return "", [[kb.btn(t(lang, "btn_quiet_skip", at=at), cb.REVIEW.data("night"))]]
+    at = draft.send_at or datetime.now(UTC)
+    if not quiet.contains(at, tz):
+        return "", []
+    end = format_jalali(quiet.end_after(at, tz), tz, lang)
+    return "", [[kb.btn(t(lang, "btn_quiet_move", at=end), cb.REVIEW.data("quiet"))]]
+
+
+def move_past_quiet(context: Context, draft: Draft, now: datetime) -> bool:
+    """The requester's tap: the send time becomes the end of the quiet hours holding it.
+    False when there is nothing to move (the hours are off, or the time is outside)."""
+    settings = context.services.settings
+    quiet, tz = settings.quiet_hours, settings.tz
+    at = draft.send_at or now
+    if quiet is None or draft.gradual or not quiet.contains(at, tz):
+        return False
+    draft.send_at = quiet.end_after(at, tz).astimezone(UTC)
+    return True
+
+
+def skip_night(context: Context, draft: Draft, skip: bool) -> bool:
+    """The requester's tap on a plan: batches inside the quiet hours resume at their end
+    (``skip``), or go back to the plain interval. False when nothing changes."""
+    settings = context.services.settings
+    quiet = settings.quiet_hours
+    if not draft.gradual or draft.send_at is None:
+        return False
+    g = {k: v for k, v in draft.gradual.items() if k not in NIGHT_KEYS}
+    if skip:
+        if quiet is None:
+            return False
+        g |= night_setting(quiet, settings.tz, draft.send_at)
+    if g == draft.gradual:
+        return False
+    draft.gradual = g
+    return True

@@ -298,6 +298,14 @@ FA: dict[str, str] = {
     "btn_quiet_move": "🌙 ارسال در پایان ساعات سکوت: {at}",
     "btn_quiet_skip": "🌙 رد کردن شب (ادامه در {at})",
     "btn_quiet_keep": "↩️ زمان‌های شبانه را برگردان",
+    # campaign guardrails (#22): repeats
+    "guard_repeat": "🔁 <b>تکرار: همین متن در #{no} به {n} نفر از همین گیرندگان</b> "
+    "({state}، {when}، از {who})\n",
+    "guard_repeat_book": "همین دفترچه ارسال #{no} را هم دارد ({when}، {state}، از {who}).\n",
+    "guard_state_sent": "ارسال‌شده",
+    "guard_state_scheduled": "زمان‌بندی‌شده",
+    "guard_state_unknown": "وضعیت نامعلوم",
+    "guard_state_pending": "در انتظار تأیید",
     "decided_voided": "⛔️ درخواست‌کننده دیگر مدیر نیست؛ این درخواست باطل شد و چیزی ارسال نشد.",
     "decision_requester_removed": "درخواست‌کننده دیگر مدیر نیست؛ درخواست باطل شد و چیزی ارسال نشد.",
     "unknown_howto": "\n\nبرای اطمینان: در پنل IPPanel به «گزارش‌ها ← صندوق ارسال» بروید و پیامی از خط {sender} "
@@ -877,6 +885,14 @@ EN: dict[str, str] = {
     "btn_quiet_move": "🌙 Send when quiet hours end: {at}",
     "btn_quiet_skip": "🌙 Skip the night (resume at {at})",
     "btn_quiet_keep": "↩️ Keep the night times",
+    # campaign guardrails (#22): repeats
+    "guard_repeat": "🔁 <b>Repeat: the same text in #{no} to {n} of these recipients</b> "
+    "({state}, {when}, by {who})\n",
+    "guard_repeat_book": "This phonebook also has #{no} ({when}, {state}, by {who}).\n",
+    "guard_state_sent": "sent",
+    "guard_state_scheduled": "scheduled",
+    "guard_state_unknown": "outcome unknown",
+    "guard_state_pending": "waiting for approval",
     "decided_voided": "⛔️ The requester is no longer an admin; this request was voided and nothing was sent.",
     "decision_requester_removed": "The requester is no longer an admin; the request was voided and nothing was sent.",
     "unknown_howto": "\n\nTo be sure: in the IPPanel panel open “Reports → Outbox” and look for a message from line {sender} "

@@ -6,36 +6,64 @@ Nothing here moves or blocks a send: the review offers a tap, the requester deci
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton
 
 from bot.domain import ApprovalRequest, Draft
-from bot.guardrails.lines import quiet_line, window_text
+from bot.guardrails.lines import quiet_line, repeat_lines, window_text
 from bot.guardrails.quiet_hours import batches_inside, night_setting
+from bot.guardrails.repeats import Repeat, earlier_of_request, earlier_of_send, find_repeats
 from bot.jalali import format_jalali
 from bot.plans import PlanError, plan_for, plan_of
 from bot.texts import t
 from handlers import callbacks as cb
 from handlers import keyboards as kb
-from handlers.common import Context
+from handlers.common import Context, person_label
 
 NIGHT_KEYS = ("night_from", "night_to", "night_utc")
 
 
 async def card_guards(
-    context: Context, snapshot: dict[str, Any], lang: str, now: datetime | None = None
+    context: Context, snapshot: dict[str, Any], lang: str, *, number: int | None = None
 ) -> str:
-    """Every guardrail line a card of this snapshot shows (empty when none applies)."""
+    """Every guardrail line a card of this snapshot shows (empty when none applies);
+    ``number`` is the request's own public number, never a repeat of itself."""
     settings = context.services.settings
-    now = now or datetime.now(UTC)
-    return quiet_line(snapshot, settings.quiet_hours, settings.tz, lang, now)
+    now = datetime.now(UTC)
+    repeats = await find_recent_repeats(context, snapshot, now, number=number)
+    return repeat_lines(
+        repeats, lang, settings.tz, lambda uid: person_label(context, uid)
+    ) + quiet_line(snapshot, settings.quiet_hours, settings.tz, lang, now)
 
 
 async def request_guards(context: Context, request: ApprovalRequest, lang: str) -> str:
     """The guardrail lines of an approver's card."""
-    return await card_guards(context, request.snapshot, lang)
+    return await card_guards(context, request.snapshot, lang, number=request.number)
+
+
+async def find_recent_repeats(
+    context: Context, snapshot: dict[str, Any], now: datetime, *, number: int | None = None
+) -> list[Repeat]:
+    """Sends and pending requests of the last ``REPEAT_WINDOW_HOURS`` (scheduled ones
+    ahead included) that share recipients with ``snapshot``."""
+    settings, store = context.services.settings, context.services.store
+    if not settings.repeat_window_hours:
+        return []
+    since = now - timedelta(hours=settings.repeat_window_hours)
+    earlier = [earlier_of_send(b, now) for b in await store.sends_since(since)]
+    earlier += [earlier_of_request(r) for r in await store.list_pending_requests()]
+    draft_id = snapshot.get("draft_id")
+    earlier = [
+        e
+        for e in earlier
+        if e.at >= since
+        and e.number != number
+        # the draft's own pending request is this same campaign, not a repeat of it
+        and not (e.state == "pending" and e.snapshot.get("draft_id") == draft_id)
+    ]
+    return find_repeats(snapshot, earlier, settings.message_suffix)
 
 
 def _unskipped_inside(context: Context, draft: Draft) -> int:

@@ -16,6 +16,7 @@ from .broadcasts import BroadcastStore
 from .credit_watch import CreditWatchStore
 from .db import Database, utcnow
 from .drafts import DraftStore
+from .guardrails import GuardrailStore
 from .keys import KeyCipher
 from .kv import KeyValueStore
 from .plans import PlanStore
@@ -36,6 +37,7 @@ class Store(
     SavedTextStore,  # team rules
     CreditWatchStore,  # team rules
     TrialSendStore,  # test SMS to one's own phone
+    GuardrailStore,  # campaign guardrails (#22): repeats, the month's spend
 ):
     """Async access to the bot's SQLite database.
 

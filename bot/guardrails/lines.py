@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
 from bot.guardrails.quiet_hours import QuietHours, batches_inside
+from bot.guardrails.repeats import Repeat
 from bot.jalali import format_jalali, persian_digits
 from bot.plans import plan_of
 from bot.render import ltr, num
@@ -43,3 +45,40 @@ def quiet_line(
         return ""
     key = "guard_quiet" if snapshot.get("send_at") else "guard_quiet_now"
     return t(lang, key, at=format_jalali(at, tz, lang), window=window)
+
+
+REPEATS_SHOWN = 2  # same-text repeats named on a card; more are rare and the card stays short
+
+
+def repeat_lines(repeats: list[Repeat], lang: str, tz: tzinfo, who: Callable[[int], str]) -> str:
+    """Same-text repeats plainly (at most :data:`REPEATS_SHOWN`), then one quieter line for
+    the newest different text to the same phonebook. ``who`` names a requester."""
+    lines = []
+    same = [r for r in repeats if r.same_text][:REPEATS_SHOWN]
+    for r in same:
+        e = r.earlier
+        lines.append(
+            t(
+                lang,
+                "guard_repeat",
+                no=e.number,
+                n=num(r.overlap, lang),
+                state=t(lang, f"guard_state_{e.state}"),
+                when=format_jalali(e.at, tz, lang),
+                who=who(e.requester_id),
+            )
+        )
+    other = next((r for r in repeats if not r.same_text), None)
+    if other is not None and not same:
+        e = other.earlier
+        lines.append(
+            t(
+                lang,
+                "guard_repeat_book",
+                no=e.number,
+                state=t(lang, f"guard_state_{e.state}"),
+                when=format_jalali(e.at, tz, lang),
+                who=who(e.requester_id),
+            )
+        )
+    return "".join(lines)

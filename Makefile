@@ -26,7 +26,7 @@ format: $(STAMP)
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 sandbox: $(STAMP)
-	$(BIN)/python -m bot.sandbox --port 8990
+	$(BIN)/python -m sandbox --port 8990
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

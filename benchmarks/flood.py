@@ -12,7 +12,7 @@ from benchmarks.driver import Driver
 from benchmarks.model import ADMIN_BASE, Config, Results
 from benchmarks.report import flood_row
 from benchmarks.steps import bot_env, measure_startup
-from bot.sandbox import RunningSandbox, SandboxState, start_sandbox
+from sandbox import RunningSandbox, SandboxState, start_sandbox
 
 
 async def run_flood(cfg: Config, res: Results, tmp: Path, sandbox: RunningSandbox) -> None:

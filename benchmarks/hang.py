@@ -20,7 +20,7 @@ from benchmarks.core import BenchFake, BotProcess, pct, python_argv
 from benchmarks.driver import Driver
 from benchmarks.model import ADMIN_BASE, Config, Results
 from benchmarks.steps import bot_draft, bot_env, measure_startup, set_key
-from bot.sandbox import RunningSandbox, SandboxState, start_sandbox
+from sandbox import RunningSandbox, SandboxState, start_sandbox
 
 HANG = 30.0  # seconds the hanging admin's provider call takes
 NUMBERS = "/api/number/numbers"

@@ -12,7 +12,7 @@ from benchmarks.core import BenchFake
 from benchmarks.driver import Driver
 from benchmarks.model import Config, Results
 from benchmarks.steps import bot_draft
-from bot.sandbox import RunningSandbox
+from sandbox import RunningSandbox
 
 
 async def scale_phase(

@@ -27,7 +27,7 @@ from benchmarks.phases import scale_phase, send_path_phase
 from benchmarks.report import table
 from benchmarks.steps import bot_draft, bot_env, echo_round, measure_startup, set_key
 from benchmarks.taps import count_taps, tap_rows
-from bot.sandbox import RunningSandbox, SandboxState, start_sandbox
+from sandbox import RunningSandbox, SandboxState, start_sandbox
 
 
 async def throughput(

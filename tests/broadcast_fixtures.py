@@ -10,7 +10,7 @@ import pytest
 
 from bot.broadcasts import BroadcastService, Policy
 from bot.domain import ApprovalRequest, Draft, PhonebookSelection, Step
-from bot.sandbox import RunningSandbox
+from sandbox import RunningSandbox
 from storage import Store
 from tests.sandbox_fixtures import SANDBOX_KEY, SANDBOX_SENDER
 

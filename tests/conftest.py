@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet, MultiFernet
 
 from bot.broadcasts import BroadcastService
 from bot.ippanel import IPPanelClient
-from bot.sandbox import RunningSandbox
+from sandbox import RunningSandbox
 from storage import Store
 from tests.broadcast_fixtures import Clock, make_policy
 from tests.sandbox_fixtures import running_sandbox, sandbox_client

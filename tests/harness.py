@@ -20,8 +20,8 @@ from cryptography.fernet import Fernet, MultiFernet
 
 from bot.app import build_application
 from bot.config import Settings, load_settings
-from bot.sandbox import RunningSandbox, SandboxState, start_sandbox
 from bot.services import BroadcastApplication
+from sandbox import RunningSandbox, SandboxState, start_sandbox
 from tests.fakes import FakeTelegram
 from tests.fakes.telegram_api import BotMessage, FakeUser
 

@@ -14,7 +14,7 @@ or as the pytest fixtures ``sandbox`` and ``ippanel`` of conftest.py::
 
     async def test_x(sandbox, ippanel): ...
 
-Subprocess tests can run ``python -m bot.sandbox --port 0`` and read the first
+Subprocess tests can run ``python -m sandbox --port 0`` and read the first
 stdout line (``... IPPANEL_BASE_URL=http://127.0.0.1:PORT/v1``), then steer it
 over HTTP: ``/__sandbox/faults``, ``/__sandbox/reset``, ``/__sandbox/requests``.
 """
@@ -27,7 +27,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.ippanel import IPPanelClient
-from bot.sandbox import DEFAULT_KEY, SHORT_KEY, RunningSandbox, SandboxState, start_sandbox
+from sandbox import DEFAULT_KEY, SHORT_KEY, RunningSandbox, SandboxState, start_sandbox
 
 SANDBOX_KEY = DEFAULT_KEY
 SANDBOX_KEY_2 = "sandbox-key-2"

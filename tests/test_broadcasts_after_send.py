@@ -9,7 +9,7 @@ import pytest
 from bot.broadcasts import BroadcastService
 from bot.domain import BroadcastState
 from bot.ippanel import AuthError
-from bot.sandbox import RunningSandbox
+from sandbox import RunningSandbox
 from storage import Store
 from tests.broadcast_fixtures import ALI, REQUESTER, REQUESTER_KEY, SARA, STRANGER, Clock, submit
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.broadcasts import BroadcastService, Policy
 from bot.domain import BroadcastState, RequestState
 from bot.ippanel import IPPanelClient
-from bot.sandbox import RunningSandbox
+from sandbox import RunningSandbox
 from storage import Store
 from tests.broadcast_fixtures import (
     ALI,

@@ -10,7 +10,7 @@ import pytest
 from bot.broadcasts import BroadcastService
 from bot.domain import BroadcastState
 from bot.ippanel import TransportError
-from bot.sandbox import RunningSandbox
+from sandbox import RunningSandbox
 from storage import Store
 from tests.broadcast_fixtures import (
     ALI,

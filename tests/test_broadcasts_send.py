@@ -10,7 +10,7 @@ import pytest
 from bot.broadcasts import BroadcastService
 from bot.domain import BroadcastState, PhonebookSelection, Step
 from bot.ippanel import AuthError, IPPanelClient
-from bot.sandbox import RunningSandbox
+from sandbox import RunningSandbox
 from storage import Store
 from tests.broadcast_fixtures import (
     ALI,

@@ -9,7 +9,7 @@ import pytest
 from bot.broadcasts import BroadcastService, recipients_total
 from bot.domain import RequestState, Step
 from bot.ippanel import IPPanelClient
-from bot.sandbox import RunningSandbox
+from sandbox import RunningSandbox
 from storage import Store
 from tests.broadcast_fixtures import (
     ALI,

@@ -188,7 +188,7 @@ async def test_timeout_after_accept_is_unknown_then_reconciled(tmp_path: Path) -
 
 
 async def test_connection_refused_then_retry_sends_once(tmp_path: Path) -> None:
-    from bot.sandbox import start_sandbox
+    from sandbox import start_sandbox
 
     async with bot_world(tmp_path) as w:
         alice, bob, _, card = await submitted(w)

@@ -14,8 +14,8 @@ from bot.ippanel import ValidationError
 from bot.ippanel.bodies import build_webservice_body
 from bot.phones import mask_phone
 from bot.render import num
-from bot.sandbox.seed import PRICE_PER_PART_MCI, PRICE_PER_PART_OTHER
 from handlers.gate import valid_press
+from sandbox.seed import PRICE_PER_PART_MCI, PRICE_PER_PART_OTHER
 from tests.fakes import FakeTelegram
 from tests.fakes.telegram_api import DEFAULT_GROUP_CHAT_ID, BotMessage, FakeUser
 from tests.harness import (

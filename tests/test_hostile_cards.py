@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.seed import PhonebookInfo
+from sandbox.seed import PhonebookInfo
 from tests.fakes.html_check import utf16_len
 from tests.harness import (
     World,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.ippanel import AuthError, IPPanelClient, ValidationError
-from bot.sandbox import RunningSandbox
+from sandbox import RunningSandbox
 from tests.ippanel_helpers import FIRST_BOOK, send, whole
 from tests.sandbox_fixtures import SANDBOX_KEY
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bot.ippanel import TransportError
-from bot.sandbox import RunningSandbox
+from sandbox import RunningSandbox
 from tests.ippanel_helpers import send
 from tests.sandbox_fixtures import SANDBOX_KEY, sandbox_client
 

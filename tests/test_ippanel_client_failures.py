@@ -12,7 +12,7 @@ from bot.ippanel import (
     TransportError,
     ValidationError,
 )
-from bot.sandbox import RunningSandbox
+from sandbox import RunningSandbox
 from tests.ippanel_helpers import send
 from tests.sandbox_fixtures import SANDBOX_KEY, closed_port_url, sandbox_client
 

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from bot.ippanel import AuthError, IPPanelClient, NotFoundError, SenderLine
-from bot.sandbox import RunningSandbox
+from sandbox import RunningSandbox
 from tests import sandbox_fixtures as fx
 from tests.ippanel_helpers import FIRST_BOOK, whole
 from tests.sandbox_fixtures import SANDBOX_KEY, SANDBOX_KEY_2, SANDBOX_SENDER

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from bot.ippanel import IPPanelClient, IPPanelError, ValidationError
-from bot.sandbox import RunningSandbox
+from sandbox import RunningSandbox
 from tests.ippanel_helpers import send
 from tests.sandbox_fixtures import SANDBOX_KEY, closed_port_url, sandbox_client
 

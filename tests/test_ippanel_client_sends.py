@@ -16,7 +16,7 @@ from bot.ippanel import (
     SendRecord,
     ValidationError,
 )
-from bot.sandbox import RunningSandbox
+from sandbox import RunningSandbox
 from tests.ippanel_helpers import FIRST_BOOK, TEHRAN, send, whole
 from tests.sandbox_fixtures import SANDBOX_KEY, SANDBOX_KEY_2, SANDBOX_SENDER, closed_port_url
 

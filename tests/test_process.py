@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.sandbox import SandboxState, start_sandbox
+from sandbox import SandboxState, start_sandbox
 from tests.fakes import FakeTelegram
 from tests.harness import process_env
 

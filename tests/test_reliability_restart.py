@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain import BroadcastState, RequestState, Step
-from bot.sandbox import SandboxState, start_sandbox
+from sandbox import SandboxState, start_sandbox
 from tests.fakes import FakeTelegram
 from tests.fakes.telegram_api import FakeUser
 from tests.harness import (

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.sandbox import SandboxState
+from sandbox import SandboxState
 from tests.sandbox_fixtures import SANDBOX_KEY, SANDBOX_SENDER, running_sandbox, sandbox_client
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -110,7 +110,7 @@ async def test_large_sandbox_pages_quickly() -> None:
 
 
 def test_cli_arguments() -> None:
-    from bot.sandbox.__main__ import parse_args
+    from sandbox.__main__ import parse_args
 
     args = parse_args(["--port", "0", "--phonebooks", "3", "--contacts-per-book", "4"])
     assert (args.port, args.phonebooks, args.contacts_per_book, args.host) == (0, 3, 4, "127.0.0.1")
@@ -120,7 +120,7 @@ async def test_cli_serves_and_prints() -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.sandbox",
+        "sandbox",
         "--port",
         "0",
         "--phonebooks",

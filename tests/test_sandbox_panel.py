@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from bot.ippanel import AuthError, NotCancellableError, ValidationError
-from bot.sandbox import SandboxState
-from bot.sandbox.seed import PRICE_PER_PART_MCI, PRICE_PER_PART_OTHER
+from sandbox import SandboxState
+from sandbox.seed import PRICE_PER_PART_MCI, PRICE_PER_PART_OTHER
 from tests.sandbox_fixtures import SANDBOX_KEY, SANDBOX_KEY_3, SANDBOX_KEY_BLOCKED, SANDBOX_SENDER
 
 

@@ -1,4 +1,4 @@
-"""Serve the fake IPPanel panel: ``python -m bot.sandbox --port 8990``."""
+"""Serve the fake IPPanel panel: ``python -m sandbox --port 8990``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .app import SandboxState, start_sandbox
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.sandbox", description="Local fake IPPanel Edge API"
+        prog="python -m sandbox", description="Local fake IPPanel Edge API"
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8990, help="0 picks a free port")

@@ -12,14 +12,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.seed import (
+from sandbox.seed import (
     MSG_AUTH,
     MSG_MESSAGE_NOT_FOUND,
     MSG_OK,
     AccountInfo,
     SandboxSend,
 )
-from bot.sandbox.state import SandboxState
+from sandbox.state import SandboxState
 
 
 class ApiFailure(Exception):

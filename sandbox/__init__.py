@@ -1,4 +1,4 @@
-"""A local fake IPPanel Edge panel for tests and demos (see ``bot.sandbox.app``)."""
+"""A local fake IPPanel Edge panel for tests and demos (see ``sandbox.app``)."""
 
 from .app import (
     DEFAULT_KEY,

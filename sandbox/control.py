@@ -8,8 +8,8 @@ from dataclasses import asdict
 
 from aiohttp import web
 
-from bot.sandbox.http import Area, json_response
-from bot.sandbox.seed import DEFAULT_KEY
+from sandbox.http import Area, json_response
+from sandbox.seed import DEFAULT_KEY
 
 
 class ControlApi(Area):

@@ -8,14 +8,14 @@ from dataclasses import asdict
 
 from aiohttp import web
 
-from bot.sandbox.http import (
+from sandbox.http import (
     Area,
     envelope,
     int_arg,
     json_response,
     paginate,
 )
-from bot.sandbox.seed import MAX_PER_PAGE
+from sandbox.seed import MAX_PER_PAGE
 
 
 class AccountsApi(Area):

@@ -8,7 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.http import (
+from bot.sms import measure
+from sandbox.http import (
     Area,
     envelope,
     int_arg,
@@ -17,8 +18,7 @@ from bot.sandbox.http import (
     paginate,
     ts,
 )
-from bot.sandbox.seed import MAX_PER_PAGE, STATES, SandboxSend
-from bot.sms import measure
+from sandbox.seed import MAX_PER_PAGE, STATES, SandboxSend
 
 
 class ReportsApi(Area):

@@ -11,14 +11,15 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.http import (
+from bot.sms import measure
+from sandbox.http import (
     ApiFailure,
     Area,
     envelope,
     invalid,
     json_response,
 )
-from bot.sandbox.seed import (
+from sandbox.seed import (
     CANCEL_WINDOW,
     MAX_PARAMS,
     MSG_MESSAGE_REQUIRED,
@@ -30,7 +31,6 @@ from bot.sandbox.seed import (
     PhonebookInfo,
     SandboxSend,
 )
-from bot.sms import measure
 
 # a recipient is a phone (8+ digits); seed.E164 also admits short sender lines like +981000
 RECIPIENT_E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")

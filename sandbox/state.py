@@ -8,7 +8,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.sandbox.seed import (
+from sandbox.seed import (
     CREDIT_MODES,
     DEFAULT_KEY,
     FAULT_MODES,

@@ -1,7 +1,7 @@
 """A local fake IPPanel Edge panel speaking the same contract as the real one.
 
 Use it in tests (``start_sandbox`` inside the test's event loop) or by hand
-(``python -m bot.sandbox --port 8990``). Everything lives in one
+(``python -m sandbox --port 8990``). Everything lives in one
 :class:`SandboxState`: accounts and their API keys, sender lines, phonebooks
 (contacts are generated lazily and deterministically from the seed, so 10,000
 phonebooks with 100,000 contacts cost almost nothing), accepted sends, a
@@ -40,9 +40,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.accounts import AccountsApi
-from bot.sandbox.control import ControlApi
-from bot.sandbox.http import (
+from sandbox.accounts import AccountsApi
+from sandbox.control import ControlApi
+from sandbox.http import (
     STATE_KEY,
     ApiFailure,
     Area,
@@ -51,9 +51,9 @@ from bot.sandbox.http import (
     invalid,
     parse_json,
 )
-from bot.sandbox.phonebooks import PhonebooksApi
-from bot.sandbox.reports import ReportsApi
-from bot.sandbox.seed import (
+from sandbox.phonebooks import PhonebooksApi
+from sandbox.reports import ReportsApi
+from sandbox.seed import (
     DEFAULT_KEY,
     FAULT_MODES,
     MSG_AUTH,
@@ -68,8 +68,8 @@ from bot.sandbox.seed import (
     RequestRecord,
     SandboxSend,
 )
-from bot.sandbox.sending import SendingApi
-from bot.sandbox.state import SandboxState
+from sandbox.sending import SendingApi
+from sandbox.state import SandboxState
 
 
 def create_app(state: SandboxState) -> web.Application:

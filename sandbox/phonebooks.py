@@ -8,7 +8,7 @@ import math
 
 from aiohttp import web
 
-from bot.sandbox.http import (
+from sandbox.http import (
     ApiFailure,
     Area,
     envelope,
@@ -16,7 +16,7 @@ from bot.sandbox.http import (
     json_response,
     paginate,
 )
-from bot.sandbox.seed import E164, MAX_PER_PAGE, MSG_PHONEBOOK_NOT_FOUND, PhonebookInfo
+from sandbox.seed import E164, MAX_PER_PAGE, MSG_PHONEBOOK_NOT_FOUND, PhonebookInfo
 
 
 class PhonebooksApi(Area):

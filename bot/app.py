@@ -89,6 +89,9 @@ def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastAppli
         message_suffix=settings.message_suffix,
         requesters=frozenset(settings.admin_ids),  # roles re-checked at decision and send
         approval_rules=settings.approval_rules,
+        monthly_budget=settings.monthly_budget_rials,
+        budget_hard=settings.budget_hard,
+        timezone=settings.tz,
     )
     app.services = Services(settings, store, client, BroadcastService(store, client, policy))
     register(app)

@@ -40,6 +40,9 @@ class ApprovalRule:
         return cost is not None and cost >= self.threshold
 
 
+BUDGET_MARK = "budget"  # in a stored approval_rule: one more approval for the month's budget
+
+
 @dataclass(frozen=True)
 class Requirement:
     """What a request needs, and why: the rule that set it (None: the default of one)."""
@@ -47,6 +50,13 @@ class Requirement:
     approvals: int
     rule: ApprovalRule | None = None
     cost_unknown: bool = False  # the rule is the strictest cost rule: the price was unknown
+    over_budget: bool = False  # one approval more: the request crosses the month's budget
+
+    @property
+    def stored(self) -> str | None:
+        """How the requirement's reason is kept on the request (``approval_rule``)."""
+        words = [str(self.rule)] if self.rule is not None else []
+        return "+".join([*words, BUDGET_MARK] if self.over_budget else words) or None
 
 
 @dataclass(frozen=True)

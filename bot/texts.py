@@ -306,6 +306,18 @@ FA: dict[str, str] = {
     "guard_state_scheduled": "زمان‌بندی‌شده",
     "guard_state_unknown": "وضعیت نامعلوم",
     "guard_state_pending": "در انتظار تأیید",
+    # campaign guardrails (#22): the month's budget
+    "guard_budget": "💰 این ماه: {spent} از {budget} میلیون ریال\n",
+    "guard_budget_with": "💰 این ماه: {spent} از {budget} میلیون ریال؛ با این درخواست: {after}\n",
+    "guard_budget_over": "⚠️ <b>این درخواست از بودجهٔ ماه {over} ریال بیشتر می‌شود</b>؛ "
+    "یک تأیید بیشتر از قاعده لازم است.\n",
+    "guard_budget_over_hard": "⛔️ <b>این درخواست از بودجهٔ ماه {over} ریال بیشتر می‌شود</b> "
+    "و پذیرفته نمی‌شود.\n",
+    "rule_budget": "یک تأیید بیشتر برای گذشتن از بودجهٔ ماه",
+    "submit_over_budget": "درخواست فرستاده نشد: این ارسال از بودجهٔ ماه {over} ریال بیشتر می‌شود "
+    "(این ماه: {spent} از {budget} میلیون ریال). پیش‌نویس محفوظ است.",
+    "credit_month_spend": "هزینهٔ این ماه (ارسال‌شده و زمان‌بندی‌شده): {spent} میلیون ریال",
+    "credit_month_budget": "هزینهٔ این ماه (ارسال‌شده و زمان‌بندی‌شده): {spent} از {budget} میلیون ریال",
     "decided_voided": "⛔️ درخواست‌کننده دیگر مدیر نیست؛ این درخواست باطل شد و چیزی ارسال نشد.",
     "decision_requester_removed": "درخواست‌کننده دیگر مدیر نیست؛ درخواست باطل شد و چیزی ارسال نشد.",
     "unknown_howto": "\n\nبرای اطمینان: در پنل IPPanel به «گزارش‌ها ← صندوق ارسال» بروید و پیامی از خط {sender} "
@@ -893,6 +905,18 @@ EN: dict[str, str] = {
     "guard_state_scheduled": "scheduled",
     "guard_state_unknown": "outcome unknown",
     "guard_state_pending": "waiting for approval",
+    # campaign guardrails (#22): the month's budget
+    "guard_budget": "💰 This month: {spent} of {budget} million rials\n",
+    "guard_budget_with": "💰 This month: {spent} of {budget} million rials; with this request: {after}\n",
+    "guard_budget_over": "⚠️ <b>This request goes {over} rials over the month's budget</b>; "
+    "it needs one approval more than its rule.\n",
+    "guard_budget_over_hard": "⚠️ <b>This request goes {over} rials over the month's budget</b> "
+    "and will be refused.\n",
+    "rule_budget": "one more approval for going over the month's budget",
+    "submit_over_budget": "Not submitted: this send goes {over} rials over the month's budget "
+    "(this month: {spent} of {budget} million rials). The draft is kept.",
+    "credit_month_spend": "Spent this month (sent and scheduled): {spent} million rials",
+    "credit_month_budget": "Spent this month (sent and scheduled): {spent} of {budget} million rials",
     "decided_voided": "⛔️ The requester is no longer an admin; this request was voided and nothing was sent.",
     "decision_requester_removed": "The requester is no longer an admin; the request was voided and nothing was sent.",
     "unknown_howto": "\n\nTo be sure: in the IPPanel panel open “Reports → Outbox” and look for a message from line {sender} "

@@ -16,6 +16,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.broadcasts import Decision, PlanOutcome, Stranded
 from bot.domain import ApprovalRequest, Draft, RequestState, Step
+from bot.guardrails.lines import millions
 from bot.keylike import looks_like_key
 from bot.render import books_list, counted, num
 from bot.texts import t
@@ -69,13 +70,24 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
         return END
     if result.kind == "too_few_approvers" and result.requirement is not None:
         lang = lang_of(context)
-        rule = result.requirement.rule
+        requirement = result.requirement
         text = tr(
             context,
             "too_few_approvers",
-            needed=num(result.requirement.approvals, lang),
-            rule=rule_words(lang, str(rule), result.requirement.cost_unknown),
+            needed=num(requirement.approvals, lang),
+            rule=rule_words(lang, requirement.stored, requirement.cost_unknown),
             n=num(len(result.approvers), lang),
+        )
+        await say(update, context, text)
+        return END
+    if result.kind == "over_budget" and result.budget is not None:
+        lang = lang_of(context)
+        text = tr(
+            context,
+            "submit_over_budget",
+            over=num(result.budget.over_by, lang),
+            spent=millions(result.budget.spent, lang),
+            budget=millions(result.budget.budget, lang),
         )
         await say(update, context, text)
         return END

@@ -395,6 +395,7 @@ async def credit_command(update: Update, context: Context) -> None:
     """/credit: the account credit through the admin's own key; an approver without one
     sees the keys whose low-credit alerts they get."""
     from handlers.credit_watch import credit_extra, team_credit  # team rules
+    from handlers.guards import month_line
 
     uid = update.effective_user.id
     if await context.services.store.get_key_info(uid) is None:
@@ -416,7 +417,8 @@ async def credit_command(update: Update, context: Context) -> None:
     gift = tr(context, "credit_gift", gift=num(credit.gift, lang)) if credit.gift else ""
     text = tr(context, "credit", credit=num(credit.credit, lang), gift=gift)
     extra = await credit_extra(context, update.effective_user.id, key, credit.credit)
-    await say(update, context, f"{text}\n{extra}" if extra else text)
+    month = await month_line(context, lang)  # the team's spend this Jalali month (#22)
+    await say(update, context, "\n".join(part for part in (text, extra, month) if part))
 
 
 async def lang_command(update: Update, context: Context) -> None:

@@ -12,7 +12,8 @@ from typing import Any
 from telegram import InlineKeyboardButton
 
 from bot.domain import ApprovalRequest, Draft
-from bot.guardrails.lines import quiet_line, repeat_lines, window_text
+from bot.guardrails.budget import check_request, month_of, month_spend
+from bot.guardrails.lines import budget_lines, millions, quiet_line, repeat_lines, window_text
 from bot.guardrails.quiet_hours import batches_inside, night_setting
 from bot.guardrails.repeats import Repeat, earlier_of_request, earlier_of_send, find_repeats
 from bot.jalali import format_jalali
@@ -26,21 +27,53 @@ NIGHT_KEYS = ("night_from", "night_to", "night_utc")
 
 
 async def card_guards(
-    context: Context, snapshot: dict[str, Any], lang: str, *, number: int | None = None
+    context: Context,
+    snapshot: dict[str, Any],
+    lang: str,
+    *,
+    cost: float | None,
+    request: ApprovalRequest | None = None,
 ) -> str:
-    """Every guardrail line a card of this snapshot shows (empty when none applies);
-    ``number`` is the request's own public number, never a repeat of itself."""
+    """Every guardrail line a card of this snapshot shows (empty when none applies).
+    ``cost`` is the most the send may cost; ``request`` is the card's own request, never
+    a repeat of itself and not counted twice in the month's spend."""
     settings = context.services.settings
     now = datetime.now(UTC)
+    number = request.number if request is not None else None
     repeats = await find_recent_repeats(context, snapshot, now, number=number)
-    return repeat_lines(
-        repeats, lang, settings.tz, lambda uid: person_label(context, uid)
-    ) + quiet_line(snapshot, settings.quiet_hours, settings.tz, lang, now)
+    lines = repeat_lines(repeats, lang, settings.tz, lambda uid: person_label(context, uid))
+    lines += quiet_line(snapshot, settings.quiet_hours, settings.tz, lang, now)
+    return lines + await budget_line(context, snapshot, lang, cost, request, now)
+
+
+async def budget_line(
+    context: Context,
+    snapshot: dict[str, Any],
+    lang: str,
+    cost: float | None,
+    request: ApprovalRequest | None,
+    now: datetime,
+) -> str:
+    settings = context.services.settings
+    if settings.monthly_budget_rials is None:
+        return ""
+    leave_out = request.id if request is not None else None
+    check = await check_request(
+        context.services.store,
+        settings.monthly_budget_rials,
+        snapshot,
+        cost,
+        now,
+        settings.tz,
+        leave_out=leave_out,
+    )
+    return budget_lines(check, lang, hard=settings.budget_hard)
 
 
 async def request_guards(context: Context, request: ApprovalRequest, lang: str) -> str:
     """The guardrail lines of an approver's card."""
-    return await card_guards(context, request.snapshot, lang, number=request.number)
+    cost = (request.money or {}).get("cost_high")
+    return await card_guards(context, request.snapshot, lang, cost=cost, request=request)
 
 
 async def find_recent_repeats(
@@ -137,3 +170,17 @@ def skip_night(context: Context, draft: Draft, skip: bool) -> bool:
         return False
     draft.gradual = g
     return True
+
+
+async def month_line(context: Context, lang: str) -> str:
+    """/credit's line: the team's spend this Jalali month (sent and scheduled), against the
+    budget when one is set."""
+    settings = context.services.settings
+    now = datetime.now(UTC)
+    items = await month_spend(context.services.store, now, settings.tz)
+    this = month_of(now, settings.tz)
+    spent = millions(sum(i.cost for i in items if month_of(i.at, settings.tz) == this), lang)
+    if settings.monthly_budget_rials is None:
+        return t(lang, "credit_month_spend", spent=spent)
+    budget = millions(settings.monthly_budget_rials, lang)
+    return t(lang, "credit_month_budget", spent=spent, budget=budget)

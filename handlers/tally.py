@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 
-from bot.approval_rules import parse_rule
+from bot.approval_rules import BUDGET_MARK, parse_rule
 from bot.broadcasts import MoneyCheck
 from bot.domain import ApprovalRequest
 from bot.render import num
@@ -47,6 +47,11 @@ def rule_words(lang: str, rule: str | None, cost_unknown: bool = False) -> str:
     """A rule as stored (``cost>=20000000:2``) in words; "" for the default of one."""
     if not rule:
         return ""
+    if rule == BUDGET_MARK or rule.endswith("+" + BUDGET_MARK):
+        # one approval more for the month's budget (#22), after the rule that set the rest
+        base = rule_words(lang, rule.removesuffix(BUDGET_MARK).rstrip("+"), cost_unknown)
+        extra = t(lang, "rule_budget")
+        return f"{base}{t(lang, 'approvals_sep')}{extra}" if base else extra
     try:
         parsed = parse_rule(rule)
     except ValueError:  # written by this code, so never; shown as stored rather than lost

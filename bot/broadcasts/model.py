@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Literal
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Literal
 
 from bot.approval_rules import ApprovalRules, Requirement
 from bot.domain import ApprovalRequest, Broadcast, RequestState, Step
@@ -20,6 +20,9 @@ from bot.ippanel import (
     OperatorStats,
     ValidationError,
 )
+
+if TYPE_CHECKING:  # the budget rule reads broadcasts (rules), which read this module
+    from bot.guardrails.budget import BudgetCheck
 
 log = logging.getLogger("bot.broadcasts")
 
@@ -61,6 +64,10 @@ class Policy:
     # who may request sends (ADMIN_IDS); None lets anyone the caller admits
     requesters: frozenset[int] | None = None
     approval_rules: ApprovalRules = field(default_factory=ApprovalRules)  # empty: one approval
+    # the month's budget (#22): None is no budget; hard refuses a crossing request
+    monthly_budget: float | None = None
+    budget_hard: bool = False
+    timezone: tzinfo = UTC  # where a Jalali month begins
 
     def may_request(self, user_id: int) -> bool:
         return self.requesters is None or user_id in self.requesters
@@ -75,6 +82,7 @@ SubmitKind = Literal[
     "no_key",  # no stored, readable API key: the approver could only watch it fail
     "short_credit",  # the credit is known to be below the cheapest possible cost
     "too_few_approvers",  # APPROVAL_RULES asks for more approvals than other approvers exist
+    "over_budget",  # BUDGET_HARD: the request would cross the month's budget
 ]
 
 
@@ -112,6 +120,7 @@ class SubmitResult:
     approvers: list[int] = field(default_factory=list)  # whom to notify, for "pending"
     money: MoneyCheck | None = None  # for "pending" and "short_credit"
     requirement: Requirement | None = None  # for "pending" and "too_few_approvers"
+    budget: BudgetCheck | None = None  # the month's budget with this request, when one is set
 
 
 DecisionKind = Literal[

@@ -5,6 +5,7 @@ to be short) before any approver is asked.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from bot.broadcasts.rules import (
     recipients_total,
 )
 from bot.domain import Draft, Step
+from bot.guardrails.budget import BudgetCheck, check_request
 
 log = logging.getLogger("bot.broadcasts")
 
@@ -53,15 +55,29 @@ class Submitter:
                 requester_id, "submit_refused_credit", f"draft:{draft.id}", money_detail(money)
             )
             return SubmitResult("short_credit", money=money)
+        budget = await self.budget_check(snapshot, money, now)
+        if budget is not None and budget.crosses and self._deps.policy.budget_hard:
+            detail = {**money_detail(money), "over_by": budget.over_by, "budget": budget.budget}
+            await self._deps.audit(
+                requester_id, "submit_refused_budget", f"draft:{draft.id}", detail
+            )
+            return SubmitResult("over_budget", money=money, budget=budget)
         if not self._deps.policy.approvals_required:
-            return SubmitResult("direct", money=money)
+            return SubmitResult("direct", money=money, budget=budget)
         # The rule is judged on cost_high: the operator split is unknown until the send, and
         # a money guard must look at the most it may cost. An unknown price (provider down)
         # applies the strictest cost rule (see ApprovalRules.needed).
         rules = self._deps.policy.approval_rules
         requirement = rules.needed(recipients_total(snapshot), money.cost_high)
+        if budget is not None and budget.crosses:
+            # crossing the month's budget asks one approval more than the rule does
+            requirement = dataclasses.replace(
+                requirement, approvals=requirement.approvals + 1, over_budget=True
+            )
         if requirement.approvals > len(others):
-            return SubmitResult("too_few_approvers", approvers=others, requirement=requirement)
+            return SubmitResult(
+                "too_few_approvers", approvers=others, requirement=requirement, budget=budget
+            )
         expires_at = now + self._deps.policy.approval_ttl
         if draft.send_at is not None:
             # approving after the scheduled time would send at the wrong moment
@@ -72,16 +88,34 @@ class Submitter:
             snapshot,
             expires_at,
             approvals_needed=requirement.approvals,
-            approval_rule=None if requirement.rule is None else str(requirement.rule),
+            approval_rule=requirement.stored,
             cost_unknown=requirement.cost_unknown,
             money=money_detail(money),
         )
         detail = {"no": request.number, **brief_of(snapshot), **money_detail(money)}
-        if requirement.rule is not None:
-            detail |= {"approvals_needed": requirement.approvals, "rule": str(requirement.rule)}
+        if requirement.stored is not None:
+            detail |= {"approvals_needed": requirement.approvals, "rule": requirement.stored}
         await self._deps.audit(requester_id, "submitted", f"request:{request.id}", detail)
         return SubmitResult(
-            "pending", request=request, approvers=others, money=money, requirement=requirement
+            "pending",
+            request=request,
+            approvers=others,
+            money=money,
+            requirement=requirement,
+            budget=budget,
+        )
+
+    async def budget_check(
+        self, snapshot: dict[str, Any], money: MoneyCheck, now: datetime
+    ) -> BudgetCheck | None:
+        """The month's budget with this request (None: no budget set). Judged on cost_high,
+        like the rules: the most it may cost."""
+        policy = self._deps.policy
+        if policy.monthly_budget is None:
+            return None
+        cost = money.cost_high
+        return await check_request(
+            self._deps.store, policy.monthly_budget, snapshot, cost, now, policy.timezone
         )
 
     async def money_check(self, api_key: str, snapshot: dict[str, Any]) -> MoneyCheck:

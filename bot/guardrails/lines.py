@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
+from bot.guardrails.budget import BudgetCheck
 from bot.guardrails.quiet_hours import QuietHours, batches_inside
 from bot.guardrails.repeats import Repeat
 from bot.jalali import format_jalali, persian_digits
@@ -82,3 +83,26 @@ def repeat_lines(repeats: list[Repeat], lang: str, tz: tzinfo, who: Callable[[in
             )
         )
     return "".join(lines)
+
+
+def millions(rials: float, lang: str) -> str:
+    """``12.4`` million (``۱۲٫۴`` in Persian): one decimal, none when it is whole."""
+    shown = f"{rials / 1_000_000:.1f}".removesuffix(".0")
+    return persian_digits(shown).replace(".", "٫") if lang == "fa" else shown
+
+
+def budget_lines(check: BudgetCheck | None, lang: str, *, hard: bool = False) -> str:
+    """This month's spend against the budget, with this request, and by how much it would
+    cross (one approval more, or refused with BUDGET_HARD)."""
+    if check is None:
+        return ""
+    spent, budget = millions(check.spent, lang), millions(check.budget, lang)
+    if check.adding > 0:
+        after = millions(check.spent + check.adding, lang)
+        line = t(lang, "guard_budget_with", spent=spent, budget=budget, after=after)
+    else:
+        line = t(lang, "guard_budget", spent=spent, budget=budget)
+    if check.crosses:
+        key = "guard_budget_over_hard" if hard else "guard_budget_over"
+        line += t(lang, key, over=num(check.over_by, lang))
+    return line

@@ -42,7 +42,8 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
     snapshot = draft.snapshot(settings.message_suffix)
     _, per, credit = await price_lines(update, context, draft, snapshot["message"])
     quiet_line, quiet_rows = review_quiet(context, draft, snapshot, lang)
-    guards = await card_guards(context, snapshot, lang) + quiet_line
+    cost = per * draft.recipients() if per is not None else None
+    guards = await card_guards(context, snapshot, lang, cost=cost) + quiet_line
     card = build_card(snapshot, lang, settings.tz, per_recipient=per, credit=credit, guards=guards)
     if card.message_apart:  # never happens for a valid draft; the text is never cut anyway
         await say(update, context, message_text(snapshot, lang, tr(context, "draft_ref")))

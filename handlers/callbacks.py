@@ -22,7 +22,7 @@ import functools
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
@@ -120,6 +120,7 @@ class Token(Arg):
 # ---------------------------------------------------------------- kinds
 
 Handler = Callable[..., Awaitable[Any]]
+Scope = Literal["global", "entry", "compose"]
 
 
 @dataclass(eq=False)
@@ -132,7 +133,7 @@ class Button:
     prefix: str
     args: tuple[Arg, ...] = ()
     who: Who = Who.COMPOSER
-    scope: str = "compose"
+    scope: Scope = "compose"
     callback: Handler | None = field(default=None, repr=False)
 
     def data(self, *values: Any) -> str:
@@ -157,7 +158,10 @@ class Button:
 
     def handles(self, fn: Handler) -> Handler:
         """Bind ``fn(update, context, *args)`` as this kind's handler; returns the
-        ``(update, context)`` callback PTB calls (it parses the press and passes the args)."""
+        ``(update, context)`` callback PTB calls (it parses the press and passes the args).
+        A kind has one handler: binding a second is a mistake, refused at import."""
+        if self.callback is not None and self.callback is not fn:
+            raise ValueError(f"{self.name} is already handled by {self.callback.__name__}")
         self.callback = fn
         return self.dispatcher()
 
@@ -204,7 +208,9 @@ _BY_PREFIX: dict[str, list[Button]] = {}
 KINDS: list[Button] = []
 
 
-def _kind(name: str, prefix: str, *args: Arg, who: Who = Who.COMPOSER, scope: str = "compose"):
+def _kind(
+    name: str, prefix: str, *args: Arg, who: Who = Who.COMPOSER, scope: Scope = "compose"
+) -> Button:
     kind = Button(name, prefix, tuple(args), who, scope)
     KINDS.append(kind)
     _BY_PREFIX.setdefault(prefix, []).append(kind)

@@ -90,6 +90,15 @@ def test_every_kind_has_a_handler() -> None:
     assert {k.scope for k in KINDS} == {"global", "entry", "compose"}
 
 
+def test_a_kind_cannot_get_a_second_handler() -> None:
+    async def other(update: Update, context: object, request_id: int) -> None:
+        """A second module claiming the approve button."""
+
+    with pytest.raises(ValueError, match="already handled"):
+        cb.APPROVE.handles(other)
+    assert cb.APPROVE.callback is not other
+
+
 # ---------------------------------------------------------------- through the real stack
 
 

@@ -18,7 +18,7 @@ from bot.ippanel import IPPanelClient
 from bot.keyfile import key_count
 from bot.services import BroadcastApplication, Services, services_of
 from bot.texts import LANGUAGES, t
-from handlers import credit_watch, jobs, register
+from handlers import credit_watch, follow_up, jobs, register
 from handlers.processor import GateProcessor
 from handlers.session import CONTEXT_TYPES, SESSIONS
 from storage import KeyIntegrityError, SQLitePersistence, Store
@@ -119,6 +119,7 @@ async def _post_init(app: Application) -> None:
         app.job_queue.run_repeating(jobs.watch_credit, RECONCILE_INTERVAL, first=20)
         app.job_queue.run_repeating(jobs.heartbeat, HEARTBEAT_INTERVAL, first=0)
         credit_watch.schedule(app)  # team rules
+        follow_up.schedule(app)  # campaign guardrails (#22)
     log.info("bot ready")
 
 

@@ -318,6 +318,12 @@ FA: dict[str, str] = {
     "(این ماه: {spent} از {budget} میلیون ریال). پیش‌نویس محفوظ است.",
     "credit_month_spend": "هزینهٔ این ماه (ارسال‌شده و زمان‌بندی‌شده): {spent} میلیون ریال",
     "credit_month_budget": "هزینهٔ این ماه (ارسال‌شده و زمان‌بندی‌شده): {spent} از {budget} میلیون ریال",
+    # campaign guardrails (#22): the follow-up after a send
+    "follow_up": "📬 <b>پیگیری ارسال #{no}</b> ({minutes} دقیقه پس از ارسال)\n"
+    "{lines}\n"
+    "رسیده: {delivered} از {total} ({share}٪) · نرسیده: {failed} · در انتظار: {pending}\n"
+    "هزینهٔ کسرشده: {charged} · برآورد هنگام تأیید: {estimate}",
+    "follow_up_low": "⚠️ <b>فقط {share}٪ رسیده است؛ بیشترین نرسیده: {operator}</b> ({failed} نرسیده)\n\n",
     "decided_voided": "⛔️ درخواست‌کننده دیگر مدیر نیست؛ این درخواست باطل شد و چیزی ارسال نشد.",
     "decision_requester_removed": "درخواست‌کننده دیگر مدیر نیست؛ درخواست باطل شد و چیزی ارسال نشد.",
     "unknown_howto": "\n\nبرای اطمینان: در پنل IPPanel به «گزارش‌ها ← صندوق ارسال» بروید و پیامی از خط {sender} "
@@ -917,6 +923,12 @@ EN: dict[str, str] = {
     "(this month: {spent} of {budget} million rials). The draft is kept.",
     "credit_month_spend": "Spent this month (sent and scheduled): {spent} million rials",
     "credit_month_budget": "Spent this month (sent and scheduled): {spent} of {budget} million rials",
+    # campaign guardrails (#22): the follow-up after a send
+    "follow_up": "📬 <b>Follow-up of broadcast #{no}</b> ({minutes} minutes after it went out)\n"
+    "{lines}\n"
+    "Delivered: {delivered} of {total} ({share}%) · not delivered: {failed} · pending: {pending}\n"
+    "Cost charged: {charged} · estimate at approval: {estimate}",
+    "follow_up_low": "⚠️ <b>Only {share}% delivered; most failures: {operator}</b> ({failed} not delivered)\n\n",
     "decided_voided": "⛔️ The requester is no longer an admin; this request was voided and nothing was sent.",
     "decision_requester_removed": "The requester is no longer an admin; the request was voided and nothing was sent.",
     "unknown_howto": "\n\nTo be sure: in the IPPanel panel open “Reports → Outbox” and look for a message from line {sender} "

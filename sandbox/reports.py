@@ -68,8 +68,10 @@ class ReportsApi(Area):
         for op, n in (("mci", s.mci), ("irancell", s.other)):
             if state_id == 6:
                 blacklist = n // 50
-                failed = n // 20
-                pending = n // 25
+                share = self.state.failed_share.get(op)
+                failed = n // 20 if share is None else round(n * share)
+                pending = n // 25 if share is None else 0
+                blacklist = blacklist if share is None else 0
                 delivered = n - blacklist - failed - pending
                 counts[op] = {
                     "sent": n - blacklist,

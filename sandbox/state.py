@@ -39,8 +39,12 @@ class SandboxState:
         phonebooks: int = 12,
         contacts_per_book: int = 25,
         credit: int = 50_000_000,
+        failed_share: dict[str, float] | None = None,
     ) -> None:
         self.seed = seed
+        # the share of each operator's numbers a finished send reports failed ("mci": 0.5);
+        # unset operators keep the usual 5 %. For follow-up tests (#22).
+        self.failed_share: dict[str, float] = dict(failed_share or {})
         self.n_phonebooks = phonebooks
         self.contacts_per_book = contacts_per_book
         self.initial_credit = credit

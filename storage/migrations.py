@@ -399,6 +399,20 @@ SELECT b.plan_key,
 DELETE FROM persistence WHERE namespace = 'plan_halted';
 """
 
+# campaign guardrails (#22): the follow-up after a send, scheduled in the store so a restart
+# neither loses nor repeats it. One row per send (a single broadcast "b<id>", or a plan by
+# its plan key); the compare-and-set from 'due' to 'sent' or 'skipped' makes it once.
+_V12_FOLLOW_UPS = """
+CREATE TABLE follow_ups (
+    send_key   TEXT    PRIMARY KEY,
+    public_no  INTEGER NOT NULL,
+    due_at     TEXT    NOT NULL,
+    state      TEXT    NOT NULL DEFAULT 'due' CHECK (state IN ('due', 'sent', 'skipped')),
+    done_at    TEXT
+) WITHOUT ROWID;
+CREATE INDEX follow_ups_due ON follow_ups (state, due_at);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
     Migration(
@@ -440,6 +454,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         rebuilds_tables=True,
     ),
     Migration(11, "lifecycle: plan state stored with its batches", _V11_PLAN_STATE),
+    Migration(12, "guardrails: follow-ups after a send, scheduled and sent once", _V12_FOLLOW_UPS),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -16,6 +16,7 @@ from .broadcasts import BroadcastStore
 from .credit_watch import CreditWatchStore
 from .db import Database, utcnow
 from .drafts import DraftStore
+from .follow_ups import FollowUpStore
 from .guardrails import GuardrailStore
 from .keys import KeyCipher
 from .kv import KeyValueStore
@@ -38,6 +39,7 @@ class Store(
     CreditWatchStore,  # team rules
     TrialSendStore,  # test SMS to one's own phone
     GuardrailStore,  # campaign guardrails (#22): repeats, the month's spend
+    FollowUpStore,  # campaign guardrails (#22): the follow-up after a send
 ):
     """Async access to the bot's SQLite database.
 

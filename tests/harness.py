@@ -79,6 +79,7 @@ def world_settings(
         # the guardrails (#22) that depend on the hour of the day are off unless a test
         # turns them on: the real clock must not change what the cards of other tests say
         "quiet_hours": "",
+        "follow_up_minutes": 0,  # a follow-up arriving mid-test would be a stray message
         "_env_file": None,
     }
     values.update(overrides)
@@ -241,5 +242,6 @@ def process_env(fake: FakeTelegram, data_dir: Path, **settings: str) -> dict[str
         "TELEGRAM_API_BASE_URL": fake.base_url,
         "DATA_DIR": str(data_dir),
         "QUIET_HOURS": "",
+        "FOLLOW_UP_MINUTES": "0",
         **settings,
     }

@@ -339,6 +339,12 @@ async def _post_rest(context: Context, plan_key: str, b: Broadcast) -> None:
     await report_plan(context, outcome, approver_id=b.approver_id, requester_id=b.requester_id)
 
 
+async def ask_from_now(update: Update, context: Context, b: Broadcast) -> None:
+    """ "Continue from now" for the presser: the new times, or why not."""
+    uid = update.effective_user.id
+    await _ask_from_now(update, context, b, await context.services.broadcasts.from_now(b.id, uid))
+
+
 async def _ask_from_now(update: Update, context: Context, b: Broadcast, ask: FromNow) -> None:
     """Show the new times of the batches still to post; they are posted only once confirmed."""
     lang = await user_lang(context, update.effective_user.id)

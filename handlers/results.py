@@ -145,6 +145,12 @@ async def retry(update: Update, context: Context, broadcast_id: int) -> None:
         ref = f"#{b.number}"
         await say(update, context, tr(context, REFUSAL_KEYS[outcome.kind], ref=ref))
         return
+    if outcome.kind == "too_late" and b.plan_key is not None:
+        # a refused batch whose time has passed goes only at a new time, shown first
+        from handlers.plans import ask_from_now
+
+        await ask_from_now(update, context, b)
+        return
     if outcome.kind in ("refused", "duplicate", "not_allowed", "not_found", "too_late"):
         await say(update, context, tr(context, "retry_refused"))
         return

@@ -138,11 +138,12 @@ class BroadcastStore(StoreBase):
         return True
 
     async def retry_broadcast(
-        self, broadcast_id: int, check: Check | None = None
+        self, broadcast_id: int, check: Check | None = None, send_at: datetime | None = None
     ) -> Broadcast | Refused | None:
         """CAS ``failed`` -> ``sending`` with attempts+1; None if it was not ``failed``.
-        ``check`` (the lifecycle's rule) sees the unit's, plan's and request's state in the
-        same transaction and may refuse (:class:`Refused`)."""
+        ``send_at``: its new time ("continue from now"). ``check`` (the lifecycle's rule)
+        sees the unit's, plan's and request's state in the same transaction and may refuse
+        (:class:`Refused`)."""
         async with self._db.transaction() as tx:
             if check is not None:
                 current = await tx.fetchone(
@@ -162,8 +163,9 @@ class BroadcastStore(StoreBase):
                     return Refused(refusal)
             row = await tx.fetchone(
                 "UPDATE broadcasts SET state = 'sending', attempts = attempts + 1, error = NULL, "
-                "updated_at = ? WHERE id = ? AND state = 'failed' RETURNING *",
-                (self._stamp(), broadcast_id),
+                "send_at = COALESCE(?, send_at), updated_at = ? "
+                "WHERE id = ? AND state = 'failed' RETURNING *",
+                (None if send_at is None else to_db_time(send_at), self._stamp(), broadcast_id),
             )
         return _broadcast(row) if row else None
 

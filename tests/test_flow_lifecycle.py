@@ -363,3 +363,29 @@ async def test_interrupted_batch_is_named_and_continue_says_check_it_first(tmp_p
         assert "ارسال دوباره" not in buttons(told) and "ذخیرهٔ این متن" not in buttons(told)
         assert "بررسی وضعیت" in buttons(told)
         assert w.sends == 2
+
+
+async def test_refused_batch_whose_time_passed_goes_on_from_now(tmp_path: Path) -> None:
+    """A refused batch whose own time has passed cannot be retried as it was, and
+    "continue" asked to retry it first: a dead end. Now both lead to "continue from now",
+    which re-posts that batch and the rest at new times, once confirmed."""
+    async with bot_world_seeded(tmp_path) as w:
+        alice, _, alice_card, _, request, rows = await plan_stopped_at_batch_2(w)
+        plan = plan_of(request.snapshot)
+        assert plan is not None
+        later = plan.batches[1].send_at + timedelta(minutes=2)
+        set_clock(w.app.services.broadcasts, lambda: later)
+        await alice.press(alice_card, "تلاش دوبارهٔ نوبت ۲")
+        ask = await until_plain(w, alice, "زمان‌های تازه", after=alice_card.message_id)
+        assert w.sends == 2
+        assert "۲. " in plain(ask.text) and "۳. " in plain(ask.text)  # batches 2 and 3
+        await alice.press(alice_card, "ادامهٔ برنامه")
+        again = await until_plain(w, alice, "زمان‌های تازه", after=ask.message_id)
+        await alice.press(again, "تأیید زمان‌های تازه")
+        await until_plain(w, alice, "هر ۳ نوبت", after=again.message_id)
+        assert w.sends == 4  # 1, refused 2, 2 again at its new time, 3
+        sends = list(w.sandbox.state.sends.values())
+        assert [s.params[0]["start"] for s in sends] == ["1", "11", "21"]
+        assert sends[1].send_time.replace(tzinfo=UTC) > later
+        assert sends[2].send_time - sends[1].send_time == timedelta(minutes=15)
+        assert (await w.store.get_broadcast(rows[1].id)).attempts == 2

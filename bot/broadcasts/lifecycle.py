@@ -141,6 +141,7 @@ class Facts:
     needed: int = 0
     send_at: datetime | None = None
     actor_may_act: bool = True  # the requester, or an approver now
+    unit_late: bool = False  # continue: the stopping unit's own time has passed
 
 
 @dataclass(frozen=True)
@@ -210,16 +211,19 @@ def _continue(f: Facts) -> Verdict:
         return no("halted")
     if f.plan == "done":
         return no("done")
-    if f.unit == "failed":
-        return no("failed", Action.RETRY)
+    if f.unit == "failed":  # its own time passed: it can only go at a new time
+        return no("failed", Action.CONTINUE_FROM_NOW if f.unit_late else Action.RETRY)
     if f.unit in ("unknown", "sending"):
         return no("unknown", Action.CHECK_STATUS)
     return _may_post(f)
 
 
 def _continue_from_now(f: Facts) -> Verdict:
-    """A late plan's remaining batches move to start now, keeping their spacing; a person
-    sees the new times and confirms. ``send_at`` here is the first new time."""
+    """A late plan's batches still to go (a refused one whose time passed among them, paid
+    again) move to start now, keeping their spacing; a person sees the new times and
+    confirms. ``send_at`` here is the first new time."""
+    if f.unit == "failed" and f.unit_late:
+        return _continue(Facts(**{**f.__dict__, "unit": None}))
     return _continue(f)
 
 
@@ -329,6 +333,7 @@ def gate(
     requester_admin: bool,
     send_at: datetime | None = None,
     actor_may_act: bool = True,
+    unit_late: bool = False,
 ) -> Callable[[Stored], str | None]:
     """The store's ``check`` for ``action``: the facts it reads in its transaction, plus
     the roles as of now (``approvers``: APPROVER_IDS now), judged by :func:`allowed`.
@@ -345,6 +350,7 @@ def gate(
             needed=stored.needed,
             send_at=send_at,
             actor_may_act=actor_may_act,
+            unit_late=unit_late,
         )
         verdict = allowed(action, facts)
         return None if verdict.ok else verdict.reason
@@ -358,6 +364,8 @@ def first_step(action: Action, reason: str, plan: bool = True) -> Action | None:
         return Action.CONTINUE_FROM_NOW
     if action in (Action.CONTINUE, Action.CONTINUE_FROM_NOW):
         return {"failed": Action.RETRY, "unknown": Action.CHECK_STATUS}.get(reason)
+    if reason == "late_failed":
+        return Action.CONTINUE_FROM_NOW
     if action == Action.RETRY and reason == "unknown":
         return Action.CONFIRM_NOT_SENT
     return None

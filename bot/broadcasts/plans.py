@@ -157,11 +157,31 @@ class Plans:
         rows = {b.batch_no: b for b in await store.list_plan_batches(plan_key)}
         for batch in plan.batches:
             row = rows.get(batch.no)
-            if row is not None:
-                if row.state in (BroadcastState.SENT, BroadcastState.CANCELLED):
-                    continue  # scheduled, or cancelled alone by a person: passed
-                return await self._outcome("stopped", plan_key, plan, at=batch.no)
             when = batch.send_at + shift
+            if row is not None and row.state in (BroadcastState.SENT, BroadcastState.CANCELLED):
+                continue  # scheduled, or cancelled alone by a person: passed
+            if row is not None and not (
+                row.state == BroadcastState.FAILED and shift and self._late(row, batch)
+            ):
+                return await self._outcome("stopped", plan_key, plan, at=batch.no)
+            if row is not None:  # refused, its time passed, moved by "continue from now"
+                if when < self._deps.clock() + POST_LEAD:
+                    await store.stop_plan(plan_key, batch.no, "late")
+                    return await self._outcome("late", plan_key, plan, at=batch.no)
+                again = await store.retry_broadcast(
+                    row.id, check=self._gate(Action.RETRY, requester_id, when), send_at=when
+                )
+                if isinstance(again, Refused):
+                    return await self._refused(plan_key, plan, batch.no, action, again.reason)
+                if again is None:
+                    return await self._outcome("busy", plan_key, plan, at=batch.no)
+                await self._deps.audit(None, "retry", f"broadcast:{row.id}", {"send_at": str(when)})
+                outcome = await self._poster.post(again)
+                if outcome.kind != "sent":
+                    return await self._outcome(
+                        "stopped", plan_key, plan, at=batch.no, error=outcome.error, last=outcome
+                    )
+                continue
             if when < self._deps.clock() + POST_LEAD:
                 await store.stop_plan(plan_key, batch.no, "late")
                 await self._deps.audit(None, "plan_late", f"plan:{plan_key}", {"batch": batch.no})
@@ -189,6 +209,22 @@ class Plans:
                 )
         await self._deps.audit(requester_id, "plan_posted", f"plan:{plan_key}")
         return await self._outcome("posted", plan_key, plan)
+
+    def _late(self, row: Broadcast, batch: Batch) -> bool:
+        """A posted batch's own time is (nearly) past: it can only go at a new time."""
+        return (row.send_at or batch.send_at) < self._deps.clock() + POST_LEAD
+
+    def _to_go(self, plan: Plan, rows: list[Broadcast], record: PlanRecord) -> list[Batch]:
+        """What "continue" would post, in order: the stopping batch when it was refused and
+        its time has passed (again, at a new time, paid again), then every unposted one."""
+        by_no = {r.batch_no: r for r in rows}
+        stop = by_no.get(record.at_batch or 0)
+        left = [b for b in plan.batches if b.no not in by_no]
+        if stop is not None and stop.state == BroadcastState.FAILED:
+            batch = plan.batches[stop.batch_no - 1]
+            if self._late(stop, batch):
+                left.insert(0, batch)
+        return left
 
     async def _refused(
         self, plan_key: str, plan: Plan, at: int, action: Action, reason: str
@@ -292,7 +328,15 @@ class Plans:
         if not await self._deps.still_as_approved(b):
             return PlanOutcome("not_allowed", b.plan_key)
         action = Action.CONTINUE if from_now_stamp is None else Action.CONTINUE_FROM_NOW
-        nxt = self._next_batch(plan, await self._deps.store.list_plan_batches(b.plan_key))
+        rows = await self._deps.store.list_plan_batches(b.plan_key)
+        to_go = self._to_go(plan, rows, record)
+        nxt = to_go[0] if to_go else None
+        stop = next((r for r in rows if r.batch_no == record.at_batch), None)
+        unit_late = (
+            stop is not None
+            and stop.state == BroadcastState.FAILED
+            and self._late(stop, plan.batches[stop.batch_no - 1])
+        )
         shift_s: int | None = None
         when = None
         if nxt is not None:
@@ -303,12 +347,14 @@ class Plans:
                 when = new_first
         restarted = await self._deps.store.restart_plan(
             b.plan_key,
-            self._gate(action, b.requester_id, when),
+            self._gate(action, b.requester_id, when, unit_late=unit_late),
             request_id=b.request_id,
             shift_s=shift_s,
         )
         if isinstance(restarted, Refused):
             reason = restarted.reason
+            if reason == "failed" and unit_late:
+                reason = "late"  # refused, and too late to retry as it was: from now
             kind: PlanKind = "halted" if reason == "halted" else "refused"
             if reason == "busy":
                 kind = "busy"
@@ -345,10 +391,6 @@ class Plans:
             return started
         return await self.post_rest(started.plan_key)
 
-    def _next_batch(self, plan: Plan, rows: list[Broadcast]) -> Batch | None:
-        posted = {r.batch_no for r in rows}
-        return next((b for b in plan.batches if b.no not in posted), None)
-
     async def from_now(self, broadcast_id: int, actor_id: int) -> FromNow:
         """ "Continue from now", first step: the batches not posted yet and their new
         times (the first one soon, the same spacing), to show before anything is posted."""
@@ -361,18 +403,23 @@ class Plans:
             return FromNow("not_found")
         rows = await self._deps.store.list_plan_batches(b.plan_key)
         stopping = next((r for r in rows if r.batch_no == record.at_batch), None)
+        late_refused = (
+            stopping is not None
+            and stopping.state == BroadcastState.FAILED
+            and self._late(stopping, plan.batches[stopping.batch_no - 1])
+        )
         facts = lc.Facts(
             now=self._deps.clock(),
             unit=str(stopping.state) if stopping else None,
             plan=record.state,
             actor_may_act=True,
             requester_admin=self._deps.policy.may_request(b.requester_id),
+            unit_late=late_refused,
         )
         verdict = lc.allowed(Action.CONTINUE_FROM_NOW, facts)
         if not verdict.ok and verdict.reason != "late":
             return FromNow("refused", b.plan_key, reason=verdict.reason, first=verdict.first)
-        posted = {r.batch_no for r in rows}
-        left = [x for x in plan.batches if x.no not in posted]
+        left = self._to_go(plan, rows, record)
         if not left:
             return FromNow("refused", b.plan_key, reason="done")
         start = from_now_start(self._deps.clock())

@@ -21,15 +21,13 @@ NOW = datetime(2026, 12, 20, 9, 0, tzinfo=UTC)
 
 def test_committed_diagram_is_drawn_from_the_table() -> None:
     committed = (REPO / "docs" / "lifecycle.md").read_text(encoding="utf-8")
-    assert committed == lc.mermaid(), "run: python -m bot.broadcasts.lifecycle"
+    assert committed == lc.mermaid(), "run: python -m bot.broadcasts.diagram"
     assert "docs/lifecycle.md" in (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def test_the_command_draws_the_same_file(tmp_path: Path) -> None:
     out = tmp_path / "lifecycle.md"
-    subprocess.run(
-        [sys.executable, "-m", "bot.broadcasts.lifecycle", str(out)], check=True, cwd=REPO
-    )
+    subprocess.run([sys.executable, "-m", "bot.broadcasts.diagram", str(out)], check=True, cwd=REPO)
     assert out.read_text(encoding="utf-8") == lc.mermaid()
 
 

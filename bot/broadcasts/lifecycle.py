@@ -3,7 +3,7 @@ action, in one place. Every button and every start-up step asks :func:`allowed` 
 store asks it again inside the transaction that makes the move (compare-and-set), so two
 admins pressing at once, or a press racing a restart, cannot both pass.
 
-Four machines (``python -m bot.broadcasts.lifecycle`` draws them into docs/lifecycle.md):
+Four machines (``python -m bot.broadcasts.diagram`` draws them into docs/lifecycle.md):
 
 * a **request** (what an approver approves),
 * a **send unit** (an immediate broadcast, or one batch of a gradual plan: one POST each),
@@ -396,7 +396,7 @@ def mermaid() -> str:
     parts = [
         "# Lifecycle of a paid send",
         "",
-        "Generated from `bot/broadcasts/lifecycle.py` by `python -m bot.broadcasts.lifecycle`;",
+        "Generated from `bot/broadcasts/lifecycle.py` by `python -m bot.broadcasts.diagram`;",
         "do not edit by hand (a test fails when this file differs from the table).",
         "",
         "Every POST also needs: the plan not halted, the requester still an admin, the",
@@ -409,13 +409,3 @@ def mermaid() -> str:
             parts.append(f"    {m.source} --> {m.target}: {label}")
         parts.append("```")
     return "\n".join(parts) + "\n"
-
-
-if __name__ == "__main__":  # pragma: no cover - exercised by the drift test's command
-    import sys
-    from pathlib import Path
-
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/lifecycle.md")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(mermaid(), encoding="utf-8")
-    print(f"wrote {out}")

@@ -389,3 +389,22 @@ async def test_refused_batch_whose_time_passed_goes_on_from_now(tmp_path: Path) 
         assert sends[1].send_time.replace(tzinfo=UTC) > later
         assert sends[2].send_time - sends[1].send_time == timedelta(minutes=15)
         assert (await w.store.get_broadcast(rows[1].id)).attempts == 2
+
+
+async def test_continue_posts_in_the_background_and_says_so_at_once(tmp_path: Path) -> None:
+    """The pressing admin is told at once that the plan goes on; the POSTs are not made
+    inside the press's handler: while batch 3's POST is slow (1.5 s), the same person's
+    next update (/history) is answered before the plan's result arrives."""
+    async with bot_world_seeded(tmp_path) as w:
+        alice, _, alice_card, _, _, _ = await plan_stopped_at_batch_2(w)
+        await alice.press(alice_card, "تلاش دوبارهٔ نوبت ۲")
+        retried = await until_plain(w, alice, "نوبت ۲ از #", after=alice_card.message_id)
+        assert w.sends == 3
+        w.sandbox.state.fail_next("/api/send", "accept_then_hang", delay=1.5)
+        await alice.press(retried, "ادامهٔ برنامه")
+        told = await until_plain(w, alice, "ادامه می‌یابد", after=retried.message_id)
+        await alice.send("/history")
+        history = await until_plain(w, alice, "ارسال تدریجی ·", after=told.message_id)
+        posted = await until_plain(w, alice, "هر ۳ نوبت", after=told.message_id)
+        assert history.message_id < posted.message_id  # answered while batch 3 was posting
+        assert w.sends == 4

@@ -43,8 +43,8 @@ class Reconciler:
         b = await self._deps.store.get_broadcast(broadcast_id)
         if b is None:
             return ReconcileResult("not_found")
-        if b.state != BroadcastState.UNKNOWN:
-            return ReconcileResult(settled_kind(b.state), b)
+        if not lc.allowed(lc.Action.RECONCILE, lc.Facts(self._deps.clock(), unit=str(b.state))):
+            return ReconcileResult(settled_kind(b.state), b)  # only an unknown send settles
         api_key = await self._deps.key_or_none(b.requester_id)
         if api_key is None:
             return ReconcileResult("still_unknown", b)

@@ -571,6 +571,7 @@ FA: dict[str, str] = {
     "plan_why_unknown": "نتیجهٔ این نوبت معلوم نیست (شاید رفته باشد).",
     "plan_why_failed": "IPPanel این نوبت را نپذیرفت: {reason}",
     "plan_why_other": "این نوبت ارسال‌شده نیست ({state}).",
+    "plan_why_settled": "این نوبت اکنون {state} است؛ «ادامهٔ برنامه» بقیه را می‌فرستد.",
     "plan_late": "⚠️ برنامهٔ ارسال تدریجی {ref}: زمان نوبت {at} گذشته یا کمتر از یک دقیقه مانده است؛ "
     "این نوبت و بعدی‌ها فرستاده نشدند (چیزی «همین حالا» فرستاده نمی‌شود). "
     "با «ادامه از اکنون» زمان‌های تازه را می‌بینید و پس از تأیید ثبت می‌شوند.\n{progress}",
@@ -1175,6 +1176,7 @@ EN: dict[str, str] = {
     "plan_why_unknown": "This batch's outcome is unknown (it may have gone out).",
     "plan_why_failed": "IPPanel refused this batch: {reason}",
     "plan_why_other": "This batch is not sent ({state}).",
+    "plan_why_settled": "This batch is now {state}; “Continue the plan” sends the rest.",
     "plan_late": "⚠️ Gradual plan {ref}: batch {at}'s time has passed or is less than a minute away; "
     'it and the later batches were not posted (nothing is sent "now" instead). '
     "“Continue from now” shows new times and posts them once you confirm.\n{progress}",

@@ -161,6 +161,8 @@ def _why(lang: str, outcome: PlanOutcome) -> str:
         # the provider's answer in the same words as every other send (bot.provider_words)
         reason = words.explain(lang, outcome.error) if outcome.error else esc(row.error or "—")
         return t(lang, "plan_why_failed", reason=reason)
+    if row.state in (BroadcastState.SENT, BroadcastState.CANCELLED):  # settled since
+        return t(lang, "plan_why_settled", state=t(lang, f"state_{row.state}"))
     return t(lang, "plan_why_other", state=t(lang, f"state_{row.state}"))
 
 
@@ -521,6 +523,7 @@ async def report_batch(context: Context, outcome: SendOutcome, *, only: int | No
         if status is not None and status.plan is not None:
             text += "\n\n" + progress_text(lang, status, now)
         await notify(context, person, fit(text), batch_markup(lang, b, status, now))
+    await redraw_plan_cards(context, b.plan_key, b.id)  # the plan's cards tell it too
 
 
 async def tell_batch_cancelled(context: Context, b: Broadcast, actor: int) -> None:

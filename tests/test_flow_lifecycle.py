@@ -161,6 +161,9 @@ async def test_continue_after_a_refused_batch_says_what_comes_first_and_offers_i
         assert w.sends == 2
         await alice.press(told, "تلاش دوبارهٔ نوبت ۲")
         retried = await until_plain(w, alice, "نوبت ۲ از #", after=told.message_id)
+        # the plan's own card is redrawn: batch 2 is scheduled now, continue sends the rest
+        await w.until(lambda: "بقیه را می‌فرستد" in plain(current(w, alice, alice_card).text))
+        assert "تلاش دوبارهٔ نوبت ۲" not in buttons(current(w, alice, alice_card))
         await alice.press(retried, "ادامهٔ برنامه")
         await until_plain(w, alice, "هر ۳ نوبت", after=retried.message_id)
         assert w.sends == 4  # 1, refused 2, retried 2, 3

@@ -411,3 +411,23 @@ async def test_continue_posts_in_the_background_and_says_so_at_once(tmp_path: Pa
         posted = await until_plain(w, alice, "هر ۳ نوبت", after=told.message_id)
         assert history.message_id < posted.message_id  # answered while batch 3 was posting
         assert w.sends == 4
+
+
+async def test_cancel_remaining_while_a_continued_batch_is_mid_post_cancels_it_too(
+    tmp_path: Path,
+) -> None:
+    """Continue runs in the background; "cancel the remaining" pressed while batch 3's POST
+    is in flight waits for it and cancels it too: nothing of the plan is left to go out."""
+    async with bot_world_seeded(tmp_path) as w:
+        alice, bob, alice_card, bob_card, _, _ = await plan_stopped_at_batch_2(w)
+        await alice.press(alice_card, "تلاش دوبارهٔ نوبت ۲")
+        retried = await until_plain(w, alice, "نوبت ۲ از #", after=alice_card.message_id)
+        w.sandbox.state.fail_next("/api/send", "accept_then_hang", delay=1.0)
+        await alice.press(retried, "ادامهٔ برنامه")
+        await w.until(lambda: w.sends == 4)  # batch 3 reached the panel; no answer yet
+        await bob.press(bob_card, "لغو نوبت‌های باقی‌مانده")
+        told = await until_plain(w, bob, "دیگر هرگز فرستاده نمی‌شوند", after=bob_card.message_id)
+        assert "لغوشده: ۱، ۲، ۳" in plain(told.text)
+        await w.settle()
+        assert w.sends == 4
+        assert all(s.state_id == 7 for s in w.sandbox.state.sends.values())

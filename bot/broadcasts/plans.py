@@ -19,6 +19,7 @@ transaction that writes it (``storage.plans``). Money rules, on top of the singl
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +37,11 @@ from bot.plans import Batch, Plan, plan_of
 from storage.plans import PlanRecord, Refused
 
 log = logging.getLogger("bot.broadcasts")
+
+# cancel the remaining: how often to look at a batch already mid-POST, and how long past
+# the provider call's own deadline to wait for it at most
+SETTLE_POLL = 0.1
+SETTLE_MARGIN = 5.0
 
 PlanKind = Literal[
     "posted",  # every batch is scheduled at the provider
@@ -456,6 +462,18 @@ class Plans:
             )
         return resumed
 
+    async def _settled_rows(self, plan_key: str) -> list[Broadcast]:
+        """The plan's rows once no batch is mid-POST: a POST that began before the halt
+        (a continue racing this cancel) is waited for, so that its batch is cancelled
+        too rather than left scheduled. Bounded by the provider call's own deadline."""
+        waited, limit = 0.0, float(getattr(self._deps.client, "deadline", 30.0)) + SETTLE_MARGIN
+        while True:
+            rows = await self._deps.store.list_plan_batches(plan_key)
+            if waited >= limit or all(r.state != BroadcastState.SENDING for r in rows):
+                return rows
+            await asyncio.sleep(SETTLE_POLL)
+            waited += SETTLE_POLL
+
     async def cancel_remaining(self, broadcast_id: int, actor_id: int) -> CancelRemaining:
         """Halt the plan (nothing of it is ever posted again), then cancel every posted
         batch still at least 5 minutes away. Says batch by batch what became of the rest:
@@ -473,7 +491,7 @@ class Plans:
         if not await self._deps.store.halt_plan(b.plan_key, actor_id):
             return CancelRemaining("already")
         await self._deps.audit(actor_id, "plan_cancel", f"plan:{b.plan_key}")
-        rows = {r.batch_no: r for r in await self._deps.store.list_plan_batches(b.plan_key)}
+        rows = {r.batch_no: r for r in await self._settled_rows(b.plan_key)}
         now = self._deps.clock()
         done = CancelRemaining("done")
         for batch in plan.batches:

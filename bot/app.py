@@ -41,6 +41,7 @@ COMMANDS = (
 EXPIRY_INTERVAL = timedelta(seconds=60)
 RECONCILE_INTERVAL = timedelta(minutes=2)
 HEARTBEAT_INTERVAL = timedelta(seconds=30)
+MAINTENANCE_INTERVAL = timedelta(hours=1)  # pruning, a vacuum step, a WAL checkpoint
 
 
 def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastApplication:
@@ -118,6 +119,7 @@ async def _post_init(app: Application) -> None:
         app.job_queue.run_repeating(jobs.reconcile_unknown, RECONCILE_INTERVAL, first=30)
         app.job_queue.run_repeating(jobs.watch_credit, RECONCILE_INTERVAL, first=20)
         app.job_queue.run_repeating(jobs.heartbeat, HEARTBEAT_INTERVAL, first=0)
+        app.job_queue.run_repeating(jobs.maintain_store, MAINTENANCE_INTERVAL, first=60)
         credit_watch.schedule(app)  # team rules
         follow_up.schedule(app)  # campaign guardrails (#22)
     log.info("bot ready")

@@ -253,6 +253,8 @@ FA: dict[str, str] = {
     "reconciled_sent": "✅ بررسی شد: ارسال #{no} انجام شده است. شناسه‌ها: {outbox}",
     "reconciled_not_sent": "بررسی شد: ارسال #{no} انجام نشده است. در صورت نیاز «تلاش دوباره» را بزنید.",
     "reconciled_unknown": "هنوز نمی‌توان گفت ارسال #{no} انجام شده یا نه. کمی بعد دوباره بررسی کنید.",
+    "unknown_given_up": "⚠️ نتیجهٔ ارسال #{no} پس از {days} روز هنوز نامعلوم است. ربات دیگر خودش از IPPanel "
+    "نمی‌پرسد؛ این ارسال نامعلوم می‌ماند و هرگز خودکار تکرار نمی‌شود. لطفاً خودتان بررسی کنید.",
     "retry_refused": "فقط ارسالی که مطمئناً انجام نشده قابل تکرار است.",
     "btn_report": "📊 گزارش تحویل",
     "btn_cancel_send": "⛔️ لغو ارسال زمان‌بندی‌شده",
@@ -860,6 +862,8 @@ EN: dict[str, str] = {
     "reconciled_sent": "✅ Checked: broadcast #{no} did go out. Outbox ids: {outbox}",
     "reconciled_not_sent": "Checked: broadcast #{no} did not go out. Tap “Retry” if needed.",
     "reconciled_unknown": "It is still not known whether #{no} went out. Check again later.",
+    "unknown_given_up": "⚠️ Broadcast #{no} is still unknown after {days} days. The bot no longer asks "
+    "IPPanel about it by itself; it stays unknown and is never retried automatically. Please check it yourself.",
     "retry_refused": "Only a broadcast that certainly did not go out can be retried.",
     "btn_report": "📊 Delivery report",
     "btn_cancel_send": "⛔️ Cancel scheduled send",

@@ -6,9 +6,11 @@ import logging
 
 from telegram.ext import Application, CallbackContext
 
+from bot.broadcasts import UNKNOWN_POLL_FOR
 from bot.domain import Broadcast
 from bot.health import touch
 from bot.no_credit import CreditShortfall
+from bot.render import num
 from bot.texts import t
 from handlers.approval import close_cards, tell_expired
 from handlers.common import notify, user_lang
@@ -83,12 +85,39 @@ async def heartbeat(context: CallbackContext) -> None:
 
 
 async def reconcile_unknown(context: CallbackContext) -> None:
-    """JobQueue: ask the provider about unknown sends; tell both admins once it is known."""
+    """JobQueue: ask the provider about unknown sends; tell both admins once it is known.
+    A send still unknown after ``UNKNOWN_POLL_FOR`` is no longer asked about: it stays
+    unknown (never resent) and both admins are told once to check it themselves."""
     service = context.services.broadcasts
-    for b in await context.services.store.list_unknown_broadcasts():
+    for b in await service.give_up_unknown():
+        log.warning("broadcast %s: still unknown, no longer polled", b.id)
+        await tell_given_up(context, b)
+    for b in await service.unknown_to_poll():
         result = await service.reconcile(b.id)
         if result.kind in ("sent", "not_sent") and result.broadcast is not None:
             await tell_reconciled(context, result.kind, result.broadcast)
+
+
+async def tell_given_up(context: CallbackContext, b: Broadcast) -> None:
+    days = UNKNOWN_POLL_FOR.days
+    for person in {b.requester_id, b.approver_id} - {None}:
+        lang = await user_lang(context, person)
+        markup = kb.result(lang, b.id, state="unknown", scheduled=bool(b.snapshot.get("send_at")))
+        text = t(lang, "unknown_given_up", no=b.number, days=num(days, lang)) + unknown_howto(
+            lang, b, context.services.settings.tz
+        )
+        await notify(context, person, text, markup)
+
+
+async def maintain_store(context: CallbackContext) -> None:
+    """JobQueue: prune working rows past their time (storage/maintenance.py), hand a few
+    free pages back to the file system, and checkpoint the WAL without waiting."""
+    store = context.services.store
+    pruned = await store.prune(context.services.broadcasts.deps.clock())
+    if pruned.total:
+        log.info("pruned %s", pruned)
+    await store.vacuum_step()
+    await store.checkpoint()
 
 
 async def watch_credit(context: CallbackContext) -> None:

@@ -265,11 +265,19 @@ class ApprovalStore(StoreBase):
         )
         return [_request(r) for r in rows]
 
-    async def list_approved_without_broadcast(self) -> list[ApprovalRequest]:
+    async def list_approved_without_broadcast(
+        self, since: datetime | None = None
+    ) -> list[ApprovalRequest]:
         """Approved requests that never got a broadcast row: certainly nothing was sent
-        (the row is written before any POST). Call at start-up, when no send is starting."""
+        (the row is written before any POST). Call at start-up, when no send is starting.
+        ``since``: only those approved then or later (start-up does not read a year of
+        approvals to find the one cut off yesterday)."""
+        recent, params = "", ()
+        if since is not None:
+            recent, params = " AND r.decided_at >= ?", (to_db_time(since),)
         rows = await self._db.fetchall(
             "SELECT r.* FROM approval_requests r LEFT JOIN broadcasts b ON b.request_id = r.id "
-            "WHERE r.state = 'approved' AND b.id IS NULL ORDER BY r.id"
+            f"WHERE r.state = 'approved'{recent} AND b.id IS NULL ORDER BY r.id",
+            params,
         )
         return [_request(r) for r in rows]

@@ -213,11 +213,15 @@ class BroadcastStore(StoreBase):
         )
         return [_broadcast(r) for r in rows]
 
-    async def list_plan_keys(self) -> list[str]:
-        """Every plan that has at least one batch row, oldest first."""
+    async def list_plan_keys(self, state: str | None = None) -> list[str]:
+        """Every plan that has at least one batch row (only those in ``state``, when
+        given: start-up asks for the running ones), oldest first."""
+        where, params = ("p.state = ?", (state,)) if state is not None else ("1", ())
         rows = await self._db.fetchall(
-            "SELECT plan_key FROM broadcasts WHERE plan_key IS NOT NULL "
-            "GROUP BY plan_key ORDER BY MIN(id)"
+            "SELECT p.plan_key, (SELECT MIN(id) FROM broadcasts b "
+            "WHERE b.plan_key = p.plan_key) AS first FROM plans p "
+            f"WHERE {where} AND first IS NOT NULL ORDER BY first",
+            params,
         )
         return [r["plan_key"] for r in rows]
 
@@ -229,15 +233,14 @@ class BroadcastStore(StoreBase):
 
     async def owned_outbox_ids(self, candidates: list[int]) -> set[int]:
         """Which of ``candidates`` already belong to a broadcast: returned by a send, or
-        claimed by a reconcile. Such a provider row is never evidence for another one."""
+        claimed by a reconcile. Such a provider row is never evidence for another one.
+        (``broadcast_outbox`` mirrors every broadcast's ``outbox_ids``, kept by triggers.)"""
         if not candidates:
             return set()
         marks = ",".join("?" * len(candidates))
         rows = await self._db.fetchall(
             f"SELECT outbox_id AS i FROM outbox_claims WHERE outbox_id IN ({marks}) "
-            "UNION SELECT CAST(j.value AS INTEGER) "
-            "FROM broadcasts, json_each(broadcasts.outbox_ids) j "
-            f"WHERE CAST(j.value AS INTEGER) IN ({marks})",
+            f"UNION SELECT outbox_id FROM broadcast_outbox WHERE outbox_id IN ({marks})",
             (*candidates, *candidates),
         )
         return {int(r[0]) for r in rows}
@@ -254,8 +257,7 @@ class BroadcastStore(StoreBase):
             busy = await tx.fetchone(
                 "SELECT 1 FROM broadcasts WHERE state = 'sending' "
                 "UNION ALL SELECT 1 FROM outbox_claims WHERE outbox_id = ? "
-                "UNION ALL SELECT 1 FROM broadcasts, json_each(broadcasts.outbox_ids) j "
-                "WHERE CAST(j.value AS INTEGER) = ? LIMIT 1",
+                "UNION ALL SELECT 1 FROM broadcast_outbox WHERE outbox_id = ? LIMIT 1",
                 (outbox_id, outbox_id),
             )
             if busy is not None:
@@ -290,28 +292,68 @@ class BroadcastStore(StoreBase):
         return sorted((_broadcast(r) for r in rows), key=lambda b: b.id)
 
     async def list_broadcasts(
-        self, user_id: int, limit: int = 5, offset: int = 0, *, plans_once: bool = False
+        self,
+        user_id: int,
+        limit: int = 5,
+        offset: int = 0,
+        *,
+        plans_once: bool = False,
+        since: datetime | None = None,
     ) -> list[Broadcast]:
-        """Newest first; ``plans_once`` lists a gradual plan once, by its first batch."""
-        once = " AND batch_no <= 1" if plans_once else ""
+        """Newest first; ``plans_once`` lists a gradual plan once, by its first batch;
+        ``since`` keeps only rows created then or later.
+
+        The page is found in the two covering indexes (the admin as requester, and as
+        approver) and only its rows are read: a deep page skips index entries, never
+        every row with its snapshot."""
+        page, params = _history_ids(user_id, plans_once, since)
         rows = await self._db.fetchall(
-            f"SELECT * FROM broadcasts WHERE (requester_id = ? OR approver_id = ?){once} "
-            "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-            (user_id, user_id, limit, offset),
+            f"SELECT b.* FROM ({page} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?) p "
+            "JOIN broadcasts b ON b.id = p.id ORDER BY p.created_at DESC, p.id DESC",
+            (*params, limit, offset),
         )
         return [_broadcast(r) for r in rows]
 
     async def count_broadcasts(self, user_id: int, *, plans_once: bool = False) -> int:
-        once = " AND batch_no <= 1" if plans_once else ""
-        row = await self._db.fetchone(
-            "SELECT COUNT(*) AS n FROM broadcasts "
-            f"WHERE (requester_id = ? OR approver_id = ?){once}",
-            (user_id, user_id),
-        )
+        page, params = _history_ids(user_id, plans_once, None)
+        row = await self._db.fetchone(f"SELECT COUNT(*) AS n FROM ({page})", params)
         return int(row["n"]) if row else 0
 
-    async def list_unknown_broadcasts(self) -> list[Broadcast]:
+    async def list_unknown_broadcasts(self, *, since: datetime | None = None) -> list[Broadcast]:
+        """Unknown sends still being asked about (not given up), created ``since`` or later."""
         rows = await self._db.fetchall(
-            "SELECT * FROM broadcasts WHERE state = 'unknown' ORDER BY id"
+            "SELECT * FROM broadcasts WHERE state = 'unknown' AND created_at >= ? "
+            "AND given_up_at IS NULL ORDER BY id",
+            ("" if since is None else to_db_time(since),),
         )
         return [_broadcast(r) for r in rows]
+
+    async def give_up_unknown(self, before: datetime) -> list[Broadcast]:
+        """Unknown sends created before ``before`` are no longer asked about: they stay
+        unknown, and each is returned once (to be told to a person)."""
+        rows = await self._db.fetchall(
+            "UPDATE broadcasts SET given_up_at = ? WHERE state = 'unknown' "
+            "AND created_at < ? AND given_up_at IS NULL RETURNING *",
+            (self._stamp(), to_db_time(before)),
+        )
+        return sorted((_broadcast(r) for r in rows), key=lambda b: b.id)
+
+    async def list_given_up_unknown(self, user_id: int, limit: int = 5) -> list[Broadcast]:
+        """An admin's unknown sends nobody asks the panel about any more, newest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM broadcasts WHERE state = 'unknown' AND given_up_at IS NOT NULL "
+            "AND (requester_id = ? OR approver_id = ?) ORDER BY created_at DESC, id DESC LIMIT ?",
+            (user_id, user_id, limit),
+        )
+        return [_broadcast(r) for r in rows]
+
+
+def _history_ids(
+    user_id: int, plans_once: bool, since: datetime | None
+) -> tuple[str, tuple[object, ...]]:
+    """The ids and times of an admin's rows (requester or approver), from the indexes."""
+    once = " AND batch_no <= 1" if plans_once else ""
+    after = "" if since is None else to_db_time(since)
+    side = f"SELECT id, created_at FROM broadcasts WHERE {{who}} = ? AND created_at >= ?{once}"
+    sql = f"{side.format(who='requester_id')} UNION {side.format(who='approver_id')}"
+    return sql, (user_id, after, user_id, after)

@@ -191,6 +191,9 @@ class Database:
             try:
                 conn.row_factory = sqlite3.Row
                 await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                # A new file hands freed pages back a few at a time (storage/maintenance.py);
+                # on a file that already has tables this is a no-op.
+                await conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
                 rows = await _switch_to_wal(conn)
                 if str(rows[0][0]).lower() != "wal":
                     raise StoreError(f"could not enable WAL journal mode (got {rows[0][0]!r})")

@@ -413,6 +413,55 @@ CREATE TABLE follow_ups (
 CREATE INDEX follow_ups_due ON follow_ups (state, due_at);
 """
 
+# a year of use (#23): no query the bot runs reads a table that only grows from end to end.
+# The last audit row of a subject (a cancel pressed twice) is found by subject; /history,
+# the credit watch and the pruning job read an admin's or a period's rows from an index;
+# an unknown send stops being polled after a while (``given_up_at``, it stays unknown and
+# is told to a person once); and the provider rows a send returned are a table of their
+# own, kept by triggers, so "is this outbox id owned?" is one index look-up instead of
+# ``broadcasts × json_each(outbox_ids)``.
+_V13_A_YEAR_OF_USE = """
+CREATE INDEX audit_log_by_subject ON audit_log (subject, id) WHERE subject IS NOT NULL;
+
+DROP INDEX broadcasts_by_requester;
+DROP INDEX broadcasts_by_approver;
+DROP INDEX broadcasts_by_state;
+CREATE INDEX broadcasts_by_requester ON broadcasts (requester_id, created_at, batch_no);
+CREATE INDEX broadcasts_by_approver ON broadcasts (approver_id, created_at, batch_no);
+CREATE INDEX broadcasts_by_state ON broadcasts (state, created_at);
+ALTER TABLE broadcasts ADD COLUMN given_up_at TEXT;   -- unknown: polling stopped then
+
+CREATE INDEX plans_by_state ON plans (state);
+CREATE INDEX drafts_by_age ON drafts (updated_at);
+CREATE INDEX requests_by_decided_at ON approval_requests (decided_at, state);
+CREATE INDEX test_sends_by_age ON test_sends (created_at);
+CREATE INDEX test_sends_in_flight ON test_sends (state) WHERE state = 'sending';
+-- the child side of a foreign key: without it every new broadcast row plans a scan
+CREATE INDEX outbox_claims_by_broadcast ON outbox_claims (broadcast_id);
+
+CREATE TABLE broadcast_outbox (
+    outbox_id    INTEGER NOT NULL,
+    broadcast_id INTEGER NOT NULL,
+    PRIMARY KEY (outbox_id, broadcast_id)
+) WITHOUT ROWID;
+CREATE INDEX broadcast_outbox_by_broadcast ON broadcast_outbox (broadcast_id);
+INSERT OR IGNORE INTO broadcast_outbox (outbox_id, broadcast_id)
+SELECT CAST(j.value AS INTEGER), b.id FROM broadcasts b, json_each(b.outbox_ids) j;
+CREATE TRIGGER broadcasts_outbox_insert AFTER INSERT ON broadcasts
+WHEN NEW.outbox_ids <> '[]'
+BEGIN
+    INSERT OR IGNORE INTO broadcast_outbox (outbox_id, broadcast_id)
+    SELECT CAST(value AS INTEGER), NEW.id FROM json_each(NEW.outbox_ids);
+END;
+CREATE TRIGGER broadcasts_outbox_update AFTER UPDATE OF outbox_ids ON broadcasts
+WHEN NEW.outbox_ids IS NOT OLD.outbox_ids
+BEGIN
+    DELETE FROM broadcast_outbox WHERE broadcast_id = NEW.id;
+    INSERT OR IGNORE INTO broadcast_outbox (outbox_id, broadcast_id)
+    SELECT CAST(value AS INTEGER), NEW.id FROM json_each(NEW.outbox_ids);
+END;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
     Migration(
@@ -455,6 +504,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(11, "lifecycle: plan state stored with its batches", _V11_PLAN_STATE),
     Migration(12, "guardrails: follow-ups after a send, scheduled and sent once", _V12_FOLLOW_UPS),
+    Migration(
+        13,
+        "a year of use: indexes, owned outbox ids, unknown sends given up",
+        _V13_A_YEAR_OF_USE,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -20,6 +20,7 @@ from .follow_ups import FollowUpStore
 from .guardrails import GuardrailStore
 from .keys import KeyCipher
 from .kv import KeyValueStore
+from .maintenance import MaintenanceStore
 from .plans import PlanStore
 from .profiles import ProfileStore
 from .saved_texts import SavedTextStore
@@ -40,6 +41,7 @@ class Store(
     TrialSendStore,  # test SMS to one's own phone
     GuardrailStore,  # campaign guardrails (#22): repeats, the month's spend
     FollowUpStore,  # campaign guardrails (#22): the follow-up after a send
+    MaintenanceStore,  # pruning, incremental vacuum, WAL checkpoints
 ):
     """Async access to the bot's SQLite database.
 

@@ -51,6 +51,7 @@ from bot.broadcasts.model import (
     RECONCILE_SKEW,
     REQUESTER_REMOVED_REASON,
     UNEXPECTED_TEXT,
+    UNKNOWN_POLL_FOR,
     CancelResult,
     ConfirmResult,
     Decision,
@@ -194,6 +195,17 @@ class BroadcastService:
     async def reconcile(self, broadcast_id: int) -> ReconcileResult:
         return await self.reconciler.reconcile(broadcast_id)
 
+    async def unknown_to_poll(self) -> list[Broadcast]:
+        """Unknown sends still asked about; those older than ``UNKNOWN_POLL_FOR`` are not
+        (see :meth:`give_up_unknown`)."""
+        since = self.deps.clock() - UNKNOWN_POLL_FOR
+        return await self.deps.store.list_unknown_broadcasts(since=since)
+
+    async def give_up_unknown(self) -> list[Broadcast]:
+        """Unknown sends asked about for ``UNKNOWN_POLL_FOR``: polling stops, they stay
+        unknown (never resent), each returned once so a person is told."""
+        return await self.deps.store.give_up_unknown(self.deps.clock() - UNKNOWN_POLL_FOR)
+
     async def confirm_not_sent(self, broadcast_id: int, actor_id: int) -> ConfirmResult:
         return await self.reconciler.confirm_not_sent(broadcast_id, actor_id)
 
@@ -224,6 +236,7 @@ __all__ = [
     "RECONCILE_SKEW",
     "REQUESTER_REMOVED_REASON",
     "UNEXPECTED_TEXT",
+    "UNKNOWN_POLL_FOR",
     "BroadcastService",
     "CancelRemaining",
     "CancelResult",

@@ -35,6 +35,11 @@ RECONCILE_MAX_PAGES = 10  # how far back we page through the provider's list
 RECONCILE_PAGE_SIZE = 50
 CREDIT_WATCH_WINDOW = timedelta(hours=6)  # how long a sent broadcast is watched for state 8
 CREDIT_WATCH_LIMIT = 20  # newest broadcasts per admin looked at by the credit watch
+# An unknown send is asked about this long, then left unknown and told to a person once
+# (the provider's outbox list the reconcile pages through has long moved past it).
+UNKNOWN_POLL_FOR = timedelta(days=2)
+# Start-up looks this far back for approvals cut off before their broadcast row.
+STRANDED_WINDOW = timedelta(days=30)
 
 # What a broadcast row records as its error (for the audit and operators; people read
 # texts from bot/texts.py, chosen by the result's kind).

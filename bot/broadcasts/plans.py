@@ -438,7 +438,7 @@ class Plans:
         still hold from current approvers; a late batch stops the plan, never goes "now").
         A stopped or halted plan waits for a person."""
         resumed = []
-        for key in await self._deps.store.list_plan_keys():
+        for key in await self._deps.store.list_plan_keys("running"):
             record = await self._deps.store.get_plan(key)
             if record is None or record.state != "running":
                 continue

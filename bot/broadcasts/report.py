@@ -159,7 +159,10 @@ class Reports:
         seen: set[int] = set()
         found: list[tuple[Broadcast, CreditShortfall]] = []
         for user_id in user_ids:
-            for b in await self._deps.store.list_broadcasts(user_id, limit=CREDIT_WATCH_LIMIT):
+            recent = await self._deps.store.list_broadcasts(
+                user_id, limit=CREDIT_WATCH_LIMIT, since=now - CREDIT_WATCH_WINDOW
+            )
+            for b in recent:
                 if b.id in seen or b.id in self._credit_settled:
                     continue
                 seen.add(b.id)

@@ -12,6 +12,7 @@ from bot.broadcasts.base import Deps
 from bot.broadcasts.decide import Decider
 from bot.broadcasts.lifecycle import Action
 from bot.broadcasts.model import (
+    STRANDED_WINDOW,
     SendKind,
     SendOutcome,
     Stranded,
@@ -179,7 +180,8 @@ class Sender:
         died, or the store failed, between the approval and the row). Nothing was sent.
         Those of removed admins are voided; the others may be sent by a person."""
         found = []
-        for request in await self._deps.store.list_approved_without_broadcast():
+        since = self._deps.clock() - STRANDED_WINDOW
+        for request in await self._deps.store.list_approved_without_broadcast(since):
             voided = not self._deps.policy.may_request(request.requester_id)
             if voided:
                 voided = (await self._decider.void_removed(request)).kind == "requester_removed"

@@ -1,0 +1,84 @@
+"""What is kept forever, what is pruned and when, and how the file gives space back.
+
+Kept forever (what the team must be able to prove: who approved what, when, and what was
+sent): ``audit_log`` (append-only by trigger), ``approval_requests``, ``approvals``,
+``broadcasts`` with their snapshots, ``broadcast_costs``, ``outbox_claims``,
+``broadcast_outbox``, ``plans``, and the team's own records (keys, profiles, saved texts).
+
+Pruned by :meth:`MaintenanceStore.prune` (a periodic job), each in its own short
+statement: working rows nobody needs once their business is over (see :class:`Policy`).
+
+Space: a new database file is created with ``auto_vacuum = INCREMENTAL``; freed pages are
+handed back a few at a time (:meth:`MaintenanceStore.vacuum_step`), never by a full
+``VACUUM`` (which would hold the file for seconds). The WAL is checkpointed ``PASSIVE``:
+it copies what it can and never waits for, or blocks, a reader or the writer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ._base import StoreBase
+from .db import to_db_time
+
+
+@dataclass(frozen=True)
+class Policy:
+    drafts: timedelta = timedelta(days=90)  # untouched, with no pending request
+    card_messages: timedelta = timedelta(days=30)  # after the request or plan was settled
+    test_sends: timedelta = timedelta(days=90)  # finished test SMS rows
+    vacuum_pages: int = 256  # pages handed back per step (1 MiB at 4 KiB pages)
+
+
+POLICY = Policy()
+
+
+@dataclass(frozen=True)
+class Pruned:
+    drafts: int = 0
+    request_messages: int = 0
+    plan_messages: int = 0
+    test_sends: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.drafts + self.request_messages + self.plan_messages + self.test_sends
+
+
+class MaintenanceStore(StoreBase):
+    async def prune(self, now: datetime, policy: Policy = POLICY) -> Pruned:
+        """Delete the working rows the policy lets go; each kind in one statement."""
+        drafts = await self._db.execute(
+            "DELETE FROM drafts WHERE updated_at < ? AND NOT EXISTS (SELECT 1 FROM "
+            "approval_requests r WHERE r.draft_id = drafts.id AND r.state = 'pending')",
+            (to_db_time(now - policy.drafts),),
+        )
+        cards = to_db_time(now - policy.card_messages)
+        # the approvers' cards of a decided request: nothing edits them any more
+        request_messages = await self._db.execute(
+            "DELETE FROM request_messages WHERE request_id IN (SELECT id FROM "
+            "approval_requests WHERE state <> 'pending' AND decided_at < ?)",
+            (cards,),
+        )
+        plan_messages = await self._db.execute(
+            "DELETE FROM plan_messages WHERE plan_key IN (SELECT plan_key FROM plans "
+            "WHERE state IN ('done', 'halted') AND updated_at < ?)",
+            (cards,),
+        )
+        test_sends = await self._db.execute(
+            "DELETE FROM test_sends WHERE created_at < ? AND state <> 'sending'",
+            (to_db_time(now - policy.test_sends),),
+        )
+        return Pruned(drafts, request_messages, plan_messages, test_sends)
+
+    async def vacuum_step(self, pages: int = POLICY.vacuum_pages) -> int:
+        """Hand back at most ``pages`` free pages to the file system (a no-op for a file
+        made before auto_vacuum was set); returns the free pages left."""
+        await self._db.fetchall(f"PRAGMA incremental_vacuum({int(pages)})")
+        row = await self._db.fetchone("PRAGMA freelist_count")
+        return int(row[0]) if row else 0
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the file as far as nobody is reading it; never waits."""
+        await self._db.fetchall("PRAGMA wal_checkpoint(PASSIVE)")

@@ -75,7 +75,9 @@ class MaintenanceStore(StoreBase):
     async def vacuum_step(self, pages: int = POLICY.vacuum_pages) -> int:
         """Hand back at most ``pages`` free pages to the file system (a no-op for a file
         made before auto_vacuum was set); returns the free pages left."""
-        await self._db.fetchall(f"PRAGMA incremental_vacuum({int(pages)})")
+        # sqlite3's execute() steps this pragma once (one page); a script runs it to the end
+        async with self._db.lock:
+            await self._db.conn.executescript(f"PRAGMA incremental_vacuum({int(pages)});")
         row = await self._db.fetchone("PRAGMA freelist_count")
         return int(row[0]) if row else 0
 

@@ -99,14 +99,15 @@ async def reconcile_unknown(context: CallbackContext) -> None:
 
 
 async def tell_given_up(context: CallbackContext, b: Broadcast) -> None:
-    days = UNKNOWN_POLL_FOR.days
+    tz = context.services.settings.tz
     for person in {b.requester_id, b.approver_id} - {None}:
         lang = await user_lang(context, person)
-        markup = kb.result(lang, b.id, state="unknown", scheduled=bool(b.snapshot.get("send_at")))
-        text = t(lang, "unknown_given_up", no=b.number, days=num(days, lang)) + unknown_howto(
-            lang, b, context.services.settings.tz
+        markup = await unit_markup(
+            context, lang, b, person, state="unknown", scheduled=bool(b.snapshot.get("send_at"))
         )
-        await notify(context, person, text, markup)
+        days = num(UNKNOWN_POLL_FOR.days, lang)
+        text = batch_heading(lang, b, tz) + t(lang, "unknown_given_up", no=b.number, days=days)
+        await notify(context, person, text + unknown_howto(lang, b, tz), markup)
 
 
 async def maintain_store(context: CallbackContext) -> None:

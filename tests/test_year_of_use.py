@@ -123,7 +123,7 @@ async def test_history_pages_read_the_same_rows_newest_first(db_path, fernet):
 
 async def test_an_unknown_send_is_given_up_after_two_days_and_told_once(tmp_path: Path):
     async with bot_world(tmp_path) as w:
-        alice, bob, told = await unknown_send(w)
+        alice, bob, _ = await unknown_send(w)
         service = w.app.services.broadcasts
         later = service.deps.clock() + timedelta(days=2, minutes=1)
         service.deps.clock = lambda: later

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format sandbox bench clean
+.PHONY: run test lint format sandbox bench bench-year clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ sandbox: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# a year of use (#23): fills a store as a busy team would in a year (~4 min), then measures
+bench-year: $(STAMP)
+	$(BIN)/python -m benchmarks.year
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

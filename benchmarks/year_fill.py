@@ -12,9 +12,8 @@ have (the filled file is what a year leaves, not what it would be without the jo
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from bot.domain import Broadcast, BroadcastState, PhonebookSelection, RequestState
 from storage import Store
@@ -61,30 +60,22 @@ def _selections(rng: random.Random) -> list[PhonebookSelection]:
     ]
 
 
-def _plan(send_at: datetime, recipients: int) -> dict[str, Any]:
-    step = max(1, recipients // BATCHES)
-    return {
-        "batch": step,
-        "every": 30,
-        "batches": [
-            {
-                "no": n + 1,
-                "send_at": (send_at + timedelta(minutes=30 * n)).isoformat(),
-                "rows": [{"phonebook_id": "pb-1", "start": n * step + 1, "size": step}],
-            }
-            for n in range(BATCHES)
-        ],
-    }
-
-
-async def fill(store: Store, clock: Clock, *, scale: float = 1.0, seed: int = 23) -> Filled:
-    """Fill ``store`` (its clock is ``clock``) with a year ending at ``clock.now``."""
+async def fill(
+    store: Store,
+    clock: Clock,
+    *,
+    scale: float = 1.0,
+    seed: int = 23,
+    only_last: timedelta | None = None,
+) -> Filled:
+    """Fill ``store`` (its clock is ``clock``) with a year ending at ``clock.now``;
+    ``only_last``: just that last part of the year (the same pace, no history)."""
     rng = random.Random(seed)
     end = clock.now
     start = end - YEAR
     people = admins()
-    n_broadcasts = max(10, int(BROADCASTS * scale))
-    n_plans = max(1, int(PLANS * scale))
+    n_broadcasts = int(BROADCASTS * scale)  # 0: the admins and their keys only
+    n_plans = max(1, int(PLANS * scale)) if n_broadcasts else 0
     plan_at = set(rng.sample(range(n_broadcasts), n_plans))
     drafts_per = max(1, round(DRAFTS / BROADCASTS))
     audit_per = max(1, round(AUDIT_ROWS / BROADCASTS))
@@ -95,8 +86,13 @@ async def fill(store: Store, clock: Clock, *, scale: float = 1.0, seed: int = 23
         await store.save_api_key(uid, KEY, "تیم بازاریابی")
         await store.set_identity(uid, f"مدیر{uid}", f"admin{uid}")
     outbox = 10_000_000
+    if not n_broadcasts:
+        clock.now = end
+        return done
     for i in range(n_broadcasts):
         clock.now = start + YEAR * (i / n_broadcasts)
+        if only_last is not None and clock.now < end - only_last:
+            continue
         requester = people[i % ADMINS]
         approver = people[(i * 7 + 3) % ADMINS]
         if approver == requester:
@@ -130,9 +126,15 @@ async def fill(store: Store, clock: Clock, *, scale: float = 1.0, seed: int = 23
                 await store.finish_trial(trial.id, "sent", outbox_ids=[outbox])
                 done.trials += 1
         plan = i in plan_at
+        if plan:  # gradual: five batches, 30 minutes apart, starting in an hour
+            draft = replace(
+                draft,
+                selections=[PhonebookSelection("pb-7", "مشتریان", 2000)],  # one book a plan
+                send_at=clock.now + timedelta(hours=1),
+                gradual={"batch": -(-draft.recipients() // BATCHES), "every": 30},
+            )
         snapshot = draft.snapshot()
-        if plan:
-            snapshot["plan"] = _plan(clock.now + timedelta(hours=1), snapshot["recipients"])
+        assert not plan or snapshot["plan"], "the year's plans must be plans the bot makes"
         request = await store.create_request(
             draft, requester, snapshot, clock.now + timedelta(hours=24)
         )
@@ -157,7 +159,7 @@ async def fill(store: Store, clock: Clock, *, scale: float = 1.0, seed: int = 23
         clock.now += timedelta(minutes=rng.randrange(1, 120))
         await store.add_approval(request.id, approver, now=clock.now)
         await store.audit(approver, "approved", f"request:{request.id}")
-        batches = range(1, BATCHES + 1) if plan else (0,)
+        batches = range(1, len(snapshot["plan"]["batches"]) + 1) if plan else (0,)
         for no in batches:
             b = await store.start_broadcast(
                 request_id=request.id,

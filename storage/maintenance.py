@@ -20,7 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ._base import StoreBase
-from .db import to_db_time
+from .db import parse_db_time, to_db_time
+
+# where the pruning job remembers how far it got (the persistence table's own namespace)
+_NAMESPACE = "maintenance"
+_CARDS_DONE_TO = "cards_pruned_before"
 
 
 @dataclass(frozen=True)
@@ -54,17 +58,32 @@ class MaintenanceStore(StoreBase):
             "approval_requests r WHERE r.draft_id = drafts.id AND r.state = 'pending')",
             (to_db_time(now - policy.drafts),),
         )
+        # Card message ids of requests and plans settled before ``cards``: only those settled
+        # since the last run's cut-off (less a day, for a clock that stepped back) are
+        # looked at, so an hourly run reads an hour of requests, not a year of them.
         cards = to_db_time(now - policy.card_messages)
-        # the approvers' cards of a decided request: nothing edits them any more
+        row = await self._db.fetchone(
+            "SELECT value FROM persistence WHERE namespace = ? AND key = ?",
+            (_NAMESPACE, _CARDS_DONE_TO),
+        )
+        floor = "" if row is None else to_db_time(parse_db_time(row[0]) - timedelta(days=1))
         request_messages = await self._db.execute(
             "DELETE FROM request_messages WHERE request_id IN (SELECT id FROM "
-            "approval_requests WHERE state <> 'pending' AND decided_at < ?)",
-            (cards,),
+            "approval_requests WHERE decided_at >= ? AND decided_at < ? AND state <> 'pending')",
+            (floor, cards),
         )
-        plan_messages = await self._db.execute(
-            "DELETE FROM plan_messages WHERE plan_key IN (SELECT plan_key FROM plans "
-            "WHERE state IN ('done', 'halted') AND updated_at < ?)",
-            (cards,),
+        plan_messages = 0
+        for state in ("done", "halted"):
+            plan_messages += await self._db.execute(
+                "DELETE FROM plan_messages WHERE plan_key IN (SELECT plan_key FROM plans "
+                "WHERE state = ? AND updated_at >= ? AND updated_at < ?)",
+                (state, floor, cards),
+            )
+        await self._db.execute(
+            "INSERT INTO persistence (namespace, key, value, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, "
+            "updated_at = excluded.updated_at",
+            (_NAMESPACE, _CARDS_DONE_TO, cards, self._stamp()),
         )
         test_sends = await self._db.execute(
             "DELETE FROM test_sends WHERE created_at < ? AND state <> 'sending'",

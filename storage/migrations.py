@@ -430,8 +430,10 @@ CREATE INDEX broadcasts_by_requester ON broadcasts (requester_id, created_at, ba
 CREATE INDEX broadcasts_by_approver ON broadcasts (approver_id, created_at, batch_no);
 CREATE INDEX broadcasts_by_state ON broadcasts (state, created_at);
 ALTER TABLE broadcasts ADD COLUMN given_up_at TEXT;   -- unknown: polling stopped then
+CREATE INDEX broadcasts_unknown_polled ON broadcasts (created_at)
+    WHERE state = 'unknown' AND given_up_at IS NULL;
 
-CREATE INDEX plans_by_state ON plans (state);
+CREATE INDEX plans_by_state ON plans (state, updated_at);
 CREATE INDEX drafts_by_age ON drafts (updated_at);
 CREATE INDEX requests_by_decided_at ON approval_requests (decided_at, state);
 CREATE INDEX test_sends_by_age ON test_sends (created_at);

@@ -37,8 +37,8 @@ from benchmarks.model import Config, Results
 from benchmarks.phases import send_path_phase
 from benchmarks.steps import bot_env
 from benchmarks.year_fill import ADMINS, Clock, Filled, admins, fill, now_utc
-from bot.sandbox import RunningSandbox, SandboxState, start_sandbox
 from handlers import callbacks as cb
+from sandbox import RunningSandbox, SandboxState, start_sandbox
 from storage import Store
 
 LATENCY_RATIO = 1.2

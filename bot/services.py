@@ -15,6 +15,7 @@ from bot.broadcasts import BroadcastService
 from bot.config import Settings
 from bot.ippanel import IPPanelClient
 from storage import Store
+from storage.persistence import SQLitePersistence
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,15 @@ class BroadcastApplication(Application):  # type: ignore[type-arg]  # PTB's six 
     """PTB's Application with a typed slot for our services."""
 
     services: Services
+
+    async def update_persistence(self) -> None:
+        """PTB's run, with every row it changes written by one statement at its end."""
+        persistence = self.persistence
+        if not isinstance(persistence, SQLitePersistence):
+            await super().update_persistence()
+            return
+        async with persistence.one_write():
+            await super().update_persistence()
 
     def _mark_for_persistence_update(
         self, *, update: object | None = None, job: Job | None = None

@@ -22,11 +22,17 @@ class KeyValueStore(StoreBase):
         return None if row is None else row["value"]
 
     async def _kv_put(self, namespace: str, key: str, value: str) -> None:
+        await self._kv_put_many([(namespace, key, value)])
+
+    async def _kv_put_many(self, rows: list[tuple[str, str, str]]) -> None:
+        """Upsert ``(namespace, key, value)`` rows in one statement (one transaction)."""
+        stamp = self._stamp()
+        marks = ", ".join(["(?, ?, ?, ?)"] * len(rows))
         await self._db.execute(
-            "INSERT INTO persistence (namespace, key, value, updated_at) VALUES (?, ?, ?, ?) "
+            f"INSERT INTO persistence (namespace, key, value, updated_at) VALUES {marks} "
             "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, "
             "updated_at = excluded.updated_at",
-            (namespace, key, value, self._stamp()),
+            [v for row in rows for v in (*row, stamp)],
         )
 
     async def _kv_delete(self, namespace: str, key: str) -> None:

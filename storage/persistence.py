@@ -6,7 +6,10 @@ key (``conversation:<handler name>``). Values are tagged JSON (storage/codec.py)
 pickle, so a tampered database file cannot run code.
 
 Every call writes through at once; nothing is buffered, so :meth:`flush` has nothing left
-to do and leaves the store open (the application's ``post_shutdown`` closes it). Note that
+to do and leaves the store open (the application's ``post_shutdown`` closes it). Inside
+:meth:`one_write` (the application wraps each ``update_persistence`` run in it) the rows
+that changed are written together by one statement, one small transaction, when the run
+ends, and nothing at all when nothing changed. Note that
 python-telegram-bot 22 hands conversation states to :meth:`update_conversation` from
 ``Application.update_persistence()``, which runs every ``update_interval`` seconds and at
 shutdown; a handler that must not lose a step to a crash can ``await
@@ -15,9 +18,11 @@ context.application.update_persistence()`` itself.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
@@ -72,6 +77,11 @@ class SQLitePersistence(BasePersistence[Any, DataDict, DataDict]):
         # Last text written for each (namespace, key): unchanged values are not rewritten
         # on every periodic update.
         self._written: dict[tuple[str, str], str] = {}
+        # ... and the value it was written from, to skip encoding an unchanged one
+        self._written_value: dict[tuple[str, str], Any] = {}
+        # Inside one_write(): the rows to write when the run ends (None: write at once).
+        self._pending: dict[tuple[str, str], tuple[str, Any]] | None = None
+        self._one_write = asyncio.Lock()
 
     @property
     def store(self) -> Store:
@@ -92,17 +102,44 @@ class SQLitePersistence(BasePersistence[Any, DataDict, DataDict]):
         return out
 
     async def _put(self, namespace: str, key: str, value: Any) -> None:
+        row = (namespace, key)
+        if row in self._written_value and self._written_value[row] == value:
+            return  # unchanged: not even encoded again (PTB hands over a fresh copy)
         text = codec.dumps(value)
-        if self._written.get((namespace, key)) == text:
+        if self._written.get(row) == text:
+            self._written_value[row] = value
+            return
+        if self._pending is not None:
+            self._pending[row] = (text, value)
             return
         await self._store.ensure_open()
-        await self._store._kv_put(namespace, key, text)
-        self._written[(namespace, key)] = text
+        await self._store._kv_put_many([(namespace, key, text)])
+        self._written[row], self._written_value[row] = text, value
+
+    @contextlib.asynccontextmanager
+    async def one_write(self) -> AsyncIterator[None]:
+        """Collect the rows every ``update_*`` call of the block changes and write them in
+        one statement as it ends (before it returns: the step is on disk when the caller
+        goes on). Runs one at a time."""
+        async with self._one_write:
+            self._pending = {}
+            try:
+                yield
+            finally:
+                pending, self._pending = self._pending, None
+            if pending:
+                await self._store.ensure_open()
+                await self._store._kv_put_many([(*row, text) for row, (text, _) in pending.items()])
+                for row, (text, value) in pending.items():
+                    self._written[row], self._written_value[row] = text, value
 
     async def _delete(self, namespace: str, key: str) -> None:
+        if self._pending is not None:
+            self._pending.pop((namespace, key), None)
         await self._store.ensure_open()
         await self._store._kv_delete(namespace, key)
         self._written.pop((namespace, key), None)
+        self._written_value.pop((namespace, key), None)
 
     @staticmethod
     def _by_int_id(rows: dict[str, Any]) -> dict[int, DataDict]:

@@ -219,3 +219,39 @@ async def test_application_resumes_the_conversation_after_restart(db_path, ferne
             await asyncio.sleep(0.02)
         assert _rows(db_path, "conversation:compose") == []  # the conversation ended
     await store.close()
+
+
+async def test_one_run_writes_what_changed_in_one_statement_and_nothing_else(
+    db_path: Path, fernet: MultiFernet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the application does after every admin update (bot/services.py): the user's
+    data and the conversation state go in one statement; an unchanged run writes nothing."""
+    from storage.db import Transaction
+
+    statements: list[str] = []
+    execute = Transaction.execute
+
+    async def counting(self, sql, params=()):
+        statements.append(sql)
+        return await execute(self, sql, params)
+
+    async with Store(db_path, fernet) as store:
+        persistence = SQLitePersistence(store)
+        monkeypatch.setattr(Transaction, "execute", counting)
+
+        async def run(state: int, menu: int) -> None:
+            async with persistence.one_write():
+                await asyncio.gather(
+                    persistence.update_user_data(7, {"menu": menu}),
+                    persistence.update_conversation("compose", (7, 7), state),
+                )
+
+        await run(1, 100)
+        assert len(statements) == 1 and statements[0].startswith("INSERT INTO persistence")
+        assert _rows(db_path, "user_data") == [("7", '{"menu":100}')]
+        assert _rows(db_path, "conversation:compose") == [("[7,7]", "1")]
+        await run(1, 100)
+        assert len(statements) == 1  # nothing changed: nothing written
+        await run(2, 100)
+        assert len(statements) == 2
+        assert _rows(db_path, "conversation:compose") == [("[7,7]", "2")]

@@ -32,6 +32,13 @@ def _forget_heartbeat(data_dir: Path) -> None:
         raise ConfigError(f"DATA_DIR is invalid: cannot remove {path} ({exc.strerror})") from None
 
 
+def skip_webhook_server() -> None:
+    """Polling needs no web server: python-telegram-bot imports its webhook server (tornado,
+    ~20 ms and a few MB) whenever it is installed, unless the import fails, which this makes
+    it do (``None`` in ``sys.modules`` is Python's documented "do not import" mark)."""
+    sys.modules.setdefault("tornado", None)  # type: ignore[assignment]
+
+
 def main() -> None:
     try:
         settings = load_settings()
@@ -53,6 +60,8 @@ def main() -> None:
         SECRETS.add(settings.webhook_secret.get_secret_value())
     setup_logging(settings.log_level)
 
+    if not settings.webhook_url:
+        skip_webhook_server()
     # Imported late so that a configuration error costs no heavy imports.
     from bot.app import build_application
     from bot.startup import serve

@@ -44,10 +44,17 @@ class Pruned:
     request_messages: int = 0
     plan_messages: int = 0
     test_sends: int = 0
+    follow_ups: int = 0
 
     @property
     def total(self) -> int:
-        return self.drafts + self.request_messages + self.plan_messages + self.test_sends
+        return (
+            self.drafts
+            + self.request_messages
+            + self.plan_messages
+            + self.test_sends
+            + self.follow_ups
+        )
 
 
 class MaintenanceStore(StoreBase):
@@ -72,7 +79,7 @@ class MaintenanceStore(StoreBase):
             "approval_requests WHERE decided_at >= ? AND decided_at < ? AND state <> 'pending')",
             (floor, cards),
         )
-        plan_messages = 0
+        plan_messages = follow_ups = 0
         for state in ("done", "halted"):
             plan_messages += await self._db.execute(
                 "DELETE FROM plan_messages WHERE plan_key IN (SELECT plan_key FROM plans "
@@ -85,11 +92,15 @@ class MaintenanceStore(StoreBase):
             "updated_at = excluded.updated_at",
             (_NAMESPACE, _CARDS_DONE_TO, cards, self._stamp()),
         )
+        for state in ("sent", "skipped"):  # a follow-up done with (#22)
+            follow_ups += await self._db.execute(
+                "DELETE FROM follow_ups WHERE state = ? AND due_at < ?", (state, cards)
+            )
         test_sends = await self._db.execute(
             "DELETE FROM test_sends WHERE created_at < ? AND state <> 'sending'",
             (to_db_time(now - policy.test_sends),),
         )
-        return Pruned(drafts, request_messages, plan_messages, test_sends)
+        return Pruned(drafts, request_messages, plan_messages, test_sends, follow_ups)
 
     async def vacuum_step(self, pages: int = POLICY.vacuum_pages) -> int:
         """Hand back at most ``pages`` free pages to the file system (a no-op for a file

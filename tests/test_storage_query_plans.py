@@ -39,6 +39,7 @@ GROWING = {
     "outbox_claims",
     "plans",
     "plan_messages",
+    "follow_ups",
 }
 # Scans that read a bounded number of rows: the newest rows by rowid, with a LIMIT.
 BOUNDED = {
@@ -196,6 +197,9 @@ async def tour(store: Store, clock: Clock) -> None:
     await store.rename_saved_text(saved.id, "نام دیگر")
     await store.delete_saved_text(saved.id)
     await store.audit(a, "x", "broadcast:1")
+    await store.schedule_follow_up("b1", 1, now)
+    await store.due_follow_ups(now)
+    await store.settle_follow_up("b1", "sent")
     await store.sends_since(now - timedelta(days=31))
     await store.spend_rows(now - timedelta(days=31))
     await store.unposted_plan_batches(now - timedelta(days=31))

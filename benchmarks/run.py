@@ -69,6 +69,24 @@ async def run_echo(cfg: Config, res: Results, tmp: Path) -> None:
         await fake.stop()
 
 
+async def run_plain_echo(cfg: Config, res: Results, tmp: Path) -> None:
+    """Start-up and peak memory of the echo bot with only the rate-limiter extra (info)."""
+    fake = BenchFake()
+    await fake.start()
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url}
+    proc = BotProcess("plain", python_argv("benchmarks.plain_echo"), env, tmp / "plain.log")
+    try:
+        await measure_startup(fake, proc, cfg.startup_runs, res.startup["plain"])
+        drivers = [
+            Driver(fake, fake.user(ADMIN_BASE + i), 0.0, cfg.step_timeout) for i in range(cfg.users)
+        ]
+        per_user = 10 * cfg.drafts_per_admin
+        await throughput("plain", proc, drivers, lambda d: echo_round(d, per_user), res)
+    finally:
+        await proc.stop()
+        await fake.stop()
+
+
 async def run_bot(cfg: Config, res: Results, tmp: Path, sandbox: RunningSandbox) -> None:
     fake = BenchFake()
     await fake.start()
@@ -121,6 +139,7 @@ async def main(cfg: Config | None = None) -> tuple[Results, str, bool]:
     with tempfile.TemporaryDirectory(prefix="bench-") as raw:
         tmp = Path(raw)
         await run_echo(cfg, res, tmp)
+        await run_plain_echo(cfg, res, tmp)
         sandbox = await start_sandbox(
             SandboxState(phonebooks=cfg.phonebooks, contacts_per_book=cfg.contacts_per_book)
         )

@@ -14,6 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
+from bot.plans import PlanError, plan_for
+
 SelectionMode = Literal["all", "slice", "contacts"]
 
 
@@ -139,13 +141,13 @@ class Draft:
             "recipients": self.recipients(),
         }
         if self.gradual:
-            from bot.plans import PlanError, plan_for
-
             try:
                 plan = plan_for(
                     self.selections, self.gradual["batch"], self.gradual["every"], self.send_at
                 )
                 if "night_to" in self.gradual:  # the requester tapped "skip the night"
+                    # lazily: bot.guardrails sits above the domain (its repeats check uses
+                    # the broadcast service), only this arithmetic of it is needed here
                     from bot.guardrails.quiet_hours import skip_night_of
 
                     plan = skip_night_of(plan, self.gradual)

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.domain import PhonebookSelection
+if TYPE_CHECKING:  # an annotation only: bot.domain imports this module
+    from bot.domain import PhonebookSelection
 
 BATCH_CHOICES = (500, 1000, 2000)  # the quick buttons
 EVERY_CHOICES = (15, 30, 60)  # minutes, the quick buttons

@@ -40,6 +40,7 @@ from handlers.common import (
     tr,
     user_lang,
 )
+from handlers.gate import refuse_key
 from handlers.plans import report_plan
 from handlers.results import report_outcome, tell_stranded
 from handlers.session import RejectReason
@@ -53,7 +54,7 @@ log = logging.getLogger("handlers.approval")
 
 async def submit(update: Update, context: Context, draft: Draft) -> int:
     """Review card's submit: ask the other approvers, or send at once when approvals are off."""
-    from handlers.compose import END, STEP_STATE, goto
+    from handlers.compose import END, STEP_STATE, goto  # lazily: compose imports this module
 
     service = context.services.broadcasts
     result = await service.submit(draft, update.effective_user.id)
@@ -336,7 +337,6 @@ def kept_text(context: Context, request: ApprovalRequest | None) -> str:
 async def reason_typed(update: Update, context: Context) -> None:
     """Group -1: a text while a reject reason is awaited is that reason; other texts go on.
     A key-shaped text is never a reason (the gate refuses it first; this is the backstop)."""
-    from handlers.gate import refuse_key
 
     awaiting = context.user_data.awaiting
     message = update.message

@@ -30,6 +30,8 @@ from handlers.common import (
     typing,
 )
 from handlers.compose import END, open_existing, stale
+from handlers.credit_watch import credit_extra, team_credit
+from handlers.guards import month_line
 
 HISTORY_PAGE = 5
 PENDING_SHOWN = 5  # pending requests on /history's first page; more are counted
@@ -394,9 +396,6 @@ def history_state(b: Broadcast) -> str:
 async def credit_command(update: Update, context: Context) -> None:
     """/credit: the account credit through the admin's own key; an approver without one
     sees the keys whose low-credit alerts they get."""
-    from handlers.credit_watch import credit_extra, team_credit  # team rules
-    from handlers.guards import month_line
-
     uid = update.effective_user.id
     if await context.services.store.get_key_info(uid) is None:
         async with typing(update, context):

@@ -14,7 +14,7 @@ from bot.render import num
 from bot.texts import t
 from handlers.approval import close_cards, tell_expired
 from handlers.common import notify, user_lang
-from handlers.plans import batch_heading, unit_markup
+from handlers.plans import batch_heading, report_plan, unit_markup
 from handlers.results import tell_reconciled, tell_stranded, unknown_howto
 from handlers.session import CustomContext
 
@@ -42,7 +42,6 @@ async def recover_interrupted_sends(app: Application) -> None:
 async def resume_plans(app: Application) -> None:
     """At start: gradual plans cut off between two batches post on, where every batch so
     far is certainly sent; both admins get the plan's card either way."""
-    from handlers.plans import report_plan
 
     context = CustomContext(app)
     for outcome in await context.services.broadcasts.resume_plans():

@@ -22,7 +22,7 @@ from bot.broadcasts.lifecycle import CANCEL_LEAD, Action
 from bot.domain import Broadcast, BroadcastState
 from bot.jalali import format_jalali, persian_digits
 from bot.plans import Plan, plan_of
-from bot.render import esc, fit, num
+from bot.render import esc, fit, num, outbox_text
 from bot.texts import t
 from handlers import callbacks as cb
 from handlers import keyboards as kb
@@ -499,7 +499,6 @@ async def report_batch(context: Context, outcome: SendOutcome, *, only: int | No
     rows, own time and own cost, its own buttons and the plan's."""
     b = outcome.broadcast
     assert b is not None and b.plan_key is not None
-    from bot.render import outbox_text
 
     service = context.services.broadcasts
     tz = context.services.settings.tz

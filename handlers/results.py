@@ -29,6 +29,7 @@ from handlers.common import (
     tr,
     user_lang,
 )
+from handlers.plans import ask_from_now, report_batch, report_plan, tell_batch_cancelled
 
 log = logging.getLogger("handlers.results")
 
@@ -90,8 +91,6 @@ async def report_outcome(
     settings = context.services.settings
     credit_watch.after_send(context, b)  # team rules: check the sender's credit soon
     if b is not None and b.plan_key is not None:  # one batch of a plan: a batch's card
-        from handlers.plans import report_batch
-
         await report_batch(context, outcome)
         return
     if b is None:
@@ -147,8 +146,6 @@ async def retry(update: Update, context: Context, broadcast_id: int) -> None:
         return
     if outcome.kind == "too_late" and b.plan_key is not None:
         # a refused batch whose time has passed goes only at a new time, shown first
-        from handlers.plans import ask_from_now
-
         await ask_from_now(update, context, b)
         return
     if outcome.kind in ("refused", "duplicate", "not_allowed", "not_found", "too_late"):
@@ -174,8 +171,6 @@ async def tell_reconciled(
     context: Context, kind: str, b: Broadcast, only: int | None = None
 ) -> None:
     if b.plan_key is not None:  # one batch of a plan: a batch's card
-        from handlers.plans import report_batch
-
         settled = {"sent": "sent", "not_sent": "failed"}.get(kind, "unknown")
         await report_batch(context, SendOutcome(settled, b), only=only)  # type: ignore[arg-type]
         return
@@ -236,8 +231,6 @@ async def start_stranded(update: Update, context: Context, request_id: int) -> N
     service = context.services.broadcasts
     outcome = await service.start_stranded(request_id, update.effective_user.id)
     if isinstance(outcome, PlanOutcome):  # gradual sending
-        from handlers.plans import report_plan
-
         if outcome.kind == "refused" and not outcome.batches:  # nothing of it was posted
             request = await context.services.store.get_request(request_id)
             ref = f"#{request.number}" if request else f"#{request_id}"
@@ -308,8 +301,6 @@ async def cancel_send(update: Update, context: Context, broadcast_id: int) -> No
     fresh = result.broadcast or b
     no = b.number
     if result.kind == "cancelled" and fresh.plan_key is not None:
-        from handlers.plans import tell_batch_cancelled
-
         await tell_batch_cancelled(context, fresh, actor)  # that batch, and the rest
     elif result.kind == "cancelled":
         await say(update, context, tr(context, "cancel_ok", no=no))
@@ -357,7 +348,7 @@ async def tell_cancelled(context: Context, b: Broadcast, actor: int) -> None:
 @cb.SEND_AGAIN.handles
 async def send_again(update: Update, context: Context, broadcast_id: int) -> int:
     """A new draft copied from a broadcast; it needs its own approval."""
-    from handlers.compose import END, open_existing
+    from handlers.compose import END, open_existing  # lazily: compose imports this module
 
     b = await mine(update, context, broadcast_id)
     if b is None:
@@ -383,7 +374,7 @@ async def send_again(update: Update, context: Context, broadcast_id: int) -> int
 @cb.FIX.handles
 async def fix_draft(update: Update, context: Context, draft_id: int, step: str) -> int:
     """The edit button under a refused send: reopen the draft at the step to fix."""
-    from handlers.compose import END, open_existing, stale
+    from handlers.compose import END, open_existing, stale  # lazily: a circle, see pyproject
 
     draft = await context.services.store.get_draft(draft_id)
     if draft is None or draft.owner_id != update.effective_user.id:

@@ -26,7 +26,7 @@ from handlers.common import (
     tr,
     user_lang,
 )
-from handlers.plans import batch_heading
+from handlers.plans import batch_heading, batch_markup
 from handlers.results import mine
 
 log = logging.getLogger("handlers.unknown")
@@ -88,8 +88,6 @@ async def confirm_not_sent(update: Update, context: Context, broadcast_id: int) 
             when=format_jalali(now, tz, lang),
         )
         if done.plan_key is not None:  # a batch: its own buttons and the plan's
-            from handlers.plans import batch_markup
-
             status = await context.services.broadcasts.plan_status(done.id, person)
             markup = batch_markup(lang, done, status, now)
         else:

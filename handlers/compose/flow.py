@@ -173,7 +173,7 @@ async def resume_choice(update: Update, context: Context, draft: Draft, choice: 
 async def new_draft(update: Update, context: Context) -> int:
     draft = await context.services.store.create_draft(update.effective_user.id, step=Step.SENDER)
     open_draft(context, draft)
-    from handlers.compose.sender import enter_sender
+    from handlers.compose.sender import enter_sender  # lazily: the steps import flow
 
     return await enter_sender(update, context, draft)
 
@@ -193,7 +193,7 @@ async def open_existing(update: Update, context: Context, draft: Draft, step: St
 
 
 async def goto(update: Update, context: Context, step: Step) -> int:
-    from handlers.compose import books, review, schedule, sender, text
+    from handlers.compose import books, review, schedule, sender, text  # lazily: they import flow
 
     draft = await load_draft(update, context)
     if draft is None:
@@ -213,7 +213,7 @@ async def after_step(update: Update, context: Context, draft: Draft, next_step: 
     """Go on to the next step, or back to the review when editing one step from there."""
     if context.user_data.review_return:
         context.user_data.review_return = False
-        from handlers.compose.review import enter_review
+        from handlers.compose.review import enter_review  # lazily: review imports flow
 
         draft.step = Step.REVIEW
         draft = await save(update, context, draft)
@@ -226,7 +226,7 @@ def back_to(target: Step | str):
 
     @live
     async def back(update: Update, context: Context, draft: Draft) -> int:
-        from handlers.compose import books, text
+        from handlers.compose import books, text  # lazily: the steps import flow
 
         context.user_data.review_return = False
         if target == "options":

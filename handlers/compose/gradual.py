@@ -117,7 +117,7 @@ async def _set(update: Update, context: Context, draft: Draft, **change: int) ->
 @live
 async def gradual_press(update: Update, context: Context, draft: Draft, action: str) -> int:
     """g opens the menu, gr goes back to the review, gx turns gradual sending off."""
-    from handlers.compose.review import enter_review
+    from handlers.compose.review import enter_review  # lazily: review imports gradual
 
     if action == "g":
         return await enter_gradual(update, context, draft)

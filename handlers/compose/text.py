@@ -43,7 +43,7 @@ async def enter_text(update: Update, context: Context, draft: Draft) -> int:
     note = tr(context, "text_suffix_note", suffix=esc(suffix)) if suffix else ""
     if draft.text:
         return await preview_text(update, context, draft)
-    from handlers.saved_texts import text_step_button  # team rules
+    from handlers.saved_texts import text_step_button  # team rules; lazily: it imports compose
 
     markup = kb.markup([await text_step_button(context), kb.back(lang_of(context))])
     text = tr(context, "text_ask", reused=reused_line(context, draft), suffix_note=note)
@@ -173,7 +173,7 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
     # opened from the review's "✏️ text": say that typing replaces it, and lead back there
     editing = bool(context.user_data.review_return)
     ok = tr(context, "btn_back_to_review" if editing else "btn_text_ok")
-    from handlers.saved_texts import text_step_button  # team rules
+    from handlers.saved_texts import text_step_button  # team rules; lazily: it imports compose
 
     saved_row = await text_step_button(context)
     rows = [saved_row, kb.nav_row(lang, kb.back(lang), [kb.btn(ok, cb.TEXT_DONE.data("ok"))])]
@@ -209,7 +209,7 @@ async def text_done(update: Update, context: Context, draft: Draft, action: str)
         await answer(update, tr(context, "text_empty"), alert=True)
         return TEXT
     if action == "now":
-        from handlers.compose.review import enter_review
+        from handlers.compose.review import enter_review  # lazily: review imports text
 
         draft.send_at = None
         draft.step = Step.REVIEW

@@ -23,6 +23,7 @@ from handlers.common import (
     typing,
 )
 from handlers.compose.flow import REVIEW
+from handlers.phone import ask_contact
 
 
 def test_button(context: Context, per: float | None) -> list[kb.Button]:
@@ -35,7 +36,6 @@ def test_button(context: Context, per: float | None) -> list[kb.Button]:
 
 
 async def test_press(update: Update, context: Context, draft: Draft) -> int:
-    from handlers.phone import ask_contact
 
     store = context.services.store
     uid = update.effective_user.id

@@ -37,6 +37,7 @@ log = logging.getLogger("handlers.results")
 REFUSAL_KEYS = {
     "halted": "plan_refused_halted",
     "approvals_lost": "send_refused_approvals_lost",
+    "requester_removed": "send_refused_requester_removed",
 }
 
 

@@ -431,3 +431,15 @@ async def test_cancel_remaining_while_a_continued_batch_is_mid_post_cancels_it_t
         await w.settle()
         assert w.sends == 4
         assert all(s.state_id == 7 for s in w.sandbox.state.sends.values())
+
+
+async def test_retry_after_the_requester_was_removed_says_so_and_posts_nothing(
+    tmp_path: Path,
+) -> None:
+    async with bot_world_seeded(tmp_path) as w:
+        _, bob, _, bob_card, _, _ = await plan_stopped_at_batch_2(w)
+        await restart_with(w, admin_ids="1002,1003", approver_ids="1002,1003")  # alice removed
+        await bob.press(bob_card, "تلاش دوبارهٔ نوبت ۲")
+        await w.settle()
+        assert w.sends == 2
+        await until_plain(w, bob, "دیگر مدیر نیست", after=bob_card.message_id)

@@ -172,6 +172,7 @@ SendKind = Literal[
     "not_started",  # approved, but the row could not be written: certainly nothing sent
     "halted",  # its plan was cancelled by a person: nothing of it is posted again
     "approvals_lost",  # the approvals that counted are no longer from current approvers
+    "requester_removed",  # the requester is no longer an admin: nothing is sent for them
 ]
 
 

@@ -38,6 +38,7 @@ log = logging.getLogger("bot.broadcasts")
 REFUSED_AS: dict[str, SendKind] = {
     "halted": "halted",
     "approvals_lost": "approvals_lost",
+    "requester_removed": "requester_removed",
     "late": "too_late",
     "duplicate": "duplicate",
     "unknown": "refused",

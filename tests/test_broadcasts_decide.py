@@ -179,7 +179,8 @@ async def test_removed_requester_cannot_be_approved_sent_or_retried(
     assert stored.state == RequestState.WITHDRAWN
     decision, outcome = await later.approve_and_send(request.id, SARA)
     assert decision.kind == "already_decided" and outcome is None
-    assert (await later.retry(failed.broadcast.id, ALI)).kind == "not_allowed"
+    # refused, and says why: the requester is no longer an admin
+    assert (await later.retry(failed.broadcast.id, ALI)).kind == "requester_removed"
     assert posts(sandbox) == 1  # the refused 401 only
 
 

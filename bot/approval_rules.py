@@ -96,7 +96,7 @@ def parse_rule(text: str) -> ApprovalRule:
     measure, threshold, approvals = match.group(1), int(match.group(2)), int(match.group(3))
     if not 1 <= approvals <= MAX_APPROVALS:
         raise ValueError(f"got {text.strip()!r}: approvals must be 1 to {MAX_APPROVALS}")
-    return ApprovalRule(measure, threshold, approvals)  # type: ignore[arg-type]
+    return ApprovalRule(measure, threshold, approvals)  # type: ignore[arg-type]  # _RULE matches the two measures only
 
 
 def parse_rules(text: str) -> ApprovalRules:

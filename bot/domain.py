@@ -130,7 +130,7 @@ class Draft:
         A gradual draft's snapshot carries its whole plan (every batch's rows and time),
         so the content hash covers it; a plan that cannot be made is left out and
         ``missing_step`` sends the admin back to fix it."""
-        snap = {
+        snap: dict[str, Any] = {
             "draft_id": self.id,
             "owner_id": self.owner_id,
             "sender": self.sender,

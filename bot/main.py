@@ -36,7 +36,7 @@ def skip_webhook_server() -> None:
     """Polling needs no web server: python-telegram-bot imports its webhook server (tornado,
     ~20 ms and a few MB) whenever it is installed, unless the import fails, which this makes
     it do (``None`` in ``sys.modules`` is Python's documented "do not import" mark)."""
-    sys.modules.setdefault("tornado", None)  # type: ignore[assignment]
+    sys.modules.setdefault("tornado", None)  # type: ignore[arg-type]  # None: "do not import"
 
 
 def main() -> None:

@@ -70,7 +70,7 @@ def _national(national: str) -> PhoneQuery:
 
 def is_iranian_mobile(e164: str | None) -> bool:
     """+989xxxxxxxxx: the only numbers a test SMS goes to."""
-    return bool(e164) and len(e164) == 13 and e164.startswith("+989") and e164[1:].isdigit()
+    return e164 is not None and len(e164) == 13 and e164.startswith("+989") and e164[1:].isdigit()
 
 
 _TYPED_NUMBER = re.compile(r"\+?[0-9]{7,15}")

@@ -28,7 +28,7 @@ class Services:
     broadcasts: BroadcastService
 
 
-class BroadcastApplication(Application):  # type: ignore[type-arg]  # PTB's six type parameters are fixed by its defaults
+class BroadcastApplication(Application):
     """PTB's Application with a typed slot for our services."""
 
     services: Services
@@ -63,7 +63,7 @@ class BroadcastApplication(Application):  # type: ignore[type-arg]  # PTB's six 
         )
 
 
-def services_of(app: Application) -> Services:  # type: ignore[type-arg]  # any Application
+def services_of(app: Application) -> Services:
     """The services of an application :func:`bot.app.build_application` made."""
     if not isinstance(app, BroadcastApplication):
         raise TypeError("not an application built by bot.app.build_application")

@@ -114,4 +114,4 @@ async def send_trial(
         },
     )
     used = await store.count_trials(draft.id, digest)
-    return TrialOutcome(trial.state, used, trial, error)  # type: ignore[arg-type]
+    return TrialOutcome(trial.state, used, trial, error)  # type: ignore[arg-type]  # the store's state column holds a TrialOutcome kind

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.broadcasts import Decision, PlanOutcome, Stranded
@@ -154,7 +154,7 @@ async def _close_review(update: Update, context: Context) -> None:
     """The submitted review card keeps its text and loses its buttons: none means anything
     any more (an edit would void the request it just made)."""
     card = update.callback_query.message if update.callback_query else None
-    if card is not None and card.text is not None:
+    if isinstance(card, Message) and card.text is not None:
         await edit(context, card.chat.id, card.message_id, card.text_html, None)
 
 

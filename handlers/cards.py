@@ -7,9 +7,10 @@ request there, so a slow redraw never puts buttons back on a card already closed
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.broadcasts import Decision, MoneyCheck
 from bot.domain import ApprovalRequest, RequestState
@@ -95,7 +96,7 @@ def card_markup(
     """Approve/reject while pending (reject only for one who approved already), plus the
     book list button when the list was summarised."""
     buttons = kb.approval(lang, request.id, can_approve=can_approve)
-    rows = list(buttons.inline_keyboard) if pending else []
+    rows: list[Sequence[InlineKeyboardButton]] = list(buttons.inline_keyboard) if pending else []
     if card.books_summarized:
         rows.append([kb.btn(t(lang, "btn_books_list"), cb.REQUEST_BOOKS.data(request.id))])
     return kb.markup(rows) if rows else None

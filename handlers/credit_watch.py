@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 from weakref import WeakKeyDictionary
 
-from telegram.ext import Application, CallbackContext
+from telegram.ext import Application
 
 from bot import provider_words as words
 from bot.credit_watch import CheckResult, CreditWatch, Estimate
@@ -21,6 +21,7 @@ from bot.render import counted, esc, num
 from bot.services import services_of
 from bot.texts import t
 from handlers.common import Context, notify, person_label, user_lang
+from handlers.session import CustomContext
 from storage import KeyIntegrityError, Store
 
 log = logging.getLogger("handlers.credit_watch")
@@ -32,7 +33,7 @@ AFTER_SEND_DELAY = 5.0  # seconds: let the provider charge the send before readi
 _watches: WeakKeyDictionary[Store, CreditWatch] = WeakKeyDictionary()
 
 
-def watch(context: CallbackContext) -> CreditWatch:
+def watch(context: CustomContext) -> CreditWatch:
     """The application's one CreditWatch (its lock keeps checks of a key from overlapping)."""
     s = context.services
     found = _watches.get(s.store)
@@ -50,28 +51,28 @@ def schedule(app: Application) -> None:
     app.job_queue.run_repeating(sweep, timedelta(hours=hours), first=FIRST_SWEEP, name=SWEEP_JOB)
 
 
-def after_send(context: CallbackContext, broadcast: Broadcast | None) -> None:
+def after_send(context: CustomContext, broadcast: Broadcast | None) -> None:
     """Called where a send's outcome is reported: check the sender's key soon after."""
     if broadcast is None or context.job_queue is None:
         return
     if context.services.settings.credit_check_hours <= 0:
         return
     context.job_queue.run_once(
-        check_after_send,
+        check_after_send,  # type: ignore[arg-type]  # PTB types the job's context as unbound
         AFTER_SEND_DELAY,
         data={"owner": broadcast.requester_id, "broadcast": broadcast.id},
         name=f"credit_after_send:{broadcast.id}",
     )
 
 
-async def sweep(context: CallbackContext) -> None:
+async def sweep(context: CustomContext) -> None:
     """JobQueue: check every stored key; tell what is news."""
     people = context.services.settings.known_users
     for owner, result in await watch(context).sweep(people):
         await tell(context, owner, result)
 
 
-async def check_after_send(context: CallbackContext) -> None:
+async def check_after_send(context: CustomContext) -> None:
     """JobQueue (one-off): price the send just made, then check its key."""
     data = context.job.data if context.job else None
     if not isinstance(data, dict):
@@ -87,7 +88,7 @@ async def check_after_send(context: CallbackContext) -> None:
 # ---------------------------------------------------------------- words
 
 
-def _person(context: CallbackContext, user_id: int) -> str:
+def _person(context: CustomContext, user_id: int) -> str:
     return person_label(context, user_id)
 
 
@@ -177,7 +178,7 @@ async def team_credit(context: Context, viewer: int) -> str | None:
     return "\n\n".join(parts)
 
 
-async def tell(context: CallbackContext, owner_id: int, result: CheckResult) -> None:
+async def tell(context: CustomContext, owner_id: int, result: CheckResult) -> None:
     """Low credit goes to the owner and the approvers; a failed check to the owner only."""
     if not result.news:
         return

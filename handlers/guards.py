@@ -135,10 +135,10 @@ def review_quiet(
             return "", []
         at = format_jalali(quiet.end_after(first.send_at, tz), tz, lang)
         return "", [[kb.btn(t(lang, "btn_quiet_skip", at=at), cb.REVIEW.data("night"))]]
-    at = draft.send_at or datetime.now(UTC)
-    if not quiet.contains(at, tz):
+    when = draft.send_at or datetime.now(UTC)
+    if not quiet.contains(when, tz):
         return "", []
-    end = format_jalali(quiet.end_after(at, tz), tz, lang)
+    end = format_jalali(quiet.end_after(when, tz), tz, lang)
     return "", [[kb.btn(t(lang, "btn_quiet_move", at=end), cb.REVIEW.data("quiet"))]]
 
 

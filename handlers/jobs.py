@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram.ext import Application, CallbackContext
+from telegram.ext import Application
 
 from bot.broadcasts import UNKNOWN_POLL_FOR
 from bot.domain import Broadcast
@@ -72,18 +72,18 @@ async def recover_stranded_approvals(app: Application) -> None:
         await tell_stranded(context, stranded)
 
 
-async def expire_requests(context: CallbackContext) -> None:
+async def expire_requests(context: CustomContext) -> None:
     """JobQueue: requests past their TTL or their scheduled time become expired."""
     for request in await context.services.broadcasts.expire_due():
         await tell_expired(context, request)
 
 
-async def heartbeat(context: CallbackContext) -> None:
+async def heartbeat(context: CustomContext) -> None:
     """JobQueue: touch DATA_DIR/heartbeat for the container health check."""
     touch(context.services.settings.data_dir)
 
 
-async def reconcile_unknown(context: CallbackContext) -> None:
+async def reconcile_unknown(context: CustomContext) -> None:
     """JobQueue: ask the provider about unknown sends; tell both admins once it is known.
     A send still unknown after ``UNKNOWN_POLL_FOR`` is no longer asked about: it stays
     unknown (never resent) and both admins are told once to check it themselves."""
@@ -97,7 +97,7 @@ async def reconcile_unknown(context: CallbackContext) -> None:
             await tell_reconciled(context, result.kind, result.broadcast)
 
 
-async def tell_given_up(context: CallbackContext, b: Broadcast) -> None:
+async def tell_given_up(context: CustomContext, b: Broadcast) -> None:
     tz = context.services.settings.tz
     for person in {b.requester_id, b.approver_id} - {None}:
         lang = await user_lang(context, person)
@@ -109,7 +109,7 @@ async def tell_given_up(context: CallbackContext, b: Broadcast) -> None:
         await notify(context, person, text + unknown_howto(lang, b, tz), markup)
 
 
-async def maintain_store(context: CallbackContext) -> None:
+async def maintain_store(context: CustomContext) -> None:
     """JobQueue: prune working rows past their time (storage/maintenance.py), hand a few
     free pages back to the file system, and checkpoint the WAL without waiting."""
     store = context.services.store
@@ -120,7 +120,7 @@ async def maintain_store(context: CallbackContext) -> None:
     await store.checkpoint()
 
 
-async def watch_credit(context: CallbackContext) -> None:
+async def watch_credit(context: CustomContext) -> None:
     """JobQueue: a send the panel accepted and then failed for lack of credit (report
     state 8) is told to both admins once, with the amounts. Never resends."""
     settings = context.services.settings
@@ -130,7 +130,7 @@ async def watch_credit(context: CallbackContext) -> None:
 
 
 async def tell_credit_ran_out(
-    context: CallbackContext, b: Broadcast, shortfall: CreditShortfall
+    context: CustomContext, b: Broadcast, shortfall: CreditShortfall
 ) -> None:
     tz = context.services.settings.tz
     for person in {b.requester_id, b.approver_id} - {None}:

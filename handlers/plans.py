@@ -451,7 +451,7 @@ async def unit_markup(
 ) -> InlineKeyboardMarkup | None:
     """A batch's own buttons (and its plan's); a single send's result buttons otherwise."""
     if b.plan_key is None:
-        return kb.result(lang, b.id, **single)  # type: ignore[arg-type]
+        return kb.result(lang, b.id, **single)  # type: ignore[arg-type]  # callers pass kb.result's keyword arguments
     status = await context.services.broadcasts.plan_status(b.id, person)
     return batch_markup(lang, b, status, datetime.now(UTC))
 

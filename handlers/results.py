@@ -173,7 +173,7 @@ async def tell_reconciled(
 ) -> None:
     if b.plan_key is not None:  # one batch of a plan: a batch's card
         settled = {"sent": "sent", "not_sent": "failed"}.get(kind, "unknown")
-        await report_batch(context, SendOutcome(settled, b), only=only)  # type: ignore[arg-type]
+        await report_batch(context, SendOutcome(settled, b), only=only)  # type: ignore[arg-type]  # settled is a SendOutcome kind
         return
     key = {"sent": "reconciled_sent", "not_sent": "reconciled_not_sent"}.get(
         kind, "reconciled_unknown"

@@ -272,7 +272,8 @@ class ApprovalStore(StoreBase):
         (the row is written before any POST). Call at start-up, when no send is starting.
         ``since``: only those approved then or later (start-up does not read a year of
         approvals to find the one cut off yesterday)."""
-        recent, params = "", ()
+        recent = ""
+        params: tuple[str, ...] = ()
         if since is not None:
             recent, params = " AND r.decided_at >= ?", (to_db_time(since),)
         rows = await self._db.fetchall(

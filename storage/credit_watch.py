@@ -55,7 +55,7 @@ def _cost(row: sqlite3.Row) -> BroadcastCost:
         per_recipient=row["per_recipient"],
         recipients=row["recipients"],
         cost=row["cost"],
-        sent_at=from_db_time(row["sent_at"]),  # type: ignore[arg-type]
+        sent_at=from_db_time(row["sent_at"]),  # type: ignore[arg-type]  # sent_at is NOT NULL in the schema
         public_no=row["public_no"] if "public_no" in row.keys() else None,
     )
 

@@ -41,18 +41,36 @@ class Decider:
             eligible=self._deps.policy.approvers - {request.requester_id},
         )
         subject = f"request:{request.id}"
-        counts = {"approved_by": tally.approved_by, "needed": tally.needed}
         detail = {"approvals": len(tally.approved_by), "needed": tally.needed}
         if tally.kind == "approved":
             await self._deps.audit(
                 approver_id, "approved", subject, detail if tally.needed > 1 else None
             )
-            return Decision("approved", request, RequestState.APPROVED, approver_id, **counts)
+            return Decision(
+                "approved",
+                request,
+                RequestState.APPROVED,
+                approver_id,
+                approved_by=tally.approved_by,
+                needed=tally.needed,
+            )
         if tally.kind == "counted":
             await self._deps.audit(approver_id, "approval_counted", subject, detail)
-            return Decision("approval_counted", request, RequestState.PENDING, **counts)
+            return Decision(
+                "approval_counted",
+                request,
+                RequestState.PENDING,
+                approved_by=tally.approved_by,
+                needed=tally.needed,
+            )
         if tally.kind == "repeat":
-            return Decision("approval_repeat", request, RequestState.PENDING, **counts)
+            return Decision(
+                "approval_repeat",
+                request,
+                RequestState.PENDING,
+                approved_by=tally.approved_by,
+                needed=tally.needed,
+            )
         if tally.kind == "expired":
             return await self._expire(request)
         if tally.kind == "self":

@@ -55,7 +55,7 @@ class Reports:
         )
         verdict = lc.allowed(lc.Action.CANCEL, facts)
         if not verdict.ok:  # not_allowed, not_cancellable, not_scheduled, too_late
-            return CancelResult(verdict.reason, b)  # type: ignore[arg-type]
+            return CancelResult(verdict.reason, b)  # type: ignore[arg-type]  # the lifecycle's refusal codes are CancelResult kinds
         api_key = await self._deps.key_or_none(b.requester_id)
         if api_key is None:
             return CancelResult("no_key", b, NO_KEY_TEXT)

@@ -132,6 +132,7 @@ class Sender:
             snapshot=snapshot,
             direct_key=key,
         )
+        assert not isinstance(broadcast, Refused)  # no check was asked for: never refused
         if broadcast is None:
             earlier = await self._deps.store.get_broadcast_by_direct_key(key)
             if earlier is None or earlier.state != BroadcastState.FAILED:

@@ -83,7 +83,7 @@ async def enter_gradual(update: Update, context: Context, draft: Draft) -> int:
         return ("✓ " if value == current else "") + shown
 
     sizes = [kb.btn(mark(n, g.get("batch")), cb.GRADUAL_BATCH.data(n)) for n in BATCH_CHOICES]
-    every = [
+    intervals = [
         kb.btn(mark(n, g.get("every"), "gradual_minutes"), cb.GRADUAL_EVERY.data(n))
         for n in EVERY_CHOICES
     ]
@@ -91,7 +91,7 @@ async def enter_gradual(update: Update, context: Context, draft: Draft) -> int:
     rows = [
         kb.reading_order(lang, sizes),
         [kb.btn(tr(context, "btn_gradual_batch_typed"), cb.GRADUAL_ASK_BATCH.data())],
-        kb.reading_order(lang, every),
+        kb.reading_order(lang, intervals),
         [kb.btn(tr(context, "btn_gradual_every_typed"), cb.GRADUAL_ASK_EVERY.data())],
         [kb.btn(tr(context, "btn_gradual_done"), cb.GRADUAL.data("gr"))],
     ]

@@ -127,10 +127,11 @@ async def fetch_price(context: Context, key: str, sender: str, message: str) -> 
         client.credit(key),
         return_exceptions=True,
     )
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
     price, credit = results
+    if isinstance(price, BaseException):
+        raise price
+    if isinstance(credit, BaseException):
+        raise credit
     per = max(price.mci_price, price.other_price)
     context.user_data.price = PriceQuote(digest, now, per, credit.credit)
     return per, credit.credit

@@ -12,6 +12,7 @@ from tests.fakes.telegram_api import FakeUser
 from tests.harness import (
     World,
     bot_world,
+    compose_to_review,
     fa_prefix,
     set_key,
     start_all,
@@ -63,6 +64,54 @@ async def test_another_admin_is_answered_while_the_sender_line_list_hangs(
         told = await until_text(w, alice, DRAFT_SAFE, after=mark, timeout=30)
         helped = await until_text(w, alice, HELP, after=mark, timeout=10)
         assert told.message_id < helped.message_id  # alice's updates kept their order
+
+
+async def hanging_post(w: World) -> None:
+    """Wait until the panel holds a POST to /api/send (a 'hang' fault is armed)."""
+    await w.until(lambda: w.sandbox.state.send_post_count == 1, timeout=15)
+
+
+async def test_another_admin_is_answered_while_a_test_sms_hangs(tmp_path: Path) -> None:
+    async with bot_world(tmp_path, ippanel_read_timeout=20.0) as w:
+        alice, carol = w.admin(0), w.admin(2)
+        await start_all(w, carol)
+        await set_key(w, alice)
+        await alice.send("/phone")
+        await until_text(w, alice, "فرستادن شمارهٔ من")
+        await alice.share_phone()
+        await until_text(w, alice, "برای پیامک آزمایشی ثبت شد")
+        card = await compose_to_review(w, alice)
+        w.sandbox.state.fail_next(SEND, "hang", delay=6)
+        mark = newest(alice)
+        await alice.press(card, "آزمایش روی گوشی من")
+        await hanging_post(w)
+
+        waited = await help_wait(w, carol)
+
+        assert waited < 1.0, waited
+        assert w.sandbox.state.send_post_count == 1  # still the one hanging POST
+        assert not any(HELP in (m.text or "") for m in alice.messages() if m.message_id > mark)
+        await w.until(lambda: newest(alice) > mark, timeout=30)  # alice hears the outcome
+        await w.settle()
+        assert w.sends == 1  # a test SMS whose answer never came is not sent again
+
+
+async def test_another_admin_is_answered_while_a_direct_send_hangs(tmp_path: Path) -> None:
+    async with bot_world(tmp_path, ippanel_read_timeout=20.0, approvals_required="0") as w:
+        alice, carol = w.admin(0), w.admin(2)
+        await start_all(w, carol)
+        await set_key(w, alice)
+        review = await compose_to_review(w, alice)
+        w.sandbox.state.fail_next(SEND, "hang", delay=6)
+        await alice.press(review, "✅ ارسال")  # approvals off: sends after review
+        await hanging_post(w)
+
+        waited = await help_wait(w, carol)
+
+        assert waited < 1.0, waited
+        await until_text(w, alice, fa_prefix("send_unknown"), timeout=30)
+        await w.settle()
+        assert w.sends == 1  # the hanging send is unknown, never repeated
 
 
 async def test_a_trickling_panel_is_cut_at_the_deadline_and_the_send_reported_unknown(

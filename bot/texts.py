@@ -345,6 +345,8 @@ FA: dict[str, str] = {
     "stranded_voided": "درخواست #{no} تأیید شده بود اما ارسال نشد و درخواست‌کننده دیگر مدیر نیست؛ باطل شد. هیچ پیامکی فرستاده نشده است.",
     "btn_start_stranded": "📤 اکنون ارسال شود",
     "stranded_refused": "این ارسال اکنون ممکن نیست ({reason}).",
+    "stranded_too_late": "⚠️ زمان ارسال {ref} گذشته است و چیزی از آن فرستاده نشده؛ "
+    "«همین حالا» فرستاده نمی‌شود. برای این گیرندگان درخواستی تازه با زمان تازه بسازید.",
     # ippanel
     "contacts_need_whole_number": "سامانه پیامک فقط با <b>شمارهٔ کامل</b> جست‌وجو می‌کند. "
     "شمارهٔ کامل را بفرستید، مانند ۰۹۱۲۱۲۳۴۵۶۷ یا ‎+989121234567.",
@@ -953,6 +955,8 @@ EN: dict[str, str] = {
     "stranded_voided": "Request #{no} was approved but not sent, and its requester is no longer an admin; it was voided. No SMS was sent.",
     "btn_start_stranded": "📤 Send it now",
     "stranded_refused": "This send is not possible now ({reason}).",
+    "stranded_too_late": "⚠️ The send time of {ref} has passed and nothing of it was sent; it is "
+    "not sent “now”. Make a new request with a new time for these recipients.",
     # ippanel
     "contacts_need_whole_number": "The SMS panel only searches by the <b>whole number</b>. "
     "Send the whole number, e.g. 09121234567 or +989121234567.",

@@ -232,10 +232,13 @@ async def start_stranded(update: Update, context: Context, request_id: int) -> N
     service = context.services.broadcasts
     outcome = await service.start_stranded(request_id, update.effective_user.id)
     if isinstance(outcome, PlanOutcome):  # gradual sending
-        if outcome.kind == "refused" and not outcome.batches:  # nothing of it was posted
+        if outcome.kind in ("refused", "late") and not outcome.batches:  # nothing posted
             request = await context.services.store.get_request(request_id)
             ref = f"#{request.number}" if request else f"#{request_id}"
-            key = REFUSAL_KEYS.get(outcome.reason, "send_refused_requester_removed")
+            key = (
+                "stranded_plan_late" if outcome.kind == "late" else "send_refused_requester_removed"
+            )
+            key = REFUSAL_KEYS.get(outcome.reason, key)
             await say(update, context, tr(context, key, ref=ref))
             return
 
@@ -246,6 +249,11 @@ async def start_stranded(update: Update, context: Context, request_id: int) -> N
         return
     if outcome.kind == "duplicate":
         await say(update, context, tr(context, "send_duplicate"))
+        return
+    if outcome.kind == "too_late":  # its time passed while it waited: never sent "now"
+        request = await context.services.store.get_request(request_id)
+        ref = f"#{request.number}" if request else f"#{request_id}"
+        await say(update, context, tr(context, "stranded_too_late", ref=ref))
         return
     if outcome.kind in REFUSAL_KEYS:
         ref = f"#{request_id}"

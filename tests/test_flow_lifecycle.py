@@ -443,3 +443,32 @@ async def test_retry_after_the_requester_was_removed_says_so_and_posts_nothing(
         await w.settle()
         assert w.sends == 2
         await until_plain(w, bob, "دیگر مدیر نیست", after=bob_card.message_id)
+
+
+async def test_send_it_now_on_a_plan_whose_first_batch_time_passed_says_so(
+    tmp_path: Path,
+) -> None:
+    """An approved plan that never started, "send it now" pressed after its first batch's
+    time: nothing is posted "now", and the message names the plan (not "#?")."""
+    async with bot_world_seeded(tmp_path) as w:
+        alice, bob, _, card = await approved_plan(w)
+        request = (await w.store.list_pending_requests())[-1]
+        plan = plan_of(request.snapshot)
+        assert plan is not None
+
+        async def store_fails(**kw):
+            raise RuntimeError("the store failed between the approval and the row")
+
+        w.app.services.store.start_broadcast = store_fails
+        await bob.press(card, "تأیید و ارسال")
+        await w.settle()
+        later = plan.batches[0].send_at + timedelta(minutes=2)
+        await restart_with(w, clock=lambda: later)
+        await w.settle()
+        stranded = next(m for m in reversed(alice.messages()) if m.button_texts)
+        await alice.press(stranded, stranded.button_texts[0])
+        told = await until_plain(w, alice, "گذشته است و چیزی از آن", after=stranded.message_id)
+        assert "too_late" not in told.text
+        assert f"#{request.number}" in plain(told.text)
+        await w.settle()
+        assert w.sends == 0

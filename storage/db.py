@@ -63,12 +63,10 @@ class Transaction:
         self._conn = conn
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement, return its rowcount."""
-        cursor = await self._conn.execute(sql, params)
-        try:
-            return cursor.rowcount
-        finally:
-            await cursor.close()
+        """Run one statement, return its rowcount: one trip to the connection's thread
+        (aiosqlite's ``execute`` + ``cursor.close()`` would take two; ``_execute`` is the
+        queue every aiosqlite call goes through, aiosqlite is pinned in constraints.txt)."""
+        return await self._conn._execute(_rowcount, self._conn._conn, sql, params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         return list(await self._conn.execute_fetchall(sql, params))
@@ -76,6 +74,15 @@ class Transaction:
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
+
+
+def _rowcount(conn: sqlite3.Connection, sql: str, params: Params) -> int:
+    """In the connection's thread: run one statement, close its cursor, return the count."""
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
 
 
 def split_sql(script: str) -> list[str]:

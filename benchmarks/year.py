@@ -10,9 +10,11 @@ would fill it in a year (benchmarks/year_fill.py, through the store's own API). 
   page and a deep page, an approval end to end (approve press to the POST at the panel);
 * the database file's size, empty and filled, and the size per broadcast.
 
-Targets (#23): each latency and job within 1.2x of the empty store, start-up within +10 %.
-Exit status 1 on a MISS. The fill takes about 4 minutes at ``--scale 1`` on the 2-core
-development machine; ``--scale 0.1`` keeps every ratio of the year (a tenth of each count).
+Targets (#23): each latency and job within 1.2x, start-up within +10 %, of the same bot on
+the last 90 days alone (every window the bot reads holds the same rows: only the history
+differs); the empty store is shown beside it. Exit status 1 on a MISS. The fill takes
+about 4 minutes at ``--scale 1`` on the 2-core development machine; ``--scale 0.1`` keeps
+every ratio of the year (a tenth of each count).
 """
 
 from __future__ import annotations
@@ -44,9 +46,13 @@ from storage import Store
 LATENCY_RATIO = 1.2
 STARTUP_RATIO = 1.1
 JOB_RUNS = 15
-WEEK = timedelta(days=7)
+# The baseline: the last 90 days alone. Every window the bot reads (the credit watch's 6
+# hours, stranded approvals' 30 days, drafts' and test SMS' 90 days) then holds the same
+# rows as in the year; what differs is only the history older than that.
+QUARTER = timedelta(days=90)
 SAMPLES = 9
-STARTUPS = 5
+STARTUPS = 7
+APPROVALS = 7
 HISTORY_TITLE = "سابقهٔ ارسال‌ها"
 
 Timings = dict[str, list[float]]
@@ -55,12 +61,12 @@ Timings = dict[str, list[float]]
 # ------------------------------------------------------------------ the stores
 
 
-STORES = ("empty", "week", "year")
+STORES = ("empty", "quarter", "year")
 
 
 async def make_stores(tmp: Path, secret: str, scale: float) -> tuple[dict[str, Filled], float]:
-    """The three stores: no use (the admins' keys only), the last week of the year alone
-    (the same recent work for every job, without the history), and the whole year."""
+    """The three stores: no use (the admins' keys only), the last 90 days of the year alone
+    (the same recent work for every job, without the older history), and the whole year."""
     fernet = MultiFernet([Fernet(secret.encode())])
     end = now_utc()
     filled: dict[str, Filled] = {}
@@ -72,8 +78,8 @@ async def make_stores(tmp: Path, secret: str, scale: float) -> tuple[dict[str, F
             started = time.monotonic()
             if name == "empty":
                 filled[name] = await fill(store, clock, scale=0.0)
-            elif name == "week":
-                filled[name] = await fill(store, clock, scale=scale, only_last=WEEK)
+            elif name == "quarter":
+                filled[name] = await fill(store, clock, scale=scale, only_last=QUARTER)
             else:
                 filled[name] = await fill(store, clock, scale=scale)
                 took = time.monotonic() - started
@@ -217,10 +223,12 @@ async def measure_bots(tmp: Path, secret: str) -> dict[str, Timings]:
             for side in sides:
                 side.times["/history first page"].append(await history(side, deep=False))
                 side.times["/history deepest page"].append(await history(side, deep=True))
-        cfg = Config(send_samples=3, bare_post_samples=5)
+        cfg = Config(send_samples=1, bare_post_samples=1)
+        for i in range(APPROVALS):  # one fresh requester per sample, sides alternating
+            for side in sides:
+                requester = [side.driver(2 + i)]
+                await send_path_phase(cfg, side.res, side.fake, sandbox, requester, side.driver(1))
         for side in sides:
-            drivers = [side.driver(i) for i in range(2, 2 + cfg.send_samples)]
-            await send_path_phase(cfg, side.res, side.fake, sandbox, drivers, side.driver(1))
             side.times["approve -> POST at the panel"] = side.res.send_path
     finally:
         for side in sides:
@@ -239,18 +247,18 @@ def file_size(data_dir: Path) -> int:
 def report(
     times: dict[str, Timings], sizes: dict[str, int], filled: dict[str, Filled], scale: float
 ) -> tuple[str, bool]:
-    """Each figure of a year against the same recent work without the history (a week),
+    """Each figure of a year against the same recent work without the history (90 days),
     which is what the targets are about: nothing may grow with the store's age. Against
     the empty store too (info for jobs, which have no work at all there)."""
     head = (
-        f"{'measure (median)':42} | {'empty':>9} | {'a week':>9} | {'a year':>9} | "
-        f"{'yr/empty':>8} | {'yr/week':>7} | target  |"
+        f"{'measure (median)':42} | {'empty':>9} | {'90 days':>9} | {'a year':>9} | "
+        f"{'yr/empty':>8} | {'yr/90d':>7} | target  |"
     )
     lines = [head, "-" * len(head)]
     ok_all = True
-    empty, week, year = (times[name] for name in STORES)
+    empty, quarter, year = (times[name] for name in STORES)
     for name in year:
-        e, w, y = (statistics.median(t[name]) for t in (empty, week, year))
+        e, w, y = (statistics.median(t[name]) for t in (empty, quarter, year))
         limit = STARTUP_RATIO if name.startswith("start-up to") else LATENCY_RATIO
         # under 50 µs the clock's own jitter decides a ratio: judged against 50 µs
         ok = y <= limit * max(w, 50e-6)
@@ -266,8 +274,8 @@ def report(
         f"a year (scale {scale:g}): {f.requests:,} requests, {f.broadcasts:,} broadcast rows "
         f"(plans' batches included), {f.audit:,} audit rows, {f.drafts:,} drafts, "
         f"{f.trials:,} test SMS, {ADMINS} admins; pruned as the hourly job does",
-        f"database file: empty {sizes['empty'] / 1024:.0f} KiB, a week "
-        f"{sizes['week'] / 2**20:.1f} MiB, a year {sizes['year'] / 2**20:.1f} MiB: "
+        f"database file: empty {sizes['empty'] / 1024:.0f} KiB, 90 days "
+        f"{sizes['quarter'] / 2**20:.1f} MiB, a year {sizes['year'] / 2**20:.1f} MiB: "
         f"{per / 1024:.1f} KiB per broadcast (info; ~100 audit rows per broadcast are most of it)",
         "spread over the samples, a year (min-max ms): "
         + ", ".join(

@@ -322,8 +322,10 @@ class BroadcastStore(StoreBase):
     async def list_unknown_broadcasts(self, *, since: datetime | None = None) -> list[Broadcast]:
         """Unknown sends still being asked about (not given up), created ``since`` or later."""
         rows = await self._db.fetchall(
-            "SELECT * FROM broadcasts WHERE state = 'unknown' AND created_at >= ? "
-            "AND given_up_at IS NULL ORDER BY id",
+            # the partial index holds only the unknown sends still polled: the planner would
+            # otherwise walk (state, created_at), every unknown send ever given up included
+            "SELECT * FROM broadcasts INDEXED BY broadcasts_unknown_polled "
+            "WHERE state = 'unknown' AND created_at >= ? AND given_up_at IS NULL ORDER BY id",
             ("" if since is None else to_db_time(since),),
         )
         return [_broadcast(r) for r in rows]
@@ -332,8 +334,8 @@ class BroadcastStore(StoreBase):
         """Unknown sends created before ``before`` are no longer asked about: they stay
         unknown, and each is returned once (to be told to a person)."""
         rows = await self._db.fetchall(
-            "UPDATE broadcasts SET given_up_at = ? WHERE state = 'unknown' "
-            "AND created_at < ? AND given_up_at IS NULL RETURNING *",
+            "UPDATE broadcasts INDEXED BY broadcasts_unknown_polled SET given_up_at = ? "
+            "WHERE state = 'unknown' AND created_at < ? AND given_up_at IS NULL RETURNING *",
             (self._stamp(), to_db_time(before)),
         )
         return sorted((_broadcast(r) for r in rows), key=lambda b: b.id)

@@ -45,6 +45,14 @@ GROWING = {
 BOUNDED = {
     "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?": "the newest rows of the log",
 }
+# Partial indexes that hold only rows in flight (pending, sending, still polled): walking
+# one reads what is waiting, never the history.
+IN_FLIGHT = {
+    "requests_one_pending_per_draft",
+    "requests_by_expiry",
+    "broadcasts_unknown_polled",
+    "test_sends_in_flight",
+}
 # Public methods not called by the tour, and why.
 NOT_TOURED = {
     "open": "no query",
@@ -110,8 +118,7 @@ async def tour(store: Store, clock: Clock) -> None:
     await store.list_unknown_broadcasts(since=now - timedelta(days=2))
     await store.give_up_unknown(now - timedelta(days=2))
     await store.list_given_up_unknown(a)
-    await store.list_plan_keys("running")
-    await store.list_plan_keys()
+    await store.list_plan_keys("running")  # the bot asks for running plans only
     await store.list_plan_batches("r1")
     await store.mark_interrupted_sends()
     await store.retry_broadcast(newest.id)
@@ -214,12 +221,28 @@ async def tour(store: Store, clock: Clock) -> None:
     await persistence.drop_user_data(a)
 
 
-def scans(plan: list[Any]) -> list[str]:
+_NOT_ALIAS = {"WHERE", "ON", "LEFT", "JOIN", "INNER", "ORDER", "GROUP", "INDEXED", "SET", "USING"}
+
+
+def aliases(sql: str) -> dict[str, str]:
+    """``FROM broadcasts b`` / ``JOIN approval_requests AS r``: the plan names ``b``, ``r``."""
+    found = {}
+    for table, alias in re.findall(r"(?:FROM|JOIN)\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?", sql, re.I):
+        if alias and alias.upper() not in _NOT_ALIAS:
+            found[alias] = table
+    return found
+
+
+def scans(plan: list[Any], sql: str = "") -> list[str]:
+    named = aliases(sql)
     out = []
     for row in plan:
         detail = str(row[3])
         found = re.match(r"SCAN (\w+)", detail)
-        if found and found.group(1) in GROWING:
+        index = re.search(r"USING (?:COVERING )?INDEX (\w+)", detail)
+        if index and index.group(1) in IN_FLIGHT:
+            continue
+        if found and named.get(found.group(1), found.group(1)) in GROWING:
             out.append(detail)
     return out
 
@@ -239,7 +262,7 @@ async def test_no_query_scans_a_growing_table(recorded):
         if sql in BOUNDED or not re.match(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)", sql, re.I):
             continue
         plan = await store._db.fetchall(f"EXPLAIN QUERY PLAN {sql}", params)
-        if found := scans(plan):
+        if found := scans(plan, sql):
             bad[sql] = found
     assert bad == {}, "\n".join(f"{v}: {k}" for k, v in bad.items())
 
@@ -251,3 +274,7 @@ async def test_the_check_catches_a_scan(recorded):
         "EXPLAIN QUERY PLAN SELECT * FROM audit_log WHERE action = ?", ("x",)
     )
     assert scans(plan) == ["SCAN audit_log"]
+    plan = await store._db.fetchall(
+        "EXPLAIN QUERY PLAN SELECT r.id FROM approval_requests r WHERE r.reason = ?", ("x",)
+    )
+    assert len(scans(plan, "SELECT r.id FROM approval_requests r WHERE")) == 1  # by alias

@@ -544,31 +544,31 @@ FA: dict[str, str] = {
     "plan_when": "<b>ارسال تدریجی</b> (به وقت تهران): {n} نوبت، هر {every} دقیقه\n"
     "هر نوبت {batch} نفر (نوبت آخر {last_size} نفر) · جمع {total} نفر\n"
     "نوبت اول: {first}\nنوبت آخر: {last}",
-    "btn_gradual": "🕒 ارسال تدریجی",
-    "gradual_menu": "<b>ارسال تدریجی</b>\n"
+    "btn_plan": "🕒 ارسال تدریجی",
+    "plan_menu": "<b>ارسال تدریجی</b>\n"
     "پیام در چند نوبت به <b>یک</b> دفترچه (یا یک بازه از آن) می‌رود. همهٔ نوبت‌ها از همین حالا در "
     "IPPanel زمان‌بندی می‌شوند و تأیید یک‌بار برای کل برنامه است.\n"
     "اندازهٔ هر نوبت: <b>{batch}</b> · فاصله: <b>{every}</b>\n\n{plan}",
-    "gradual_unset": "انتخاب نشده",
-    "gradual_several": "⚠️ ارسال تدریجی فقط برای یک دفترچه یا یک بازه از یک دفترچه است. "
+    "plan_unset": "انتخاب نشده",
+    "plan_several": "⚠️ ارسال تدریجی فقط برای یک دفترچه یا یک بازه از یک دفترچه است. "
     "برای چند دفترچه، برای هر دفترچه درخواستی جدا بسازید؛ در مرحلهٔ دفترچه‌ها فقط یکی را نگه دارید.",
-    "gradual_no_time": "زمان نوبت اول را در مرحلهٔ «زمان» انتخاب کنید؛ ارسال تدریجی «همین حالا» ندارد.",
-    "gradual_too_many": "⚠️ با این اندازه بیش از {max} نوبت می‌شود؛ اندازهٔ نوبت را بزرگ‌تر کنید.",
-    "gradual_too_long": "⚠️ نوبت آخر بیش از یک سال بعد می‌افتد؛ فاصله را کمتر کنید.",
-    "gradual_pick": "اندازه و فاصله را با دکمه‌ها انتخاب کنید.",
-    "gradual_batch_n": "{n} نفر",
-    "gradual_every_n": "هر {n} دقیقه",
-    "gradual_minutes": "{n} دقیقه",
-    "btn_gradual_batch_typed": "✍️ اندازهٔ دیگر",
-    "btn_gradual_every_typed": "✍️ فاصلهٔ دیگر",
-    "btn_gradual_done": "↩️ بازگشت به بازبینی",
-    "btn_gradual_time": "⏱ زمان نوبت اول",
-    "gradual_blocked": "⚠️ ارسال تدریجی انتخاب شده ولی برنامه ساخته نمی‌شود: {why}\n"
+    "plan_no_time": "زمان نوبت اول را در مرحلهٔ «زمان» انتخاب کنید؛ ارسال تدریجی «همین حالا» ندارد.",
+    "plan_too_many": "⚠️ با این اندازه بیش از {max} نوبت می‌شود؛ اندازهٔ نوبت را بزرگ‌تر کنید.",
+    "plan_too_long": "⚠️ نوبت آخر بیش از یک سال بعد می‌افتد؛ فاصله را کمتر کنید.",
+    "plan_pick": "اندازه و فاصله را با دکمه‌ها انتخاب کنید.",
+    "plan_batch_n": "{n} نفر",
+    "plan_every_n": "هر {n} دقیقه",
+    "plan_minutes": "{n} دقیقه",
+    "btn_plan_batch_typed": "✍️ اندازهٔ دیگر",
+    "btn_plan_every_typed": "✍️ فاصلهٔ دیگر",
+    "btn_plan_done": "↩️ بازگشت به بازبینی",
+    "btn_plan_time": "⏱ زمان نوبت اول",
+    "plan_blocked": "⚠️ ارسال تدریجی انتخاب شده ولی برنامه ساخته نمی‌شود: {why}\n"
     "زمان را عوض کنید یا «ارسال یک‌جا» را بزنید؛ تا آن موقع ارسال ممکن نیست.\n",
-    "btn_gradual_off": "✖️ ارسال یک‌جا (بدون نوبت)",
-    "gradual_ask_batch": "اندازهٔ هر نوبت را بنویسید: عددی بین {min} و {max}.",
-    "gradual_ask_every": "فاصلهٔ نوبت‌ها را به دقیقه بنویسید: عددی بین {min} و {max}.",
-    "gradual_bad_number": "⚠️ این عدد پذیرفته نیست. عددی بین {min} و {max} بنویسید؛ پیش‌نویس دست نخورده است.",
+    "btn_plan_off": "✖️ ارسال یک‌جا (بدون نوبت)",
+    "plan_ask_batch": "اندازهٔ هر نوبت را بنویسید: عددی بین {min} و {max}.",
+    "plan_ask_every": "فاصلهٔ نوبت‌ها را به دقیقه بنویسید: عددی بین {min} و {max}.",
+    "plan_bad_number": "⚠️ این عدد پذیرفته نیست. عددی بین {min} و {max} بنویسید؛ پیش‌نویس دست نخورده است.",
     "plan_posted": "✅ برنامهٔ ارسال تدریجی {ref}: هر {n} نوبت در IPPanel زمان‌بندی شد.\n{progress}",
     "plan_stopped": "⚠️ برنامهٔ ارسال تدریجی {ref} در نوبت {at} متوقف شد. {why}\n"
     "نوبت‌های قبلی سر جای خود هستند؛ نوبت‌های بعدی فرستاده نمی‌شوند تا کسی پنل IPPanel را بررسی کند.\n{progress}",
@@ -1153,31 +1153,31 @@ EN: dict[str, str] = {
     "plan_when": "<b>Gradual sending</b> (Tehran time): {n} batches, every {every} minutes\n"
     "{batch} per batch (last batch {last_size}) · {total} in total\n"
     "First batch: {first}\nLast batch: {last}",
-    "btn_gradual": "🕒 Send gradually",
-    "gradual_menu": "<b>Gradual sending</b>\n"
+    "btn_plan": "🕒 Send gradually",
+    "plan_menu": "<b>Gradual sending</b>\n"
     "The SMS goes out in batches to <b>one</b> phonebook (or one slice of it). Every batch is "
     "scheduled at IPPanel right away, and the whole plan is approved once.\n"
     "Batch size: <b>{batch}</b> · interval: <b>{every}</b>\n\n{plan}",
-    "gradual_unset": "not chosen",
-    "gradual_several": "⚠️ Gradual sending works on one phonebook or one slice of one phonebook. "
+    "plan_unset": "not chosen",
+    "plan_several": "⚠️ Gradual sending works on one phonebook or one slice of one phonebook. "
     "For several books, make one request per book: keep only one at the phonebooks step.",
-    "gradual_no_time": 'Choose the first batch\'s time at the time step; gradual sending has no "now".',
-    "gradual_too_many": "⚠️ That makes more than {max} batches; choose a larger batch size.",
-    "gradual_too_long": "⚠️ The last batch would be more than a year away; choose a shorter interval.",
-    "gradual_pick": "Choose a batch size and an interval with the buttons.",
-    "gradual_batch_n": "{n} recipients",
-    "gradual_every_n": "every {n} minutes",
-    "gradual_minutes": "{n} min",
-    "btn_gradual_batch_typed": "✍️ Other size",
-    "btn_gradual_every_typed": "✍️ Other interval",
-    "btn_gradual_done": "↩️ Back to review",
-    "btn_gradual_time": "⏱ First batch's time",
-    "gradual_blocked": "⚠️ Gradual sending is chosen but no plan can be made: {why}\n"
+    "plan_no_time": 'Choose the first batch\'s time at the time step; gradual sending has no "now".',
+    "plan_too_many": "⚠️ That makes more than {max} batches; choose a larger batch size.",
+    "plan_too_long": "⚠️ The last batch would be more than a year away; choose a shorter interval.",
+    "plan_pick": "Choose a batch size and an interval with the buttons.",
+    "plan_batch_n": "{n} recipients",
+    "plan_every_n": "every {n} minutes",
+    "plan_minutes": "{n} min",
+    "btn_plan_batch_typed": "✍️ Other size",
+    "btn_plan_every_typed": "✍️ Other interval",
+    "btn_plan_done": "↩️ Back to review",
+    "btn_plan_time": "⏱ First batch's time",
+    "plan_blocked": "⚠️ Gradual sending is chosen but no plan can be made: {why}\n"
     "Change the time or tap “Send all at once”; until then it cannot be submitted.\n",
-    "btn_gradual_off": "✖️ Send all at once",
-    "gradual_ask_batch": "Type the batch size: a number from {min} to {max}.",
-    "gradual_ask_every": "Type the interval in minutes: a number from {min} to {max}.",
-    "gradual_bad_number": "⚠️ That number is not accepted. Type a number from {min} to {max}; the draft is unchanged.",
+    "btn_plan_off": "✖️ Send all at once",
+    "plan_ask_batch": "Type the batch size: a number from {min} to {max}.",
+    "plan_ask_every": "Type the interval in minutes: a number from {min} to {max}.",
+    "plan_bad_number": "⚠️ That number is not accepted. Type a number from {min} to {max}; the draft is unchanged.",
     "plan_posted": "✅ Gradual plan {ref}: all {n} batches are scheduled at IPPanel.\n{progress}",
     "plan_stopped": "⚠️ Gradual plan {ref} stopped at batch {at}. {why}\n"
     "The earlier batches stand; the later ones are not posted until someone has checked the IPPanel panel.\n{progress}",

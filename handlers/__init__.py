@@ -31,10 +31,10 @@ from handlers import (
     commands,
     compose,
     gate,
-    phone,
     plans,
     results,
     token,
+    trial_phone,
     unknown,
 )
 from handlers import callbacks as cb
@@ -43,7 +43,7 @@ from handlers.common import Context, answer, say, tr
 
 log = logging.getLogger("handlers")
 # the modules whose buttons bind their handlers (``@KIND.handles``) as they are imported
-BUTTON_MODULES = (approval, commands, compose, phone, plans, results, saved, unknown)
+BUTTON_MODULES = (approval, commands, compose, trial_phone, plans, results, saved, unknown)
 
 TEXT = filters.TEXT & ~filters.COMMAND
 NOT_TEXT = ~filters.TEXT & ~filters.COMMAND
@@ -51,14 +51,14 @@ ANY = ~filters.COMMAND
 # the review card and its "send gradually" menu (both states take every review button)
 REVIEW_KINDS = (
     cb.SAVE_TEXT,  # team rules
-    cb.GRADUAL,
-    cb.GRADUAL_BATCH,
-    cb.GRADUAL_EVERY,
-    cb.GRADUAL_ASK_BATCH,
-    cb.GRADUAL_ASK_EVERY,
+    cb.PLAN_MENU,
+    cb.PLAN_BATCH,
+    cb.PLAN_EVERY,
+    cb.PLAN_ASK_BATCH,
+    cb.PLAN_ASK_EVERY,
     cb.REVIEW,
     cb.REVIEW_EDIT,
-    cb.TEST_SEND,
+    cb.TRIAL_SEND,
 )
 
 
@@ -107,7 +107,7 @@ def _conversation() -> ConversationHandler:
         ],
         c.REVIEW: [k.route() for k in REVIEW_KINDS],
         # gradual sending: a typed batch size or interval
-        c.GRADUAL: [MessageHandler(TEXT, c.gradual_typed), *[k.route() for k in REVIEW_KINDS]],
+        c.PLAN: [MessageHandler(TEXT, c.plan_typed), *[k.route() for k in REVIEW_KINDS]],
         # team rules: a name for a saved text is a state, so it never takes an SMS text or key
         saved.NAME: [
             MessageHandler(TEXT, saved.name_typed),
@@ -146,7 +146,7 @@ def _conversation() -> ConversationHandler:
 async def typed_first(update: Update, context: Context) -> None:
     """Group -1: a typed text that answers a pending question (the share-my-number keyboard,
     then a reject reason) stops there; any other text goes on."""
-    await phone.typed_while_waiting(update, context)
+    await trial_phone.typed_while_waiting(update, context)
     await approval.reason_typed(update, context)
 
 
@@ -184,8 +184,8 @@ def register(app: Application) -> None:
         if kind.scope == "global":
             app.add_handler(kind.route())
     # test SMS: one's own number, before the conversation (whose fallbacks take any message)
-    app.add_handler(MessageHandler(filters.CONTACT, phone.contact_shared))
-    app.add_handler(CommandHandler("phone", phone.phone_command))
+    app.add_handler(MessageHandler(filters.CONTACT, trial_phone.contact_shared))
+    app.add_handler(CommandHandler("phone", trial_phone.trial_phone_command))
     app.add_handler(_conversation())
     app.add_handler(CommandHandler(["start", "help"], commands.help_command))
     app.add_handler(CommandHandler("logout", token.logout))

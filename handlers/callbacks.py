@@ -252,13 +252,15 @@ START_STRANDED = _kind("START_STRANDED", "ss", Id(), who=KNOWN, scope="global") 
 REQUEST_BOOKS = _kind("REQUEST_BOOKS", "bl:r", Id(), who=KNOWN, scope="global")
 DRAFT_BOOKS = _kind("DRAFT_BOOKS", "bl:d", Id(), scope="global")
 # gradual sending: progress, cancel the rest, continue, continue from now (new times shown)
-PLAN = _kind("PLAN", "pl", Word(("v", "c", "g", "n")), Id(), who=KNOWN, scope="global")
+PLAN_CARD = _kind("PLAN_CARD", "pl", Word(("v", "c", "g", "n")), Id(), who=KNOWN, scope="global")
 # ... the new times confirmed: the first one in whole minutes since the epoch, as shown
 MINUTE = Int(10, sample=29_000_000)
 PLAN_FROM_NOW = _kind("PLAN_FROM_NOW", "pl:N", Id(), MINUTE, who=KNOWN, scope="global")
 HISTORY_PAGE = _kind("HISTORY_PAGE", "hs", Page(), who=KNOWN, scope="global")
 LANG = _kind("LANG", "lg", Word(tuple(LANGUAGES)), who=KNOWN, scope="global")
-PHONE = _kind("PHONE", "ph", Word(("f", "c")), scope="global")  # test SMS: forget, change number
+TRIAL_PHONE = _kind(
+    "TRIAL_PHONE", "ph", Word(("f", "c")), scope="global"
+)  # test SMS: forget, change number
 
 # ---------------------------------------------------------------- /drafts, /texts (outside)
 DRAFTS_PAGE = _kind("DRAFTS_PAGE", "dr:p", Page(), scope="global")
@@ -295,13 +297,13 @@ SAVED = _kind("SAVED", "u", Word(("l", "x")))  # open the list, back to the text
 TIME = _kind("TIME", "w", Word(("now", *QUICK_CHOICES)))
 REVIEW = _kind("REVIEW", "v", Word(("submit", "save", "discard", "quiet", "night", "day")))
 REVIEW_EDIT = _kind("REVIEW_EDIT", "v:e", Word(_STEPS))
-TEST_SEND = _kind("TEST_SEND", "v:t")  # test SMS to one's own phone
+TRIAL_SEND = _kind("TRIAL_SEND", "v:t")  # test SMS to one's own phone
 SAVE_TEXT = _kind("SAVE_TEXT", "v:st")  # team rules
-GRADUAL = _kind("GRADUAL", "v", Word(("g", "gr", "gx")))  # open, done, off
-GRADUAL_BATCH = _kind("GRADUAL_BATCH", "v:gb", Int(6, BATCH_CHOICES, sample=BATCH_CHOICES[0]))
-GRADUAL_EVERY = _kind("GRADUAL_EVERY", "v:gi", Int(6, EVERY_CHOICES, sample=EVERY_CHOICES[0]))
-GRADUAL_ASK_BATCH = _kind("GRADUAL_ASK_BATCH", "v:gb:t")  # a typed batch size
-GRADUAL_ASK_EVERY = _kind("GRADUAL_ASK_EVERY", "v:gi:t")  # a typed interval
+PLAN_MENU = _kind("PLAN_MENU", "v", Word(("g", "gr", "gx")))  # open, done, off
+PLAN_BATCH = _kind("PLAN_BATCH", "v:gb", Int(6, BATCH_CHOICES, sample=BATCH_CHOICES[0]))
+PLAN_EVERY = _kind("PLAN_EVERY", "v:gi", Int(6, EVERY_CHOICES, sample=EVERY_CHOICES[0]))
+PLAN_ASK_BATCH = _kind("PLAN_ASK_BATCH", "v:gb:t")  # a typed batch size
+PLAN_ASK_EVERY = _kind("PLAN_ASK_EVERY", "v:gi:t")  # a typed interval
 NAME_CANCEL = _kind("NAME_CANCEL", "nm:x")  # team rules: the name prompt's cancel
 
 

@@ -189,17 +189,17 @@ def plan_markup(lang: str, outcome: PlanOutcome, now: datetime) -> InlineKeyboar
     first = outcome.first_id
     if first is None or outcome.plan is None:
         return None
-    rows = [[kb.btn(t(lang, "btn_plan_refresh"), cb.PLAN.data("v", first))]]
+    rows = [[kb.btn(t(lang, "btn_plan_refresh"), cb.PLAN_CARD.data("v", first))]]
     if outcome.kind == "halted" or outcome.reason in ("halted", "approvals_lost"):
         return kb.markup(rows + _cancel_rest_row(lang, outcome, now))
     late = outcome.kind == "late" or outcome.reason == "late"
     if late:
-        rows.append([kb.btn(t(lang, "btn_plan_from_now"), cb.PLAN.data("n", first))])
+        rows.append([kb.btn(t(lang, "btn_plan_from_now"), cb.PLAN_CARD.data("n", first))])
     stop = next((r for r in outcome.batches if r.batch_no == outcome.at), None)
     if stop is not None:
         rows += _settle_buttons(lang, stop)
     if outcome.kind == "stopped" or (stop is not None and stop.state == BroadcastState.CANCELLED):
-        rows.append([kb.btn(t(lang, "btn_plan_continue"), cb.PLAN.data("g", first))])
+        rows.append([kb.btn(t(lang, "btn_plan_continue"), cb.PLAN_CARD.data("g", first))])
     return kb.markup(rows + _cancel_rest_row(lang, outcome, now))
 
 
@@ -209,7 +209,7 @@ def _cancel_rest_row(
     if outcome.kind == "halted" or outcome.first_id is None:
         return []
     if any(s in ("scheduled", "unposted") for s in batch_states(outcome, now)):
-        return [[kb.btn(t(lang, "btn_plan_cancel"), cb.PLAN.data("c", outcome.first_id))]]
+        return [[kb.btn(t(lang, "btn_plan_cancel"), cb.PLAN_CARD.data("c", outcome.first_id))]]
     return []
 
 
@@ -248,7 +248,7 @@ async def redraw_plan_cards(context: Context, plan_key: str, first_id: int) -> N
         await edit(context, chat_id, message_id, text, plan_markup(lang, status, now))
 
 
-@cb.PLAN.handles
+@cb.PLAN_CARD.handles
 async def plan_press(update: Update, context: Context, kind: str, bid: int) -> None:
     """v: progress (edited in place), c: cancel the remaining batches, g: continue,
     n: continue from now (the new times shown first)."""
@@ -487,9 +487,9 @@ def batch_markup(
         rows += _settle_buttons(lang, b)
     if plan_state is not None and plan_state.first_id is not None:
         first = plan_state.first_id
-        rows.append([kb.btn(t(lang, "btn_plan_refresh"), cb.PLAN.data("v", first))])
+        rows.append([kb.btn(t(lang, "btn_plan_refresh"), cb.PLAN_CARD.data("v", first))])
         if plan_state.kind in ("stopped", "late") and not halted:
-            rows.append([kb.btn(t(lang, "btn_plan_continue"), cb.PLAN.data("g", first))])
+            rows.append([kb.btn(t(lang, "btn_plan_continue"), cb.PLAN_CARD.data("g", first))])
         rows += _cancel_rest_row(lang, plan_state, now)
     return kb.markup(rows) if rows else None
 

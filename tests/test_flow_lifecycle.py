@@ -12,7 +12,7 @@ from bot.app import build_application
 from bot.domain import BroadcastState
 from bot.plans import plan_of
 from tests.harness import World, restart, start_bot, stop_bot, until_text, world_settings
-from tests.test_flow_gradual import SEED, approved_plan, plain, until_plain
+from tests.test_flow_plan import SEED, approved_plan, plain, until_plain
 
 STOPPED_AT_2 = "در نوبت ۲ متوقف شد"
 

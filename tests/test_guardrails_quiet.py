@@ -25,7 +25,7 @@ from tests.harness import (
     start_all,
     until_text,
 )
-from tests.test_flow_gradual import gradual_review, plain
+from tests.test_flow_plan import plain, plan_review
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 NIGHT = QuietHours(time(22), time(8))
@@ -160,7 +160,7 @@ async def test_a_plan_shows_its_night_batches_and_skips_the_night_on_a_tap(
         alice, bob = w.admin(0), w.admin(1)
         await start_all(w, bob)
         await set_key(w, alice)
-        review = await gradual_review(w, alice)
+        review = await plan_review(w, alice)
         assert "۲ نوبت از ۳ نوبت در ساعات سکوت شبانه است" in plain(review.text)
         skip = next(b for b in review.button_texts if "رد کردن شب" in b)
         await alice.press(review, skip, exact=True)

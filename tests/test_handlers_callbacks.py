@@ -76,7 +76,7 @@ def test_a_keyboard_cannot_build_data_its_gate_would_refuse() -> None:
     with pytest.raises(ValueError):
         cb.BOOK.data("x" * 61)
     with pytest.raises(ValueError):
-        cb.GRADUAL_BATCH.data(7)  # not one of the quick choices
+        cb.PLAN_BATCH.data(7)  # not one of the quick choices
     with pytest.raises(ValueError):
         cb.FIX.data(1)  # an argument missing
     from handlers import keyboards as kb

@@ -25,7 +25,7 @@ from tests.harness import (
     submit_request,
     until_text,
 )
-from tests.test_flow_gradual import SEED, approved_plan, plain, until_plain
+from tests.test_flow_plan import SEED, approved_plan, plain, until_plain
 
 APPROVE = "تأیید و ارسال"
 SENT = "انجام شد"

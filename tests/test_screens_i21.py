@@ -1,6 +1,6 @@
 """What an admin still tripped over on the phone (issue #21, the screen points), each read
 as the person reads it: end to end through the real PTB stack, the fake Bot API and the
-sandbox panel. Point 10 (a forwarded own contact) is in tests/test_flow_test_sms.py."""
+sandbox panel. Point 10 (a forwarded own contact) is in tests/test_flow_trial.py."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from tests.harness import (
 TWO = "recipients>=1:2"
 APPROVE = "تأیید و ارسال"
 SUBMIT = "ارسال برای تأیید"
-GRADUAL = "ارسال تدریجی"
+PLAN = "ارسال تدریجی"
 MARKS = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069\u200e\u200f"))
 KEY = "OWM2ZjE1NDEtYzE3Ny00YzQ1LWI0ZTItsecretKEY9f3a"
 
@@ -120,7 +120,7 @@ async def test_history_names_every_approver_and_shows_the_send_time(tmp_path: Pa
 # ------------------------------------------------------------------ 3, 12, 13: gradual menu
 
 
-async def test_gradual_menu_says_now_has_no_plan_at_once_and_never_leaves_a_dead_submit(
+async def test_plan_menu_says_now_has_no_plan_at_once_and_never_leaves_a_dead_submit(
     tmp_path: Path,
 ) -> None:
     async with bot_world(tmp_path) as w:
@@ -128,10 +128,10 @@ async def test_gradual_menu_says_now_has_no_plan_at_once_and_never_leaves_a_dead
         await start_all(w, bob)
         await set_key(w, alice)
         review = await compose_to_review(w, alice)  # time: now
-        await alice.press(review, GRADUAL)
+        await alice.press(review, PLAN)
         menu = await until_text(w, alice, "اندازهٔ هر نوبت", after=review.message_id - 1)
         # point 3: said when the menu opens, with the way out (the time step) first
-        assert FA["gradual_no_time"].replace("\\", "") in menu.text
+        assert FA["plan_no_time"].replace("\\", "") in menu.text
         assert menu.buttons[0][0][0] == "⏱ زمان نوبت اول"
         await alice.press(menu, "۵۰۰", exact=True)
         await w.until(lambda: "✓ ۵۰۰" in alice.last().button_texts)
@@ -162,14 +162,14 @@ async def test_gradual_menu_says_now_has_no_plan_at_once_and_never_leaves_a_dead
         assert f"ارسال تدریجی · زمان ارسال: {span}" in plain(history.text)
 
 
-async def test_gradual_menu_rows_read_right_to_left_and_a_re_tap_is_only_answered(
+async def test_plan_menu_rows_read_right_to_left_and_a_re_tap_is_only_answered(
     tmp_path: Path,
 ) -> None:
     async with bot_world(tmp_path) as w:
         alice = w.admin(0)
         await set_key(w, alice)
         review = await scheduled_review(w, alice)
-        await alice.press(review, GRADUAL)
+        await alice.press(review, PLAN)
         menu = await until_text(w, alice, "اندازهٔ هر نوبت", after=review.message_id - 1)
         # point 12: rows read right to left in Persian, minutes in words
         rows = [[text for text, _ in row] for row in menu.buttons]
@@ -192,14 +192,14 @@ async def test_gradual_menu_rows_read_right_to_left_and_a_re_tap_is_only_answere
         assert not [c for c in w.fake.bot_calls() if c.status == 400]
 
 
-async def test_gradual_menu_says_at_once_that_several_books_cannot_go_gradually(
+async def test_plan_menu_says_at_once_that_several_books_cannot_go_gradually(
     tmp_path: Path,
 ) -> None:
     async with bot_world(tmp_path) as w:
         alice = w.admin(0)
         await set_key(w, alice)
         review = await compose_to_review(w, alice, books=2)
-        await alice.press(review, GRADUAL)
+        await alice.press(review, PLAN)
         menu = await until_text(w, alice, "اندازهٔ هر نوبت", after=review.message_id - 1)
         assert "فقط برای یک دفترچه" in menu.text
 
@@ -215,7 +215,7 @@ async def test_one_cost_line_before_the_text_on_review_and_approval_cards(tmp_pa
         await start_all(w, bob)
         await set_key(w, alice)
         review = await scheduled_review(w, alice)
-        await alice.press(review, GRADUAL)
+        await alice.press(review, PLAN)
         menu = await until_text(w, alice, "اندازهٔ هر نوبت", after=review.message_id - 1)
         await alice.press(menu, "۵۰۰", exact=True)
         await w.until(lambda: "✓ ۵۰۰" in alice.last().button_texts)

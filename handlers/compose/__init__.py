@@ -56,7 +56,7 @@ from handlers.compose.flow import (
     use_buttons,
     with_draft,
 )
-from handlers.compose.gradual import GRADUAL, enter_gradual, gradual_press, gradual_typed
+from handlers.compose.plan import PLAN, enter_plan, plan_menu_press, plan_typed
 from handlers.compose.review import enter_review, review_press
 from handlers.compose.schedule import enter_time, time_not_text, time_press, time_typed
 from handlers.compose.sender import choose_sender, enter_sender
@@ -75,10 +75,10 @@ __all__ = [
     "BOOKS",
     "CONTACTS",
     "END",
-    "GRADUAL",
     "KEEP_MENU",
     "OPTIONS",
     "PAGE_SIZE",
+    "PLAN",
     "PRICE_TTL",
     "RESUME",
     "REVIEW",
@@ -98,16 +98,14 @@ __all__ = [
     "contacts_search",
     "enter_books",
     "enter_contacts",
-    "enter_gradual",
     "enter_options",
+    "enter_plan",
     "enter_review",
     "enter_sender",
     "enter_text",
     "enter_time",
     "fetch_price",
     "goto",
-    "gradual_press",
-    "gradual_typed",
     "is_live",
     "live",
     "load_draft",
@@ -117,6 +115,8 @@ __all__ = [
     "open_existing",
     "options_press",
     "persist_now",
+    "plan_menu_press",
+    "plan_typed",
     "preview_text",
     "price_lines",
     "render_books",

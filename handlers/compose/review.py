@@ -28,9 +28,9 @@ from handlers.compose.flow import (
     show,
     stale,
 )
-from handlers.compose.gradual import plan_problem
+from handlers.compose.plan import plan_problem
 from handlers.compose.text import price_lines
-from handlers.compose.trial import test_button, test_press
+from handlers.compose.trial import trial_button, trial_press
 from handlers.guards import card_guards, move_past_quiet, review_quiet, skip_night
 
 log = logging.getLogger("handlers.compose")
@@ -60,12 +60,12 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
     if problem is not None:
         # a gradual choice no plan can be made of (e.g. time "now"): say so, and offer the
         # ways out instead of a submit that could only fail
-        text = tr(context, "gradual_blocked", why=problem[1]) + text
+        text = tr(context, "plan_blocked", why=problem[1]) + text
         first = kb.reading_order(
             lang,
             [
-                kb.btn(tr(context, "btn_gradual_time"), edit(Step.TIME)),
-                kb.btn(tr(context, "btn_gradual_off"), cb.GRADUAL.data("gx")),
+                kb.btn(tr(context, "btn_plan_time"), edit(Step.TIME)),
+                kb.btn(tr(context, "btn_plan_off"), cb.PLAN_MENU.data("gx")),
             ],
         )
     rows = [first, *quiet_rows]  # night hours: one tap moves the send (#22)
@@ -73,22 +73,22 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
         kb.reading_order(lang, [kb.btn(tr(context, a), da), kb.btn(tr(context, b), db)])
         for a, da, b, db in pairs[:2]
     ]
-    rows.append(test_button(context, per))  # test SMS to one's own phone, priced
+    rows.append(trial_button(context, per))  # test SMS to one's own phone, priced
     a, da, b, db = pairs[2]
     rows.append(kb.reading_order(lang, [kb.btn(tr(context, a), da), kb.btn(tr(context, b), db)]))
     rows.append([kb.btn(tr(context, "btn_save_text"), cb.SAVE_TEXT.data())])  # team rules
-    rows.append([kb.btn(tr(context, "btn_gradual"), cb.GRADUAL.data("g"))])  # gradual sending
+    rows.append([kb.btn(tr(context, "btn_plan"), cb.PLAN_MENU.data("g"))])  # gradual sending
     if card.books_summarized:
         rows.append([kb.btn(tr(context, "btn_books_list"), cb.DRAFT_BOOKS.data(draft.id))])
     await show(update, context, text, kb.markup(rows))
     return REVIEW
 
 
-@cb.TEST_SEND.handles
+@cb.TRIAL_SEND.handles
 @live
-async def test_send(update: Update, context: Context, draft: Draft) -> int:
+async def trial_send(update: Update, context: Context, draft: Draft) -> int:
     """📱 the exact final text to one's own phone (see :mod:`.trial`)."""
-    return await test_press(update, context, draft)
+    return await trial_press(update, context, draft)
 
 
 @cb.REVIEW_EDIT.handles

@@ -23,19 +23,19 @@ from handlers.common import (
     typing,
 )
 from handlers.compose.flow import REVIEW
-from handlers.phone import ask_contact
+from handlers.trial_phone import ask_contact
 
 
-def test_button(context: Context, per: float | None) -> list[kb.Button]:
+def trial_button(context: Context, per: float | None) -> list[kb.Button]:
     """The button, with the price of the one message it sends (shown before the tap)."""
     if per is None:
-        return [kb.btn(tr(context, "btn_test_send_noprice"), cb.TEST_SEND.data())]
+        return [kb.btn(tr(context, "btn_test_send_noprice"), cb.TRIAL_SEND.data())]
     return [
-        kb.btn(tr(context, "btn_test_send", price=num(per, lang_of(context))), cb.TEST_SEND.data())
+        kb.btn(tr(context, "btn_test_send", price=num(per, lang_of(context))), cb.TRIAL_SEND.data())
     ]
 
 
-async def test_press(update: Update, context: Context, draft: Draft) -> int:
+async def trial_press(update: Update, context: Context, draft: Draft) -> int:
 
     store = context.services.store
     uid = update.effective_user.id

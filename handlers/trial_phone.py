@@ -26,7 +26,7 @@ from handlers import keyboards as kb
 from handlers.common import Context, answer, edit, say, tr
 from handlers.session import OwnContact
 
-log = logging.getLogger("handlers.phone")
+log = logging.getLogger("handlers.trial_phone")
 
 
 def contact_keyboard(context: Context) -> ReplyKeyboardMarkup:
@@ -56,7 +56,7 @@ async def ask_contact(update: Update, context: Context, key: str = "phone_ask") 
     await _send(update, context, tr(context, key, button=button), contact_keyboard(context))
 
 
-async def phone_command(update: Update, context: Context) -> None:
+async def trial_phone_command(update: Update, context: Context) -> None:
     """/phone: the registered number with "forget" and "new number", or the request."""
     phone = await context.services.store.get_test_phone(update.effective_user.id)
     if phone is None:
@@ -64,15 +64,15 @@ async def phone_command(update: Update, context: Context) -> None:
         return
     rows = [
         [
-            kb.btn(tr(context, "btn_phone_forget"), cb.PHONE.data("f")),
-            kb.btn(tr(context, "btn_phone_change"), cb.PHONE.data("c")),
+            kb.btn(tr(context, "btn_phone_forget"), cb.TRIAL_PHONE.data("f")),
+            kb.btn(tr(context, "btn_phone_change"), cb.TRIAL_PHONE.data("c")),
         ]
     ]
     await say(update, context, tr(context, "phone_shown", phone=ltr(phone)), kb.markup(rows))
 
 
-@cb.PHONE.handles
-async def phone_press(update: Update, context: Context, action: str) -> None:
+@cb.TRIAL_PHONE.handles
+async def trial_phone_press(update: Update, context: Context, action: str) -> None:
     """f forgets the number, c asks for a new one."""
     query = update.callback_query
     if action == "c":

@@ -41,7 +41,7 @@ async def until_plain(w: World, user, needle: str, *, after: int = 0):
     return found()
 
 
-async def gradual_review(w: World, user, *, batch: str = "10", every: str = "۱۵ دقیقه"):
+async def plan_review(w: World, user, *, batch: str = "10", every: str = "۱۵ دقیقه"):
     """Compose to review, then "send gradually": batch typed, interval picked, first batch
     in one hour. Returns the review card."""
     review = await compose_to_review(w, user)
@@ -66,7 +66,7 @@ async def approved_plan(w: World, **kw):
     alice, bob = w.admin(0), w.admin(1)
     await start_all(w, bob)
     await set_key(w, alice)
-    review = await gradual_review(w, alice, **kw)
+    review = await plan_review(w, alice, **kw)
     await alice.press(review, "ارسال برای تأیید")
     card = await until_text(w, bob, "درخواست ارسال")
     return alice, bob, review, card
@@ -251,7 +251,7 @@ async def test_plan_with_approvals_off_posts_each_batch_once_even_on_a_double_ta
     async with bot_world(tmp_path, sandbox_seed=SEED, approvals_required="0") as w:
         alice = w.admin(0)
         await set_key(w, alice)
-        review = await gradual_review(w, alice)
+        review = await plan_review(w, alice)
         assert "ارسال تدریجی" in plain(review.text) and "۳ نوبت" in plain(review.text)
         send = next(b for b in review.button_texts if b.startswith("✅"))
         first = await alice.press(review, send, exact=True)

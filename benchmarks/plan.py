@@ -1,7 +1,7 @@
 """Gradual sending: a 20,000-contact phonebook in 40 batches of 500, planned, submitted,
 approved and posted through the real service, store (SQLite file), client and sandbox.
 
-``python -m benchmarks.gradual`` prints the time from approval to the last POST, and the
+``python -m benchmarks.plan`` prints the time from approval to the last POST, and the
 number of POSTs (one per batch, nothing else).
 """
 

@@ -28,7 +28,7 @@ from handlers.common import Context, answer, lang_of, say, tr
 from handlers.compose.flow import REVIEW, live, save, show, with_draft
 from handlers.session import PlanValue
 
-GRADUAL = 40  # conversation state: a typed batch size or interval is awaited
+PLAN = 40  # conversation state: a typed batch size or interval is awaited
 DEFAULT_BATCH = 500
 DEFAULT_EVERY = 30
 
@@ -43,12 +43,12 @@ def plan_problem(context: Context, draft: Draft) -> tuple[str, str] | None:
     except PlanError as error:
         lang = lang_of(context)
         if error.reason == "several":
-            return error.reason, tr(context, "gradual_several")
+            return error.reason, tr(context, "plan_several")
         if error.reason == "no_time":
-            return error.reason, tr(context, "gradual_no_time")
+            return error.reason, tr(context, "plan_no_time")
         if error.reason == "too_many":
-            return error.reason, tr(context, "gradual_too_many", max=num(MAX_BATCHES, lang))
-        return error.reason, tr(context, "gradual_too_long")
+            return error.reason, tr(context, "plan_too_many", max=num(MAX_BATCHES, lang))
+        return error.reason, tr(context, "plan_too_long")
     return None
 
 
@@ -57,21 +57,21 @@ def _plan_block(context: Context, draft: Draft, problem: tuple[str, str] | None)
     if problem is not None:
         return problem[1]
     if not draft.gradual:
-        return tr(context, "gradual_pick")
+        return tr(context, "plan_pick")
     snapshot = draft.snapshot(context.services.settings.message_suffix)
     return plan_text(snapshot, context.services.settings.tz, lang_of(context))
 
 
-async def enter_gradual(update: Update, context: Context, draft: Draft) -> int:
+async def enter_plan(update: Update, context: Context, draft: Draft) -> int:
     lang = lang_of(context)
     g = draft.gradual or {}
-    batch = tr(context, "gradual_batch_n", n=num(g["batch"], lang)) if g else None
-    every = tr(context, "gradual_every_n", n=num(g["every"], lang)) if g else None
-    unset = tr(context, "gradual_unset")
+    batch = tr(context, "plan_batch_n", n=num(g["batch"], lang)) if g else None
+    every = tr(context, "plan_every_n", n=num(g["every"], lang)) if g else None
+    unset = tr(context, "plan_unset")
     problem = plan_problem(context, draft)
     text = tr(
         context,
-        "gradual_menu",
+        "plan_menu",
         batch=batch or unset,
         every=every or unset,
         plan=_plan_block(context, draft, problem),
@@ -82,23 +82,23 @@ async def enter_gradual(update: Update, context: Context, draft: Draft) -> int:
         shown = tr(context, key, n=plain) if key else plain
         return ("✓ " if value == current else "") + shown
 
-    sizes = [kb.btn(mark(n, g.get("batch")), cb.GRADUAL_BATCH.data(n)) for n in BATCH_CHOICES]
+    sizes = [kb.btn(mark(n, g.get("batch")), cb.PLAN_BATCH.data(n)) for n in BATCH_CHOICES]
     intervals = [
-        kb.btn(mark(n, g.get("every"), "gradual_minutes"), cb.GRADUAL_EVERY.data(n))
+        kb.btn(mark(n, g.get("every"), "plan_minutes"), cb.PLAN_EVERY.data(n))
         for n in EVERY_CHOICES
     ]
-    time_row = [kb.btn(tr(context, "btn_gradual_time"), cb.REVIEW_EDIT.data(Step.TIME))]
+    time_row = [kb.btn(tr(context, "btn_plan_time"), cb.REVIEW_EDIT.data(Step.TIME))]
     rows = [
         kb.reading_order(lang, sizes),
-        [kb.btn(tr(context, "btn_gradual_batch_typed"), cb.GRADUAL_ASK_BATCH.data())],
+        [kb.btn(tr(context, "btn_plan_batch_typed"), cb.PLAN_ASK_BATCH.data())],
         kb.reading_order(lang, intervals),
-        [kb.btn(tr(context, "btn_gradual_every_typed"), cb.GRADUAL_ASK_EVERY.data())],
-        [kb.btn(tr(context, "btn_gradual_done"), cb.GRADUAL.data("gr"))],
+        [kb.btn(tr(context, "btn_plan_every_typed"), cb.PLAN_ASK_EVERY.data())],
+        [kb.btn(tr(context, "btn_plan_done"), cb.PLAN_MENU.data("gr"))],
     ]
     # no time chosen ("now"): the way out is the time step, offered first
     rows.insert(0 if problem and problem[0] == "no_time" else len(rows) - 1, time_row)
     if g:
-        rows.append([kb.btn(tr(context, "btn_gradual_off"), cb.GRADUAL.data("gx"))])
+        rows.append([kb.btn(tr(context, "btn_plan_off"), cb.PLAN_MENU.data("gx"))])
     await show(update, context, text, kb.markup(rows))
     return REVIEW
 
@@ -110,17 +110,17 @@ async def _set(update: Update, context: Context, draft: Draft, **change: int) ->
     g.update(change)
     draft.gradual = g
     draft = await save(update, context, draft)
-    return await enter_gradual(update, context, draft)
+    return await enter_plan(update, context, draft)
 
 
-@cb.GRADUAL.handles
+@cb.PLAN_MENU.handles
 @live
-async def gradual_press(update: Update, context: Context, draft: Draft, action: str) -> int:
+async def plan_menu_press(update: Update, context: Context, draft: Draft, action: str) -> int:
     """g opens the menu, gr goes back to the review, gx turns gradual sending off."""
     from handlers.compose.review import enter_review  # lazily: review imports gradual
 
     if action == "g":
-        return await enter_gradual(update, context, draft)
+        return await enter_plan(update, context, draft)
     if action == "gr":
         context.user_data.stop_awaiting(PlanValue)
         return await enter_review(update, context, draft)
@@ -129,9 +129,9 @@ async def gradual_press(update: Update, context: Context, draft: Draft, action: 
     return await enter_review(update, context, draft)
 
 
-@cb.GRADUAL_BATCH.handles
+@cb.PLAN_BATCH.handles
 @live
-async def gradual_batch(update: Update, context: Context, draft: Draft, batch: int) -> int:
+async def plan_batch(update: Update, context: Context, draft: Draft, batch: int) -> int:
     return await _set(update, context, draft, batch=batch)
 
 
@@ -144,21 +144,21 @@ async def _chosen_again(update: Update, draft: Draft, **change: int) -> bool:
     return False
 
 
-@cb.GRADUAL_EVERY.handles
+@cb.PLAN_EVERY.handles
 @live
-async def gradual_every(update: Update, context: Context, draft: Draft, every: int) -> int:
+async def plan_every(update: Update, context: Context, draft: Draft, every: int) -> int:
     return await _set(update, context, draft, every=every)
 
 
-@cb.GRADUAL_ASK_BATCH.handles
+@cb.PLAN_ASK_BATCH.handles
 @live
-async def gradual_ask_batch(update: Update, context: Context, draft: Draft) -> int:
+async def plan_ask_batch(update: Update, context: Context, draft: Draft) -> int:
     return await _ask(update, context, "b")
 
 
-@cb.GRADUAL_ASK_EVERY.handles
+@cb.PLAN_ASK_EVERY.handles
 @live
-async def gradual_ask_every(update: Update, context: Context, draft: Draft) -> int:
+async def plan_ask_every(update: Update, context: Context, draft: Draft) -> int:
     return await _ask(update, context, "i")
 
 
@@ -167,13 +167,13 @@ async def _ask(update: Update, context: Context, kind: str) -> int:
     lang = lang_of(context)
     context.user_data.awaiting = PlanValue(kind)
     low, high = (MIN_BATCH, MAX_BATCH) if kind == "b" else (MIN_EVERY, MAX_EVERY)
-    key = "gradual_ask_batch" if kind == "b" else "gradual_ask_every"
+    key = "plan_ask_batch" if kind == "b" else "plan_ask_every"
     await say(update, context, tr(context, key, min=num(low, lang), max=num(high, lang)))
-    return GRADUAL
+    return PLAN
 
 
 @with_draft
-async def gradual_typed(update: Update, context: Context, draft: Draft) -> int:
+async def plan_typed(update: Update, context: Context, draft: Draft) -> int:
     """A typed batch size or interval; out of range gets a short message, draft intact."""
     awaiting = context.user_data.awaiting
     kind = awaiting.which if isinstance(awaiting, PlanValue) else None
@@ -185,9 +185,9 @@ async def gradual_typed(update: Update, context: Context, draft: Draft) -> int:
     else:
         value = int(raw)
     if value is None or not low <= value <= high:
-        text = tr(context, "gradual_bad_number", min=num(low, lang), max=num(high, lang))
+        text = tr(context, "plan_bad_number", min=num(low, lang), max=num(high, lang))
         await say(update, context, text)
-        return GRADUAL
+        return PLAN
     context.user_data.awaiting = None
     context.user_data.menu = None  # the typed answer is below the menu: show a fresh one
     return await _set(update, context, draft, **{"batch" if kind == "b" else "every": value})

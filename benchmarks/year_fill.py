@@ -134,7 +134,7 @@ async def fill(
                 gradual={"batch": -(-draft.recipients() // BATCHES), "every": 30},
             )
         snapshot = draft.snapshot()
-        assert not plan or snapshot["plan"], "the year's plans must be plans the bot makes"
+        assert not plan or snapshot.plan, "the year's plans must be plans the bot makes"
         request = await store.create_request(
             draft, requester, snapshot, clock.now + timedelta(hours=24)
         )
@@ -159,7 +159,7 @@ async def fill(
         clock.now += timedelta(minutes=rng.randrange(1, 120))
         await store.add_approval(request.id, approver, now=clock.now)
         await store.audit(approver, "approved", f"request:{request.id}")
-        batches = range(1, len(snapshot["plan"]["batches"]) + 1) if plan else (0,)
+        batches = range(1, len(snapshot.plan["batches"]) + 1) if plan else (0,)
         for no in batches:
             b = await store.start_broadcast(
                 request_id=request.id,
@@ -181,7 +181,7 @@ async def fill(
             await store.finish_broadcast(b.id, state=state, outbox_ids=ids, error=None)
             await store.audit(requester, str(state), f"broadcast:{b.id}")
             if state == BroadcastState.SENT:
-                await store.record_cost(b.id, requester, 1.5, snapshot["recipients"], clock.now)
+                await store.record_cost(b.id, requester, 1.5, snapshot.recipients, clock.now)
             done.broadcasts += 1
         # the rest of the audit: refused presses, saved texts, key and phone changes...
         for k in range(audit_per - 4):

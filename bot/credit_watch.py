@@ -103,10 +103,10 @@ class CreditWatch:
             return None
         snap = b.snapshot
         price = await self._client.calculate_price(
-            api_key, sender=str(snap.get("sender") or ""), message=str(snap.get("message") or "")
+            api_key, sender=snap.sender or "", message=snap.message or ""
         )
         per = max(price.mci_price, price.other_price)
-        recipients = int(snap.get("recipients") or 0)
+        recipients = snap.recipients
         return await self._store.record_cost(b.id, b.requester_id, per, recipients, b.created_at)
 
     async def after_send(self, owner_id: int, broadcast_id: int) -> None:

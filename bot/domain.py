@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from bot.plans import PlanError, plan_for
+from bot.plans import Plan, PlanError, plan_for
 
 SelectionMode = Literal["all", "slice", "contacts"]
 
@@ -124,22 +124,13 @@ class Draft:
     def recipients(self) -> int:
         return sum(s.recipients() for s in self.selections)
 
-    def snapshot(self, suffix: str = "") -> dict[str, Any]:
+    def snapshot(self, suffix: str = "") -> Snapshot:
         """What an approver approves and what is sent: immutable once requested.
 
         A gradual draft's snapshot carries its whole plan (every batch's rows and time),
-        so the content hash covers it; a plan that cannot be made is left out and
-        ``missing_step`` sends the admin back to fix it."""
-        snap: dict[str, Any] = {
-            "draft_id": self.id,
-            "owner_id": self.owner_id,
-            "sender": self.sender,
-            "sender_label": self.sender_label,
-            "selections": [s.to_dict() for s in self.selections],
-            "message": full_message(self.text, suffix),
-            "send_at": self.send_at.isoformat() if self.send_at else None,
-            "recipients": self.recipients(),
-        }
+        so the content hash covers it; a plan that cannot be made is left out (``plan``
+        None with ``gradual`` set) and ``missing_step`` sends the admin back to fix it."""
+        plan = None
         if self.gradual:
             try:
                 plan = plan_for(
@@ -151,10 +142,110 @@ class Draft:
                     from bot.guardrails.quiet_hours import skip_night_of
 
                     plan = skip_night_of(plan, self.gradual)
-                snap["plan"] = plan.to_dict()
             except PlanError:
-                snap["plan"] = None
-        return snap
+                plan = None
+        return Snapshot(
+            draft_id=self.id,
+            owner_id=self.owner_id,
+            sender=self.sender,
+            sender_label=self.sender_label,
+            selections=tuple(PhonebookSelection.from_dict(s.to_dict()) for s in self.selections),
+            message=full_message(self.text, suffix),
+            send_at=self.send_at,
+            recipients=self.recipients(),
+            gradual=bool(self.gradual),
+            plan=plan,
+        )
+
+
+# The snapshot's keys as stored (JSON); any other key read from the store is kept as is.
+_SNAPSHOT_KEYS = frozenset(
+    {"draft_id", "owner_id", "sender", "sender_label", "selections", "message", "send_at"}
+    | {"recipients", "plan", "cost_low", "cost_high"}
+)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the approver approved, exactly: read by the service, the cards and the store.
+
+    Stored as JSON (:meth:`to_dict`) and hashed in that form (:func:`content_hash`);
+    :meth:`from_dict` reads back exactly what :meth:`to_dict` wrote, so the hash of a
+    stored request verifies after reading it (tests/test_broadcasts_snapshot.py checks
+    this on a database written by the release before this type existed).
+    """
+
+    draft_id: int
+    owner_id: int
+    sender: str | None
+    sender_label: str | None
+    selections: tuple[PhonebookSelection, ...]
+    message: str  # the final text, with the configured suffix
+    send_at: datetime | None  # None: at once; a plan's first batch time otherwise
+    recipients: int  # as counted when it was made
+    gradual: bool = False  # a plan was asked for; ``plan`` None then means it cannot be made
+    plan: Plan | None = None
+    # the estimate the approver saw, in rials (unknown when the provider did not say)
+    cost_low: float | None = None
+    cost_high: float | None = None
+    extra: tuple[tuple[str, str], ...] = ()  # unknown stored keys, as JSON, kept for the hash
+
+    @property
+    def send_time(self) -> datetime | None:
+        """``send_at`` made timezone-aware: a naive time is UTC, as the store keeps it."""
+        if self.send_at is None:
+            return None
+        return self.send_at if self.send_at.tzinfo else self.send_at.replace(tzinfo=UTC)
+
+    def recipients_total(self) -> int:
+        """Recipients recomputed from the selections."""
+        return sum(s.recipients() for s in self.selections)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "draft_id": self.draft_id,
+            "owner_id": self.owner_id,
+            "sender": self.sender,
+            "sender_label": self.sender_label,
+            "selections": [s.to_dict() for s in self.selections],
+            "message": self.message,
+            "send_at": self.send_at.isoformat() if self.send_at else None,
+            "recipients": self.recipients,
+        }
+        if self.gradual:
+            data["plan"] = self.plan.to_dict() if self.plan else None
+        if self.cost_low is not None:
+            data["cost_low"] = self.cost_low
+        if self.cost_high is not None:
+            data["cost_high"] = self.cost_high
+        data.update((k, json.loads(v)) for k, v in self.extra)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Snapshot:
+        """Read a stored snapshot. Lenient about missing keys (a damaged row still reads;
+        its content hash then fails, which is what refuses it)."""
+        raw_plan = data.get("plan")
+        raw_send_at = data.get("send_at")
+        return cls(
+            draft_id=int(data.get("draft_id", 0)),
+            owner_id=int(data.get("owner_id", 0)),
+            sender=data.get("sender"),
+            sender_label=data.get("sender_label"),
+            selections=tuple(PhonebookSelection.from_dict(s) for s in data.get("selections", ())),
+            message=str(data.get("message", "")),
+            send_at=datetime.fromisoformat(raw_send_at) if raw_send_at else None,
+            recipients=int(data.get("recipients", 0)),
+            gradual="plan" in data,
+            plan=Plan.from_dict(raw_plan) if raw_plan else None,
+            cost_low=data.get("cost_low"),
+            cost_high=data.get("cost_high"),
+            extra=tuple(
+                (k, json.dumps(v, sort_keys=True, ensure_ascii=False))
+                for k, v in sorted(data.items())
+                if k not in _SNAPSHOT_KEYS
+            ),
+        )
 
 
 def full_message(text: str, suffix: str) -> str:
@@ -163,9 +254,10 @@ def full_message(text: str, suffix: str) -> str:
     return f"{text}\n{suffix}" if suffix else text
 
 
-def content_hash(snapshot: dict[str, Any]) -> str:
-    """Stable SHA-256 of a snapshot, so what is sent is provably what was approved."""
-    blob = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def content_hash(snapshot: Snapshot) -> str:
+    """Stable SHA-256 of a snapshot's stored form, so what is sent is provably what was
+    approved. Unchanged since the snapshot was a plain dict: old requests still verify."""
+    blob = json.dumps(snapshot.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -174,7 +266,7 @@ class ApprovalRequest:
     id: int
     draft_id: int
     requester_id: int
-    snapshot: dict[str, Any]
+    snapshot: Snapshot
     content_hash: str
     state: RequestState
     created_at: datetime
@@ -225,7 +317,7 @@ class Broadcast:
     request_id: int | None  # None when approvals are off
     requester_id: int
     approver_id: int | None
-    snapshot: dict[str, Any]
+    snapshot: Snapshot
     state: BroadcastState
     created_at: datetime
     updated_at: datetime

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain import Snapshot
 from bot.ippanel import BulkReport, IPPanelClient, IPPanelError
 from bot.render import num
 from bot.texts import t
@@ -75,7 +76,7 @@ async def reports_of(
 async def shortfall(
     client: IPPanelClient,
     api_key: str,
-    snapshot: dict[str, Any],
+    snapshot: Snapshot,
     recipients: int,
     reports: Sequence[BulkReport] = (),
 ) -> CreditShortfall:
@@ -93,7 +94,7 @@ async def shortfall(
     if cost is None and recipients > 0:
         try:
             price = await client.calculate_price(
-                api_key, sender=str(snapshot["sender"]), message=str(snapshot["message"])
+                api_key, sender=snapshot.sender, message=snapshot.message
             )
             cost = max(price.mci_price, price.other_price) * recipients or None
         except (IPPanelError, KeyError) as error:

@@ -173,12 +173,6 @@ def plan_for(
     return make_plan(sel.phonebook_id, first_row, sel.recipients(), batch, every, first_at)
 
 
-def plan_of(snapshot: dict[str, Any]) -> Plan | None:
-    """The approved plan in a snapshot, or None for an ordinary single send."""
-    raw = snapshot.get("plan")
-    return Plan.from_dict(raw) if raw else None
-
-
 def provider_time(when: datetime) -> str:
     """The contract's ``send_time``: ``YYYY-MM-DD HH:MM:SS`` in UTC."""
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")

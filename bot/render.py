@@ -12,12 +12,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
 
-from bot.domain import PhonebookSelection
+from bot.domain import PhonebookSelection, Snapshot
 from bot.ippanel.models import OperatorStats
 from bot.jalali import format_gregorian_date, format_jalali, persian_digits
-from bot.plans import plan_of
 from bot.sms import measure, utf16_len
 from bot.texts import plural_key, t
 
@@ -178,7 +176,7 @@ class Card:
 
 
 def build_card(
-    snapshot: dict[str, Any],
+    snapshot: Snapshot,
     lang: str,
     tz: tzinfo,
     *,
@@ -199,11 +197,11 @@ def build_card(
     put where the review has its own: before the text, never below the fold. ``guards`` are
     the campaign guardrails' lines (night hours, repeats, the month's budget), right below it.
     """
-    selections = [PhonebookSelection.from_dict(s) for s in snapshot["selections"]]
-    message = snapshot["message"]
+    selections = list(snapshot.selections)
+    message = snapshot.message
     length = measure(message)
     recipients = sum(s.recipients() for s in selections)
-    send_at = datetime.fromisoformat(snapshot["send_at"]) if snapshot.get("send_at") else None
+    send_at = snapshot.send_time
     cost = money
     if per_recipient is not None and credit is not None:
         cost = t(
@@ -214,8 +212,8 @@ def build_card(
         )
         if per_recipient * recipients > credit:
             cost += t(lang, "credit_short") + "\n"
-    sender = snapshot.get("sender")
-    alias = snapshot.get("sender_label")
+    sender = snapshot.sender
+    alias = snapshot.sender_label
 
     def render(books: str, body: str) -> str:
         return t(
@@ -254,10 +252,10 @@ def build_card(
     return Card(fit(text, budget), books_summarized=True, message_apart=True)
 
 
-def plan_text(snapshot: dict[str, Any], tz: tzinfo, lang: str) -> str:
+def plan_text(snapshot: Snapshot, tz: tzinfo, lang: str) -> str:
     """A gradual plan in a card: batches, first and last time, sizes and total. Its cost is
     the card's one cost line (the whole plan's recipients)."""
-    plan = plan_of(snapshot)
+    plan = snapshot.plan
     if plan is None:
         return ""
     return t(
@@ -273,14 +271,14 @@ def plan_text(snapshot: dict[str, Any], tz: tzinfo, lang: str) -> str:
     )
 
 
-def message_text(snapshot: dict[str, Any], lang: str, ref: object) -> str:
+def message_text(snapshot: Snapshot, lang: str, ref: object) -> str:
     """The exact SMS text as a message of its own, for a card that could not hold it."""
-    return t(lang, "card_text_msg", ref=esc(ref), message=esc(snapshot["message"]))
+    return t(lang, "card_text_msg", ref=esc(ref), message=esc(snapshot.message))
 
 
-def books_list(snapshot: dict[str, Any], lang: str, ref: object) -> list[str]:
+def books_list(snapshot: Snapshot, lang: str, ref: object) -> list[str]:
     """Every phonebook of a snapshot, as few messages as fit (the summary line's button)."""
-    selections = [PhonebookSelection.from_dict(s) for s in snapshot["selections"]]
+    selections = list(snapshot.selections)
     chunks: list[str] = []
     current = t(lang, "books_list_title", ref=esc(ref))
     for s in selections:

@@ -15,7 +15,7 @@ from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.broadcasts import Decision, PlanOutcome, Stranded
-from bot.domain import ApprovalRequest, Draft, RequestState, Step
+from bot.domain import ApprovalRequest, Draft, RequestState, Snapshot, Step
 from bot.guardrails.lines import millions
 from bot.keylike import looks_like_key
 from bot.render import books_list, counted, num
@@ -181,7 +181,9 @@ async def draft_books(update: Update, context: Context, draft_id: int) -> None:
         await _books_list(update, context, None, "")
 
 
-async def _books_list(update: Update, context: Context, snapshot: dict | None, ref: str) -> None:
+async def _books_list(
+    update: Update, context: Context, snapshot: Snapshot | None, ref: str
+) -> None:
     """Every phonebook, in as few messages as fit."""
     if snapshot is None:
         await answer(update, tr(context, "books_list_gone"), alert=True)

@@ -11,7 +11,6 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.domain import ApprovalRequest, Broadcast, Draft, Step
 from bot.ippanel import IPPanelError
 from bot.jalali import format_jalali
-from bot.plans import plan_of
 from bot.render import esc, fit, ltr, num, outbox_text
 from handlers import callbacks as cb
 from handlers import keyboards as kb
@@ -255,7 +254,7 @@ async def show_history(update: Update, context: Context, page: int) -> None:
                 when=format_jalali(sent_at(b), settings.tz, lang),
                 requester=person_label(context, b.requester_id, profiles.get(b.requester_id)),
                 approver=_approvers(context, b, requests.get(b.id), profiles),
-                recipients=num(int(b.snapshot.get("recipients", 0)), lang),
+                recipients=num(b.snapshot.recipients, lang),
                 outbox=outbox_text(b.outbox_ids),
             )
         )
@@ -292,11 +291,7 @@ async def show_history(update: Update, context: Context, page: int) -> None:
 
 def sent_at(b: Broadcast) -> datetime:
     """When a broadcast goes (or went) out: its scheduled time, else when it was sent."""
-    send_at = b.snapshot.get("send_at")
-    if not send_at:
-        return b.created_at
-    at = datetime.fromisoformat(send_at)
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return b.snapshot.send_time or b.created_at
 
 
 def _approvers(
@@ -328,13 +323,9 @@ def _pending_lines(context: Context, pending: list[ApprovalRequest], profiles: d
     lang = lang_of(context)
     lines = [tr(context, "history_pending")]
     for r in pending[:PENDING_SHOWN]:
-        send_at = r.snapshot.get("send_at")
-        when = (
-            format_jalali(datetime.fromisoformat(send_at), settings.tz, lang)
-            if send_at
-            else tr(context, "time_now")
-        )
-        plan = plan_of(r.snapshot)
+        send_at = r.snapshot.send_time
+        when = format_jalali(send_at, settings.tz, lang) if send_at else tr(context, "time_now")
+        plan = r.snapshot.plan
         if plan is not None:
             when = tr(
                 context,
@@ -351,7 +342,7 @@ def _pending_lines(context: Context, pending: list[ApprovalRequest], profiles: d
                 needed=num(r.approvals_needed, lang),
                 when=when,
                 requester=person_label(context, r.requester_id, profiles.get(r.requester_id)),
-                recipients=num(int(r.snapshot.get("recipients", 0)), lang),
+                recipients=num(r.snapshot.recipients, lang),
             )
         )
     if len(pending) > PENDING_SHOWN:
@@ -385,11 +376,9 @@ async def trial_lines(context: Context, uid: int) -> list[str]:
 
 def history_state(b: Broadcast) -> str:
     """A sent broadcast whose time has not come is "scheduled": nothing went out yet."""
-    send_at = b.snapshot.get("send_at")
-    if b.state == "sent" and send_at:
-        at = datetime.fromisoformat(send_at)
-        if (at if at.tzinfo else at.replace(tzinfo=UTC)) > datetime.now(UTC):
-            return "scheduled"
+    send_at = b.snapshot.send_time
+    if b.state == "sent" and send_at and send_at > datetime.now(UTC):
+        return "scheduled"
     return str(b.state)
 
 

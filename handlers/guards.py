@@ -7,17 +7,16 @@ Nothing here moves or blocks a send: the review offers a tap, the requester deci
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from telegram import InlineKeyboardButton
 
-from bot.domain import ApprovalRequest, Draft
+from bot.domain import ApprovalRequest, Draft, Snapshot
 from bot.guardrails.budget import check_request, month_of, month_spend
 from bot.guardrails.lines import budget_lines, millions, quiet_line, repeat_lines, window_text
 from bot.guardrails.quiet_hours import batches_inside, night_setting
 from bot.guardrails.repeats import Repeat, earlier_of_request, earlier_of_send, find_repeats
 from bot.jalali import format_jalali
-from bot.plans import PlanError, plan_for, plan_of
+from bot.plans import PlanError, plan_for
 from bot.texts import t
 from handlers import callbacks as cb
 from handlers import keyboards as kb
@@ -28,7 +27,7 @@ NIGHT_KEYS = ("night_from", "night_to", "night_utc")
 
 async def card_guards(
     context: Context,
-    snapshot: dict[str, Any],
+    snapshot: Snapshot,
     lang: str,
     *,
     cost: float | None,
@@ -48,7 +47,7 @@ async def card_guards(
 
 async def budget_line(
     context: Context,
-    snapshot: dict[str, Any],
+    snapshot: Snapshot,
     lang: str,
     cost: float | None,
     request: ApprovalRequest | None,
@@ -77,7 +76,7 @@ async def request_guards(context: Context, request: ApprovalRequest, lang: str) 
 
 
 async def find_recent_repeats(
-    context: Context, snapshot: dict[str, Any], now: datetime, *, number: int | None = None
+    context: Context, snapshot: Snapshot, now: datetime, *, number: int | None = None
 ) -> list[Repeat]:
     """Sends and pending requests of the last ``REPEAT_WINDOW_HOURS`` (scheduled ones
     ahead included) that share recipients with ``snapshot``."""
@@ -87,14 +86,14 @@ async def find_recent_repeats(
     since = now - timedelta(hours=settings.repeat_window_hours)
     earlier = [earlier_of_send(b, now) for b in await store.sends_since(since)]
     earlier += [earlier_of_request(r) for r in await store.list_pending_requests()]
-    draft_id = snapshot.get("draft_id")
+    draft_id = snapshot.draft_id
     earlier = [
         e
         for e in earlier
         if e.at >= since
         and e.number != number
         # the draft's own pending request is this same campaign, not a repeat of it
-        and not (e.state == "pending" and e.snapshot.get("draft_id") == draft_id)
+        and not (e.state == "pending" and e.snapshot.draft_id == draft_id)
     ]
     return find_repeats(snapshot, earlier, settings.message_suffix)
 
@@ -114,7 +113,7 @@ def _unskipped_inside(context: Context, draft: Draft) -> int:
 
 
 def review_quiet(
-    context: Context, draft: Draft, snapshot: dict[str, Any], lang: str
+    context: Context, draft: Draft, snapshot: Snapshot, lang: str
 ) -> tuple[str, list[list[InlineKeyboardButton]]]:
     """The review's own night-hours line (a skipped night) and its one-tap buttons: move a
     single send to the end of the quiet hours, or skip the night for a plan's batches."""
@@ -122,7 +121,7 @@ def review_quiet(
     quiet, tz = settings.quiet_hours, settings.tz
     if quiet is None:
         return "", []
-    plan = plan_of(snapshot)
+    plan = snapshot.plan
     if plan is not None:
         if draft.gradual and "night_to" in draft.gradual:
             moved = _unskipped_inside(context, draft)

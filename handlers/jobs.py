@@ -30,7 +30,7 @@ async def recover_interrupted_sends(app: Application) -> None:
         for person in {b.requester_id, b.approver_id} - {None}:
             lang = await user_lang(context, person)
             markup = await unit_markup(
-                context, lang, b, person, state="unknown", scheduled=bool(b.snapshot.get("send_at"))
+                context, lang, b, person, state="unknown", scheduled=b.snapshot.send_at is not None
             )
             text = batch_heading(lang, b, tz) + t(lang, "send_interrupted", no=b.number)
             await notify(context, person, text + unknown_howto(lang, b, tz), markup)
@@ -102,7 +102,7 @@ async def tell_given_up(context: CustomContext, b: Broadcast) -> None:
     for person in {b.requester_id, b.approver_id} - {None}:
         lang = await user_lang(context, person)
         markup = await unit_markup(
-            context, lang, b, person, state="unknown", scheduled=bool(b.snapshot.get("send_at"))
+            context, lang, b, person, state="unknown", scheduled=b.snapshot.send_at is not None
         )
         days = num(UNKNOWN_POLL_FOR.days, lang)
         text = batch_heading(lang, b, tz) + t(lang, "unknown_given_up", no=b.number, days=days)

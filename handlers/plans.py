@@ -21,7 +21,7 @@ from bot.broadcasts import CancelRemaining, FromNow, PlanOutcome, SendOutcome
 from bot.broadcasts.lifecycle import CANCEL_LEAD, Action
 from bot.domain import Broadcast, BroadcastState
 from bot.jalali import format_jalali, persian_digits
-from bot.plans import Plan, plan_of
+from bot.plans import Plan
 from bot.render import esc, fit, num, outbox_text
 from bot.texts import t
 from handlers import callbacks as cb
@@ -222,7 +222,7 @@ async def report_plan(
     store = context.services.store
     now = datetime.now(UTC)
     if outcome.batches and outcome.kind in ("posted", "stopped", "late"):
-        draft_id = outcome.batches[0].snapshot.get("draft_id")
+        draft_id = outcome.batches[0].snapshot.draft_id
         if draft_id:  # the draft has done its work, as after a single send
             await store.delete_draft(draft_id, requester_id)
     for person in dict.fromkeys(p for p in (requester_id, approver_id) if p):
@@ -426,7 +426,7 @@ async def _tell_cancelled(
 
 def batch_ref(lang: str, b: Broadcast, tz: tzinfo) -> str:
     """ "batch 2 of #1 (rows 11–20, <its own time>)"."""
-    plan = plan_of(b.snapshot)
+    plan = b.snapshot.plan
     if plan is None or not 0 < b.batch_no <= len(plan.batches):
         return f"#{b.number}"
     batch = plan.batches[b.batch_no - 1]
@@ -458,7 +458,7 @@ async def unit_markup(
 
 def batch_size_line(lang: str, b: Broadcast, money: dict | None) -> str:
     """The batch's own recipients and, when the submit-time price is known, its own cost."""
-    plan = plan_of(b.snapshot)
+    plan = b.snapshot.plan
     if plan is None or not 0 < b.batch_no <= len(plan.batches):
         return ""
     size = plan.batches[b.batch_no - 1].size
@@ -542,7 +542,7 @@ async def tell_batch_cancelled(context: Context, b: Broadcast, actor: int) -> No
 
 
 def _batch_time(b: Broadcast) -> datetime | None:
-    plan = plan_of(b.snapshot)
+    plan = b.snapshot.plan
     if plan is None or not 0 < b.batch_no <= len(plan.batches):
         return None
     return plan.batches[b.batch_no - 1].send_at

@@ -12,7 +12,7 @@ from telegram import Update
 
 from bot import provider_words as words
 from bot.broadcasts import PlanOutcome, SendOutcome, Stranded
-from bot.domain import Broadcast, PhonebookSelection, Step
+from bot.domain import Broadcast, Step
 from bot.jalali import format_jalali
 from bot.render import esc, ltr, operator_lines, outbox_text, when_text
 from bot.texts import t
@@ -46,11 +46,7 @@ REFUSAL_KEYS = {
 
 def scheduled_for(b: Broadcast) -> datetime | None:
     """When a scheduled broadcast goes out; None for a send made at once."""
-    send_at = b.snapshot.get("send_at")
-    if not send_at:
-        return None
-    parsed = datetime.fromisoformat(send_at)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return b.snapshot.send_time
 
 
 def outcome_message(lang: str, outcome: SendOutcome, tz) -> str:
@@ -100,7 +96,7 @@ async def report_outcome(
         for person in {requester_id, approver_id} - {None}:
             await notify(context, person, t(await user_lang(context, person), key))
         return
-    draft_id = b.snapshot.get("draft_id")
+    draft_id = b.snapshot.draft_id
     fix = (draft_id, str(outcome.fix_step)) if outcome.fix_step and draft_id else None
     if outcome.kind in ("sent", "unknown") and draft_id:
         # the draft has done its work; "send again" makes a fresh one
@@ -114,7 +110,7 @@ async def report_outcome(
             lang,
             b.id,
             state=str(b.state),
-            scheduled=bool(b.snapshot.get("send_at")),
+            scheduled=b.snapshot.send_at is not None,
             retryable=outcome.retryable or outcome.needs_new_key,
             fix=fix if person == b.requester_id else None,
         )
@@ -186,7 +182,7 @@ async def tell_reconciled(
             lang,
             b.id,
             state=str(b.state),
-            scheduled=bool(b.snapshot.get("send_at")),
+            scheduled=b.snapshot.send_at is not None,
             retryable=kind == "not_sent",
         )
         send_at = scheduled_for(b)
@@ -204,7 +200,7 @@ def unknown_howto(lang: str, b: Broadcast, tz) -> str:
     return t(
         lang,
         "unknown_howto",
-        sender=ltr(str(b.snapshot.get("sender") or "—")),
+        sender=ltr(str(b.snapshot.sender or "—")),
         when=format_jalali(b.created_at, tz, lang),
     )
 
@@ -365,14 +361,14 @@ async def send_again(update: Update, context: Context, broadcast_id: int) -> int
     await answer(update)
     snap = b.snapshot
     suffix = context.services.settings.message_suffix.strip()
-    text = snap["message"]
+    text = snap.message
     if suffix and text.endswith("\n" + suffix):
         text = text[: -len(suffix) - 1]
     draft = await context.services.store.create_draft(
         update.effective_user.id,
-        sender=snap.get("sender"),
-        sender_label=snap.get("sender_label"),
-        selections=[PhonebookSelection.from_dict(s) for s in snap["selections"]],
+        sender=snap.sender,
+        sender_label=snap.sender_label,
+        selections=list(snap.selections),
         text=text,
         step=Step.TIME,
     )

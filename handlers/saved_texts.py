@@ -156,7 +156,7 @@ async def result_save(update: Update, context: Context, bid: int) -> int | None:
     if update.effective_user.id not in (b.requester_id, b.approver_id):
         await answer(update, tr(context, "not_yours"), alert=True)
         return None
-    message = strip_suffix(str(b.snapshot.get("message", "")), _suffix(context))
+    message = strip_suffix(b.snapshot.message, _suffix(context))
     checked = check_text(message, _suffix(context))
     if checked.problem:
         await answer(update)

@@ -51,9 +51,9 @@ async def confirm_not_sent_ask(update: Update, context: Context, broadcast_id: i
         context,
         "confirm_not_sent_ask",
         no=b.number,
-        sender=ltr(str(b.snapshot.get("sender") or "—")),
+        sender=ltr(str(b.snapshot.sender or "—")),
         when=format_jalali(b.created_at, tz, lang),
-        text=esc(str(b.snapshot.get("message", ""))[:300]),
+        text=esc(b.snapshot.message[:300]),
     )
     await say(update, context, fit(text), kb.confirm_not_sent(lang, b.id))
 

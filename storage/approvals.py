@@ -8,7 +8,14 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from bot.domain import ApprovalRequest, ApprovalTally, Draft, RequestState, content_hash
+from bot.domain import (
+    ApprovalRequest,
+    ApprovalTally,
+    Draft,
+    RequestState,
+    Snapshot,
+    content_hash,
+)
 
 from ._base import StoreBase, dump_json, load_json
 from .db import from_db_time, parse_db_time, to_db_time
@@ -28,7 +35,7 @@ def _request(row: sqlite3.Row) -> ApprovalRequest:
         id=row["id"],
         draft_id=row["draft_id"],
         requester_id=row["requester_id"],
-        snapshot=load_json(row["snapshot"], {}),
+        snapshot=Snapshot.from_dict(load_json(row["snapshot"], {})),
         content_hash=row["content_hash"],
         state=RequestState(row["state"]),
         created_at=parse_db_time(row["created_at"]),
@@ -59,7 +66,7 @@ class ApprovalStore(StoreBase):
         self,
         draft: Draft,
         requester_id: int,
-        snapshot: dict[str, Any],
+        snapshot: Snapshot,
         expires_at: datetime,
         *,
         approvals_needed: int = 1,
@@ -75,9 +82,8 @@ class ApprovalStore(StoreBase):
         """
         if approvals_needed < 1:
             raise ValueError("a request needs at least one approval")
-        snapshot_json = dump_json(snapshot)  # TypeError here if it is not plain JSON data
-        stored_snapshot = json.loads(snapshot_json)
-        digest = content_hash(stored_snapshot)
+        snapshot_json = dump_json(snapshot.to_dict())
+        digest = content_hash(Snapshot.from_dict(json.loads(snapshot_json)))
         now = self._stamp()
         async with self._db.transaction() as tx:
             await tx.execute(

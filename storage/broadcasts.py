@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
-from typing import Any
 
-from bot.domain import Broadcast, BroadcastState
+from bot.domain import Broadcast, BroadcastState, Snapshot
 
 from ._base import StoreBase, dump_json, load_json
 from .approvals import NEXT_PUBLIC_NO
@@ -21,7 +20,7 @@ def _broadcast(row: sqlite3.Row) -> Broadcast:
         request_id=row["request_id"],
         requester_id=row["requester_id"],
         approver_id=row["approver_id"],
-        snapshot=load_json(row["snapshot"], {}),
+        snapshot=Snapshot.from_dict(load_json(row["snapshot"], {})),
         state=BroadcastState(row["state"]),
         created_at=parse_db_time(row["created_at"]),
         updated_at=parse_db_time(row["updated_at"]),
@@ -42,7 +41,7 @@ class BroadcastStore(StoreBase):
         request_id: int | None,
         requester_id: int,
         approver_id: int | None,
-        snapshot: dict[str, Any],
+        snapshot: Snapshot,
         direct_key: str | None = None,
         batch_no: int = 0,
         plan_key: str | None = None,
@@ -67,7 +66,7 @@ class BroadcastStore(StoreBase):
                 if refusal is not None:
                     return Refused(refusal)
             if plan_key is not None:
-                batches = len((snapshot.get("plan") or {}).get("batches") or ()) or 1
+                batches = len(snapshot.plan.batches) if snapshot.plan else 1
                 await tx.execute(
                     "INSERT OR IGNORE INTO plans (plan_key, state, batches, updated_at) "
                     "VALUES (?, 'running', ?, ?)",
@@ -89,7 +88,7 @@ class BroadcastStore(StoreBase):
                         request_id,
                         requester_id,
                         approver_id,
-                        dump_json(snapshot),
+                        dump_json(snapshot.to_dict()),
                         now,
                         now,
                         direct_key,

@@ -64,7 +64,7 @@ async def test_approve_sends_exactly_once(
     assert posts(sandbox) == 1
     body = sandbox.state.send_posts[0].json
     assert body["from_number"] == SANDBOX_SENDER
-    assert body["message"] == request.snapshot["message"]
+    assert body["message"] == request.snapshot.message
     assert body["params"] == [{"type": "all", "phonebook_ids": [BOOK]}]
     assert "send_time" not in body
 

@@ -42,7 +42,7 @@ async def test_submit_creates_pending_request_for_the_other_approvers(
     assert result.approvers == [ALI, SARA, REZA]
     request = result.request
     assert request is not None and request.state == RequestState.PENDING
-    assert request.snapshot["message"] == f"{draft.text}\n{SUFFIX}"
+    assert request.snapshot.message == f"{draft.text}\n{SUFFIX}"
     assert recipients_total(request.snapshot) == 25
     assert abs(request.expires_at - (clock() + timedelta(hours=24))) < timedelta(seconds=5)
     assert [e.action for e in await store.list_audit()] == ["submitted"]

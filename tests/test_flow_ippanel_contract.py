@@ -60,7 +60,7 @@ async def test_short_sender_line_composes_and_sends(tmp_path: Path) -> None:
         priced = w.sandbox.state.requests_to("/api/send/calculate-price")
         assert priced and priced[-1].json["number"] == SHORT_SENDER
         b = (await w.store.list_broadcasts(alice.user_id, limit=1))[0]
-        assert b.state == BroadcastState.SENT and b.snapshot["sender"] == SHORT_SENDER
+        assert b.state == BroadcastState.SENT and b.snapshot.sender == SHORT_SENDER
 
 
 # ------------------------------------------------------------ contact search

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from bot.app import build_application
 from bot.domain import BroadcastState
-from bot.plans import plan_of
 from tests.harness import World, restart, start_bot, stop_bot, until_text, world_settings
 from tests.test_flow_plan import SEED, approved_plan, plain, until_plain
 
@@ -132,7 +131,7 @@ async def test_retried_batch_card_is_a_batch_card(tmp_path: Path) -> None:
     again" and "save this text", as if it were a whole broadcast."""
     async with bot_world_seeded(tmp_path) as w:
         alice, bob, alice_card, _, request, _ = await plan_stopped_at_batch_2(w)
-        plan = plan_of(request.snapshot)
+        plan = request.snapshot.plan
         assert plan is not None
         await alice.press(alice_card, "تلاش دوباره")
         card = await until_plain(w, alice, "نوبت ۲ از #", after=alice_card.message_id)
@@ -175,7 +174,7 @@ async def test_batch_time_passed_while_down_offers_continue_from_now(tmp_path: P
     async with bot_world_seeded(tmp_path) as w:
         alice, bob, _, card = await approved_plan(w)
         request = (await w.store.list_pending_requests())[-1]
-        plan = plan_of(request.snapshot)
+        plan = request.snapshot.plan
         assert plan is not None
         store = w.app.services.store
         real = store.start_broadcast
@@ -374,7 +373,7 @@ async def test_refused_batch_whose_time_passed_goes_on_from_now(tmp_path: Path) 
     which re-posts that batch and the rest at new times, once confirmed."""
     async with bot_world_seeded(tmp_path) as w:
         alice, _, alice_card, _, request, rows = await plan_stopped_at_batch_2(w)
-        plan = plan_of(request.snapshot)
+        plan = request.snapshot.plan
         assert plan is not None
         later = plan.batches[1].send_at + timedelta(minutes=2)
         set_clock(w.app.services.broadcasts, lambda: later)
@@ -453,7 +452,7 @@ async def test_send_it_now_on_a_plan_whose_first_batch_time_passed_says_so(
     async with bot_world_seeded(tmp_path) as w:
         alice, bob, _, card = await approved_plan(w)
         request = (await w.store.list_pending_requests())[-1]
-        plan = plan_of(request.snapshot)
+        plan = request.snapshot.plan
         assert plan is not None
 
         async def store_fails(**kw):

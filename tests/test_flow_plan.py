@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.domain import BroadcastState
-from bot.plans import plan_of
 from tests.harness import (
     World,
     bot_world,
@@ -224,7 +223,7 @@ async def test_late_batch_is_not_posted_as_now(tmp_path: Path) -> None:
     async with bot_world(tmp_path, sandbox_seed=SEED) as w:
         alice, bob, _, card = await approved_plan(w)
         request = (await w.store.list_pending_requests())[-1]
-        plan = plan_of(request.snapshot)
+        plan = request.snapshot.plan
         assert plan is not None
         service = w.app.services.broadcasts
         # the clock reaches batch 2's time while batch 1 is being posted

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import jdatetime
 
-from bot.domain import Broadcast, BroadcastState
+from bot.domain import Broadcast, BroadcastState, Snapshot
 from bot.guardrails.budget import (
     Spend,
     check_budget,
@@ -63,7 +63,7 @@ def test_crossing_says_by_how_much() -> None:
 def test_a_plan_counts_each_batch_in_the_month_it_is_scheduled() -> None:
     # 4 batches a day apart from the 29th of Azar (month 9) at noon: 2 in Azar, 2 in Dey
     plan = make_plan("pb", 1, 400, 100, 24 * 60, jalali(1405, 9, 29, 12))
-    snapshot = {"plan": plan.to_dict(), "send_at": plan.first_at.isoformat()}
+    snapshot = Snapshot.from_dict({"plan": plan.to_dict(), "send_at": plan.first_at.isoformat()})
     items = spend_of_snapshot(snapshot, 8 * MILLION, plan.first_at)
     assert [month_of(i.at, TEHRAN) for i in items] == [(1405, 9), (1405, 9), (1405, 10), (1405, 10)]
     assert sum(i.cost for i in items) == 8 * MILLION
@@ -76,7 +76,7 @@ def test_a_plan_counts_each_batch_in_the_month_it_is_scheduled() -> None:
         request_id=1,
         requester_id=7,
         approver_id=8,
-        snapshot={"plan": plan.to_dict(), "recipients": 400},
+        snapshot=Snapshot.from_dict({"plan": plan.to_dict(), "recipients": 400}),
         state=BroadcastState.SENT,
         created_at=plan.first_at,
         updated_at=plan.first_at,

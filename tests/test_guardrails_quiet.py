@@ -17,7 +17,7 @@ from bot.guardrails.quiet_hours import (
     skip_night,
 )
 from bot.jalali import format_jalali
-from bot.plans import make_plan, plan_of
+from bot.plans import make_plan
 from tests.harness import (
     bot_world,
     compose_to_review,
@@ -91,10 +91,10 @@ def test_a_drafts_skip_is_in_its_snapshot_so_the_approver_approves_those_times()
         step=Step.REVIEW,
         gradual={"batch": 10, "every": 60},
     )
-    plain_plan = plan_of(draft.snapshot())
+    plain_plan = draft.snapshot().plan
     assert plain_plan is not None and batches_inside(plain_plan, NIGHT, TEHRAN) == 3
     draft.gradual = {**draft.gradual, **night_setting(NIGHT, TEHRAN, draft.send_at)}
-    skipped = plan_of(draft.snapshot())
+    skipped = draft.snapshot().plan
     assert skipped is not None
     assert skipped.batches[2].send_at == tehran(5, 8)
     assert batches_inside(skipped, NIGHT, TEHRAN) == 0
@@ -130,7 +130,7 @@ async def test_a_send_inside_quiet_hours_is_flagged_and_moved_by_one_tap(tmp_pat
         card = await until_text(w, bob, "درخواست ارسال")
         assert "ساعات سکوت" not in card.text
         request = (await w.store.list_pending_requests())[-1]
-        assert datetime.fromisoformat(request.snapshot["send_at"]) == end
+        assert request.snapshot.send_time == end
 
 
 async def test_the_approver_sees_the_flag_and_nothing_is_moved_without_the_tap(
@@ -147,7 +147,7 @@ async def test_the_approver_sees_the_flag_and_nothing_is_moved_without_the_tap(
         card = await until_text(w, bob, "درخواست ارسال")
         assert "اگر الان فرستاده شود" in card.text and "در ساعات سکوت شبانه" in card.text
         request = (await w.store.list_pending_requests())[-1]
-        assert request.snapshot["send_at"] is None  # still "now": only the requester moves it
+        assert request.snapshot.send_at is None  # still "now": only the requester moves it
 
 
 async def test_a_plan_shows_its_night_batches_and_skips_the_night_on_a_tap(
@@ -171,6 +171,6 @@ async def test_a_plan_shows_its_night_batches_and_skips_the_night_on_a_tap(
         card = await until_text(w, bob, "درخواست ارسال")
         assert "در ساعات سکوت شبانه" not in card.text
         request = (await w.store.list_pending_requests())[-1]
-        plan = plan_of(request.snapshot)
+        plan = request.snapshot.plan
         assert plan is not None
         assert [b.send_at for b in plan.batches[1:]] == [end, end + timedelta(minutes=15)]

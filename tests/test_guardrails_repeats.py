@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.domain import PhonebookSelection
+from bot.domain import PhonebookSelection, Snapshot
 from bot.guardrails.repeats import Earlier, find_repeats, overlap, text_key
 from tests.harness import World, bot_world, set_key, start_all, until_text
 from tests.test_flow_plan import plain
@@ -19,8 +19,10 @@ def book(pid: str = "pb1", count: int = 100, **kw) -> PhonebookSelection:
     return PhonebookSelection(pid, "Book", count, **kw)
 
 
-def snap(message: str, *sels: PhonebookSelection) -> dict:
-    return {"message": message, "selections": [s.to_dict() for s in sels], "draft_id": 1}
+def snap(message: str, *sels: PhonebookSelection) -> Snapshot:
+    return Snapshot.from_dict(
+        {"message": message, "selections": [s.to_dict() for s in sels], "draft_id": 1}
+    )
 
 
 def test_the_bots_own_normalisation_makes_texts_equal() -> None:

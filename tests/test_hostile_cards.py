@@ -58,7 +58,7 @@ async def test_five_600_character_titles_leave_the_whole_text_on_card_and_review
         listing = await until_text(w, bob, "دفترچه‌های #", after=last)
         assert all(title[:250] in listing.text for title in titles)
         # a draft's list is its owner's only
-        query = await bob.press_data(card.message_id, f"bl:d:{request.snapshot['draft_id']}")
+        query = await bob.press_data(card.message_id, f"bl:d:{request.snapshot.draft_id}")
         assert (await bob.answer_of(query)).show_alert
 
 
@@ -68,7 +68,7 @@ async def test_html_special_texts_reach_the_approver_whole(tmp_path: Path) -> No
         text = "<" * 1000
         request, cards = await submit_request(w, alice, (bob,), text=text)
         assert text in cards[bob.user_id].text
-        assert request.snapshot["message"] == text
+        assert request.snapshot.message == text
 
 
 @pytest.mark.parametrize("text", ["R" + "&" * 830, "&" * 1400])

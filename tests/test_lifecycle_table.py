@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.broadcasts import lifecycle as lc
 from bot.broadcasts.lifecycle import Action, Facts, Machine
-from bot.domain import content_hash
+from bot.domain import Snapshot, content_hash
 from storage import MIGRATIONS, Store
 from tests.storage_fixtures import _raw
 
@@ -122,7 +122,7 @@ async def test_version_10_database_keeps_every_plans_state_halted_marks_included
         conn.execute(
             "INSERT INTO approval_requests (draft_id, requester_id, snapshot, content_hash, "
             "state, created_at, expires_at, public_no) VALUES (1, 7, '{}', ?, 'approved', ?, ?, 9)",
-            (content_hash({}), stamp, stamp),
+            (content_hash(Snapshot.from_dict({})), stamp, stamp),
         )
 
     async with Store(db_path, fernet) as store:
@@ -148,7 +148,7 @@ def _gate(action: Action, *, approvers=frozenset({8}), send_at=None):
     return lc.gate(action, now=NOW, approvers=approvers, requester_admin=True, send_at=send_at)
 
 
-async def _start(store: Store, no: int, snap: dict, action: Action = Action.SEND):
+async def _start(store: Store, no: int, snap: Snapshot, action: Action = Action.SEND):
     return await store.start_broadcast(
         request_id=None, requester_id=7, approver_id=None, snapshot=snap, batch_no=no,
         plan_key="d1:1", check=_gate(action, send_at=NOW + timedelta(days=30)),
@@ -159,7 +159,7 @@ async def test_plan_state_moves_with_its_batches_in_one_transaction(store: Store
     from bot.domain import BroadcastState
     from storage.plans import Refused
 
-    snap = json.loads(_plan_snapshot(3))
+    snap = Snapshot.from_dict(json.loads(_plan_snapshot(3)))
     one = await _start(store, 1, snap)
     assert not isinstance(one, Refused) and one is not None
     assert (await store.get_plan("d1:1")).state == "running"  # type: ignore[union-attr]
@@ -187,7 +187,7 @@ async def test_two_admins_continuing_at_once_one_wins(store: Store) -> None:
     from bot.domain import BroadcastState
     from storage.plans import PlanRecord, Refused
 
-    snap = json.loads(_plan_snapshot(3))
+    snap = Snapshot.from_dict(json.loads(_plan_snapshot(3)))
     one = await _start(store, 1, snap)
     assert one is not None and not isinstance(one, Refused)
     await store.finish_broadcast(one.id, state=BroadcastState.UNKNOWN, error="timeout")

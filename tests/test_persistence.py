@@ -20,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.domain import BroadcastState, PhonebookSelection, Step
+from bot.domain import BroadcastState, PhonebookSelection, Snapshot, Step
 from storage import SQLitePersistence, Store
 from tests.fakes import FakeTelegram
 from tests.fakes.ptb import application_builder, running
@@ -95,7 +95,10 @@ async def test_everything_survives_a_restart(db_path, fernet):
         await p.drop_user_data(1002)
         draft = await store.create_draft(1001, text="سلام", step=Step.TEXT)
         sending = await store.start_broadcast(
-            request_id=None, requester_id=1001, approver_id=None, snapshot={"d": draft.id}
+            request_id=None,
+            requester_id=1001,
+            approver_id=None,
+            snapshot=Snapshot.from_dict({"draft_id": draft.id}),
         )
         await p.flush()
 

@@ -11,7 +11,7 @@ import pytest
 
 from bot.domain import Draft, PhonebookSelection
 from bot.jalali import format_jalali
-from bot.plans import PlanError, make_plan, plan_for, plan_of, provider_time
+from bot.plans import PlanError, make_plan, plan_for, provider_time
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 T0 = datetime(2026, 12, 1, 18, 0, tzinfo=TEHRAN)
@@ -93,8 +93,8 @@ def test_the_plan_is_in_the_snapshot_and_round_trips() -> None:
     )
     draft.send_at = T0
     draft.gradual = {"batch": 500, "every": 30}
-    plan = plan_of(draft.snapshot())
+    plan = draft.snapshot().plan
     assert plan is not None and [b.size for b in plan.batches] == [500, 500, 200]
-    assert plan_of(draft.snapshot()) == plan
+    assert draft.snapshot().plan == plan
     draft.gradual = None
-    assert "plan" not in draft.snapshot()
+    assert "plan" not in draft.snapshot().to_dict()

@@ -90,7 +90,7 @@ async def test_two_admins_compose_and_submit_concurrently_without_cross_talk(
         assert [d.text for d in drafts_a] == [text_a]
         assert [d.text for d in drafts_b] == [text_b]
         pending = await w.store.list_pending_requests()
-        assert {r.requester_id: r.snapshot["message"] for r in pending} == {
+        assert {r.requester_id: r.snapshot.message for r in pending} == {
             alice.user_id: text_a,
             bob.user_id: text_b,
         }

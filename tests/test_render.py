@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain import Snapshot
 from bot.render import (
     TELEGRAM_LIMIT,
     books_list,
@@ -51,7 +52,7 @@ def _sms(rng: random.Random) -> str:
             return message
 
 
-def _snapshot(rng: random.Random) -> dict:
+def _snapshot(rng: random.Random) -> Snapshot:
     books = [
         {
             "phonebook_id": str(i),
@@ -60,19 +61,22 @@ def _snapshot(rng: random.Random) -> dict:
         }
         for i in range(rng.choice((0, 1, 5, 30)))
     ]
-    return {
-        "sender": "+98" + "9" * rng.choice((8, 100)),
-        "sender_label": _random_text(rng, rng.choice((0, 20, 900))) or None,
-        "selections": books,
-        "message": _sms(rng),
-        "send_at": None,
-    }
+    return Snapshot.from_dict(
+        {
+            "sender": "+98" + "9" * rng.choice((8, 100)),
+            "sender_label": _random_text(rng, rng.choice((0, 20, 900))) or None,
+            "selections": books,
+            "message": _sms(rng),
+            "send_at": None,
+        }
+    )
 
 
 def test_five_books_with_600_character_titles_keep_the_whole_text() -> None:
     books = [{"phonebook_id": str(i), "title": "ب" * 600, "count": 10} for i in range(5)]
     message = "پرداخت فوری " * 100 + "\n" + "evil.example/pay"
-    card = build_card({"sender": "+983000", "selections": books, "message": message}, "fa", TZ)
+    snapshot = Snapshot.from_dict({"sender": "+983000", "selections": books, "message": message})
+    card = build_card(snapshot, "fa", TZ)
     plain = _plain(card.text)
     assert message in plain and plain.rstrip().endswith("evil.example/pay")
     assert not card.message_apart
@@ -85,7 +89,7 @@ def test_long_phonebook_list_becomes_a_summary_with_a_list_button() -> None:
         for i in range(200)
     ]
     message = "سلام & خوش آمدید " * 70  # about 1,200 characters
-    snapshot = {"sender": "+983000505", "selections": books, "message": message}
+    snapshot = Snapshot.from_dict({"sender": "+983000505", "selections": books, "message": message})
     card = build_card(snapshot, "fa", TZ)
     assert card.books_summarized and not card.message_apart
     plain = _plain(card.text)
@@ -96,7 +100,7 @@ def test_long_phonebook_list_becomes_a_summary_with_a_list_button() -> None:
 
 def test_text_that_cannot_fit_goes_apart_whole() -> None:
     message = "&" * 1400
-    snapshot = {"sender": "+98", "selections": [], "message": message}
+    snapshot = Snapshot.from_dict({"sender": "+98", "selections": [], "message": message})
     card = build_card(snapshot, "en", TZ, budget=600)
     assert card.message_apart and message not in _plain(card.text)
     assert message in _plain(message_text(snapshot, "en", "#7"))
@@ -134,9 +138,9 @@ def test_property_every_card_is_valid_fits_and_holds_the_whole_text(seed: int) -
         assert utf16_len(plain) <= budget
         if card.message_apart:
             assert t(lang, "card_text_apart") in plain
-            assert snapshot["message"] in _plain(message_text(snapshot, lang, "#1"))
+            assert snapshot.message in _plain(message_text(snapshot, lang, "#1"))
         else:
-            assert snapshot["message"] in plain
+            assert snapshot.message in plain
         assert budget < TELEGRAM_LIMIT or not card.message_apart  # a legal SMS fits a card
         for chunk in books_list(snapshot, lang, "#1"):
             _plain(chunk)

@@ -8,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.jalali import format_gregorian_date, format_jalali
-from bot.plans import plan_of
 from bot.texts import FA
 from handlers.credit_watch import sweep
 from handlers.session import CustomContext
@@ -96,7 +95,7 @@ async def test_history_names_every_approver_and_shows_the_send_time(tmp_path: Pa
         await alice.press(review, SUBMIT)
         await until_text(w, alice, "برای تأیید فرستاده شد")
         [request] = await w.store.list_pending_requests()
-        send_at = fa_jalali(w, request.snapshot["send_at"])
+        send_at = fa_jalali(w, request.snapshot.send_at)
 
         await alice.send("/history")  # pending: shown, with its send time
         pending = await until_plain(w, alice, "در انتظار تأیید")
@@ -154,7 +153,7 @@ async def test_plan_menu_says_now_has_no_plan_at_once_and_never_leaves_a_dead_su
 
         # point 2, plans: the plan's line in /history shows its send times, first to last
         [first] = await w.store.list_broadcasts(alice.user_id, limit=1, plans_once=True)
-        plan = plan_of(first.snapshot)
+        plan = first.snapshot.plan
         assert plan is not None
         await alice.send("/history")
         history = await until_plain(w, alice, "ارسال تدریجی · زمان ارسال")
@@ -329,7 +328,7 @@ async def test_the_scheduled_result_shows_the_gregorian_day(tmp_path: Path) -> N
         await alice.press(review, SUBMIT)
         await until_text(w, alice, "برای تأیید فرستاده شد")
         [request] = await w.store.list_pending_requests()
-        at = datetime.fromisoformat(request.snapshot["send_at"])
+        at = request.snapshot.send_time
         await bob.press(await until_text(w, bob, "درخواست ارسال"), APPROVE)
         done = await until_text(w, alice, "زمان‌بندی شد برای")
         day = format_gregorian_date(at, w.settings.tz)
@@ -349,7 +348,7 @@ async def test_same_as_last_time_names_the_line_and_books_on_the_text_step(
         await alice.press(review, "✅ ارسال")
         done = await until_text(w, alice, "انجام شد")
         [sent] = await w.store.list_broadcasts(alice.user_id, limit=1)
-        sender, book = sent.snapshot["sender"], sent.snapshot["selections"][0]["title"]
+        sender, book = sent.snapshot.sender, sent.snapshot.selections[0].title
         await alice.send("/send")
         menu = await until_text(w, alice, "۱. خط ارسال", after=done.message_id)
         await alice.press(menu, "مثل دفعهٔ قبل")

@@ -8,7 +8,7 @@ import re
 from datetime import UTC
 from pathlib import Path
 
-from bot.domain import PhonebookSelection
+from bot.domain import PhonebookSelection, Snapshot
 from bot.ippanel.models import OperatorStats
 from bot.render import FSI, LRI, PDI, build_card, operator_lines, person
 from bot.texts import EN, FA, t
@@ -222,11 +222,13 @@ async def test_the_report_message_has_no_table(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- many phonebooks
 
 
-def _snapshot(books: int) -> dict:
+def _snapshot(books: int) -> Snapshot:
     selections = [
         PhonebookSelection(str(100 + i), f"Book number {i}", 10).to_dict() for i in range(books)
     ]
-    return {"sender": "+983000", "selections": selections, "message": "Exact SMS text"}
+    return Snapshot.from_dict(
+        {"sender": "+983000", "selections": selections, "message": "Exact SMS text"}
+    )
 
 
 def test_a_card_for_18_books_is_a_count_and_a_button() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain import BroadcastState
+from bot.domain import BroadcastState, Snapshot
 from storage import StoreError
 from tests.storage_fixtures import _approved_request
 
@@ -44,24 +44,33 @@ async def test_broadcasts_without_request_lists_and_counts(store):
     ids = []
     for i in range(3):  # approvals off: request_id is NULL, never a conflict
         b = await store.start_broadcast(
-            request_id=None, requester_id=1, approver_id=None, snapshot={"i": i}
+            request_id=None,
+            requester_id=1,
+            approver_id=None,
+            snapshot=Snapshot.from_dict({"draft_id": i}),
         )
         ids.append(b.id)
     req = await _approved_request(store, owner=2)
     other = await store.start_broadcast(
-        request_id=req.id, requester_id=2, approver_id=1, snapshot={}
+        request_id=req.id, requester_id=2, approver_id=1, snapshot=Snapshot.from_dict({})
     )
     assert await store.count_broadcasts(1) == 4
     assert await store.count_broadcasts(2) == 1
     assert [b.id for b in await store.list_broadcasts(1)] == [other.id, *reversed(ids)]
     assert [b.id for b in await store.list_broadcasts(1, limit=2, offset=2)] == ids[1::-1]
     with pytest.raises(StoreError):  # no such request
-        await store.start_broadcast(request_id=777, requester_id=1, approver_id=2, snapshot={})
+        await store.start_broadcast(
+            request_id=777, requester_id=1, approver_id=2, snapshot=Snapshot.from_dict({})
+        )
 
 
 async def test_mark_interrupted_sends(store):
-    a = await store.start_broadcast(request_id=None, requester_id=1, approver_id=None, snapshot={})
-    b = await store.start_broadcast(request_id=None, requester_id=1, approver_id=None, snapshot={})
+    a = await store.start_broadcast(
+        request_id=None, requester_id=1, approver_id=None, snapshot=Snapshot.from_dict({})
+    )
+    b = await store.start_broadcast(
+        request_id=None, requester_id=1, approver_id=None, snapshot=Snapshot.from_dict({})
+    )
     await store.finish_broadcast(b.id, state=BroadcastState.SENT, outbox_ids=[1])
     interrupted = await store.mark_interrupted_sends()
     assert [x.id for x in interrupted] == [a.id]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet, MultiFernet
 
-from bot.domain import BroadcastState, RequestState
+from bot.domain import BroadcastState, RequestState, Snapshot
 from storage import SCHEMA_VERSION, StaleDraftError, Store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -105,7 +105,10 @@ async def test_two_connections_race_on_the_same_file(tmp_path, fernet):
         started = await asyncio.gather(
             *(
                 (a if i % 2 else b).start_broadcast(
-                    request_id=req.id, requester_id=1, approver_id=2, snapshot={}
+                    request_id=req.id,
+                    requester_id=1,
+                    approver_id=2,
+                    snapshot=Snapshot.from_dict({}),
                 )
                 for i in range(RACERS)
             )
@@ -138,7 +141,9 @@ async def test_concurrent_requests_for_one_draft_leave_one_pending(tmp_path, fer
         expires = datetime.now(UTC) + timedelta(hours=1)
         made = await asyncio.gather(
             *(
-                (a if i % 2 else b).create_request(draft, 1, {"i": i}, expires)
+                (a if i % 2 else b).create_request(
+                    draft, 1, Snapshot.from_dict({"draft_id": i}), expires
+                )
                 for i in range(RACERS)
             )
         )
@@ -166,6 +171,7 @@ _CHILD = textwrap.dedent(
     from datetime import UTC, datetime, timedelta
     from pathlib import Path
     from cryptography.fernet import Fernet, MultiFernet
+    from bot.domain import Snapshot
     from storage import Store
 
     async def main():
@@ -175,7 +181,10 @@ _CHILD = textwrap.dedent(
                 draft = await store.create_draft(7, text=f"draft {i}" * 20)
                 print("draft", draft.id, flush=True)
                 req = await store.create_request(
-                    draft, 7, {"i": i}, datetime.now(UTC) + timedelta(hours=1)
+                    draft,
+                    7,
+                    Snapshot.from_dict({"draft_id": i}),
+                    datetime.now(UTC) + timedelta(hours=1),
                 )
                 print("request", req.id, flush=True)
                 await store.audit(7, "written", f"draft:{draft.id}", {"i": i})

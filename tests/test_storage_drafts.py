@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.domain import RequestState, Step, content_hash
+from bot.domain import RequestState, Snapshot, Step, content_hash
 from storage import StaleDraftError
 from tests.storage_fixtures import TEHRAN, _in, _selections
 
@@ -108,8 +108,8 @@ async def test_decide_request_rules(store):
 
 async def test_expire_requests_and_request_messages(store):
     d1, d2 = await store.create_draft(1), await store.create_draft(1)
-    soon = await store.create_request(d1, 1, {"n": 1}, _in(1))
-    late = await store.create_request(d2, 1, {"n": 2}, _in(48))
+    soon = await store.create_request(d1, 1, Snapshot.from_dict({"draft_id": 1}), _in(1))
+    late = await store.create_request(d2, 1, Snapshot.from_dict({"draft_id": 2}), _in(48))
     expired = await store.expire_requests(_in(2))
     assert [r.id for r in expired] == [soon.id]
     assert expired[0].state == RequestState.EXPIRED
@@ -124,6 +124,6 @@ async def test_expire_requests_and_request_messages(store):
 
 async def test_deleting_a_draft_withdraws_its_pending_request(store):
     draft = await store.create_draft(1)
-    req = await store.create_request(draft, 1, {"x": 1}, _in(1))
+    req = await store.create_request(draft, 1, Snapshot.from_dict({"draft_id": 1}), _in(1))
     assert await store.delete_draft(draft.id, owner_id=1)
     assert (await store.get_request(req.id)).state == RequestState.WITHDRAWN

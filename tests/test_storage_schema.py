@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain import RequestState, Step, content_hash
+from bot.domain import RequestState, Snapshot, Step, content_hash
 from storage import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
 from tests.storage_fixtures import _raw
 
@@ -65,7 +65,7 @@ async def test_version_1_database_upgrades_and_keeps_its_data(db_path, fernet):
             conn.execute(
                 "INSERT INTO approval_requests (draft_id, requester_id, snapshot, content_hash, "
                 "state, created_at, expires_at) VALUES (1, 7, '{}', ?, 'pending', ?, ?)",
-                (content_hash({}), now, later),
+                (content_hash(Snapshot.from_dict({})), now, later),
             )
         conn.execute("INSERT INTO audit_log (at, actor_id, action) VALUES (?, 7, 'old')", (now,))
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
@@ -144,7 +144,7 @@ async def test_version_9_database_with_sends_upgrades_to_batches_and_keeps_every
         conn.execute(
             "INSERT INTO approval_requests (draft_id, requester_id, snapshot, content_hash, "
             "state, created_at, expires_at, public_no) VALUES (1, 7, '{}', ?, 'approved', ?, ?, 5)",
-            (content_hash({}), now, now),
+            (content_hash(Snapshot.from_dict({})), now, now),
         )
         conn.execute(
             "INSERT INTO broadcasts (request_id, requester_id, approver_id, snapshot, state, "
@@ -170,7 +170,7 @@ async def test_version_9_database_with_sends_upgrades_to_batches_and_keeps_every
         assert await store.owned_outbox_ids([222, 333]) == {222}
         # the approval's single send is still unique: a second start gets nothing
         again = await store.start_broadcast(
-            request_id=1, requester_id=7, approver_id=8, snapshot={}
+            request_id=1, requester_id=7, approver_id=8, snapshot=Snapshot.from_dict({})
         )
         assert again is None
     with _raw(db_path) as conn:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet, MultiFernet
 
-from bot.domain import BroadcastState, Draft, PhonebookSelection
+from bot.domain import BroadcastState, Draft, PhonebookSelection, Snapshot
 from bot.ippanel import (
     AuthError,
     InsufficientCreditError,
@@ -161,19 +161,26 @@ async def test_store_allocates_one_number_per_request_or_direct_send(tmp_path: P
 
     later = datetime.now(UTC) + timedelta(hours=1)
     async with Store(tmp_path / "db.sqlite3", MultiFernet([Fernet(Fernet.generate_key())])) as s:
-        first = await s.create_request(_draft(1), 7, {"m": 1}, later)
+        first = await s.create_request(_draft(1), 7, Snapshot.from_dict({"draft_id": 1}), later)
         direct = await s.start_broadcast(
-            request_id=None, requester_id=7, approver_id=None, snapshot={}, direct_key="9:1"
+            request_id=None,
+            requester_id=7,
+            approver_id=None,
+            snapshot=Snapshot.from_dict({}),
+            direct_key="9:1",
         )
-        second = await s.create_request(_draft(2), 7, {"m": 2}, later)
+        second = await s.create_request(_draft(2), 7, Snapshot.from_dict({"draft_id": 2}), later)
         of_first = await s.start_broadcast(
-            request_id=first.id, requester_id=7, approver_id=8, snapshot={}
+            request_id=first.id, requester_id=7, approver_id=8, snapshot=Snapshot.from_dict({})
         )
         assert (first.number, direct.number, second.number) == (1, 2, 3)
         assert of_first.number == first.number  # the broadcast carries its request's number
         # submits racing each other never share a number (one statement each, UNIQUE index)
         many = await asyncio.gather(
-            *(s.create_request(_draft(10 + i), 7, {"m": i}, later) for i in range(10))
+            *(
+                s.create_request(_draft(10 + i), 7, Snapshot.from_dict({"draft_id": i}), later)
+                for i in range(10)
+            )
         )
         assert sorted(r.number for r in many) == list(range(4, 14))
 
@@ -202,7 +209,7 @@ async def test_migration_numbers_existing_rows_without_collisions(tmp_path: Path
         b_of_2, direct = await s.get_broadcast(1), await s.get_broadcast(2)
         assert b_of_2.number == 2  # its request's number
         assert direct.number == 4  # past every request id: never the same as a request
-        fresh = await s.create_request(_draft(3), 7, {}, _later())
+        fresh = await s.create_request(_draft(3), 7, Snapshot.from_dict({}), _later())
         assert fresh.number == 5
 
 

@@ -31,9 +31,9 @@ from bot.broadcasts.lifecycle import CANCEL_LEAD, POST_LEAD, Action
 from bot.broadcasts.model import CancelResult, SendOutcome
 from bot.broadcasts.post import Poster
 from bot.broadcasts.report import Reports
-from bot.domain import ApprovalRequest, Broadcast, BroadcastState
+from bot.domain import ApprovalRequest, Broadcast, BroadcastState, Snapshot
 from bot.ippanel import IPPanelError
-from bot.plans import Batch, Plan, plan_of
+from bot.plans import Batch, Plan
 from storage.plans import PlanRecord, Refused
 
 log = logging.getLogger("bot.broadcasts")
@@ -145,7 +145,7 @@ class Plans:
     async def post_plan(
         self,
         plan_key: str,
-        snapshot: dict,
+        snapshot: Snapshot,
         *,
         request_id: int | None,
         requester_id: int,
@@ -154,7 +154,7 @@ class Plans:
     ) -> PlanOutcome:
         """Post every batch not yet posted, in order; stop at the first doubt. Each batch's
         row is written only if the lifecycle allows ``action`` inside that transaction."""
-        plan = plan_of(snapshot)
+        plan = snapshot.plan
         if plan is None:
             return PlanOutcome("not_allowed", plan_key)
         store = self._deps.store
@@ -289,7 +289,7 @@ class Plans:
         b = await self._deps.store.get_broadcast(broadcast_id)
         if b is None or b.plan_key is None or not self._deps.may_act(b, actor_id):
             return None
-        plan = plan_of(b.snapshot)
+        plan = b.snapshot.plan
         if plan is None:
             return None
         record = await self._deps.store.get_plan(b.plan_key)
@@ -327,7 +327,7 @@ class Plans:
         b = await self._deps.store.get_broadcast(broadcast_id)
         if b is None or b.plan_key is None or not self._deps.may_act(b, actor_id):
             return None
-        plan = plan_of(b.snapshot)
+        plan = b.snapshot.plan
         record = await self._deps.store.get_plan(b.plan_key)
         if plan is None or record is None:
             return None
@@ -403,7 +403,7 @@ class Plans:
         b = await self._deps.store.get_broadcast(broadcast_id)
         if b is None or b.plan_key is None or not self._deps.may_act(b, actor_id):
             return FromNow("not_found")
-        plan = plan_of(b.snapshot)
+        plan = b.snapshot.plan
         record = await self._deps.store.get_plan(b.plan_key)
         if plan is None or record is None:
             return FromNow("not_found")
@@ -443,7 +443,7 @@ class Plans:
             if record is None or record.state != "running":
                 continue
             rows = await self._deps.store.list_plan_batches(key)
-            plan = plan_of(rows[0].snapshot) if rows else None
+            plan = rows[0].snapshot.plan if rows else None
             if plan is None or len(rows) >= len(plan.batches):
                 continue
             first = rows[0]
@@ -484,7 +484,7 @@ class Plans:
             return CancelRemaining("not_found")
         if not self._deps.may_act(b, actor_id):
             return CancelRemaining("not_allowed")
-        plan = plan_of(b.snapshot)
+        plan = b.snapshot.plan
         if plan is None:
             return CancelRemaining("not_found")
         # halt first, in the store: a loop still posting, or any stale button, stops there

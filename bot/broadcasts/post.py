@@ -22,11 +22,9 @@ from bot.broadcasts.rules import fix_step_for, scrub_key, send_time_of
 from bot.domain import (
     Broadcast,
     BroadcastState,
-    PhonebookSelection,
     selections_to_params,
 )
 from bot.ippanel import InsufficientCreditError, IPPanelError
-from bot.plans import plan_of
 
 log = logging.getLogger("bot.broadcasts")
 
@@ -46,13 +44,11 @@ class Poster:
         try:
             api_key = await self._deps.key(b.requester_id)
             snap = b.snapshot
-            plan = plan_of(snap) if b.batch_no else None
+            plan = snap.plan if b.batch_no else None
             if plan is not None:  # a gradual plan's batch: its own rows and its own time
                 params = plan.params_for(b.batch_no)
             else:
-                params = selections_to_params(
-                    [PhonebookSelection.from_dict(s) for s in snap["selections"]]
-                )
+                params = selections_to_params(list(snap.selections))
             send_at = send_time_of(b)
         except Exception:
             # before the HTTP call: certainly nothing went out
@@ -65,8 +61,8 @@ class Poster:
             try:
                 result = await self._deps.client.send_to_phonebooks(
                     api_key,
-                    sender=snap["sender"],
-                    message=snap["message"],
+                    sender=snap.sender,
+                    message=snap.message,
                     params=params,
                     send_at=send_at,
                 )
@@ -137,21 +133,14 @@ class Poster:
         if not done:
             log.error("broadcast %s: was no longer sending when marking %s", b.id, state)
 
-    async def _safe_get_broadcast(self, b: Broadcast) -> Broadcast:
-        try:
-            return await self._deps.store.get_broadcast(b.id) or b
-        except Exception:
-            log.exception("broadcast %s: could not re-read", b.id)
-            return b
-
     async def _remember_last_used(self, b: Broadcast) -> None:
         snap = b.snapshot
         try:
             await self._deps.store.set_last_used(
                 b.requester_id,
-                snap["sender"],
-                snap.get("sender_label"),
-                [PhonebookSelection.from_dict(s) for s in snap["selections"]],
+                snap.sender,
+                snap.sender_label,
+                list(snap.selections),
             )
         except Exception:  # a convenience; the send itself is recorded
             log.exception("broadcast %s: could not remember last used", b.id)

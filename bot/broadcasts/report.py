@@ -5,7 +5,6 @@ and telling when the panel failed a send for lack of credit.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from bot import no_credit
 from bot.broadcasts import lifecycle as lc
@@ -27,7 +26,7 @@ from bot.broadcasts.rules import (
     scrub_key,
     send_time_of,
 )
-from bot.domain import Broadcast, BroadcastState
+from bot.domain import Broadcast, BroadcastState, Snapshot
 from bot.ippanel import Credit, InsufficientCreditError, IPPanelError
 from bot.no_credit import CreditShortfall
 
@@ -116,7 +115,7 @@ class Reports:
         self,
         error: InsufficientCreditError,
         api_key: str,
-        snap: dict[str, Any],
+        snap: Snapshot,
         recipients: int | None = None,
     ) -> InsufficientCreditError:
         """A 422 credit refusal, reworded with the credit now and the send unit's cost

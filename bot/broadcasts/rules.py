@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from bot.broadcasts.model import MIN_LEAD, MoneyCheck
@@ -10,7 +10,7 @@ from bot.domain import (
     Broadcast,
     BroadcastState,
     Draft,
-    PhonebookSelection,
+    Snapshot,
     Step,
 )
 from bot.ippanel import (
@@ -21,22 +21,18 @@ from bot.ippanel import (
     SendRecord,
     ValidationError,
 )
-from bot.plans import PlanError, plan_for, plan_of
+from bot.plans import PlanError, plan_for
 from bot.sms import measure
 
 
-def recipients_total(snapshot: dict[str, Any]) -> int:
+def recipients_total(snapshot: Snapshot) -> int:
     """Recipients of a snapshot, recomputed from its selections."""
-    return sum(PhonebookSelection.from_dict(s).recipients() for s in snapshot["selections"])
+    return snapshot.recipients_total()
 
 
-def parse_send_at(snapshot: dict[str, Any]) -> datetime | None:
-    raw = snapshot.get("send_at")
-    if not raw:
-        return None
-    parsed = datetime.fromisoformat(raw)
-    # a naive time would be sent as the wrong hour; treat it as UTC like the store does
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+def parse_send_at(snapshot: Snapshot) -> datetime | None:
+    """The approved send time, timezone-aware (a naive one is UTC, like the store's)."""
+    return snapshot.send_time
 
 
 def send_time_of(b: Broadcast) -> datetime | None:
@@ -45,7 +41,7 @@ def send_time_of(b: Broadcast) -> datetime | None:
     if b.send_at is not None:
         return b.send_at
     if b.batch_no:
-        plan = plan_of(b.snapshot)
+        plan = b.snapshot.plan
         if plan is not None and 0 < b.batch_no <= len(plan.batches):
             return plan.batches[b.batch_no - 1].send_at
     return parse_send_at(b.snapshot)
@@ -122,13 +118,13 @@ def aggregate_stats(stats: list[dict[str, OperatorStats]]) -> dict[str, Operator
 
 
 def record_matches(
-    record: SendRecord, snapshot: dict[str, Any], earliest: datetime, latest: datetime
+    record: SendRecord, snapshot: Snapshot, earliest: datetime, latest: datetime
 ) -> bool:
     """A provider row is positive evidence of our send: same line, same text (line
     endings and surrounding blanks aside), stamped within [earliest, latest]."""
-    if line_digits(record.from_number) != line_digits(str(snapshot["sender"])):
+    if line_digits(record.from_number) != line_digits(snapshot.sender or ""):
         return False
-    if same_text(record.message) != same_text(str(snapshot["message"])):
+    if same_text(record.message) != same_text(snapshot.message):
         return False
     return record.created_at is not None and earliest <= record.created_at <= latest
 
@@ -160,5 +156,11 @@ def money_detail(money: MoneyCheck) -> dict[str, Any]:
     return {"cost_low": money.cost_low, "cost_high": money.cost_high, "credit": money.credit}
 
 
-def brief_of(snapshot: dict[str, Any]) -> dict[str, Any]:
-    return {k: snapshot.get(k) for k in ("draft_id", "sender", "recipients", "send_at")}
+def brief_of(snapshot: Snapshot) -> dict[str, Any]:
+    send_at = snapshot.send_at.isoformat() if snapshot.send_at else None
+    return {
+        "draft_id": snapshot.draft_id,
+        "sender": snapshot.sender,
+        "recipients": snapshot.recipients,
+        "send_at": send_at,
+    }

@@ -29,7 +29,6 @@ from bot.domain import (
     RequestState,
     content_hash,
 )
-from bot.plans import plan_of
 from storage.plans import Refused
 
 log = logging.getLogger("bot.broadcasts")
@@ -85,7 +84,7 @@ class Sender:
             return SendOutcome("not_allowed")
         if not self._deps.policy.may_request(fresh.requester_id):
             return SendOutcome("not_allowed")
-        if plan_of(fresh.snapshot) is not None:  # gradual: one row and one POST per batch
+        if fresh.snapshot.plan is not None:  # gradual: one row and one POST per batch
             return await self._plans.send_approved_plan(fresh, action)
         try:
             broadcast = await self._deps.store.start_broadcast(
@@ -114,7 +113,7 @@ class Sender:
         if step is not None:
             return SendOutcome("incomplete", fix_step=step)
         snapshot = draft.snapshot(self._deps.policy.message_suffix)
-        if plan_of(snapshot) is not None:  # gradual: the plan key keeps each batch single
+        if snapshot.plan is not None:  # gradual: the plan key keeps each batch single
             return await self._plans.post_plan(
                 direct_plan_key(draft.id, draft.version),
                 snapshot,

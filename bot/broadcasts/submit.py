@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from bot.broadcasts.base import Deps
 from bot.broadcasts.model import MoneyCheck, SubmitResult
@@ -19,7 +19,7 @@ from bot.broadcasts.rules import (
     money_detail,
     recipients_total,
 )
-from bot.domain import Draft, Step
+from bot.domain import Draft, Snapshot, Step
 from bot.guardrails.budget import BudgetCheck, check_request
 
 log = logging.getLogger("bot.broadcasts")
@@ -82,6 +82,8 @@ class Submitter:
         if draft.send_at is not None:
             # approving after the scheduled time would send at the wrong moment
             expires_at = min(expires_at, draft.send_at)
+        # the estimate the approver is shown becomes part of what is approved (and hashed)
+        snapshot = replace(snapshot, cost_low=money.cost_low, cost_high=money.cost_high)
         request = await self._deps.store.create_request(
             draft,
             requester_id,
@@ -106,7 +108,7 @@ class Submitter:
         )
 
     async def budget_check(
-        self, snapshot: dict[str, Any], money: MoneyCheck, now: datetime
+        self, snapshot: Snapshot, money: MoneyCheck, now: datetime
     ) -> BudgetCheck | None:
         """The month's budget with this request (None: no budget set). Judged on cost_high,
         like the rules: the most it may cost."""
@@ -118,12 +120,12 @@ class Submitter:
             self._deps.store, policy.monthly_budget, snapshot, cost, now, policy.timezone
         )
 
-    async def money_check(self, api_key: str, snapshot: dict[str, Any]) -> MoneyCheck:
+    async def money_check(self, api_key: str, snapshot: Snapshot) -> MoneyCheck:
         """Price and credit, asked at once; a provider problem leaves that part unknown
         (the approver's card says so) rather than blocking the request."""
         price, credit = await asyncio.gather(
             self._deps.client.calculate_price(
-                api_key, sender=snapshot["sender"], message=snapshot["message"]
+                api_key, sender=snapshot.sender, message=snapshot.message
             ),
             self._deps.client.credit(api_key),
             return_exceptions=True,
@@ -144,6 +146,6 @@ class Submitter:
     def check_ready(self, draft: Draft, now: datetime) -> Step | None:
         step = missing_step(draft, now)
         suffix = self._deps.policy.message_suffix
-        if step is None and message_too_long(draft.snapshot(suffix)["message"]):
+        if step is None and message_too_long(draft.snapshot(suffix).message):
             return Step.TEXT
         return step

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import jdatetime
 
-from bot.domain import ApprovalRequest, Broadcast
-from bot.plans import plan_of
+from bot.domain import ApprovalRequest, Broadcast, Snapshot
 
 if TYPE_CHECKING:
     from storage.guardrails import GuardrailStore
@@ -55,10 +54,10 @@ def month_start(when: datetime, tz: tzinfo) -> datetime:
     return local.astimezone(UTC)
 
 
-def spend_of_snapshot(snapshot: dict[str, Any], cost: float, at: datetime) -> list[Spend]:
+def spend_of_snapshot(snapshot: Snapshot, cost: float, at: datetime) -> list[Spend]:
     """A request's cost spread over when it goes out: a single send all at ``at`` (its
     send time, or now), a plan batch by batch in proportion to each batch's rows."""
-    plan = plan_of(snapshot)
+    plan = snapshot.plan
     if plan is None or plan.rows <= 0:
         return [Spend(at, cost)]
     return [Spend(b.send_at, cost * b.size / plan.rows) for b in plan.batches]
@@ -95,9 +94,9 @@ def _estimate(money: dict[str, Any] | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _share(snapshot: dict[str, Any], batch_no: int) -> float:
+def _share(snapshot: Snapshot, batch_no: int) -> float:
     """A plan batch's share of its plan's rows (1 for a single send)."""
-    plan = plan_of(snapshot)
+    plan = snapshot.plan
     if not batch_no or plan is None or plan.rows <= 0 or batch_no > len(plan.batches):
         return 1.0
     return plan.batches[batch_no - 1].size / plan.rows
@@ -121,7 +120,7 @@ def spent_items(
         if cost is not None:
             items.append(Spend(at, cost * _share(b.snapshot, b.batch_no)))
     for request, posted in plans:
-        cost, plan = _estimate(request.money), plan_of(request.snapshot)
+        cost, plan = _estimate(request.money), request.snapshot.plan
         if cost is None or plan is None or plan.rows <= 0:
             continue
         items += [
@@ -148,7 +147,7 @@ async def month_spend(
 async def check_request(
     store: GuardrailStore,
     budget: float,
-    snapshot: dict[str, Any],
+    snapshot: Snapshot,
     cost: float | None,
     now: datetime,
     tz: tzinfo,
@@ -157,7 +156,6 @@ async def check_request(
 ) -> BudgetCheck:
     """The month's budget with this request (its cost at its send time, or its batches')."""
     spent = await month_spend(store, now, tz, leave_out=leave_out)
-    raw = snapshot.get("send_at")
-    at = datetime.fromisoformat(raw) if raw else now
+    at = snapshot.send_time or now
     adding = spend_of_snapshot(snapshot, cost or 0.0, at)
     return check_budget(budget, spent, adding, now, tz)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from typing import Any
 
+from bot.domain import Snapshot
 from bot.guardrails.budget import BudgetCheck
 from bot.guardrails.quiet_hours import QuietHours, batches_inside
 from bot.guardrails.repeats import Repeat
 from bot.jalali import format_jalali, persian_digits
-from bot.plans import plan_of
 from bot.render import ltr, num
 from bot.texts import t
 
@@ -20,21 +19,20 @@ def window_text(quiet: QuietHours, lang: str) -> str:
     return ltr(persian_digits(shown) if lang == "fa" else shown)
 
 
-def send_moment(snapshot: dict[str, Any], now: datetime) -> datetime:
+def send_moment(snapshot: Snapshot, now: datetime) -> datetime:
     """When a single send lands: its scheduled time, or ``now`` for "send at once"."""
-    raw = snapshot.get("send_at")
-    return datetime.fromisoformat(raw) if raw else now
+    return snapshot.send_time or now
 
 
 def quiet_line(
-    snapshot: dict[str, Any], quiet: QuietHours | None, tz: tzinfo, lang: str, now: datetime
+    snapshot: Snapshot, quiet: QuietHours | None, tz: tzinfo, lang: str, now: datetime
 ) -> str:
     """The night-hours flag: a send landing inside them, or how many of a plan's batches do.
     Empty when the quiet hours are off or nothing falls inside."""
     if quiet is None:
         return ""
     window = window_text(quiet, lang)
-    plan = plan_of(snapshot)
+    plan = snapshot.plan
     if plan is not None:
         inside = batches_inside(plan, quiet, tz)
         if not inside:
@@ -44,7 +42,7 @@ def quiet_line(
     at = send_moment(snapshot, now)
     if not quiet.contains(at, tz):
         return ""
-    key = "guard_quiet" if snapshot.get("send_at") else "guard_quiet_now"
+    key = "guard_quiet" if snapshot.send_at else "guard_quiet_now"
     return t(lang, key, at=format_jalali(at, tz, lang), window=window)
 
 

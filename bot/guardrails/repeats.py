@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from bot.broadcasts.rules import parse_send_at, send_time_of
-from bot.domain import ApprovalRequest, Broadcast, BroadcastState, PhonebookSelection
+from bot.domain import ApprovalRequest, Broadcast, BroadcastState, PhonebookSelection, Snapshot
 from bot.sms import normalize_text, to_ascii_digits
 
 EarlierState = Literal["sent", "scheduled", "unknown", "pending"]
@@ -29,7 +29,7 @@ class Earlier:
     requester_id: int
     at: datetime  # when it went out, or is scheduled to
     state: EarlierState
-    snapshot: dict[str, Any]
+    snapshot: Snapshot
 
 
 @dataclass(frozen=True)
@@ -73,17 +73,15 @@ def overlap(a: list[PhonebookSelection], b: list[PhonebookSelection]) -> int:
     return sum(pair_overlap(x, y) for x in a for y in b if x.phonebook_id == y.phonebook_id)
 
 
-def _selections(snapshot: dict[str, Any]) -> list[PhonebookSelection]:
-    return [PhonebookSelection.from_dict(s) for s in snapshot.get("selections", [])]
+def _selections(snapshot: Snapshot) -> list[PhonebookSelection]:
+    return list(snapshot.selections)
 
 
-def find_repeats(
-    snapshot: dict[str, Any], earlier: list[Earlier], suffix: str = ""
-) -> list[Repeat]:
+def find_repeats(snapshot: Snapshot, earlier: list[Earlier], suffix: str = "") -> list[Repeat]:
     """Earlier sends sharing recipients with ``snapshot``: same text first (newest first),
     then different texts to the same people. One entry per public number."""
     mine = _selections(snapshot)
-    key = text_key(str(snapshot.get("message", "")), suffix)
+    key = text_key(snapshot.message, suffix)
     found: dict[int, Repeat] = {}
     for e in sorted(earlier, key=lambda e: e.at, reverse=True):
         if e.number in found:
@@ -91,7 +89,7 @@ def find_repeats(
         shared = overlap(mine, _selections(e.snapshot))
         if shared <= 0:
             continue
-        same = text_key(str(e.snapshot.get("message", "")), suffix) == key
+        same = text_key(e.snapshot.message, suffix) == key
         found[e.number] = Repeat(e, same, shared)
     return sorted(found.values(), key=lambda r: (not r.same_text, -r.earlier.at.timestamp()))
 

@@ -40,7 +40,7 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
     settings = context.services.settings
     lang = lang_of(context)
     snapshot = draft.snapshot(settings.message_suffix)
-    _, per, credit = await price_lines(update, context, draft, snapshot["message"])
+    _, per, credit = await price_lines(update, context, draft, snapshot.message)
     quiet_line, quiet_rows = review_quiet(context, draft, snapshot, lang)
     cost = per * draft.recipients() if per is not None else None
     guards = await card_guards(context, snapshot, lang, cost=cost) + quiet_line

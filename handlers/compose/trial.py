@@ -44,7 +44,7 @@ async def trial_press(update: Update, context: Context, draft: Draft) -> int:
         await answer(update)
         await ask_contact(update, context, "phone_ask_for_test")
         return REVIEW
-    message = draft.snapshot(context.services.settings.message_suffix)["message"]
+    message = draft.snapshot(context.services.settings.message_suffix).message
     limit = num(TRIAL_LIMIT, lang_of(context))
     if await trials_used(store, draft, message) >= TRIAL_LIMIT:
         # a quick refusal as an alert; the store's own count below is what enforces it

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from bot.domain import Broadcast, BroadcastState, Snapshot
+from bot.domain import Broadcast, BroadcastState, Snapshot, line_and_text_hash
 
 from ._base import StoreBase, dump_json, load_json
 from .approvals import NEXT_PUBLIC_NO
@@ -231,33 +231,59 @@ class BroadcastStore(StoreBase):
         return _broadcast(row) if row else None
 
     async def owned_outbox_ids(self, candidates: list[int]) -> set[int]:
-        """Which of ``candidates`` already belong to a broadcast: returned by a send, or
-        claimed by a reconcile. Such a provider row is never evidence for another one.
-        (``broadcast_outbox`` mirrors every broadcast's ``outbox_ids``, kept by triggers.)"""
+        """Which of ``candidates`` the bot already holds: returned by a send (a broadcast,
+        a batch or a test SMS), or claimed by a reconcile. Such a provider row belongs to
+        that send and is never evidence for another one. (``broadcast_outbox`` mirrors
+        every broadcast's ``outbox_ids``, kept by triggers.)"""
         if not candidates:
             return set()
         marks = ",".join("?" * len(candidates))
         rows = await self._db.fetchall(
             f"SELECT outbox_id AS i FROM outbox_claims WHERE outbox_id IN ({marks}) "
-            f"UNION SELECT outbox_id FROM broadcast_outbox WHERE outbox_id IN ({marks})",
-            (*candidates, *candidates),
+            f"UNION SELECT outbox_id FROM broadcast_outbox WHERE outbox_id IN ({marks}) "
+            "UNION SELECT CAST(j.value AS INTEGER) "
+            "FROM test_sends, json_each(test_sends.outbox_ids) j "
+            f"WHERE CAST(j.value AS INTEGER) IN ({marks})",
+            (*candidates, *candidates, *candidates),
         )
         return {int(r[0]) for r in rows}
+
+    async def trial_in_doubt(
+        self, sender: str, message: str, earliest: datetime, latest: datetime
+    ) -> bool:
+        """A test SMS of this line and text, made within [earliest, latest], whose
+        outbox id the bot does not know (in flight, or cut off): its provider row
+        cannot be told from a one-recipient send's."""
+        row = await self._db.fetchone(
+            "SELECT 1 FROM test_sends WHERE content_hash = ? AND created_at >= ? "
+            "AND created_at <= ? AND (state IN ('sending', 'unknown') "
+            "OR (state = 'sent' AND outbox_ids = '[]')) LIMIT 1",
+            (
+                line_and_text_hash(sender, message),
+                to_db_time(earliest),
+                to_db_time(latest),
+            ),
+        )
+        return row is not None
 
     async def claim_outbox(self, broadcast_id: int, outbox_id: int) -> bool:
         """Settle an ``unknown`` broadcast as ``sent`` with one provider row, atomically.
 
-        False (and nothing written) when the row is already owned by any broadcast, when
-        the broadcast is no longer ``unknown``, or while any send is in flight: its row
-        may be the one just listed and its outbox id is not recorded yet.
+        False (and nothing written) when the row is already owned by any broadcast or test
+        SMS, when the broadcast is no longer ``unknown``, or while any send (a test SMS
+        too) is in flight: its row may be the one just listed and its outbox id is not
+        recorded yet.
         """
         now = self._stamp()
         async with self._db.transaction() as tx:
             busy = await tx.fetchone(
                 "SELECT 1 FROM broadcasts WHERE state = 'sending' "
+                "UNION ALL SELECT 1 FROM test_sends WHERE state = 'sending' "
                 "UNION ALL SELECT 1 FROM outbox_claims WHERE outbox_id = ? "
-                "UNION ALL SELECT 1 FROM broadcast_outbox WHERE outbox_id = ? LIMIT 1",
-                (outbox_id, outbox_id),
+                "UNION ALL SELECT 1 FROM broadcast_outbox WHERE outbox_id = ? "
+                "UNION ALL SELECT 1 FROM test_sends, json_each(test_sends.outbox_ids) j "
+                "WHERE CAST(j.value AS INTEGER) = ? LIMIT 1",
+                (outbox_id, outbox_id, outbox_id),
             )
             if busy is not None:
                 return False

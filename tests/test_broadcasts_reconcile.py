@@ -8,22 +8,26 @@ from datetime import timedelta
 import pytest
 
 from bot.broadcasts import BroadcastService
-from bot.domain import BroadcastState
+from bot.domain import BroadcastState, PhonebookSelection
 from bot.ippanel import TransportError
+from bot.trial_sms import send_trial
 from sandbox import RunningSandbox
 from storage import Store
 from tests.broadcast_fixtures import (
     ALI,
+    BOOK,
     REQUESTER,
     REQUESTER_KEY,
     SARA,
     STRANGER,
+    SUFFIX,
     Clock,
+    make_draft,
     make_policy,
     posts,
     submit,
 )
-from tests.sandbox_fixtures import closed_port_url, sandbox_client
+from tests.sandbox_fixtures import SANDBOX_KEY, closed_port_url, sandbox_client
 
 pytestmark = REQUESTER_KEY
 
@@ -181,3 +185,102 @@ async def test_recover_after_restart_marks_sending_rows_unknown(
     recovered = await service.recover_after_restart()
     assert [r.id for r in recovered] == [b.id]
     assert (await store.get_broadcast(b.id)).state == BroadcastState.UNKNOWN
+
+
+# ------------------------------------------- what a provider row can prove (issue #19)
+
+
+async def _trial(store: Store, client, draft) -> None:
+    """A test SMS of ``draft``'s exact text to the requester's phone, as the review sends."""
+    outcome = await send_trial(
+        store,
+        client,
+        draft=draft,
+        message=draft.snapshot(SUFFIX).message,
+        recipient="+989121234567",
+        api_key=SANDBOX_KEY,
+    )
+    assert outcome.kind in ("sent", "unknown")
+
+
+async def test_a_test_sms_is_never_proof_that_the_broadcast_went_out(
+    service: BroadcastService, store: Store, sandbox: RunningSandbox, client, clock: Clock
+) -> None:
+    """The usual habit: a test SMS of the text, then submit it. The broadcast's POST never
+    reaches the panel; the test SMS's row (same line, same text, a minute earlier) must
+    not settle it as sent."""
+    draft = await make_draft(store)
+    await _trial(store, client, draft)
+    assert len(sandbox.state.sends) == 1
+    result = await service.submit(draft, REQUESTER)
+    assert result.request is not None
+    sandbox.state.fail_next("/api/send", "500")  # not queued: the outcome is unknown
+    _, outcome = await service.approve_and_send(result.request.id, ALI)
+    assert outcome.kind == "unknown"
+
+    clock.offset = timedelta(minutes=1)
+    checked = await service.reconcile(outcome.broadcast.id)
+    assert checked.kind == "still_unknown"
+    assert checked.broadcast.state == BroadcastState.UNKNOWN and not checked.broadcast.outbox_ids
+    assert await store._db.fetchall("SELECT * FROM outbox_claims") == []
+
+
+async def test_a_test_sms_cut_off_mid_post_leaves_a_one_recipient_row_in_doubt(
+    service: BroadcastService, store: Store, sandbox: RunningSandbox, clock: Clock
+) -> None:
+    """A one-recipient broadcast and a test SMS whose outbox id the bot never learnt:
+    the panel's list cannot tell their rows apart, so neither row is evidence."""
+    one = PhonebookSelection(BOOK, "مشتریان", 25, mode="slice", start=1, size=1)
+    draft = await make_draft(store, selections=[one])
+    async with sandbox_client(sandbox, connect_timeout=2.0, read_timeout=0.5) as impatient:
+        sandbox.state.fail_next("/api/send", "accept_then_hang", delay=2)
+        await _trial(store, impatient, draft)  # queued at the panel, outcome unknown here
+    (trial,) = await store.list_trials(REQUESTER)
+    assert trial.state == "unknown" and trial.outbox_ids == []
+    result = await service.submit(draft, REQUESTER)
+    sandbox.state.fail_next("/api/send", "500")
+    _, outcome = await service.approve_and_send(result.request.id, ALI)
+    assert outcome.kind == "unknown"
+
+    clock.offset = timedelta(minutes=2)
+    assert (await service.reconcile(outcome.broadcast.id)).kind == "still_unknown"
+
+
+async def test_a_row_for_another_audience_is_not_evidence(
+    service: BroadcastService, store: Store, sandbox: RunningSandbox, client, clock: Clock
+) -> None:
+    """Someone sends the same text from the panel to the whole book (25); our broadcast
+    to rows 1-10 was never queued. The row's recipient count says it is not ours."""
+    ten = PhonebookSelection(BOOK, "مشتریان", 25, mode="slice", start=1, size=10)
+    request = await submit(service, store, selections=[ten])
+    await client.send_to_phonebooks(
+        SANDBOX_KEY,
+        sender=request.snapshot.sender,
+        message=request.snapshot.message,
+        params=[{"type": "all", "phonebook_ids": [BOOK]}],
+    )
+    sandbox.state.fail_next("/api/send", "500")
+    _, outcome = await service.approve_and_send(request.id, ALI)
+    assert outcome.kind == "unknown"
+
+    clock.offset = timedelta(minutes=1)
+    assert (await service.reconcile(outcome.broadcast.id)).kind == "still_unknown"
+    # the same row with the right count would have been claimed: the count is the reason
+    (row,) = sandbox.state.sends.values()
+    row.recipients = 10
+    assert (await service.reconcile(outcome.broadcast.id)).kind == "sent"
+
+
+async def test_outbox_ids_of_test_sms_are_owned(
+    service: BroadcastService, store: Store, sandbox: RunningSandbox, client
+) -> None:
+    draft = await make_draft(store)
+    await _trial(store, client, draft)
+    (trial,) = await store.list_trials(REQUESTER)
+    assert trial.outbox_ids and await store.owned_outbox_ids(trial.outbox_ids) == set(
+        trial.outbox_ids
+    )
+    request = await submit(service, store)
+    sandbox.state.fail_next("/api/send", "500")
+    _, outcome = await service.approve_and_send(request.id, ALI)
+    assert not await store.claim_outbox(outcome.broadcast.id, trial.outbox_ids[0])

@@ -1,6 +1,22 @@
 """Stage 4, reconcile: an ``unknown`` send becomes ``sent`` only on positive evidence,
 a provider row claimed one-to-one. Absence proves nothing; only a person who checked the
 panel may declare it not sent.
+
+The rule: a row of the provider's list of sends (``POST /api/report/new_list``: outbox
+id, line, text, created and send time, recipient count) proves only the one send unit (an
+immediate broadcast, or one batch of a plan) it belongs to, and it is evidence only when
+
+* its outbox id is owned by nothing the bot sent: no broadcast, no batch, no test SMS
+  (an id the bot already holds belongs to that send), and no earlier claim;
+* it has the unit's line and exact text, and was created within ``RECONCILE_SKEW`` of
+  the unit's own attempt;
+* its recipient count, where the row gives one, is the unit's audience (a batch's rows,
+  or the broadcast's recipients), and its send time, where both have one, is the unit's;
+* it cannot be a test SMS: while a test SMS of the same line and text has no known
+  outbox id (cut off mid-POST), a one-recipient row (or one that gives no count) within
+  the window proves nothing, since the panel's list does not tell the two apart.
+
+Anything else proves nothing, and the unit stays ``unknown`` until a person checks.
 """
 
 from __future__ import annotations
@@ -53,7 +69,7 @@ class Reconciler:
         except IPPanelError as error:
             log.info("broadcast %s: reconcile could not ask the provider: %r", b.id, error)
             return ReconcileResult("still_unknown", b)
-        owned = await self._deps.store.owned_outbox_ids(candidates)
+        owned = await self._deps.store.owned_outbox_ids(candidates)  # sends and test SMS
         for outbox_id in candidates:  # oldest first: earlier unknowns take earlier rows
             if outbox_id in owned:
                 continue
@@ -73,6 +89,9 @@ class Reconciler:
         """Outbox ids of provider rows matching ``b``, oldest first."""
         earliest = b.created_at - RECONCILE_SKEW
         latest = max(b.updated_at, b.created_at) + RECONCILE_SKEW
+        doubt = await self._deps.store.trial_in_doubt(
+            b.snapshot.sender or "", b.snapshot.message, earliest, latest
+        )
         # Only the time filter, as the contract's string: how "number"/"message" filters
         # match is undocumented, and a filter that wrongly hid our row would cost evidence.
         filters = {"create_from_date": str(int(earliest.timestamp()))}
@@ -86,7 +105,8 @@ class Reconciler:
                 for r in page.items
                 if r.messages_outbox_id
                 and r.created_at is not None
-                and record_matches(r, b.snapshot, earliest, latest)
+                and record_matches(r, b, earliest, latest)
+                and not (doubt and (r.rcpts_count or 1) == 1)
             ]
             older = [r for r in page.items if r.created_at is not None and r.created_at < earliest]
             if not page.has_next or (page.items and len(older) == len(page.items)):

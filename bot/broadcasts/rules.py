@@ -117,15 +117,32 @@ def aggregate_stats(stats: list[dict[str, OperatorStats]]) -> dict[str, Operator
     return {op: OperatorStats(**t) for op, t in totals.items()}
 
 
-def record_matches(
-    record: SendRecord, snapshot: Snapshot, earliest: datetime, latest: datetime
-) -> bool:
-    """A provider row is positive evidence of our send: same line, same text (line
-    endings and surrounding blanks aside), stamped within [earliest, latest]."""
+def audience_of(b: Broadcast) -> int:
+    """How many recipients one send unit was for: its batch's rows, or the whole
+    snapshot's recipients (recomputed from its selections)."""
+    plan = b.snapshot.plan
+    if b.batch_no and plan is not None and 0 < b.batch_no <= len(plan.batches):
+        return plan.batches[b.batch_no - 1].size
+    return b.snapshot.recipients_total()
+
+
+def record_matches(record: SendRecord, b: Broadcast, earliest: datetime, latest: datetime) -> bool:
+    """A provider row could be positive evidence of the send unit ``b`` (see
+    :mod:`bot.broadcasts.reconcile` for the whole rule): same line, same text (line
+    endings and surrounding blanks aside), stamped within [earliest, latest], for as many
+    recipients as ``b`` was (when the row gives a count), and due when ``b`` was (when
+    ``b`` was scheduled and the row gives its time)."""
+    snapshot = b.snapshot
     if line_digits(record.from_number) != line_digits(snapshot.sender or ""):
         return False
     if same_text(record.message) != same_text(snapshot.message):
         return False
+    if record.rcpts_count is not None and record.rcpts_count != audience_of(b):
+        return False
+    due = send_time_of(b)
+    if due is not None and record.send_time is not None:
+        if abs((record.send_time - due).total_seconds()) >= 1:
+            return False
     return record.created_at is not None and earliest <= record.created_at <= latest
 
 

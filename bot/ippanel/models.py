@@ -324,7 +324,7 @@ class SendRecord:
     state: str | None = None
     status: str | None = None  # Persian
     send_time: datetime | None = None
-    rcpts_count: int = 0
+    rcpts_count: int | None = None  # None when the row does not say
     exit_count: int = 0
     cost: float = 0
 
@@ -339,7 +339,7 @@ class SendRecord:
             state=_opt_str(d.get("state")),
             status=_opt_str(d.get("status")),
             send_time=_time(d.get("time_send")),
-            rcpts_count=_int(d.get("rcpts_count")),
+            rcpts_count=_opt_int(d.get("rcpts_count")),
             exit_count=_int(d.get("exit_count")),
             cost=_num(d.get("cost")),
         )

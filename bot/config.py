@@ -67,6 +67,7 @@ EXPECTED = {
     "BUDGET_HARD": "true or false",
     "FOLLOW_UP_MINUTES": "minutes after a send for its follow-up, like 60 (0 turns it off)",
     "FOLLOW_UP_LOW_SHARE": "a percentage from 1 to 100, like 80",
+    "TEST_SMS_DAILY_CAP": "a whole number of test SMS per admin in 24 hours, like 10",
 }
 
 # Settings whose empty value is a value of its own, not "the default": QUIET_HOURS= is "off".
@@ -138,6 +139,8 @@ class Settings(BaseSettings):
     budget_hard: bool = False
     follow_up_minutes: float = Field(60.0, ge=0)
     follow_up_low_share: float = Field(80.0, gt=0, le=100)
+    # test SMS per admin in 24 hours, besides the limit per line and text
+    test_sms_daily_cap: int = Field(10, ge=1, le=1000)
 
     @field_validator("telegram_bot_token")
     @classmethod

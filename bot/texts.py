@@ -451,6 +451,13 @@ FA: dict[str, str] = {
     "trial_limit": "سقف {limit} پیامک آزمایشی برای این متن پر شده است. "
     "برای آزمایش دوباره، متن یا خط ارسال را ویرایش کنید.",
     "trial_invalid": "پیامک آزمایشی فرستاده نشد: {reason}",
+    "trial_daily_cap": "سقف {cap} پیامک آزمایشی شما در ۲۴ ساعت پر شده است. "
+    "فردا دوباره امتحان کنید.",
+    "trial_in_flight": "⏳ پیامک آزمایشی قبلی شما هنوز در راه است؛ چیزی دوباره فرستاده نشد. "
+    "نتیجه را زیر کارت می‌بینید.",
+    "trial_duplicate": "⏳ پیامک یکسان تازه فرستاده شده و سامانه تا {seconds} ثانیهٔ دیگر "
+    "پیامک تکراری را نمی‌پذیرد. چیزی فرستاده نشد و شمرده نشد؛ {seconds} ثانیه صبر کنید "
+    "و دوباره بزنید.",
     "phone_ask": "📱 برای پیامک آزمایشی، شمارهٔ همراه خودتان را با دکمهٔ «{button}» در پایین صفحه بفرستید. "
     "تلگرام تأیید می‌کند که شماره مال خود شماست؛ شمارهٔ تایپ‌شده پذیرفته نمی‌شود.",
     "phone_ask_for_test": "📱 پیامک آزمایشی به شمارهٔ خود شما می‌رود و هنوز شماره‌ای ثبت نکرده‌اید. "
@@ -1060,6 +1067,12 @@ EN: dict[str, str] = {
     "trial_limit": "The {limit} test SMS for this text are used up. "
     "To test again, edit the text or the sender line.",
     "trial_invalid": "Test SMS not sent: {reason}",
+    "trial_daily_cap": "Your {cap} test SMS for 24 hours are used up. Try again tomorrow.",
+    "trial_in_flight": "⏳ Your previous test SMS is still on its way; nothing was sent again. "
+    "Its result appears under the card.",
+    "trial_duplicate": "⏳ An identical SMS was just sent and the panel refuses a duplicate "
+    "for {seconds} more seconds. Nothing was sent and it does not count; wait {seconds} "
+    "seconds and tap again.",
     "phone_ask": "📱 For test SMS, send your own mobile number with the «{button}» button at the bottom. "
     "Telegram vouches that the number is yours; a typed number is not accepted.",
     "phone_ask_for_test": "📱 A test SMS goes to your own number, and you have not registered one yet. "

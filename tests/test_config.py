@@ -223,6 +223,7 @@ TABLE: list[tuple[str, str, object, str | None]] = [
     ("BUDGET_HARD", "true", True, "maybe"),
     ("FOLLOW_UP_MINUTES", "90", 90.0, "later"),
     ("FOLLOW_UP_LOW_SHARE", "75", 75.0, "0"),
+    ("TEST_SMS_DAILY_CAP", "4", 4, "ten"),
 ]
 NAMES = [row[0] for row in TABLE]
 # WEBHOOK_SECRET is here so that WEBHOOK_URL alone is valid.

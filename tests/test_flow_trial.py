@@ -5,11 +5,13 @@ that one number, the limit per draft and text kept by the store, /phone and /his
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from bot.domain import TrialSend
 from bot.ippanel import ValidationError
 from bot.ippanel.bodies import build_webservice_body
 from bot.phones import mask_phone
@@ -59,6 +61,12 @@ async def register(w: World, user: FakeUser) -> BotMessage:
     return await until_text(w, user, "برای پیامک آزمایشی ثبت شد")
 
 
+def shift(w: World, seconds: int) -> None:
+    """Stamp the store's rows ``seconds`` ahead of now: past the panel's 40 s duplicate
+    window (an identical test within it is refused before any POST)."""
+    w.store._clock = lambda: datetime.now(UTC) + timedelta(seconds=seconds)
+
+
 async def press_test(w: World, user: FakeUser, card: BotMessage, needle: str = SENT) -> BotMessage:
     last = user.messages()[-1].message_id
     await user.press(card, TEST)
@@ -99,11 +107,13 @@ async def test_own_number_gets_the_exact_final_text_three_times_per_text(tmp_pat
         assert str(outbox) in result.text and phone in result.text
         assert left(2) in result.text
 
+        shift(w, 41)
         await press_test(w, alice, card)
         assert w.sends == 2
         # a restart between taps changes nothing: the count is in the database
         await restart(w)
         await w.fake.wait_until(lambda: w.fake.polling)
+        shift(w, 82)
         # a double tap at 2 of 3: one goes out, the other is refused
         last = alice.messages()[-1].message_id
         first = await alice.press(card, TEST)
@@ -198,7 +208,9 @@ async def test_refused_unknown_history_and_forgetting(tmp_path: Path) -> None:
         assert left(2) in unknown.text
         await w.settle()
         assert w.sends == 2
+        shift(w, 41)
         await press_test(w, alice, card)
+        shift(w, 82)
         await press_test(w, alice, card)
         assert w.sends == 4
         query = await alice.press(card, TEST)
@@ -264,35 +276,153 @@ async def test_the_store_counts_before_it_inserts_so_concurrent_taps_stop_at_thr
     async with bot_world(tmp_path) as w:
         store = w.store
 
-        async def reserve():
+        async def reserve(draft_id: int = 7, text: str = "h", cap: int = 10):
             return await store.reserve_trial(
                 owner_id=1001,
-                draft_id=7,
+                draft_id=draft_id,
                 draft_version=3,
-                content_hash="h",
+                content_hash=text,
                 sender="+983000505",
                 recipient="+989120001001",
                 message="x",
                 limit=3,
+                daily_cap=cap,
             )
 
-        rows = await asyncio.gather(*(reserve() for _ in range(8)))
-        assert sum(r is not None for r in rows) == 3
-        kept = [r for r in rows if r is not None]
+        async def burst(**kw) -> list:
+            """Eight taps at once: the one rule check and insert is a single statement."""
+            rows = await asyncio.gather(*(reserve(**kw) for _ in range(8)))
+            return [r for r in rows if isinstance(r, TrialSend)]
+
+        # while one is in flight, no other tap gets a row (nothing would be posted)
+        (first,) = await burst()
+        assert (await reserve()).kind == "in_flight"
         # a certain failure gives its place back; an unknown one keeps it
-        await store.finish_trial(kept[0].id, "failed", error="422")
-        await store.finish_trial(kept[1].id, "unknown", error="500")
-        assert await store.count_trials(7, "h") == 2
-        assert await reserve() is not None
-        assert await reserve() is None
-        assert await store.finish_trial(kept[1].id, "sent") is None  # finished once only
+        await store.finish_trial(first.id, "failed", error="422")
+        (second,) = await burst()
+        await store.finish_trial(second.id, "unknown", error="500")
+        assert await store.count_trials(1001, "h") == 1
+        # within 40 s of an identical one that may have gone out: refused, with the wait
+        block = await reserve()
+        assert block.kind == "duplicate" and 38 <= block.wait <= 40
+        shift(w, 41)
+        # a copied draft (another draft id, the same line and text) shares the count
+        (third,) = await burst(draft_id=8)
+        await store.finish_trial(third.id, "sent", outbox_ids=[1])
+        shift(w, 82)
+        (fourth,) = await burst(draft_id=9)
+        assert await store.count_trials(1001, "h") == 3
+        assert await store.finish_trial(second.id, "sent") is None  # finished once only
 
         # a row left "sending" by a stop mid-POST is unknown after the restart, and counted
-        interrupted = kept[2]
         await restart(w)
-        settled = await w.store.list_trials(1001, limit=10)
-        assert {t.id: t.state for t in settled}[interrupted.id] == "unknown"
-        assert await w.store.count_trials(7, "h") == 3
+        shift(w, 123)
+        store = w.store
+        settled = await store.list_trials(1001, limit=10)
+        assert {t.id: t.state for t in settled}[fourth.id] == "unknown"
+        assert await store.count_trials(1001, "h") == 3
+        assert await burst() == [] and (await reserve(draft_id=10)).kind == "limit"
+        # other texts count against the person's cap for 24 hours (3 so far, unknown too)
+        assert await store.count_today(1001) == 3
+        for n in range(2):
+            (row,) = await burst(text=f"t{n}", cap=5)
+            await store.finish_trial(row.id, "sent", outbox_ids=[10 + n])
+        assert await burst(text="t9", cap=5) == []
+        assert (await reserve(text="t9", cap=5)).kind == "daily_cap"
+        w.store._clock = lambda: datetime.now(UTC) + timedelta(hours=25)
+        assert isinstance(await reserve(text="t9", cap=5), TrialSend)
+
+
+async def test_a_double_tap_posts_one_test_sms(tmp_path: Path) -> None:
+    """#19: a second tap while the first test SMS is on its way (or within the panel's
+    40 s duplicate window) posts nothing, and says why."""
+    async with bot_world(tmp_path) as w:
+        alice = w.admin(0)
+        await set_key(w, alice)
+        await register(w, alice)
+        card = await compose_to_review(w, alice)
+        last = alice.messages()[-1].message_id
+        await alice.press(card, TEST)
+        await alice.press(card, TEST)
+        await until_text(w, alice, SENT, after=last)
+
+        def refusal() -> BotMessage | None:
+            return next(
+                (
+                    m
+                    for m in alice.messages()
+                    if m.message_id > last and ("در راه است" in m.text or "صبر کنید" in m.text)
+                ),
+                None,
+            )
+
+        await w.until(lambda: refusal() is not None)
+        told = refusal()
+        assert told is not None and "چیزی" in told.text and "فرستاده نشد" in told.text
+        await w.settle()
+        assert w.sends == 1 and count_rows(w, "test_sends") == 1
+
+
+async def test_a_copied_draft_does_not_get_three_more_tests(tmp_path: Path) -> None:
+    """#19: the limit is per person, line and text, not per draft."""
+    async with bot_world(tmp_path) as w:
+        alice = w.admin(0)
+        await set_key(w, alice)
+        await register(w, alice)
+        card = await compose_to_review(w, alice, text="همان متن")
+        for n in range(3):
+            shift(w, 41 * n)
+            await press_test(w, alice, card)
+        assert w.sends == 3
+        # a second draft with the same line and text
+        await alice.send("/send")
+        await alice.press(await until_text(w, alice, "پیش‌نویس تازه"), "پیش‌نویس تازه")
+        menu = await until_text(w, alice, "خط ارسال", after=card.message_id)
+        if menu.buttons:
+            await alice.press(menu, menu.buttons[0][0][0], exact=True)
+        menu = await until_text(w, alice, "دفترچه‌های تلفن", after=card.message_id)
+        await alice.press(menu, menu.buttons[0][0][0], exact=True)
+        await w.until(lambda: "✓" in alice.last().buttons[0][0][0])
+        await alice.press(alice.last(), "ادامه: متن پیام ◀️", exact=True)
+        await until_text(w, alice, "متن پیام", after=card.message_id)
+        await alice.send("همان متن")
+        preview = await until_text(w, alice, "پیش‌نمایش پیامک", after=card.message_id)
+        await alice.press(preview, "زمان: همین حالا ◀️", exact=True)
+        copy = await until_text(w, alice, "بازبینی", after=card.message_id)
+        assert len(await w.store.list_drafts(alice.user_id)) == 2
+        shift(w, 200)
+        query = await alice.press(copy, TEST)
+        answer = await alice.answer_of(query)
+        assert answer.show_alert and LIMIT in answer.text
+        await w.settle()
+        assert w.sends == 3
+
+
+async def test_the_panels_duplicate_refusal_says_how_long_to_wait(tmp_path: Path) -> None:
+    """#21 point 16: the panel refuses an identical SMS within 40 s (429). The bot says to
+    wait, with the seconds left, and posts nothing while that is certain to be refused."""
+    async with bot_world(tmp_path) as w:
+        alice = w.admin(0)
+        await set_key(w, alice)
+        await register(w, alice)
+        card = await compose_to_review(w, alice)
+        # an identical SMS sent a moment ago from the panel itself: the bot cannot know
+        w.sandbox.state.fail_next("/api/send", "500", status=429)
+        told = await press_test(w, alice, card, "صبر کنید")
+        assert f"{num(40, 'fa')} ثانیه" in told.text or f"{num(39, 'fa')} ثانیه" in told.text
+        assert "مشکل را رفع کنید" not in told.text
+        assert w.sends == 1
+        # a tap during the wait posts nothing and counts down
+        shift(w, 15)
+        again = await press_test(w, alice, card, "صبر کنید")
+        assert again.message_id != told.message_id
+        assert any(f"{num(n, 'fa')} ثانیه" in again.text for n in (24, 25))
+        await w.settle()
+        assert w.sends == 1
+        # after the wait, the test goes out (the refused one was not counted)
+        shift(w, 41)
+        sent = await press_test(w, alice, card)
+        assert left(2) in sent.text and w.sends == 2
 
 
 # ------------------------------------------------- the webservice body, the sandbox, the fake

@@ -1,6 +1,7 @@
 """The review card's "📱 test on my phone": the exact final text, from the chosen line, to
-the admin's own registered number, with their own key. No approval; at most
-``TRIAL_LIMIT`` per draft and text, counted in the store. The result goes under the card."""
+the admin's own registered number, with their own key. No approval; one at a time, at
+most ``TRIAL_LIMIT`` per line and text and ``TEST_SMS_DAILY_CAP`` a day, none within 40 s
+of an identical one, all counted in the store. The result goes under the card."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ async def trial_press(update: Update, context: Context, draft: Draft) -> int:
             message=message,
             recipient=phone,
             api_key=key,
+            daily_cap=context.services.settings.test_sms_daily_cap,
         )
     text = result_text(context, outcome, draft, phone)
     card = update.callback_query.message
@@ -76,6 +78,13 @@ def result_text(context: Context, outcome: TrialOutcome, draft: Draft, phone: st
     left = num(outcome.left, lang)
     if outcome.kind == "limit":
         return tr(context, "trial_limit", limit=limit)
+    if outcome.kind == "daily_cap":
+        cap = num(context.services.settings.test_sms_daily_cap, lang)
+        return tr(context, "trial_daily_cap", cap=cap)
+    if outcome.kind == "in_flight":
+        return tr(context, "trial_in_flight")
+    if outcome.kind == "duplicate":
+        return tr(context, "trial_duplicate", seconds=num(outcome.wait, lang))
     reason = words.explain(lang, outcome.error) if outcome.error else "—"
     if outcome.kind == "invalid":
         return tr(context, "trial_invalid", reason=reason)

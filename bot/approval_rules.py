@@ -15,6 +15,7 @@ request.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -86,6 +87,27 @@ class ApprovalRules:
             if rule.approvals > best.approvals:
                 best = Requirement(rule.approvals, rule, cost_unknown=unknown)
         return best
+
+
+def fewest_approvers(requesters: Iterable[int], approvers: Iterable[int]) -> tuple[int, int]:
+    """The admin who can get the fewest approvals, and how many: the approvers other than
+    themselves (the requester never counts). ``(0, 0)`` when nobody may request."""
+    pool = frozenset(approvers)
+    return min(((len(pool - {r}), r) for r in requesters), default=(0, 0))[::-1]
+
+
+def unreachable(rules: ApprovalRules, requesters: Iterable[int], approvers: Iterable[int]) -> str:
+    """Why some request could never be approved under ``rules``, as one line; "" if none.
+
+    Checked at start-up: a rule asking for K approvals is refused when some admin who may
+    request has fewer than K approvers other than themselves."""
+    admin, available = fewest_approvers(requesters, approvers)
+    if not rules.rules or rules.most <= available:
+        return ""
+    return (
+        f"APPROVAL_RULES is invalid: a rule asks for {rules.most} approvals but admin {admin} "
+        f"can get at most {available} (APPROVER_IDS other than the requester)"
+    )
 
 
 def parse_rule(text: str) -> ApprovalRule:

@@ -24,7 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.approval_rules import ApprovalRules, parse_rules
+from bot.approval_rules import ApprovalRules, parse_rules, unreachable
 from bot.guardrails.quiet_hours import QuietHours, parse_quiet_hours
 
 DEFAULT_IPPANEL_BASE_URL = "https://edge.ippanel.com/v1"
@@ -268,13 +268,11 @@ class Settings(BaseSettings):
             self.approver_ids = list(self.admin_ids)
         if self.webhook_url and not self.webhook_secret:
             raise ValueError("WEBHOOK_SECRET: required when WEBHOOK_URL is set")
-        most, approvers = self.approval_rules.most, len(self.approver_ids or ())
-        if self.approvals_required and most > approvers:
-            # no request could ever collect that many: stop now rather than at every submit
-            raise ValueError(
-                f"APPROVAL_RULES is invalid: a rule asks for {most} approvals but "
-                f"APPROVER_IDS has only {approvers} approver(s)"
-            )
+        if self.approvals_required:
+            # some request could never collect that many: stop now, not at a submit
+            problem = unreachable(self.approval_rules, self.admin_ids, self.approver_ids or ())
+            if problem:
+                raise ValueError(problem)
         return self
 
     # Derived views used across the bot.

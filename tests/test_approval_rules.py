@@ -114,6 +114,25 @@ def test_more_approvals_than_approvers_stops_at_start_up(tmp_path: Path) -> None
     assert settings(tmp_path, approval_rules="cost>=1:3", approvals_required="0")
 
 
+def test_the_requester_never_counts_at_start_up(tmp_path: Path) -> None:
+    """#19: three admins who are all approvers can each get two approvals at most."""
+    three = {"admin_ids": "11,22,33"}
+    with pytest.raises(ConfigError) as err:
+        settings(tmp_path, approval_rules="recipients>=1:3", **three)
+    assert str(err.value) == (
+        "APPROVAL_RULES is invalid: a rule asks for 3 approvals but admin 11 can get at "
+        "most 2 (APPROVER_IDS other than the requester)"
+    )
+    assert settings(tmp_path, approval_rules="recipients>=1:2", **three)
+    # an admin who is not an approver can get all three
+    assert settings(
+        tmp_path, approval_rules="recipients>=1:3", admin_ids="11", approver_ids="22,33,44"
+    )
+    # but one who is gets two: 22 asks, 33 and 44 approve
+    with pytest.raises(ConfigError, match="admin 22 can get at most 2"):
+        settings(tmp_path, approval_rules="cost>=1:3", approver_ids="22,33,44", **three)
+
+
 def test_the_error_names_the_bad_rule_on_one_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         settings(tmp_path, approval_rules="recipients>=5000:2,cost>2:2\nx")

@@ -192,8 +192,9 @@ TABLE: list[tuple[str, str, object, str | None]] = [
     ("APPROVAL_TTL_HOURS", "12", 12.0, "-1"),
     (
         "APPROVAL_RULES",
-        "recipients>=5000:2",
-        ApprovalRules((ApprovalRule("recipients", 5000, 2),)),
+        # ADMIN_IDS 11,22 are both approvers: each can get one approval (never their own)
+        "recipients>=5000:1",
+        ApprovalRules((ApprovalRule("recipients", 5000, 1),)),
         "recipients>5000:2",
     ),
     (

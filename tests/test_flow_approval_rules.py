@@ -4,8 +4,13 @@ Bob and Carol approving. ``w.sends`` counts the POSTs that cost money."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from bot.approval_rules import parse_rules
+from bot.config import ConfigError
 from bot.domain import BroadcastState, RequestState
 from tests.harness import (
     World,
@@ -146,9 +151,23 @@ async def test_a_rule_change_and_restart_keep_the_rule_of_a_pending_request(
         assert w.sends == 1
 
 
+async def test_a_rule_no_requester_can_meet_stops_the_bot_at_start_up(tmp_path: Path) -> None:
+    """#19: three admins, all approvers: whoever asks, only two others can approve, so
+    ``recipients>=1:3`` could never be met. The bot refuses to start, in one line."""
+    with pytest.raises(ConfigError) as err:
+        async with bot_world(tmp_path, approval_rules="recipients>=1:3"):
+            pass
+    message = str(err.value)
+    assert message.startswith("APPROVAL_RULES is invalid: a rule asks for 3 approvals")
+    assert "at most 2" in message and "\n" not in message
+
+
 async def test_more_approvals_than_approvers_is_refused_at_submit(tmp_path: Path) -> None:
-    # three approvers exist, so the rule is valid; but Alice asks, leaving two others
-    async with bot_world(tmp_path, approval_rules="recipients>=1:3") as w:
+    # Defence in depth: the start-up check refuses such a rule (above); should a policy
+    # ever ask for more than the other approvers, the submit still refuses it.
+    async with bot_world(tmp_path) as w:
+        deps = w.app.services.broadcasts.deps
+        deps.policy = replace(deps.policy, approval_rules=parse_rules("recipients>=1:3"))
         alice = w.admin(0)
         await set_key(w, alice)
         review = await compose_to_review(w, alice)

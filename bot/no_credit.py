@@ -6,7 +6,9 @@ accept it and fail it later: the docs list this only as a report state,
 admins must read "credit ran out" with the amounts, never a plain "sent".
 
 Kept apart from ``bot.broadcasts`` on purpose: the service calls these small
-functions and stays the only place that changes a broadcast's state.
+functions and stays the only place that changes a broadcast's state. No words here:
+the amounts go to the handlers, which say them in the reader's language
+(:func:`bot.provider_words.shortfall_text`).
 """
 
 from __future__ import annotations
@@ -14,12 +16,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from bot.domain import Snapshot
 from bot.ippanel import BulkReport, IPPanelClient, IPPanelError
-from bot.render import num
-from bot.texts import t
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +34,6 @@ class CreditShortfall:
 
     credit: float | None
     cost: float | None
-
-    def text(self, lang: str, key: str, **values: Any) -> str:
-        return t(
-            lang, key, credit=amount(self.credit, lang), cost=amount(self.cost, lang), **values
-        )
-
-
-def amount(value: float | None, lang: str) -> str:
-    return "—" if value is None else num(value, lang)
 
 
 def ran_out(reports: Iterable[BulkReport]) -> bool:
@@ -94,7 +84,7 @@ async def shortfall(
     if cost is None and recipients > 0:
         try:
             price = await client.calculate_price(
-                api_key, sender=snapshot.sender, message=snapshot.message
+                api_key, sender=snapshot.sender or "", message=snapshot.message
             )
             cost = max(price.mci_price, price.other_price) * recipients or None
         except (IPPanelError, KeyError) as error:
@@ -106,7 +96,6 @@ __all__ = [
     "FINAL_STATES",
     "NO_CREDIT_STATE",
     "CreditShortfall",
-    "amount",
     "nothing_went_out",
     "ran_out",
     "reports_of",

@@ -19,7 +19,8 @@ from bot.ippanel import (
     TransportError,
     ValidationError,
 )
-from bot.render import clip, esc
+from bot.no_credit import CreditShortfall
+from bot.render import clip, esc, num
 from bot.texts import t
 
 DETAIL_SHOWN = 200  # characters of the raw provider text kept in the detail line
@@ -98,9 +99,6 @@ def plain_key(error: IPPanelError) -> tuple[str, dict[str, str]]:
 
 def plain(lang: str, error: IPPanelError) -> str:
     """The short sentence alone (no detail line): what IPPanel's answer means."""
-    if isinstance(error, InsufficientCreditError) and error.message != error.default_message:
-        # the send path rewords a credit refusal with the amounts: our own words already
-        return esc(error.message)
     key, values = plain_key(error)
     return t(lang, key, **{name: t(lang, value) for name, value in values.items()})
 
@@ -116,3 +114,53 @@ def detail(lang: str, error: IPPanelError) -> str:
 def explain(lang: str, error: IPPanelError) -> str:
     """Plain sentence plus the raw detail line: ready to put in a message."""
     return plain(lang, error) + detail(lang, error)
+
+
+def amount(value: float | None, lang: str) -> str:
+    return "—" if value is None else num(value, lang)
+
+
+def shortfall_text(lang: str, key: str, shortfall: CreditShortfall, **values: object) -> str:
+    """A credit shortfall's figures in a catalogue sentence (``credit``, ``cost``)."""
+    credit, cost = amount(shortfall.credit, lang), amount(shortfall.cost, lang)
+    return t(lang, key, credit=credit, cost=cost, **values)
+
+
+_ERROR_CLASSES: dict[str, type[IPPanelError]] = {
+    cls.__name__: cls
+    for cls in (
+        AuthError,
+        InsufficientCreditError,
+        IPPanelError,
+        NotCancellableError,
+        NotFoundError,
+        ProviderError,
+        TransportError,
+        ValidationError,
+    )
+}
+
+
+def stored_error(lang: str, stored: str | None) -> str:
+    """A broadcast row's stored error (a code and figures, see
+    ``bot.broadcasts.model.error_code``) as a sentence in the reader's language."""
+    from bot.broadcasts.model import read_error
+
+    found = read_error(stored)
+    if found is None:
+        return "—"
+    code, figures = found
+    if code == "no_credit":
+        shortfall = CreditShortfall(figures.get("credit"), figures.get("cost"))
+        return shortfall_text(lang, "credit_ran_out_reason", shortfall)
+    if code == "provider":
+        cls = _ERROR_CLASSES.get(str(figures.get("kind")), IPPanelError)
+        fields = {str(name): [] for name in figures.get("fields") or ()}
+        extra = {"errors": fields} if issubclass(cls, ValidationError) else {}
+        error = cls(status=figures.get("status"), message_code=figures.get("message_code"), **extra)
+        return plain(lang, error)
+    if code == "legacy":
+        # written before codes: its words may be Persian, so only a Persian reader sees them
+        text = str(figures.get("text", ""))
+        return esc(clip(text, DETAIL_SHOWN)) if lang == "fa" else t(lang, "err_legacy")
+    return t(lang, f"err_{code}")

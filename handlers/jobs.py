@@ -6,6 +6,7 @@ import logging
 
 from telegram.ext import Application
 
+from bot import provider_words as words
 from bot.broadcasts import UNKNOWN_POLL_FOR
 from bot.domain import Broadcast
 from bot.health import touch
@@ -136,5 +137,6 @@ async def tell_credit_ran_out(
     for person in {b.requester_id, b.approver_id} - {None}:
         lang = await user_lang(context, person)
         markup = await unit_markup(context, lang, b, person, state=str(b.state), scheduled=False)
-        text = batch_heading(lang, b, tz) + shortfall.text(lang, "credit_ran_out", no=b.number)
+        said = words.shortfall_text(lang, "credit_ran_out", shortfall, no=b.number)
+        text = batch_heading(lang, b, tz) + said
         await notify(context, person, text, markup)

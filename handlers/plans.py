@@ -22,7 +22,7 @@ from bot.broadcasts.lifecycle import CANCEL_LEAD, Action
 from bot.domain import Broadcast, BroadcastState
 from bot.jalali import format_jalali, persian_digits
 from bot.plans import Plan
-from bot.render import esc, fit, num, outbox_text
+from bot.render import fit, num, outbox_text
 from bot.texts import t
 from handlers import callbacks as cb
 from handlers import keyboards as kb
@@ -159,7 +159,13 @@ def _why(lang: str, outcome: PlanOutcome) -> str:
         return t(lang, "plan_why_unknown")
     if row.state == BroadcastState.FAILED:
         # the provider's answer in the same words as every other send (bot.provider_words)
-        reason = words.explain(lang, outcome.error) if outcome.error else esc(row.error or "—")
+        last = outcome.last
+        if last is not None and last.shortfall is not None:
+            reason = words.shortfall_text(lang, "credit_ran_out_reason", last.shortfall)
+        elif outcome.error is not None:
+            reason = words.explain(lang, outcome.error)
+        else:
+            reason = words.stored_error(lang, row.error)
         return t(lang, "plan_why_failed", reason=reason)
     if row.state in (BroadcastState.SENT, BroadcastState.CANCELLED):  # settled since
         return t(lang, "plan_why_settled", state=t(lang, f"state_{row.state}"))
@@ -511,7 +517,12 @@ async def report_batch(context: Context, outcome: SendOutcome, *, only: int | No
         status = await service.plan_status(b.id, person)
         ref = batch_ref(lang, b, tz)
         size = batch_size_line(lang, b, money)
-        reason = words.explain(lang, outcome.error) if outcome.error else esc(b.error or "—")
+        if outcome.shortfall is not None:  # the credit could not pay: the amounts
+            reason = words.shortfall_text(lang, "credit_ran_out_reason", outcome.shortfall)
+        elif outcome.error is not None:
+            reason = words.explain(lang, outcome.error)
+        else:
+            reason = words.stored_error(lang, b.error)
         if b.state == BroadcastState.SENT:
             outbox = outbox_text(b.outbox_ids)
             text = t(lang, "batch_scheduled_ok", batch=ref, size=size, outbox=outbox)

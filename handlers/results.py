@@ -55,6 +55,8 @@ def outcome_message(lang: str, outcome: SendOutcome, tz) -> str:
     b = outcome.broadcast
     no = b.number if b else "?"
     reason = words.explain(lang, outcome.error) if outcome.error else "—"
+    if outcome.shortfall is not None:  # the credit could not pay: say the amounts
+        reason = words.shortfall_text(lang, "credit_ran_out_reason", outcome.shortfall)
     if outcome.kind == "sent" and b:
         outbox = outbox_text(b.outbox_ids)
         send_at = scheduled_for(b)

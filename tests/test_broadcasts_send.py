@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from bot.broadcasts import BroadcastService
+from bot.broadcasts import BroadcastService, read_error
 from bot.domain import BroadcastState, PhonebookSelection, Step
 from bot.ippanel import AuthError, IPPanelClient
 from sandbox import RunningSandbox
@@ -78,7 +78,14 @@ async def test_500_on_send_is_unknown_and_never_retried(
     _, outcome = await service.approve_and_send(request.id, ALI)
     assert outcome is not None and outcome.kind == "unknown"
     assert outcome.broadcast.state == BroadcastState.UNKNOWN
-    assert outcome.broadcast.error == outcome.error.message
+    # the row keeps a code and figures, not the provider's words (they are in the audit)
+    code, figures = read_error(outcome.broadcast.error)
+    assert code == "provider" and figures["status"] == 500
+    assert figures["kind"] == type(outcome.error).__name__
+    said = [
+        e.detail.get("provider_said") for e in await store.list_audit() if e.action == "unknown"
+    ]
+    assert said == [outcome.error.message]
 
     refused = await service.retry(outcome.broadcast.id, REQUESTER)
     assert refused.kind == "refused"

@@ -3,8 +3,10 @@ real bot: short sender lines, E.164 contact search, credit that runs out, cancel
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from bot.broadcasts import read_error
 from bot.domain import BroadcastState
 from bot.jalali import persian_digits
 from handlers import jobs
@@ -213,3 +215,32 @@ async def test_cancel_the_panel_no_longer_allows_says_so(tmp_path: Path) -> None
         b = (await w.store.list_broadcasts(alice.user_id, limit=1))[0]
         assert b.state == BroadcastState.SENT
         assert len(w.sandbox.state.requests_to("/api/send/cancel")) == 1
+
+
+async def test_the_service_stores_no_words_and_an_english_reader_reads_english(
+    tmp_path: Path,
+) -> None:
+    """#19: a credit refusal used to be stored as rendered Persian in broadcasts.error and
+    shown as such to an English reader. Now the row keeps a code and the amounts; each
+    reader gets them in their own language."""
+    persian = re.compile("[\u0600-\u06ff]")
+    async with bot_world(tmp_path) as w:
+        alice, bob = w.admin(0), w.admin(1)
+        await set_key(w, alice)
+        review = await compose_to_review(w, alice)
+        await alice.press(review, "ارسال برای تأیید")
+        card = await until_text(w, bob, "درخواست ارسال")
+        await bob.send("/lang")  # Bob reads English from now on
+        await bob.press(await until_text(w, bob, "Choose a language"), "English")
+        await until_text(w, bob, "Language")
+        w.sandbox.state.set_credit(SANDBOX_KEY, credit=100, when_short="refuse")
+        await bob.press(card, "تأیید و ارسال")
+        await until_text(w, alice, CREDIT_RAN_OUT)
+        told = await until_text(w, bob, "ran out of credit")
+        assert "100" in told.text and not persian.search(told.text)
+        await w.settle()
+        b = (await w.store.list_broadcasts(alice.user_id, limit=1))[0]
+        assert b.state == BroadcastState.FAILED
+        assert not persian.search(b.error or "")
+        code, figures = read_error(b.error)
+        assert code == "no_credit" and figures["credit"] == 100 and figures["cost"] > 100

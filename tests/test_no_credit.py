@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.ippanel import BulkReport
 from bot.no_credit import CreditShortfall, nothing_went_out, ran_out, settled
+from bot.provider_words import shortfall_text
 
 
 def report(state_id: int | None, exit_count: int = 0, cost: float = 0) -> BulkReport:
@@ -37,7 +38,7 @@ def test_settled_states_are_not_asked_again() -> None:
 
 
 def test_amounts_are_shown_in_each_language_or_a_dash() -> None:
-    fa = CreditShortfall(credit=2500, cost=31250).text("fa", "credit_ran_out", no=7)
+    fa = shortfall_text("fa", "credit_ran_out", CreditShortfall(credit=2500, cost=31250), no=7)
     assert "۲٬۵۰۰" in fa and "۳۱٬۲۵۰" in fa and "#7" in fa
-    en = CreditShortfall(credit=None, cost=31250).text("en", "credit_ran_out", no=7)
+    en = shortfall_text("en", "credit_ran_out", CreditShortfall(credit=None, cost=31250), no=7)
     assert "31,250" in en and "—" in en

@@ -5,10 +5,11 @@ Plain records: the handlers turn each result kind into a message.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.approval_rules import ApprovalRules, Requirement
 from bot.domain import ApprovalRequest, Broadcast, RequestState, Step
@@ -20,6 +21,7 @@ from bot.ippanel import (
     OperatorStats,
     ValidationError,
 )
+from bot.no_credit import CreditShortfall
 
 if TYPE_CHECKING:  # the budget rule reads broadcasts (rules), which read this module
     from bot.guardrails.budget import BudgetCheck
@@ -41,13 +43,64 @@ UNKNOWN_POLL_FOR = timedelta(days=2)
 # Start-up looks this far back for approvals cut off before their broadcast row.
 STRANDED_WINDOW = timedelta(days=30)
 
-# What a broadcast row records as its error (for the audit and operators; people read
-# texts from bot/texts.py, chosen by the result's kind).
+# The service speaks no language: what a broadcast row records as its error is a code
+# with figures (:func:`error_code`), rendered in the reader's language by the handlers
+# (bot.provider_words.stored_error). These English lines are for logs and the audit only.
 NO_KEY_TEXT = "no stored, readable API key (set one with /token)"
-CONFIRMED_NOT_SENT_TEXT = "a person checked the IPPanel outbox: not sent"
 REQUESTER_REMOVED_REASON = "requester no longer an admin"
-UNEXPECTED_TEXT = "unexpected error during the send; outcome unknown"
-PREPARE_FAILED_TEXT = "internal error before the send; nothing was sent"
+
+ErrorCode = Literal[
+    "no_key",  # no stored, readable API key
+    "prepare_failed",  # internal error before the send: nothing was sent
+    "unexpected",  # unexpected error during the send: outcome unknown
+    "interrupted",  # cut off by a stop mid-send (written by the store at start-up)
+    "confirmed_not_sent",  # a person checked the IPPanel outbox: not sent
+    "no_credit",  # the account's credit could not pay: figures credit, cost (rials)
+    "provider",  # the provider's refusal: figures kind, status, message_code, fields
+    "legacy",  # a row written before codes (its text is kept, shown to Persian readers)
+]
+# what rows written before codes said, as their code
+_LEGACY_CODES: dict[str, ErrorCode] = {
+    NO_KEY_TEXT: "no_key",
+    "a person checked the IPPanel outbox: not sent": "confirmed_not_sent",
+    "unexpected error during the send; outcome unknown": "unexpected",
+    "internal error before the send; nothing was sent": "prepare_failed",
+    "interrupted": "interrupted",
+}
+
+
+def error_code(code: ErrorCode, **figures: str | int | float | list[str] | None) -> str:
+    """A row's stored error: a code and figures as JSON, never words."""
+    kept = {k: v for k, v in figures.items() if v is not None}
+    return json.dumps({"code": code, **kept}, ensure_ascii=False, sort_keys=True)
+
+
+def provider_error_code(error: IPPanelError) -> str:
+    """A provider error as a stored code: its kind, HTTP status, the provider's message
+    code and the names of the refused fields (its Persian words stay in the audit)."""
+    return error_code(
+        "provider",
+        kind=type(error).__name__,
+        status=error.status,
+        message_code=error.message_code or None,
+        fields=sorted(getattr(error, "errors", {}) or {}) or None,
+    )
+
+
+def read_error(stored: str | None) -> tuple[ErrorCode, dict[str, Any]] | None:
+    """The code and figures of a row's stored error; rows from before codes are read by
+    their known English line, else as "legacy" with their text."""
+    if not stored:
+        return None
+    try:
+        data = json.loads(stored)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("code"), str):
+        figures = {k: v for k, v in data.items() if k != "code"}
+        return data["code"], figures
+    known = _LEGACY_CODES.get(stored)
+    return (known, {}) if known else ("legacy", {"text": stored})
 
 
 def utcnow() -> datetime:
@@ -182,6 +235,7 @@ class SendOutcome:
     broadcast: Broadcast | None = None
     error: IPPanelError | None = None
     fix_step: Step | None = None
+    shortfall: CreditShortfall | None = None  # the amounts, when the credit could not pay
 
     @property
     def needs_new_key(self) -> bool:
@@ -233,7 +287,7 @@ class CancelResult:
         "partial",  # some outbox ids cancelled, some not; state stays sent
     ]
     broadcast: Broadcast | None = None
-    message: str | None = None  # the provider's Persian text
+    message: str | None = None  # the provider's own text (Persian): for the audit only
 
 
 @dataclass(frozen=True)

@@ -10,21 +10,17 @@ import logging
 
 from bot.broadcasts.base import Deps
 from bot.broadcasts.model import (
-    NO_KEY_TEXT,
-    PREPARE_FAILED_TEXT,
-    UNEXPECTED_TEXT,
     NoApiKeyError,
     SendKind,
     SendOutcome,
+    error_code,
+    provider_error_code,
 )
 from bot.broadcasts.report import Reports
 from bot.broadcasts.rules import fix_step_for, scrub_key, send_time_of
-from bot.domain import (
-    Broadcast,
-    BroadcastState,
-    selections_to_params,
-)
+from bot.domain import Broadcast, BroadcastState, selections_to_params
 from bot.ippanel import InsufficientCreditError, IPPanelError
+from bot.no_credit import CreditShortfall
 
 log = logging.getLogger("bot.broadcasts")
 
@@ -53,7 +49,8 @@ class Poster:
         except Exception:
             # before the HTTP call: certainly nothing went out
             log.exception("broadcast %s: could not prepare the send", b.id)
-            return await self._finish(b, BroadcastState.FAILED, "failed", None, PREPARE_FAILED_TEXT)
+            code = error_code("prepare_failed")
+            return await self._finish(b, BroadcastState.FAILED, "failed", None, code)
         if api_key is None:
             return await self._fail_no_key(b)
 
@@ -61,7 +58,7 @@ class Poster:
             try:
                 result = await self._deps.client.send_to_phonebooks(
                     api_key,
-                    sender=snap.sender,
+                    sender=snap.sender or "",
                     message=snap.message,
                     params=params,
                     send_at=send_at,
@@ -73,22 +70,33 @@ class Poster:
                 started = self._deps.audit(b.requester_id, "send_started", subject, attempt)
                 await asyncio.shield(started)
         except IPPanelError as error:
+            said = scrub_key(error.message, api_key)  # the provider's words: audit only
+            shortfall = None
             if isinstance(error, InsufficientCreditError):
-                size = plan.batches[b.batch_no - 1].size if plan is not None else None
-                error = await self._reports.explain_no_credit(error, api_key, snap, size)
-            text = scrub_key(error.message, api_key)
+                shortfall = await self._reports.explain_no_credit(api_key, b)
+            code = (
+                error_code("no_credit", credit=shortfall.credit, cost=shortfall.cost)
+                if shortfall is not None
+                else provider_error_code(error)
+            )
             if error.outcome_unknown:
                 log.warning("broadcast %s: outcome unknown: %r", b.id, error)
-                return await self._finish(b, BroadcastState.UNKNOWN, "unknown", error, text)
+                return await self._finish(
+                    b, BroadcastState.UNKNOWN, "unknown", error, code, said=said
+                )
             log.info("broadcast %s: not sent: %r", b.id, error)
-            return await self._finish(b, BroadcastState.FAILED, "failed", error, text)
+            return await self._finish(
+                b, BroadcastState.FAILED, "failed", error, code, said=said, shortfall=shortfall
+            )
         except asyncio.CancelledError:
             # shutting down mid-request: it may have gone out; never leave it resendable
-            await asyncio.shield(self._mark(b, BroadcastState.UNKNOWN, None, UNEXPECTED_TEXT))
+            code = error_code("unexpected")
+            await asyncio.shield(self._mark(b, BroadcastState.UNKNOWN, None, code))
             raise
         except Exception:
             log.exception("broadcast %s: unexpected error during the send", b.id)
-            return await self._finish(b, BroadcastState.UNKNOWN, "unknown", None, UNEXPECTED_TEXT)
+            code = error_code("unexpected")
+            return await self._finish(b, BroadcastState.UNKNOWN, "unknown", None, code)
 
         outcome = await self._finish(
             b, BroadcastState.SENT, "sent", None, None, outbox_ids=result.outbox_ids
@@ -97,7 +105,8 @@ class Poster:
         return await self._reports.credit_after_send(outcome, api_key)
 
     async def _fail_no_key(self, b: Broadcast) -> SendOutcome:
-        outcome = await self._finish(b, BroadcastState.FAILED, "failed", None, NO_KEY_TEXT)
+        code = error_code("no_key")
+        outcome = await self._finish(b, BroadcastState.FAILED, "failed", None, code)
         return SendOutcome("no_key", outcome.broadcast, NoApiKeyError())
 
     async def _finish(
@@ -106,26 +115,32 @@ class Poster:
         state: BroadcastState,
         kind: SendKind,
         error: IPPanelError | None,
-        text: str | None,
+        code: str | None,
         *,
         outbox_ids: list[int] | None = None,
+        said: str | None = None,
+        shortfall: CreditShortfall | None = None,
     ) -> SendOutcome:
-        await self._mark(b, state, outbox_ids, text)
+        """Record the answer (a stored error is a code, see model.error_code) and audit it
+        (with the provider's own words, ``said``, for support)."""
+        await self._mark(b, state, outbox_ids, code)
         fresh = await self._deps.get_broadcast_or(b)
-        detail: dict[str, object] = {"outbox_ids": outbox_ids} if outbox_ids else {"error": text}
+        detail: dict[str, object] = {"outbox_ids": outbox_ids} if outbox_ids else {"error": code}
+        if said:
+            detail["provider_said"] = said
         detail["no"] = b.number
         await self._deps.audit(b.requester_id, str(state), f"broadcast:{b.id}", detail)
         fix = fix_step_for(error) if kind == "failed" else None
-        return SendOutcome(kind, fresh, error, fix)
+        return SendOutcome(kind, fresh, error, fix, shortfall)
 
     async def _mark(
-        self, b: Broadcast, state: BroadcastState, outbox_ids: list[int] | None, text: str | None
+        self, b: Broadcast, state: BroadcastState, outbox_ids: list[int] | None, code: str | None
     ) -> None:
         """Move the row off ``sending``. A lost write leaves it ``sending``, which
         the restart recovery turns into ``unknown``: the safe direction."""
         try:
             done = await self._deps.store.finish_broadcast(
-                b.id, state=state, outbox_ids=outbox_ids, error=text
+                b.id, state=state, outbox_ids=outbox_ids, error=code
             )
         except Exception:
             log.exception("broadcast %s: could not record state %s", b.id, state)

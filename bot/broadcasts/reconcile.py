@@ -27,12 +27,12 @@ from datetime import datetime
 from bot.broadcasts import lifecycle as lc
 from bot.broadcasts.base import Deps
 from bot.broadcasts.model import (
-    CONFIRMED_NOT_SENT_TEXT,
     RECONCILE_MAX_PAGES,
     RECONCILE_PAGE_SIZE,
     RECONCILE_SKEW,
     ConfirmResult,
     ReconcileResult,
+    error_code,
 )
 from bot.broadcasts.rules import record_matches, settled_kind
 from bot.domain import Broadcast, BroadcastState
@@ -130,7 +130,7 @@ class Reconciler:
             return ConfirmResult("not_allowed", b)
         # the compare-and-set below is the lifecycle's move unknown -> failed
         done = await self._deps.store.transition_broadcast(
-            b.id, BroadcastState.UNKNOWN, BroadcastState.FAILED, CONFIRMED_NOT_SENT_TEXT
+            b.id, BroadcastState.UNKNOWN, BroadcastState.FAILED, error_code("confirmed_not_sent")
         )
         fresh = await self._deps.store.get_broadcast(b.id)
         if not done:

@@ -1,5 +1,9 @@
 """Stage 5, after the send: cancel a scheduled send, the delivery report, the credit,
 and telling when the panel failed a send for lack of credit.
+
+No words here: results carry kinds and figures (a :class:`~bot.no_credit.CreditShortfall`),
+stored errors are codes (:func:`~bot.broadcasts.model.error_code`); the handlers render
+them in the reader's language.
 """
 
 from __future__ import annotations
@@ -12,21 +16,21 @@ from bot.broadcasts.base import Deps
 from bot.broadcasts.model import (
     CREDIT_WATCH_LIMIT,
     CREDIT_WATCH_WINDOW,
-    NO_KEY_TEXT,
     CancelResult,
     DeliveryReport,
     NoApiKeyError,
     SendOutcome,
+    error_code,
 )
 from bot.broadcasts.rules import (
     aggregate_stats,
+    audience_of,
     cancel_refusal_kind,
     parse_send_at,
-    recipients_total,
     scrub_key,
     send_time_of,
 )
-from bot.domain import Broadcast, BroadcastState, Snapshot
+from bot.domain import Broadcast, BroadcastState
 from bot.ippanel import Credit, InsufficientCreditError, IPPanelError
 from bot.no_credit import CreditShortfall
 
@@ -57,7 +61,7 @@ class Reports:
             return CancelResult(verdict.reason, b)  # type: ignore[arg-type]  # the lifecycle's refusal codes are CancelResult kinds
         api_key = await self._deps.key_or_none(b.requester_id)
         if api_key is None:
-            return CancelResult("no_key", b, NO_KEY_TEXT)
+            return CancelResult("no_key", b)
         return await self._cancel_at_provider(b, api_key, actor_id)
 
     async def _cancel_at_provider(self, b: Broadcast, api_key: str, actor_id: int) -> CancelResult:
@@ -111,28 +115,15 @@ class Reports:
             raise NoApiKeyError()
         return await self._deps.client.credit(api_key)
 
-    async def explain_no_credit(
-        self,
-        error: InsufficientCreditError,
-        api_key: str,
-        snap: Snapshot,
-        recipients: int | None = None,
-    ) -> InsufficientCreditError:
-        """A 422 credit refusal, reworded with the credit now and the send unit's cost
-        (``recipients``: a plan's batch is its own rows, not the whole plan's)."""
+    async def explain_no_credit(self, api_key: str, b: Broadcast) -> CreditShortfall | None:
+        """The figures of a 422 credit refusal: the credit now and the send unit's cost
+        (None when they could not be asked; the refusal is recorded all the same)."""
         try:
-            total = recipients_total(snap) if recipients is None else recipients
             client = self._deps.client
-            found = await no_credit.shortfall(client, api_key, snap, total)
-        except Exception:  # only wording: the refusal itself must still be recorded
+            return await no_credit.shortfall(client, api_key, b.snapshot, audience_of(b))
+        except Exception:
             log.exception("could not look up the credit after a credit refusal")
-            return error
-        return InsufficientCreditError(
-            found.text("fa", "credit_ran_out_reason"),
-            errors=error.errors,
-            status=error.status,
-            message_code=error.message_code,
-        )
+            return None
 
     async def credit_after_send(self, outcome: SendOutcome, api_key: str) -> SendOutcome:
         """An immediate send the panel accepted may already be failed for credit (state 8):
@@ -148,8 +139,7 @@ class Reports:
         if hit is None:
             return outcome
         fresh, found = hit
-        error = InsufficientCreditError(found.text("fa", "credit_ran_out_reason"))
-        return SendOutcome("failed", fresh, error)
+        return SendOutcome("failed", fresh, InsufficientCreditError(), shortfall=found)
 
     async def credit_ran_out(self, user_ids: list[int]) -> list[tuple[Broadcast, CreditShortfall]]:
         """Recent sends the panel accepted and then failed for lack of credit (report
@@ -190,7 +180,7 @@ class Reports:
             return None
         self._credit_settled.add(b.id)
         found = await no_credit.shortfall(
-            self._deps.client, api_key, b.snapshot, recipients_total(b.snapshot), reports
+            self._deps.client, api_key, b.snapshot, audience_of(b), reports
         )
         if no_credit.nothing_went_out(reports):
             # nothing left the panel: a person may resend it after topping up
@@ -198,7 +188,7 @@ class Reports:
                 b.id,
                 BroadcastState.SENT,
                 BroadcastState.FAILED,
-                scrub_key(found.text("fa", "credit_ran_out_reason"), api_key),
+                error_code("no_credit", credit=found.credit, cost=found.cost),
             )
             if not won:
                 return None

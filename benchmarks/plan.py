@@ -45,7 +45,10 @@ async def main(rows: int = 20_000, batch: int = 500, every: int = 30) -> None:
             assert submitted.request is not None, submitted.kind
             before = sandbox.state.send_post_count
             started = time.perf_counter()
-            _, outcome = await service.approve_and_send(submitted.request.id, APPROVER)
+            # as the approve button does: approve, then the send the handler starts
+            decision = await service.approve(submitted.request.id, APPROVER)
+            assert decision.request is not None, decision.kind
+            outcome = await service.send_approved(decision.request, APPROVER)
             elapsed = time.perf_counter() - started
             posts = sandbox.state.send_post_count - before
             await store.close()

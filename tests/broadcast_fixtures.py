@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.broadcasts import BroadcastService, Policy
+from bot.broadcasts import BroadcastService, Decision, PlanOutcome, Policy, SendOutcome
 from bot.domain import ApprovalRequest, Draft, PhonebookSelection, Step
 from sandbox import RunningSandbox
 from storage import Store
@@ -59,6 +59,19 @@ async def submit(service: BroadcastService, store: Store, **fields: object) -> A
     result = await service.submit(await make_draft(store, **fields), REQUESTER)
     assert result.kind == "pending" and result.request is not None
     return result.request
+
+
+async def press_approve(
+    service: BroadcastService, request_id: int, approver: int
+) -> tuple[Decision, SendOutcome | PlanOutcome | None]:
+    """What the approve button does in production (``handlers.approval.approve``): count
+    the approval; only the press that completes it starts the send, and that send is the
+    service call the handler schedules (``send_approved``, in ``_send_and_report``)."""
+    decision = await service.approve(request_id, approver)
+    if decision.kind != "approved":
+        return decision, None
+    assert decision.request is not None
+    return decision, await service.send_approved(decision.request, approver)
 
 
 def posts(sandbox: RunningSandbox) -> int:

@@ -11,7 +11,16 @@ from bot.domain import BroadcastState
 from bot.ippanel import AuthError
 from sandbox import RunningSandbox
 from storage import Store
-from tests.broadcast_fixtures import ALI, REQUESTER, REQUESTER_KEY, SARA, STRANGER, Clock, submit
+from tests.broadcast_fixtures import (
+    ALI,
+    REQUESTER,
+    REQUESTER_KEY,
+    SARA,
+    STRANGER,
+    Clock,
+    press_approve,
+    submit,
+)
 
 pytestmark = REQUESTER_KEY
 
@@ -23,7 +32,7 @@ async def test_cancel_scheduled_send(
     service: BroadcastService, store: Store, sandbox: RunningSandbox, clock: Clock
 ) -> None:
     request = await submit(service, store, send_at=clock() + timedelta(hours=1))
-    _, outcome = await service.approve_and_send(request.id, ALI)
+    _, outcome = await press_approve(service, request.id, ALI)
     assert outcome is not None and outcome.kind == "sent"
     assert "send_time" in sandbox.state.send_posts[0].json
 
@@ -38,7 +47,7 @@ async def test_cancel_too_close_is_refused_locally_and_by_the_provider(
     service: BroadcastService, store: Store, sandbox: RunningSandbox, clock: Clock
 ) -> None:
     request = await submit(service, store, send_at=clock() + timedelta(minutes=11))
-    _, outcome = await service.approve_and_send(request.id, ALI)
+    _, outcome = await press_approve(service, request.id, ALI)
     b = outcome.broadcast
 
     clock.offset = timedelta(minutes=7)  # 4 minutes left
@@ -58,13 +67,13 @@ async def test_cancel_of_an_immediate_send_is_not_scheduled(
     service: BroadcastService, store: Store
 ) -> None:
     request = await submit(service, store)
-    _, outcome = await service.approve_and_send(request.id, ALI)
+    _, outcome = await press_approve(service, request.id, ALI)
     assert (await service.cancel(outcome.broadcast.id, ALI)).kind == "not_scheduled"
 
 
 async def test_delivery_report_and_credit(service: BroadcastService, store: Store) -> None:
     request = await submit(service, store)
-    _, outcome = await service.approve_and_send(request.id, ALI)
+    _, outcome = await press_approve(service, request.id, ALI)
 
     assert (await service.delivery_report(outcome.broadcast.id, STRANGER)).kind == "not_allowed"
     report = await service.delivery_report(outcome.broadcast.id, SARA)

@@ -22,6 +22,7 @@ from tests.broadcast_fixtures import (
     Clock,
     make_policy,
     posts,
+    press_approve,
     submit,
 )
 from tests.sandbox_fixtures import SANDBOX_SENDER
@@ -36,7 +37,7 @@ async def test_self_approval_and_self_rejection_refused(
     service: BroadcastService, store: Store, sandbox: RunningSandbox
 ) -> None:
     request = await submit(service, store)
-    decision, outcome = await service.approve_and_send(request.id, REQUESTER)
+    decision, outcome = await press_approve(service, request.id, REQUESTER)
     assert decision.kind == "self_approval" and outcome is None
     assert (await service.reject(request.id, REQUESTER, "نه")).kind == "self_approval"
     assert (await store.get_request(request.id)).state == RequestState.PENDING
@@ -57,7 +58,7 @@ async def test_approve_sends_exactly_once(
     service: BroadcastService, store: Store, sandbox: RunningSandbox
 ) -> None:
     request = await submit(service, store)
-    decision, outcome = await service.approve_and_send(request.id, ALI)
+    decision, outcome = await press_approve(service, request.id, ALI)
 
     assert decision.kind == "approved"
     assert outcome is not None and outcome.kind == "sent"
@@ -73,7 +74,7 @@ async def test_approve_sends_exactly_once(
     assert b.outbox_ids == list(sandbox.state.sends) and b.approver_id == ALI
     assert (await store.get_profile(REQUESTER)).last_sender == SANDBOX_SENDER
 
-    late, none = await service.approve_and_send(request.id, SARA)
+    late, none = await press_approve(service, request.id, SARA)
     assert late.kind == "already_decided" and late.decided_by == ALI and none is None
     # a handler replaying send_approved gets "duplicate", not a second POST
     assert (await service.send_approved(request, ALI)).kind == "duplicate"
@@ -88,7 +89,7 @@ async def test_twenty_concurrent_approvals_send_once(
     request = await submit(service, store)
     approvers = [ALI, SARA, REZA]
     results = await asyncio.gather(
-        *(service.approve_and_send(request.id, approvers[i % 3]) for i in range(20))
+        *(press_approve(service, request.id, approvers[i % 3]) for i in range(20))
     )
     kinds = sorted(d.kind for d, _ in results)
     assert kinds.count("approved") == 1
@@ -128,7 +129,7 @@ async def test_expiry_by_ttl(
     second = await submit(service, store)
     clock.offset = timedelta(hours=24, minutes=1)
 
-    decision, outcome = await service.approve_and_send(first.id, ALI)
+    decision, outcome = await press_approve(service, first.id, ALI)
     assert decision.kind == "expired" and outcome is None
     assert (await store.get_request(first.id)).state == RequestState.EXPIRED
     assert [r.id for r in await service.expire_due()] == [second.id]
@@ -144,7 +145,7 @@ async def test_tampered_snapshot_is_not_approved(
         "UPDATE approval_requests SET snapshot = replace(snapshot, 'سلام', 'بدرود') WHERE id = ?",
         (request.id,),
     )
-    decision, outcome = await service.approve_and_send(request.id, ALI)
+    decision, outcome = await press_approve(service, request.id, ALI)
     assert decision.kind == "tampered" and outcome is None
     assert posts(sandbox) == 0
 
@@ -162,7 +163,7 @@ async def test_removed_requester_cannot_be_approved_sent_or_retried(
     request = await submit(service, store)
     failed_request = await submit(service, store, text="پیام دیگر")
     sandbox.state.fail_next("/api/send", "401")
-    _, failed = await service.approve_and_send(failed_request.id, ALI)
+    _, failed = await press_approve(service, failed_request.id, ALI)
     assert failed.kind == "failed"
 
     # after a restart with REQUESTER no longer in ADMIN_IDS
@@ -177,7 +178,7 @@ async def test_removed_requester_cannot_be_approved_sent_or_retried(
     assert [r.id for r in await later.void_removed_requesters()] == [request.id]
     stored = await store.get_request(request.id)
     assert stored.state == RequestState.WITHDRAWN
-    decision, outcome = await later.approve_and_send(request.id, SARA)
+    decision, outcome = await press_approve(later, request.id, SARA)
     assert decision.kind == "already_decided" and outcome is None
     # refused, and says why: the requester is no longer an admin
     assert (await later.retry(failed.broadcast.id, ALI)).kind == "requester_removed"
@@ -196,7 +197,7 @@ async def test_removed_requester_at_decision_time_voids_the_request(
         requesters=frozenset({ALI}),
     )
     later = BroadcastService(store, client, policy, clock)
-    decision, outcome = await later.approve_and_send(request.id, SARA)
+    decision, outcome = await press_approve(later, request.id, SARA)
     assert decision.kind == "requester_removed" and outcome is None
     assert (await store.get_request(request.id)).state == RequestState.WITHDRAWN
     # and a send of an approval that somehow exists is refused too

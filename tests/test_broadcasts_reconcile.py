@@ -25,6 +25,7 @@ from tests.broadcast_fixtures import (
     make_draft,
     make_policy,
     posts,
+    press_approve,
     submit,
 )
 from tests.sandbox_fixtures import SANDBOX_KEY, closed_port_url, sandbox_client
@@ -39,7 +40,7 @@ async def test_accept_then_hang_is_unknown_then_reconciled_as_sent(
         service = BroadcastService(store, impatient, make_policy(), clock)
         request = await submit(service, store)
         sandbox.state.fail_next("/api/send", "accept_then_hang")
-        _, outcome = await service.approve_and_send(request.id, ALI)
+        _, outcome = await press_approve(service, request.id, ALI)
 
         assert outcome is not None and outcome.kind == "unknown"
         assert isinstance(outcome.error, TransportError)
@@ -57,7 +58,7 @@ async def test_absence_is_never_proof_only_a_person_confirms_not_sent(
 ) -> None:
     request = await submit(service, store)
     sandbox.state.fail_next("/api/send", "500")  # refused before the sandbox queued it
-    _, outcome = await service.approve_and_send(request.id, ALI)
+    _, outcome = await press_approve(service, request.id, ALI)
     broadcast_id = outcome.broadcast.id
 
     assert (await service.reconcile(broadcast_id)).kind == "still_unknown"
@@ -89,7 +90,7 @@ async def test_reconcile_tolerates_the_provider_clock_either_way(
         service = BroadcastService(store, impatient, make_policy(), clock)
         request = await submit(service, store)
         sandbox.state.fail_next("/api/send", "accept_then_hang", delay=2)
-        _, outcome = await service.approve_and_send(request.id, ALI)
+        _, outcome = await press_approve(service, request.id, ALI)
         assert outcome is not None and outcome.kind == "unknown"
 
         result = await service.reconcile(outcome.broadcast.id)
@@ -109,7 +110,7 @@ async def test_two_identical_unknown_sends_that_both_went_out_are_both_sent(
         for approver in (ALI, SARA):
             request = await submit(service, store)  # the same text twice
             sandbox.state.fail_next("/api/send", "accept_then_hang", delay=2)
-            _, outcome = await service.approve_and_send(request.id, approver)
+            _, outcome = await press_approve(service, request.id, approver)
             assert outcome is not None and outcome.kind == "unknown"
             lost.append(outcome.broadcast.id)
         assert posts(sandbox) == 2 and len(sandbox.state.sends) == 2
@@ -132,10 +133,10 @@ async def test_a_provider_row_is_claimed_once_in_the_store(
 ) -> None:
     request = await submit(service, store)
     sandbox.state.fail_next("/api/send", "500")
-    _, outcome = await service.approve_and_send(request.id, ALI)
+    _, outcome = await press_approve(service, request.id, ALI)
     other = await submit(service, store)
     sandbox.state.fail_next("/api/send", "500")
-    _, outcome2 = await service.approve_and_send(other.id, SARA)
+    _, outcome2 = await press_approve(service, other.id, SARA)
     assert await store.claim_outbox(outcome.broadcast.id, 777)
     assert not await store.claim_outbox(outcome2.broadcast.id, 777)  # already owned
     assert (await store.get_broadcast(outcome2.broadcast.id)).state == BroadcastState.UNKNOWN
@@ -147,7 +148,7 @@ async def test_reconcile_with_provider_unreachable_stays_unknown(
 ) -> None:
     request = await submit(service, store)
     sandbox.state.fail_next("/api/send", "500")
-    _, outcome = await service.approve_and_send(request.id, ALI)
+    _, outcome = await press_approve(service, request.id, ALI)
     clock.offset = timedelta(minutes=10)
     async with sandbox_client(closed_port_url(), connect_timeout=0.5) as dead:
         offline = BroadcastService(store, dead, make_policy(), clock)
@@ -161,9 +162,9 @@ async def test_reconcile_ignores_an_identical_send_owned_by_another_broadcast(
 ) -> None:
     first = await submit(service, store)
     sandbox.state.fail_next("/api/send", "500")
-    _, lost = await service.approve_and_send(first.id, ALI)
+    _, lost = await press_approve(service, first.id, ALI)
     second = await submit(service, store)  # same text, sent fine a moment later
-    _, ok = await service.approve_and_send(second.id, SARA)
+    _, ok = await press_approve(service, second.id, SARA)
     assert ok.kind == "sent"
 
     clock.offset = timedelta(minutes=3)
@@ -215,7 +216,7 @@ async def test_a_test_sms_is_never_proof_that_the_broadcast_went_out(
     result = await service.submit(draft, REQUESTER)
     assert result.request is not None
     sandbox.state.fail_next("/api/send", "500")  # not queued: the outcome is unknown
-    _, outcome = await service.approve_and_send(result.request.id, ALI)
+    _, outcome = await press_approve(service, result.request.id, ALI)
     assert outcome.kind == "unknown"
 
     clock.offset = timedelta(minutes=1)
@@ -239,7 +240,7 @@ async def test_a_test_sms_cut_off_mid_post_leaves_a_one_recipient_row_in_doubt(
     assert trial.state == "unknown" and trial.outbox_ids == []
     result = await service.submit(draft, REQUESTER)
     sandbox.state.fail_next("/api/send", "500")
-    _, outcome = await service.approve_and_send(result.request.id, ALI)
+    _, outcome = await press_approve(service, result.request.id, ALI)
     assert outcome.kind == "unknown"
 
     clock.offset = timedelta(minutes=2)
@@ -260,7 +261,7 @@ async def test_a_row_for_another_audience_is_not_evidence(
         params=[{"type": "all", "phonebook_ids": [BOOK]}],
     )
     sandbox.state.fail_next("/api/send", "500")
-    _, outcome = await service.approve_and_send(request.id, ALI)
+    _, outcome = await press_approve(service, request.id, ALI)
     assert outcome.kind == "unknown"
 
     clock.offset = timedelta(minutes=1)
@@ -282,5 +283,5 @@ async def test_outbox_ids_of_test_sms_are_owned(
     )
     request = await submit(service, store)
     sandbox.state.fail_next("/api/send", "500")
-    _, outcome = await service.approve_and_send(request.id, ALI)
+    _, outcome = await press_approve(service, request.id, ALI)
     assert not await store.claim_outbox(outcome.broadcast.id, trial.outbox_ids[0])

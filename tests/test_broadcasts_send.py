@@ -21,6 +21,7 @@ from tests.broadcast_fixtures import (
     make_draft,
     make_policy,
     posts,
+    press_approve,
     submit,
 )
 from tests.sandbox_fixtures import SANDBOX_KEY, closed_port_url, sandbox_client
@@ -36,7 +37,7 @@ async def test_401_on_send_fails_and_asks_for_a_new_key(
 ) -> None:
     request = await submit(service, store)
     sandbox.state.fail_next("/api/send", "401")
-    _, outcome = await service.approve_and_send(request.id, ALI)
+    _, outcome = await press_approve(service, request.id, ALI)
     assert outcome is not None and outcome.kind == "failed"
     assert isinstance(outcome.error, AuthError)
     assert outcome.needs_new_key and not outcome.retryable
@@ -63,7 +64,7 @@ async def test_refused_send_names_the_step_to_fix(
     request = await submit(service, store, **fields)
     if fault:
         sandbox.state.fail_next("/api/send", fault)
-    _, outcome = await service.approve_and_send(request.id, ALI)
+    _, outcome = await press_approve(service, request.id, ALI)
     assert outcome is not None and outcome.kind == "failed"
     assert outcome.fix_step == step
     assert not outcome.retryable and not outcome.needs_new_key
@@ -75,7 +76,7 @@ async def test_500_on_send_is_unknown_and_never_retried(
 ) -> None:
     request = await submit(service, store)
     sandbox.state.fail_next("/api/send", "500")
-    _, outcome = await service.approve_and_send(request.id, ALI)
+    _, outcome = await press_approve(service, request.id, ALI)
     assert outcome is not None and outcome.kind == "unknown"
     assert outcome.broadcast.state == BroadcastState.UNKNOWN
     # the row keeps a code and figures, not the provider's words (they are in the audit)
@@ -98,7 +99,7 @@ async def test_connection_refused_fails_retryable_then_retry_sends_once(
     async with sandbox_client(closed_port_url(), connect_timeout=0.5) as dead:
         offline = BroadcastService(store, dead, make_policy(), clock)
         request = await submit(offline, store)
-        _, outcome = await offline.approve_and_send(request.id, ALI)
+        _, outcome = await press_approve(offline, request.id, ALI)
     assert outcome is not None and outcome.kind == "failed"
     assert outcome.retryable and not outcome.needs_new_key
     assert posts(sandbox) == 0
@@ -117,7 +118,7 @@ async def test_missing_key_fails_without_any_request(
 ) -> None:
     request = await submit(service, store)
     await store.delete_api_key(REQUESTER)
-    _, outcome = await service.approve_and_send(request.id, ALI)
+    _, outcome = await press_approve(service, request.id, ALI)
     assert outcome is not None and outcome.kind == "no_key" and outcome.needs_new_key
     assert outcome.broadcast.state == BroadcastState.FAILED
     # only the submit-time price and credit reads; nothing at send time
@@ -152,7 +153,7 @@ async def test_store_error_after_approval_is_not_started_then_one_tap_sends_once
         raise RuntimeError("disk I/O error")
 
     monkeypatch.setattr(store, "start_broadcast", broken)
-    decision, outcome = await service.approve_and_send(request.id, ALI)
+    decision, outcome = await press_approve(service, request.id, ALI)
     assert decision.kind == "approved" and outcome.kind == "not_started"
     monkeypatch.undo()
 

@@ -122,14 +122,6 @@ class BroadcastService:
     async def approve(self, request_id: int, approver_id: int) -> Decision:
         return await self.decider.approve(request_id, approver_id)
 
-    async def approve_and_send(
-        self, request_id: int, approver_id: int
-    ) -> tuple[Decision, SendOutcome | PlanOutcome | None]:
-        decision = await self.decider.approve(request_id, approver_id)
-        if decision.kind != "approved" or decision.request is None:
-            return decision, None
-        return decision, await self.sender.send_approved(decision.request, approver_id)
-
     async def reject(self, request_id: int, approver_id: int, reason: str | None) -> Decision:
         return await self.decider.reject(request_id, approver_id, reason)
 

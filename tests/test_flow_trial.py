@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.domain import TrialSend
+from bot.domain import BroadcastState, TrialSend
 from bot.ippanel import ValidationError
 from bot.ippanel.bodies import build_webservice_body
 from bot.phones import mask_phone
@@ -510,3 +510,34 @@ async def call(fake: FakeTelegram, method: str, **params: object) -> tuple[int, 
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{fake.base_url}{fake.token}/{method}", json=params) as r:
             return r.status, await r.json()
+
+
+async def test_a_test_sms_is_never_taken_as_proof_that_the_broadcast_went_out(
+    tmp_path: Path,
+) -> None:
+    """#19: test SMS of the text, submit, approve; the broadcast's POST never reaches the
+    panel (outcome unknown). "Check status" must not settle it as sent with the test SMS's
+    outbox id (same line, same text, a minute earlier)."""
+    async with bot_world(tmp_path) as w:
+        alice, bob = w.admin(0), w.admin(1)
+        await bob.send("/start")
+        await until_text(w, bob, "نقش شما")
+        await set_key(w, alice)
+        await register(w, alice)
+        card = await compose_to_review(w, alice)
+        await press_test(w, alice, card)
+        trial_outbox = max(w.sandbox.state.sends)
+        await alice.press(card, "ارسال برای تأیید")
+        approve = await until_text(w, bob, "درخواست ارسال")
+        w.sandbox.state.fail_next("/api/send", "500")  # refused before the panel queued it
+        await bob.press(approve, "تأیید و ارسال")
+        told = await until_text(w, alice, "نامعلوم")
+        assert w.sends == 2 and len(w.sandbox.state.sends) == 1  # only the test SMS is there
+
+        await alice.press(told, "بررسی وضعیت")
+        checked = await until_text(w, alice, "هنوز نمی‌توان گفت", after=told.message_id)
+        assert str(trial_outbox) not in checked.text
+        [b] = await w.store.list_broadcasts(alice.user_id, limit=1)
+        assert b.state == BroadcastState.UNKNOWN and b.outbox_ids == []
+        await w.settle()
+        assert not any(fa_prefix("sent_ok") in (m.text or "") for m in alice.messages())

@@ -36,7 +36,7 @@ class ReportsApi(Area):
             "number": s.from_number,
             "number_id": line.id if line else None,
             "messages_outbox_id": str(s.outbox_id),
-            "self.state": name,
+            "state": name,
             "type": "phonebook",
             "time_send": ts(s.send_time or s.created_at),
             "time": ts(s.created_at),

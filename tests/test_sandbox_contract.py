@@ -123,3 +123,30 @@ async def test_credit_shortfall_refused_or_accepted_then_failed(sandbox, ippanel
     listed = await ippanel.list_sends(SANDBOX_KEY, filters={"state_id": 8})
     assert [r.messages_outbox_id for r in listed.items] == result.outbox_ids
     assert (await ippanel.credit(SANDBOX_KEY)).credit == 100  # nothing was charged
+
+
+async def test_report_rows_carry_the_documented_fields(sandbox, ippanel) -> None:
+    """report/by_bulk: state, status, state_id, rcpts_count, exit_count, cost, part,
+    time_send; report/new_list rows: outbox id, line, text, time, time_send, recipient
+    count, exit count, cost, state_id (reconciliation reads the count and the times)."""
+    from bot.domain import PhonebookSelection, selections_to_params
+
+    params = selections_to_params([PhonebookSelection("120000", "Book", 25)])
+    sent = await ippanel.send_to_phonebooks(
+        SANDBOX_KEY, sender=SANDBOX_SENDER, message="سلام", params=params
+    )
+    [outbox_id] = sent.outbox_ids
+    async with httpx.AsyncClient(base_url=sandbox.base_url) as http:
+        headers = {"Authorization": SANDBOX_KEY}
+        one = await http.get(
+            "/api/report/by_bulk", headers=headers, params={"messages_outbox_id": outbox_id}
+        )
+        listed = await http.post("/api/report/new_list", headers=headers, json={"page": 1})
+    documented = {"state", "status", "state_id", "rcpts_count", "exit_count", "cost", "part"}
+    assert documented | {"time_send"} <= set(one.json()["data"])
+    [row] = listed.json()["data"]
+    assert {"messages_outbox_id", "number", "message", "time", "time_send"} <= set(row)
+    assert {"rcpts_count", "exit_count", "cost", "state_id"} <= set(row)
+    assert not any("." in key for key in row)  # no stray attribute names
+    [record] = (await ippanel.list_sends(SANDBOX_KEY)).items
+    assert record.rcpts_count == 25 and record.messages_outbox_id == outbox_id

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from bot.domain import Broadcast, BroadcastState, PhonebookSelection, RequestState
+from bot.domain import Broadcast, BroadcastState, PhonebookSelection, RequestState, TrialSend
 from storage import Store
 
 YEAR = timedelta(days=365)
@@ -121,7 +121,7 @@ async def fill(
                 message=_TEXT,
                 limit=3,
             )
-            if trial is not None:
+            if isinstance(trial, TrialSend):  # else a rule refused it (e.g. the daily cap)
                 outbox += 1
                 await store.finish_trial(trial.id, "sent", outbox_ids=[outbox])
                 done.trials += 1

@@ -21,7 +21,7 @@ from bot.domain import Draft, TrialSend, line_and_text_hash
 from bot.ippanel import IPPanelClient, IPPanelError, ValidationError
 from bot.ippanel.bodies import build_webservice_body
 from bot.phones import mask_phone
-from storage.trial_sends import DUPLICATE_ERROR, DUPLICATE_WINDOW, TrialBlock
+from storage.trial_sends import DEFAULT_DAILY_CAP, DUPLICATE_ERROR, DUPLICATE_WINDOW, TrialBlock
 
 if TYPE_CHECKING:
     from storage import Store
@@ -31,7 +31,6 @@ DUPLICATE_SECONDS = int(DUPLICATE_WINDOW.total_seconds())
 log = logging.getLogger("bot.trial_sms")
 
 TRIAL_LIMIT = 3  # test sends per person, line and text
-DEFAULT_DAILY_CAP = 10  # test sends per person in 24 hours (TEST_SMS_DAILY_CAP)
 
 TrialKind = Literal[
     "sent",

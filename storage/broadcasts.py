@@ -241,9 +241,7 @@ class BroadcastStore(StoreBase):
         rows = await self._db.fetchall(
             f"SELECT outbox_id AS i FROM outbox_claims WHERE outbox_id IN ({marks}) "
             f"UNION SELECT outbox_id FROM broadcast_outbox WHERE outbox_id IN ({marks}) "
-            "UNION SELECT CAST(j.value AS INTEGER) "
-            "FROM test_sends, json_each(test_sends.outbox_ids) j "
-            f"WHERE CAST(j.value AS INTEGER) IN ({marks})",
+            f"UNION SELECT outbox_id FROM test_send_outbox WHERE outbox_id IN ({marks})",
             (*candidates, *candidates, *candidates),
         )
         return {int(r[0]) for r in rows}
@@ -281,8 +279,7 @@ class BroadcastStore(StoreBase):
                 "UNION ALL SELECT 1 FROM test_sends WHERE state = 'sending' "
                 "UNION ALL SELECT 1 FROM outbox_claims WHERE outbox_id = ? "
                 "UNION ALL SELECT 1 FROM broadcast_outbox WHERE outbox_id = ? "
-                "UNION ALL SELECT 1 FROM test_sends, json_each(test_sends.outbox_ids) j "
-                "WHERE CAST(j.value AS INTEGER) = ? LIMIT 1",
+                "UNION ALL SELECT 1 FROM test_send_outbox WHERE outbox_id = ? LIMIT 1",
                 (outbox_id, outbox_id, outbox_id),
             )
             if busy is not None:

@@ -464,6 +464,28 @@ BEGIN
 END;
 """
 
+# Test SMS outbox ids are owned like a broadcast's (never evidence for another send): a
+# mirror table kept by triggers, as for broadcasts; and the lookups of reconciliation and
+# of the test-send rules (in flight, same text near a time) by index, not by scan.
+_V14_TEST_SEND_OUTBOX = """
+CREATE TABLE test_send_outbox (
+    outbox_id    INTEGER NOT NULL,
+    test_send_id INTEGER NOT NULL,
+    PRIMARY KEY (outbox_id, test_send_id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO test_send_outbox (outbox_id, test_send_id)
+SELECT CAST(j.value AS INTEGER), t.id FROM test_sends t, json_each(t.outbox_ids) j;
+CREATE TRIGGER test_sends_outbox_update AFTER UPDATE OF outbox_ids ON test_sends
+WHEN NEW.outbox_ids IS NOT OLD.outbox_ids
+BEGIN
+    DELETE FROM test_send_outbox WHERE test_send_id = NEW.id;
+    INSERT OR IGNORE INTO test_send_outbox (outbox_id, test_send_id)
+    SELECT CAST(value AS INTEGER), NEW.id FROM json_each(NEW.outbox_ids);
+END;
+CREATE INDEX test_sends_by_state ON test_sends (state);
+CREATE INDEX test_sends_by_line_text ON test_sends (content_hash, created_at);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
     Migration(
@@ -511,6 +533,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "a year of use: indexes, owned outbox ids, unknown sends given up",
         _V13_A_YEAR_OF_USE,
     ),
+    Migration(14, "test SMS outbox ids owned; test-send lookups by index", _V14_TEST_SEND_OUTBOX),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

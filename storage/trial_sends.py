@@ -29,6 +29,7 @@ DUPLICATE_ERROR = "duplicate (429)"  # the error of a test the panel refused as 
 # or the panel's own duplicate refusal (its window began at an SMS we may not know of)
 NEAR_DUPLICATE = f"({COUNTED} OR (state = 'failed' AND error = '{DUPLICATE_ERROR}'))"
 DAY = timedelta(hours=24)
+DEFAULT_DAILY_CAP = 10  # test sends per person in 24 hours (TEST_SMS_DAILY_CAP's default)
 
 BlockKind = Literal["in_flight", "duplicate", "limit", "daily_cap"]
 
@@ -98,7 +99,7 @@ class TrialSendStore(StoreBase):
         recipient: str,
         message: str,
         limit: int,
-        daily_cap: int,
+        daily_cap: int = DEFAULT_DAILY_CAP,
     ) -> TrialSend | TrialBlock:
         """Write a ``sending`` row when every rule allows it (see the module), else say
         which rule refused. One statement: atomic."""

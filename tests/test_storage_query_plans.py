@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from benchmarks.year_fill import Clock, admins, fill, now_utc
-from bot.domain import BroadcastState, RequestState
+from bot.domain import BroadcastState, RequestState, Snapshot, TrialSend
 from storage import Store
 from storage.db import Transaction
 from storage.persistence import SQLitePersistence
@@ -157,7 +157,11 @@ async def tour(store: Store, clock: Clock) -> None:
     await store.add_plan_message("r1", a, 7)
     await store.list_plan_messages("r1")
     await store.start_broadcast(
-        request_id=None, requester_id=a, approver_id=None, snapshot={}, direct_key="d1:1"
+        request_id=None,
+        requester_id=a,
+        approver_id=None,
+        snapshot=Snapshot.from_dict({}),
+        direct_key="d1:1",
     )
     await store.key_owners()
     state = await store.watch_state(a, "stamp")
@@ -180,8 +184,11 @@ async def tour(store: Store, clock: Clock) -> None:
         message="m",
         limit=3,
     )
-    assert trial is not None
+    assert isinstance(trial, TrialSend)
     await store.finish_trial(trial.id, "sent", outbox_ids=[1])
+    await store.duplicate_wait(a, "h", "r")
+    await store.count_today(a)
+    await store.trial_in_doubt("s", "m", now - timedelta(minutes=10), now)
     await store.settle_interrupted_trials()
     await store.count_trials(1, "h")
     await store.list_trials(a)

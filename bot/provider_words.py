@@ -155,9 +155,13 @@ def stored_error(lang: str, stored: str | None) -> str:
         return shortfall_text(lang, "credit_ran_out_reason", shortfall)
     if code == "provider":
         cls = _ERROR_CLASSES.get(str(figures.get("kind")), IPPanelError)
-        fields = {str(name): [] for name in figures.get("fields") or ()}
-        extra = {"errors": fields} if issubclass(cls, ValidationError) else {}
-        error = cls(status=figures.get("status"), message_code=figures.get("message_code"), **extra)
+        status, message_code = figures.get("status"), figures.get("message_code")
+        error: IPPanelError
+        if issubclass(cls, ValidationError):
+            fields: dict[str, list[str]] = {str(n): [] for n in figures.get("fields") or ()}
+            error = cls(status=status, message_code=message_code, errors=fields)
+        else:
+            error = cls(status=status, message_code=message_code)
         return plain(lang, error)
     if code == "legacy":
         # written before codes: its words may be Persian, so only a Persian reader sees them

@@ -153,7 +153,7 @@ class Poster:
         try:
             await self._deps.store.set_last_used(
                 b.requester_id,
-                snap.sender,
+                snap.sender or "",
                 snap.sender_label,
                 list(snap.selections),
             )

@@ -125,7 +125,7 @@ class Submitter:
         (the approver's card says so) rather than blocking the request."""
         price, credit = await asyncio.gather(
             self._deps.client.calculate_price(
-                api_key, sender=snapshot.sender, message=snapshot.message
+                api_key, sender=snapshot.sender or "", message=snapshot.message
             ),
             self._deps.client.credit(api_key),
             return_exceptions=True,

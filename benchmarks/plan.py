@@ -39,7 +39,7 @@ async def main(rows: int = 20_000, batch: int = 500, every: int = 30) -> None:
                 text="سلام",
                 send_at=datetime.now(UTC) + timedelta(hours=1),
                 step=Step.REVIEW,
-                gradual={"batch": batch, "every": every},
+                plan={"batch": batch, "every": every},
             )
             submitted = await service.submit(draft, REQUESTER)
             assert submitted.request is not None, submitted.kind

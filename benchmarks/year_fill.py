@@ -131,7 +131,7 @@ async def fill(
                 draft,
                 selections=[PhonebookSelection("pb-7", "مشتریان", 2000)],  # one book a plan
                 send_at=clock.now + timedelta(hours=1),
-                gradual={"batch": -(-draft.recipients() // BATCHES), "every": 30},
+                plan={"batch": -(-draft.recipients() // BATCHES), "every": 30},
             )
         snapshot = draft.snapshot()
         assert not plan or snapshot.plan, "the year's plans must be plans the bot makes"

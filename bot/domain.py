@@ -115,8 +115,9 @@ class Draft:
     text: str = ""  # as typed, normalised, without the configured suffix
     send_at: datetime | None = None  # timezone-aware; None means "now"
     step: Step = Step.SENDER
-    # gradual sending: {"batch": rows per batch, "every": minutes}; None sends at once
-    gradual: dict[str, int] | None = None
+    # gradual sending, as the requester chose it (the ``plan`` column):
+    # {"batch": rows per batch, "every": minutes}; None sends at once
+    plan: dict[str, int] | None = None
     version: int = 1
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -128,20 +129,20 @@ class Draft:
         """What an approver approves and what is sent: immutable once requested.
 
         A gradual draft's snapshot carries its whole plan (every batch's rows and time),
-        so the content hash covers it; a plan that cannot be made is left out (``plan``
-        None with ``gradual`` set) and ``missing_step`` sends the admin back to fix it."""
+        so the content hash covers it; a plan that cannot be made is left out (the snapshot's
+        ``plan`` None with ``planned`` set) and ``missing_step`` sends the admin back to fix it."""
         plan = None
-        if self.gradual:
+        if self.plan:
             try:
                 plan = plan_for(
-                    self.selections, self.gradual["batch"], self.gradual["every"], self.send_at
+                    self.selections, self.plan["batch"], self.plan["every"], self.send_at
                 )
-                if "night_to" in self.gradual:  # the requester tapped "skip the night"
+                if "night_to" in self.plan:  # the requester tapped "skip the night"
                     # lazily: bot.guardrails sits above the domain (its repeats check uses
                     # the broadcast service), only this arithmetic of it is needed here
                     from bot.guardrails.quiet_hours import skip_night_of
 
-                    plan = skip_night_of(plan, self.gradual)
+                    plan = skip_night_of(plan, self.plan)
             except PlanError:
                 plan = None
         return Snapshot(
@@ -153,7 +154,7 @@ class Draft:
             message=full_message(self.text, suffix),
             send_at=self.send_at,
             recipients=self.recipients(),
-            gradual=bool(self.gradual),
+            planned=bool(self.plan),
             plan=plan,
         )
 
@@ -183,7 +184,7 @@ class Snapshot:
     message: str  # the final text, with the configured suffix
     send_at: datetime | None  # None: at once; a plan's first batch time otherwise
     recipients: int  # as counted when it was made
-    gradual: bool = False  # a plan was asked for; ``plan`` None then means it cannot be made
+    planned: bool = False  # a plan was asked for; ``plan`` None then means it cannot be made
     plan: Plan | None = None
     # the estimate the approver saw, in rials (unknown when the provider did not say)
     cost_low: float | None = None
@@ -212,7 +213,7 @@ class Snapshot:
             "send_at": self.send_at.isoformat() if self.send_at else None,
             "recipients": self.recipients,
         }
-        if self.gradual:
+        if self.planned:
             data["plan"] = self.plan.to_dict() if self.plan else None
         if self.cost_low is not None:
             data["cost_low"] = self.cost_low
@@ -236,7 +237,7 @@ class Snapshot:
             message=str(data.get("message", "")),
             send_at=datetime.fromisoformat(raw_send_at) if raw_send_at else None,
             recipients=int(data.get("recipients", 0)),
-            gradual="plan" in data,
+            planned="plan" in data,
             plan=Plan.from_dict(raw_plan) if raw_plan else None,
             cost_low=data.get("cost_low"),
             cost_high=data.get("cost_high"),
@@ -344,7 +345,7 @@ class Profile:
     last_selections: list[PhonebookSelection] = field(default_factory=list)
     first_name: str | None = None  # as Telegram last showed them (screens: names)
     username: str | None = None  # without the "@"
-    test_phone: str | None = None  # E.164, from the owner's own shared contact
+    trial_phone: str | None = None  # E.164, from the owner's own shared contact
 
 
 TRIAL_STATES = ("sending", "sent", "failed", "unknown")
@@ -352,7 +353,7 @@ TRIAL_STATES = ("sending", "sent", "failed", "unknown")
 
 @dataclass
 class TrialSend:
-    """A test SMS of a draft's exact final text to its owner's own phone (``test_sends``).
+    """A test SMS of a draft's exact final text to its owner's own phone (``trial_sends``).
 
     ``failed`` means certainly not sent (it does not count against the limit); ``sending``
     (written before the POST) and ``unknown`` count, because the SMS may have gone out.

@@ -438,8 +438,8 @@ FA: dict[str, str] = {
     "draft_delete_kept": "پیش‌نویس حذف نشد.",
     # test SMS to one's own phone
     "cmd_phone": "شمارهٔ من برای پیامک آزمایشی",
-    "btn_test_send": "📱 آزمایش روی گوشی من · {price} ریال",
-    "btn_test_send_noprice": "📱 آزمایش روی گوشی من",
+    "btn_trial_send": "📱 آزمایش روی گوشی من · {price} ریال",
+    "btn_trial_send_noprice": "📱 آزمایش روی گوشی من",
     "trial_sending": "پیامک آزمایشی در حال ارسال است…",
     "trial_sent": "📱 <b>پیامک آزمایشی فرستاده شد</b> به {phone} از خط {sender}.\n"
     "شناسهٔ صندوق ارسال: {outbox}\nآزمایش‌های باقی‌مانده برای این متن: {left} از {limit}",
@@ -458,25 +458,25 @@ FA: dict[str, str] = {
     "trial_duplicate": "⏳ پیامک یکسان تازه فرستاده شده و سامانه تا {seconds} ثانیهٔ دیگر "
     "پیامک تکراری را نمی‌پذیرد. چیزی فرستاده نشد و شمرده نشد؛ {seconds} ثانیه صبر کنید "
     "و دوباره بزنید.",
-    "phone_ask": "📱 برای پیامک آزمایشی، شمارهٔ همراه خودتان را با دکمهٔ «{button}» در پایین صفحه بفرستید. "
+    "trial_phone_ask": "📱 برای پیامک آزمایشی، شمارهٔ همراه خودتان را با دکمهٔ «{button}» در پایین صفحه بفرستید. "
     "تلگرام تأیید می‌کند که شماره مال خود شماست؛ شمارهٔ تایپ‌شده پذیرفته نمی‌شود.",
-    "phone_ask_for_test": "📱 پیامک آزمایشی به شمارهٔ خود شما می‌رود و هنوز شماره‌ای ثبت نکرده‌اید. "
+    "trial_phone_ask_for_trial": "📱 پیامک آزمایشی به شمارهٔ خود شما می‌رود و هنوز شماره‌ای ثبت نکرده‌اید. "
     "دکمهٔ «{button}» را در پایین صفحه بزنید، سپس دوباره «📱 آزمایش» را در کارت بازبینی بزنید.",
-    "btn_share_phone": "📱 فرستادن شمارهٔ من",
-    "btn_phone_cancel": "❌ انصراف از ثبت شماره",
-    "phone_saved": "✅ شمارهٔ {phone} برای پیامک آزمایشی ثبت شد. با /phone آن را ببینید یا فراموش کنید.",
-    "phone_forwarded": "مخاطب بازارسال‌شده پذیرفته نمی‌شود، حتی اگر شمارهٔ خودتان باشد. "
+    "btn_trial_phone_share": "📱 فرستادن شمارهٔ من",
+    "btn_trial_phone_cancel": "❌ انصراف از ثبت شماره",
+    "trial_phone_saved": "✅ شمارهٔ {phone} برای پیامک آزمایشی ثبت شد. با /phone آن را ببینید یا فراموش کنید.",
+    "trial_phone_forwarded": "مخاطب بازارسال‌شده پذیرفته نمی‌شود، حتی اگر شمارهٔ خودتان باشد. "
     "شماره را بازارسال نکنید؛ دکمهٔ «{button}» را در پایین صفحه بزنید تا تلگرام آن را مستقیم بفرستد.",
-    "phone_not_own": "این شمارهٔ خود شما نیست و ثبت نشد. فقط شمارهٔ خودتان را با دکمهٔ «{button}» بفرستید.",
-    "phone_not_mobile": "فقط شمارهٔ همراه ایران (۰۹…) پذیرفته می‌شود؛ این شماره ثبت نشد.",
-    "phone_typed": "شمارهٔ تایپ‌شده پذیرفته نمی‌شود، تا از ربات نتوان به شمارهٔ دیگران پیامک فرستاد. "
+    "trial_phone_not_own": "این شمارهٔ خود شما نیست و ثبت نشد. فقط شمارهٔ خودتان را با دکمهٔ «{button}» بفرستید.",
+    "trial_phone_not_mobile": "فقط شمارهٔ همراه ایران (۰۹…) پذیرفته می‌شود؛ این شماره ثبت نشد.",
+    "trial_phone_typed": "شمارهٔ تایپ‌شده پذیرفته نمی‌شود، تا از ربات نتوان به شمارهٔ دیگران پیامک فرستاد. "
     "دکمهٔ «{button}» را در پایین صفحه بزنید.",
-    "phone_cancelled": "ثبت شماره لغو شد.",
-    "phone_shown": "📱 شمارهٔ ثبت‌شده برای پیامک آزمایشی: {phone}",
-    "btn_phone_forget": "🗑 فراموش کن",
-    "btn_phone_change": "🔄 شمارهٔ تازه",
-    "phone_forgotten": "شمارهٔ شما فراموش شد. تا ثبت دوباره با /phone، پیامک آزمایشی فرستاده نمی‌شود.",
-    "phone_none": "شماره‌ای ثبت نشده است.",
+    "trial_phone_cancelled": "ثبت شماره لغو شد.",
+    "trial_phone_shown": "📱 شمارهٔ ثبت‌شده برای پیامک آزمایشی: {phone}",
+    "btn_trial_phone_forget": "🗑 فراموش کن",
+    "btn_trial_phone_change": "🔄 شمارهٔ تازه",
+    "trial_phone_forgotten": "شمارهٔ شما فراموش شد. تا ثبت دوباره با /phone، پیامک آزمایشی فرستاده نمی‌شود.",
+    "trial_phone_none": "شماره‌ای ثبت نشده است.",
     "history_trials": "<b>پیامک‌های آزمایشی</b> (فقط به گوشی خودتان)",
     "history_trial_item": "🧪 آزمایشی · {state} · {when}\nبه {phone} · صندوق ارسال: {outbox}",
     # approval rules
@@ -1061,8 +1061,8 @@ EN: dict[str, str] = {
     "draft_delete_kept": "The draft was not deleted.",
     # test SMS to one's own phone
     "cmd_phone": "My number for test SMS",
-    "btn_test_send": "📱 Test on my phone · {price} rials",
-    "btn_test_send_noprice": "📱 Test on my phone",
+    "btn_trial_send": "📱 Test on my phone · {price} rials",
+    "btn_trial_send_noprice": "📱 Test on my phone",
     "trial_sending": "Sending the test SMS…",
     "trial_sent": "📱 <b>Test SMS sent</b> to {phone} from line {sender}.\n"
     "Outbox id: {outbox}\nTests left for this text: {left} of {limit}",
@@ -1080,25 +1080,25 @@ EN: dict[str, str] = {
     "trial_duplicate": "⏳ An identical SMS was just sent and the panel refuses a duplicate "
     "for {seconds} more seconds. Nothing was sent and it does not count; wait {seconds} "
     "seconds and tap again.",
-    "phone_ask": "📱 For test SMS, send your own mobile number with the «{button}» button at the bottom. "
+    "trial_phone_ask": "📱 For test SMS, send your own mobile number with the «{button}» button at the bottom. "
     "Telegram vouches that the number is yours; a typed number is not accepted.",
-    "phone_ask_for_test": "📱 A test SMS goes to your own number, and you have not registered one yet. "
+    "trial_phone_ask_for_trial": "📱 A test SMS goes to your own number, and you have not registered one yet. "
     "Tap «{button}» at the bottom, then tap «📱 Test» on the review card again.",
-    "btn_share_phone": "📱 Send my number",
-    "btn_phone_cancel": "❌ Cancel number registration",
-    "phone_saved": "✅ {phone} is registered for test SMS. See or forget it with /phone.",
-    "phone_forwarded": "A forwarded contact is not accepted, even with your own number. "
+    "btn_trial_phone_share": "📱 Send my number",
+    "btn_trial_phone_cancel": "❌ Cancel number registration",
+    "trial_phone_saved": "✅ {phone} is registered for test SMS. See or forget it with /phone.",
+    "trial_phone_forwarded": "A forwarded contact is not accepted, even with your own number. "
     "Do not forward it: tap the «{button}» button at the bottom so Telegram shares it directly.",
-    "phone_not_own": "That is not your own number, so it was not registered. Send only your own with the «{button}» button.",
-    "phone_not_mobile": "Only Iranian mobile numbers (09…) are accepted; this number was not registered.",
-    "phone_typed": "Typed numbers are not accepted, so the bot cannot be used to text other people. "
+    "trial_phone_not_own": "That is not your own number, so it was not registered. Send only your own with the «{button}» button.",
+    "trial_phone_not_mobile": "Only Iranian mobile numbers (09…) are accepted; this number was not registered.",
+    "trial_phone_typed": "Typed numbers are not accepted, so the bot cannot be used to text other people. "
     "Tap the «{button}» button at the bottom.",
-    "phone_cancelled": "Number registration cancelled.",
-    "phone_shown": "📱 Your number for test SMS: {phone}",
-    "btn_phone_forget": "🗑 Forget it",
-    "btn_phone_change": "🔄 New number",
-    "phone_forgotten": "Your number is forgotten. No test SMS until you register again with /phone.",
-    "phone_none": "No number is registered.",
+    "trial_phone_cancelled": "Number registration cancelled.",
+    "trial_phone_shown": "📱 Your number for test SMS: {phone}",
+    "btn_trial_phone_forget": "🗑 Forget it",
+    "btn_trial_phone_change": "🔄 New number",
+    "trial_phone_forgotten": "Your number is forgotten. No test SMS until you register again with /phone.",
+    "trial_phone_none": "No number is registered.",
     "history_trials": "<b>Test SMS</b> (to your own phone only)",
     "history_trial_item": "🧪 Test · {state} · {when}\nTo {phone} · outbox: {outbox}",
     # approval rules

@@ -120,6 +120,8 @@ async def send_trial(
     )
     await store.audit(
         draft.owner_id,
+        # the audit action keeps its first name: rows already logged say "test_send", and
+        # the README documents it
         "test_send",
         f"test:{trial.id}",
         {

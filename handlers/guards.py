@@ -101,12 +101,10 @@ async def find_recent_repeats(
 def _unskipped_inside(context: Context, draft: Draft) -> int:
     """Batches the plan would send at night without the "skip the night" choice."""
     settings = context.services.settings
-    if settings.quiet_hours is None or not draft.gradual:
+    if settings.quiet_hours is None or not draft.plan:
         return 0
     try:
-        plan = plan_for(
-            draft.selections, draft.gradual["batch"], draft.gradual["every"], draft.send_at
-        )
+        plan = plan_for(draft.selections, draft.plan["batch"], draft.plan["every"], draft.send_at)
     except PlanError:
         return 0
     return batches_inside(plan, settings.quiet_hours, settings.tz)
@@ -123,7 +121,7 @@ def review_quiet(
         return "", []
     plan = snapshot.plan
     if plan is not None:
-        if draft.gradual and "night_to" in draft.gradual:
+        if draft.plan and "night_to" in draft.plan:
             moved = _unskipped_inside(context, draft)
             if not moved:
                 return "", []
@@ -147,7 +145,7 @@ def move_past_quiet(context: Context, draft: Draft, now: datetime) -> bool:
     settings = context.services.settings
     quiet, tz = settings.quiet_hours, settings.tz
     at = draft.send_at or now
-    if quiet is None or draft.gradual or not quiet.contains(at, tz):
+    if quiet is None or draft.plan or not quiet.contains(at, tz):
         return False
     draft.send_at = quiet.end_after(at, tz).astimezone(UTC)
     return True
@@ -158,16 +156,16 @@ def skip_night(context: Context, draft: Draft, skip: bool) -> bool:
     (``skip``), or go back to the plain interval. False when nothing changes."""
     settings = context.services.settings
     quiet = settings.quiet_hours
-    if not draft.gradual or draft.send_at is None:
+    if not draft.plan or draft.send_at is None:
         return False
-    g = {k: v for k, v in draft.gradual.items() if k not in NIGHT_KEYS}
+    g = {k: v for k, v in draft.plan.items() if k not in NIGHT_KEYS}
     if skip:
         if quiet is None:
             return False
         g |= night_setting(quiet, settings.tz, draft.send_at)
-    if g == draft.gradual:
+    if g == draft.plan:
         return False
-    draft.gradual = g
+    draft.plan = g
     return True
 
 

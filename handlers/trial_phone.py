@@ -32,8 +32,8 @@ log = logging.getLogger("handlers.trial_phone")
 def contact_keyboard(context: Context) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         [
-            [KeyboardButton(tr(context, "btn_share_phone"), request_contact=True)],
-            [KeyboardButton(tr(context, "btn_phone_cancel"))],
+            [KeyboardButton(tr(context, "btn_trial_phone_share"), request_contact=True)],
+            [KeyboardButton(tr(context, "btn_trial_phone_cancel"))],
         ],
         resize_keyboard=True,
         one_time_keyboard=True,
@@ -49,26 +49,26 @@ async def _send(
     await context.bot.send_message(update.effective_chat.id, fit(text), reply_markup=markup)
 
 
-async def ask_contact(update: Update, context: Context, key: str = "phone_ask") -> None:
+async def ask_contact(update: Update, context: Context, key: str = "trial_phone_ask") -> None:
     """Show the share-my-number keyboard (one tap; Telegram asks the user to confirm)."""
     context.user_data.awaiting = OwnContact()
-    button = tr(context, "btn_share_phone")
+    button = tr(context, "btn_trial_phone_share")
     await _send(update, context, tr(context, key, button=button), contact_keyboard(context))
 
 
 async def trial_phone_command(update: Update, context: Context) -> None:
     """/phone: the registered number with "forget" and "new number", or the request."""
-    phone = await context.services.store.get_test_phone(update.effective_user.id)
+    phone = await context.services.store.get_trial_phone(update.effective_user.id)
     if phone is None:
         await ask_contact(update, context)
         return
     rows = [
         [
-            kb.btn(tr(context, "btn_phone_forget"), cb.TRIAL_PHONE.data("f")),
-            kb.btn(tr(context, "btn_phone_change"), cb.TRIAL_PHONE.data("c")),
+            kb.btn(tr(context, "btn_trial_phone_forget"), cb.TRIAL_PHONE.data("f")),
+            kb.btn(tr(context, "btn_trial_phone_change"), cb.TRIAL_PHONE.data("c")),
         ]
     ]
-    await say(update, context, tr(context, "phone_shown", phone=ltr(phone)), kb.markup(rows))
+    await say(update, context, tr(context, "trial_phone_shown", phone=ltr(phone)), kb.markup(rows))
 
 
 @cb.TRIAL_PHONE.handles
@@ -81,11 +81,13 @@ async def trial_phone_press(update: Update, context: Context, action: str) -> No
         return
     uid = update.effective_user.id
     store = context.services.store
-    forgotten = await store.forget_test_phone(uid)
+    forgotten = await store.forget_trial_phone(uid)
     await answer(update)
     if forgotten:
+        # audit action names keep their first spelling (``test_phone_*``): rows already in
+        # the append-only log carry them, and one action keeps one name across releases
         await store.audit(uid, "test_phone_forgotten")
-    text = tr(context, "phone_forgotten" if forgotten else "phone_none")
+    text = tr(context, "trial_phone_forgotten" if forgotten else "trial_phone_none")
     if query.message is None or not await edit(
         context, query.message.chat.id, query.message.message_id, text
     ):
@@ -98,31 +100,33 @@ async def contact_shared(update: Update, context: Context) -> None:
     contact = message.contact
     user = update.effective_user
     store = context.services.store
-    button = tr(context, "btn_share_phone")
+    button = tr(context, "btn_trial_phone_share")
     own = contact.user_id is not None and contact.user_id == user.id
     forwarded = message.forward_origin is not None
     if not own or forwarded:
         # a forwarded one may well be the person's own number: say how to share it instead
         reason = "forwarded" if forwarded else "not_own"
         await store.audit(user.id, "test_phone_refused", detail={"reason": reason})
-        text = tr(context, f"phone_{reason}", button=button)
+        text = tr(context, f"trial_phone_{reason}", button=button)
         await _send(update, context, text, contact_keyboard(context))
         return
     e164 = normalize_mobile(contact.phone_number).e164
     context.user_data.stop_awaiting(OwnContact)
     if not is_iranian_mobile(e164):
         await store.audit(user.id, "test_phone_refused", detail={"reason": "not_mobile"})
-        await _send(update, context, tr(context, "phone_not_mobile"), ReplyKeyboardRemove())
+        await _send(update, context, tr(context, "trial_phone_not_mobile"), ReplyKeyboardRemove())
         return
     assert e164 is not None
-    await store.set_test_phone(user.id, e164)
+    await store.set_trial_phone(user.id, e164)
     await store.audit(user.id, "test_phone_registered", detail={"phone": mask_phone(e164)})
     log.info("user %d registered a test phone %s", user.id, mask_phone(e164))
-    await _send(update, context, tr(context, "phone_saved", phone=ltr(e164)), ReplyKeyboardRemove())
+    await _send(
+        update, context, tr(context, "trial_phone_saved", phone=ltr(e164)), ReplyKeyboardRemove()
+    )
 
 
 def _cancel_labels() -> set[str]:
-    return {t(lang, "btn_phone_cancel") for lang in LANGUAGES}
+    return {t(lang, "btn_trial_phone_cancel") for lang in LANGUAGES}
 
 
 async def typed_while_waiting(update: Update, context: Context) -> None:
@@ -135,11 +139,14 @@ async def typed_while_waiting(update: Update, context: Context) -> None:
         return
     if text in _cancel_labels():
         context.user_data.stop_awaiting(OwnContact)
-        await _send(update, context, tr(context, "phone_cancelled"), ReplyKeyboardRemove())
+        await _send(update, context, tr(context, "trial_phone_cancelled"), ReplyKeyboardRemove())
         raise ApplicationHandlerStop
     if isinstance(context.user_data.awaiting, OwnContact) and looks_like_phone(text):
-        button = tr(context, "btn_share_phone")
+        button = tr(context, "btn_trial_phone_share")
         await _send(
-            update, context, tr(context, "phone_typed", button=button), contact_keyboard(context)
+            update,
+            context,
+            tr(context, "trial_phone_typed", button=button),
+            contact_keyboard(context),
         )
         raise ApplicationHandlerStop

@@ -241,7 +241,7 @@ class BroadcastStore(StoreBase):
         rows = await self._db.fetchall(
             f"SELECT outbox_id AS i FROM outbox_claims WHERE outbox_id IN ({marks}) "
             f"UNION SELECT outbox_id FROM broadcast_outbox WHERE outbox_id IN ({marks}) "
-            f"UNION SELECT outbox_id FROM test_send_outbox WHERE outbox_id IN ({marks})",
+            f"UNION SELECT outbox_id FROM trial_send_outbox WHERE outbox_id IN ({marks})",
             (*candidates, *candidates, *candidates),
         )
         return {int(r[0]) for r in rows}
@@ -253,7 +253,7 @@ class BroadcastStore(StoreBase):
         outbox id the bot does not know (in flight, or cut off): its provider row
         cannot be told from a one-recipient send's."""
         row = await self._db.fetchone(
-            "SELECT 1 FROM test_sends WHERE content_hash = ? AND created_at >= ? "
+            "SELECT 1 FROM trial_sends WHERE content_hash = ? AND created_at >= ? "
             "AND created_at <= ? AND (state IN ('sending', 'unknown') "
             "OR (state = 'sent' AND outbox_ids = '[]')) LIMIT 1",
             (
@@ -276,10 +276,10 @@ class BroadcastStore(StoreBase):
         async with self._db.transaction() as tx:
             busy = await tx.fetchone(
                 "SELECT 1 FROM broadcasts WHERE state = 'sending' "
-                "UNION ALL SELECT 1 FROM test_sends WHERE state = 'sending' "
+                "UNION ALL SELECT 1 FROM trial_sends WHERE state = 'sending' "
                 "UNION ALL SELECT 1 FROM outbox_claims WHERE outbox_id = ? "
                 "UNION ALL SELECT 1 FROM broadcast_outbox WHERE outbox_id = ? "
-                "UNION ALL SELECT 1 FROM test_send_outbox WHERE outbox_id = ? LIMIT 1",
+                "UNION ALL SELECT 1 FROM trial_send_outbox WHERE outbox_id = ? LIMIT 1",
                 (outbox_id, outbox_id, outbox_id),
             )
             if busy is not None:

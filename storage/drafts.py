@@ -12,7 +12,7 @@ from ._base import StoreBase, dump_json, load_json
 from .db import from_db_time, to_db_time
 from .errors import StaleDraftError, StoreError
 
-_EDITABLE = ("sender", "sender_label", "selections", "text", "send_at", "step", "gradual")
+_EDITABLE = ("sender", "sender_label", "selections", "text", "send_at", "step", "plan")
 
 
 def _draft(row: sqlite3.Row) -> Draft:
@@ -28,7 +28,7 @@ def _draft(row: sqlite3.Row) -> Draft:
         version=row["version"],
         created_at=from_db_time(row["created_at"]),
         updated_at=from_db_time(row["updated_at"]),
-        gradual=load_json(row["gradual"], None),
+        plan=load_json(row["plan"], None),
     )
 
 
@@ -50,7 +50,7 @@ def _columns(values: dict[str, Any]) -> tuple[Any, ...]:
         values["text"],
         to_db_time(send_at) if send_at is not None else None,
         Step(values["step"]).value,
-        dump_json(values["gradual"]) if values["gradual"] else None,
+        dump_json(values["plan"]) if values["plan"] else None,
     )
 
 
@@ -73,7 +73,7 @@ class DraftStore(StoreBase):
         now = self._stamp()
         row = await self._db.fetchone(
             "INSERT INTO drafts (owner_id, sender, sender_label, selections, text, send_at, "
-            "step, gradual, version, created_at, updated_at) "
+            "step, plan, version, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) "
             "RETURNING *",
             (owner_id, *_columns(values), now, now),
@@ -130,7 +130,7 @@ class DraftStore(StoreBase):
         values = {name: getattr(draft, name) for name in _EDITABLE}
         row = await self._db.fetchone(
             "UPDATE drafts SET sender = ?, sender_label = ?, selections = ?, text = ?, "
-            "send_at = ?, step = ?, gradual = ?, version = version + 1, updated_at = ? "
+            "send_at = ?, step = ?, plan = ?, version = version + 1, updated_at = ? "
             "WHERE id = ? AND owner_id = ? AND version = ? RETURNING *",
             (
                 *_columns(values),

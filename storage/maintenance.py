@@ -31,7 +31,7 @@ _CARDS_DONE_TO = "cards_pruned_before"
 class Policy:
     drafts: timedelta = timedelta(days=90)  # untouched, with no pending request
     card_messages: timedelta = timedelta(days=30)  # after the request or plan was settled
-    test_sends: timedelta = timedelta(days=90)  # finished test SMS rows
+    trial_sends: timedelta = timedelta(days=90)  # finished test SMS rows
     vacuum_pages: int = 256  # pages handed back per step (1 MiB at 4 KiB pages)
 
 
@@ -43,7 +43,7 @@ class Pruned:
     drafts: int = 0
     request_messages: int = 0
     plan_messages: int = 0
-    test_sends: int = 0
+    trial_sends: int = 0
     follow_ups: int = 0
 
     @property
@@ -52,7 +52,7 @@ class Pruned:
             self.drafts
             + self.request_messages
             + self.plan_messages
-            + self.test_sends
+            + self.trial_sends
             + self.follow_ups
         )
 
@@ -96,11 +96,11 @@ class MaintenanceStore(StoreBase):
             follow_ups += await self._db.execute(
                 "DELETE FROM follow_ups WHERE state = ? AND due_at < ?", (state, cards)
             )
-        test_sends = await self._db.execute(
-            "DELETE FROM test_sends WHERE created_at < ? AND state <> 'sending'",
-            (to_db_time(now - policy.test_sends),),
+        trial_sends = await self._db.execute(
+            "DELETE FROM trial_sends WHERE created_at < ? AND state <> 'sending'",
+            (to_db_time(now - policy.trial_sends),),
         )
-        return Pruned(drafts, request_messages, plan_messages, test_sends, follow_ups)
+        return Pruned(drafts, request_messages, plan_messages, trial_sends, follow_ups)
 
     async def vacuum_step(self, pages: int = POLICY.vacuum_pages) -> int:
         """Hand back at most ``pages`` free pages to the file system (a no-op for a file

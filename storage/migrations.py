@@ -486,6 +486,38 @@ CREATE INDEX test_sends_by_state ON test_sends (state);
 CREATE INDEX test_sends_by_line_text ON test_sends (content_hash, created_at);
 """
 
+# One name per feature (issue 20): the test SMS is "trial" and gradual sending is "plan" in
+# the tables too. RENAME keeps every row and SQLite (>= 3.25, legacy_alter_table off) rewrites
+# the references in the trigger's body; the trigger and the indexes are recreated only so that
+# their own names say the same.
+_V15_ONE_NAME_PER_FEATURE = """
+DROP TRIGGER test_sends_outbox_update;
+DROP INDEX test_sends_by_text;
+DROP INDEX test_sends_by_owner;
+DROP INDEX test_sends_by_age;
+DROP INDEX test_sends_in_flight;
+DROP INDEX test_sends_by_state;
+DROP INDEX test_sends_by_line_text;
+ALTER TABLE test_sends RENAME TO trial_sends;
+ALTER TABLE test_send_outbox RENAME TO trial_send_outbox;
+ALTER TABLE trial_send_outbox RENAME COLUMN test_send_id TO trial_send_id;
+ALTER TABLE profiles RENAME COLUMN test_phone TO trial_phone;
+ALTER TABLE drafts RENAME COLUMN gradual TO plan;
+CREATE TRIGGER trial_sends_outbox_update AFTER UPDATE OF outbox_ids ON trial_sends
+WHEN NEW.outbox_ids IS NOT OLD.outbox_ids
+BEGIN
+    DELETE FROM trial_send_outbox WHERE trial_send_id = NEW.id;
+    INSERT OR IGNORE INTO trial_send_outbox (outbox_id, trial_send_id)
+    SELECT CAST(value AS INTEGER), NEW.id FROM json_each(NEW.outbox_ids);
+END;
+CREATE INDEX trial_sends_by_text ON trial_sends (draft_id, content_hash);
+CREATE INDEX trial_sends_by_owner ON trial_sends (owner_id, created_at);
+CREATE INDEX trial_sends_by_age ON trial_sends (created_at);
+CREATE INDEX trial_sends_in_flight ON trial_sends (state) WHERE state = 'sending';
+CREATE INDEX trial_sends_by_state ON trial_sends (state);
+CREATE INDEX trial_sends_by_line_text ON trial_sends (content_hash, created_at);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
     Migration(
@@ -534,6 +566,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         _V13_A_YEAR_OF_USE,
     ),
     Migration(14, "test SMS outbox ids owned; test-send lookups by index", _V14_TEST_SEND_OUTBOX),
+    Migration(
+        15,
+        "one name per feature: trial_sends, profiles.trial_phone, drafts.plan",
+        _V15_ONE_NAME_PER_FEATURE,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -21,7 +21,7 @@ def _profile(row: sqlite3.Row) -> Profile:
         ],
         first_name=row["first_name"],
         username=row["username"],
-        test_phone=row["test_phone"],
+        trial_phone=row["trial_phone"],
     )
 
 

@@ -63,28 +63,28 @@ def _trial(row: sqlite3.Row) -> TrialSend:
 class TrialSendStore(StoreBase):
     # ------------------------------------------------------------- the number
 
-    async def set_test_phone(self, user_id: int, phone: str) -> None:
+    async def set_trial_phone(self, user_id: int, phone: str) -> None:
         await self._db.execute(
-            "INSERT INTO profiles (user_id, test_phone, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (user_id) DO UPDATE SET test_phone = excluded.test_phone, "
+            "INSERT INTO profiles (user_id, trial_phone, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET trial_phone = excluded.trial_phone, "
             "updated_at = excluded.updated_at",
             (user_id, phone, self._stamp()),
         )
 
-    async def forget_test_phone(self, user_id: int) -> bool:
+    async def forget_trial_phone(self, user_id: int) -> bool:
         """Forget the number; False when none was registered."""
         changed = await self._db.execute(
-            "UPDATE profiles SET test_phone = NULL, updated_at = ? "
-            "WHERE user_id = ? AND test_phone IS NOT NULL",
+            "UPDATE profiles SET trial_phone = NULL, updated_at = ? "
+            "WHERE user_id = ? AND trial_phone IS NOT NULL",
             (self._stamp(), user_id),
         )
         return changed > 0
 
-    async def get_test_phone(self, user_id: int) -> str | None:
+    async def get_trial_phone(self, user_id: int) -> str | None:
         row = await self._db.fetchone(
-            "SELECT test_phone FROM profiles WHERE user_id = ?", (user_id,)
+            "SELECT trial_phone FROM profiles WHERE user_id = ?", (user_id,)
         )
-        return row["test_phone"] if row else None
+        return row["trial_phone"] if row else None
 
     # ------------------------------------------------------------ the sends
 
@@ -106,15 +106,15 @@ class TrialSendStore(StoreBase):
         now = self._clock()
         stamp = to_db_time(now)
         row = await self._db.fetchone(
-            "INSERT INTO test_sends (owner_id, draft_id, draft_version, content_hash, sender, "
+            "INSERT INTO trial_sends (owner_id, draft_id, draft_version, content_hash, sender, "
             "recipient, message, state, created_at, updated_at) "
             "SELECT ?, ?, ?, ?, ?, ?, ?, 'sending', ?, ? WHERE "
-            "NOT EXISTS (SELECT 1 FROM test_sends WHERE owner_id = ? AND state = 'sending') "
-            "AND NOT EXISTS (SELECT 1 FROM test_sends WHERE owner_id = ? AND content_hash = ? "
+            "NOT EXISTS (SELECT 1 FROM trial_sends WHERE owner_id = ? AND state = 'sending') "
+            "AND NOT EXISTS (SELECT 1 FROM trial_sends WHERE owner_id = ? AND content_hash = ? "
             f"AND recipient = ? AND created_at > ? AND {NEAR_DUPLICATE}) "
-            "AND (SELECT COUNT(*) FROM test_sends WHERE owner_id = ? AND content_hash = ? "
+            "AND (SELECT COUNT(*) FROM trial_sends WHERE owner_id = ? AND content_hash = ? "
             f"AND {COUNTED}) < ? "
-            "AND (SELECT COUNT(*) FROM test_sends WHERE owner_id = ? AND created_at > ? "
+            "AND (SELECT COUNT(*) FROM trial_sends WHERE owner_id = ? AND created_at > ? "
             f"AND {COUNTED}) < ? RETURNING *",
             (
                 owner_id,
@@ -148,7 +148,7 @@ class TrialSendStore(StoreBase):
     ) -> TrialBlock:
         """Which rule refused (read after the refusal: it only words the answer)."""
         if await self._db.fetchone(
-            "SELECT 1 FROM test_sends WHERE owner_id = ? AND state = 'sending'", (owner_id,)
+            "SELECT 1 FROM trial_sends WHERE owner_id = ? AND state = 'sending'", (owner_id,)
         ):
             return TrialBlock("in_flight")
         wait = await self.duplicate_wait(owner_id, content_hash, recipient)
@@ -164,7 +164,7 @@ class TrialSendStore(StoreBase):
         that the panel refused as a duplicate."""
         now = self._clock()
         row = await self._db.fetchone(
-            "SELECT MAX(created_at) AS at FROM test_sends WHERE owner_id = ? "
+            "SELECT MAX(created_at) AS at FROM trial_sends WHERE owner_id = ? "
             f"AND content_hash = ? AND recipient = ? AND {NEAR_DUPLICATE}",
             (owner_id, content_hash, recipient),
         )
@@ -177,7 +177,7 @@ class TrialSendStore(StoreBase):
         """Test sends of this person in the last 24 hours that count against the cap."""
         since = to_db_time(self._clock() - DAY)
         row = await self._db.fetchone(
-            "SELECT COUNT(*) AS n FROM test_sends WHERE owner_id = ? AND created_at > ? "
+            "SELECT COUNT(*) AS n FROM trial_sends WHERE owner_id = ? AND created_at > ? "
             f"AND {COUNTED}",
             (owner_id, since),
         )
@@ -193,7 +193,7 @@ class TrialSendStore(StoreBase):
     ) -> TrialSend | None:
         """Record the outcome of a ``sending`` row (once: a finished row stays as it is)."""
         row = await self._db.fetchone(
-            "UPDATE test_sends SET state = ?, outbox_ids = ?, error = ?, updated_at = ? "
+            "UPDATE trial_sends SET state = ?, outbox_ids = ?, error = ?, updated_at = ? "
             "WHERE id = ? AND state = 'sending' RETURNING *",
             (state, dump_json(outbox_ids or []), error, self._stamp(), trial_id),
         )
@@ -203,7 +203,7 @@ class TrialSendStore(StoreBase):
         """At start-up: rows still ``sending`` were cut off mid-POST by the last stop. They
         may have gone out, so they become ``unknown`` (still counted, never sent again)."""
         return await self._db.execute(
-            "UPDATE test_sends SET state = 'unknown', error = 'interrupted', updated_at = ? "
+            "UPDATE trial_sends SET state = 'unknown', error = 'interrupted', updated_at = ? "
             "WHERE state = 'sending'",
             (self._stamp(),),
         )
@@ -212,7 +212,7 @@ class TrialSendStore(StoreBase):
         """This person's test sends of this line and text (any draft) that count
         against the limit per text."""
         row = await self._db.fetchone(
-            f"SELECT COUNT(*) AS n FROM test_sends WHERE owner_id = ? AND content_hash = ? "
+            f"SELECT COUNT(*) AS n FROM trial_sends WHERE owner_id = ? AND content_hash = ? "
             f"AND {COUNTED}",
             (owner_id, content_hash),
         )
@@ -220,7 +220,7 @@ class TrialSendStore(StoreBase):
 
     async def list_trials(self, owner_id: int, limit: int = 5) -> list[TrialSend]:
         rows = await self._db.fetchall(
-            "SELECT * FROM test_sends WHERE owner_id = ? ORDER BY id DESC LIMIT ?",
+            "SELECT * FROM trial_sends WHERE owner_id = ? ORDER BY id DESC LIMIT ?",
             (owner_id, limit),
         )
         return [_trial(r) for r in rows]

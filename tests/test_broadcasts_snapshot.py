@@ -82,8 +82,8 @@ def _draft(**fields) -> Draft:
     [
         {},
         {"send_at": datetime(2027, 1, 2, 3, 4, 5, 600, tzinfo=UTC)},
-        {"send_at": datetime(2027, 1, 2, 3, 4, tzinfo=UTC), "gradual": {"batch": 500, "every": 30}},
-        {"send_at": None, "gradual": {"batch": 500, "every": 30}},  # a plan that cannot be made
+        {"send_at": datetime(2027, 1, 2, 3, 4, tzinfo=UTC), "plan": {"batch": 500, "every": 30}},
+        {"send_at": None, "plan": {"batch": 500, "every": 30}},  # a plan that cannot be made
     ],
 )
 def test_a_snapshot_reads_back_exactly_what_it_wrote(fields: dict) -> None:

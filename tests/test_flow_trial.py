@@ -82,7 +82,7 @@ async def test_own_number_gets_the_exact_final_text_three_times_per_text(tmp_pat
         assert phone in saved.text
         assert saved.reply_markup == {"remove_keyboard": True}  # the keyboard is taken away
         assert w.fake.reply_keyboard(alice.user_id) is None
-        assert await w.store.get_test_phone(alice.user_id) == phone
+        assert await w.store.get_trial_phone(alice.user_id) == phone
 
         card = await compose_to_review(w, alice, text="سلام، تخفیف ویژهٔ امروز")
         # the price of the one message is on the button, before any tap
@@ -124,7 +124,7 @@ async def test_own_number_gets_the_exact_final_text_three_times_per_text(tmp_pat
         assert (await alice.answer_of(first)).text is not None
         await w.settle()
         assert w.sends == 3
-        assert count_rows(w, "test_sends") == 3
+        assert count_rows(w, "trial_sends") == 3
 
         # a 4th tap is refused before any POST
         query = await alice.press(card, TEST)
@@ -175,7 +175,7 @@ async def test_only_a_shared_own_contact_registers_a_number(tmp_path: Path) -> N
         # one's own contact with a number no test SMS can go to
         await alice.send_contact("+14155550100")
         await until_text(w, alice, "فقط شمارهٔ همراه ایران")
-        assert await w.store.get_test_phone(alice.user_id) is None
+        assert await w.store.get_trial_phone(alice.user_id) is None
         actions = [e.action for e in await w.store.list_audit(actor_id=alice.user_id)]
         assert actions.count("test_phone_refused") == 4
 
@@ -188,7 +188,7 @@ async def test_only_a_shared_own_contact_registers_a_number(tmp_path: Path) -> N
         # no wait any more: a typed number is just text, not a registration
         await alice.send("09121234567")
         await until_text(w, alice, fa_prefix("outside_hint"))
-        assert await w.store.get_test_phone(alice.user_id) is None
+        assert await w.store.get_trial_phone(alice.user_id) is None
 
 
 async def test_refused_unknown_history_and_forgetting(tmp_path: Path) -> None:
@@ -237,7 +237,7 @@ async def test_refused_unknown_history_and_forgetting(tmp_path: Path) -> None:
         assert phone in shown.text
         await alice.press(shown, "فراموش کن")
         await until_text(w, alice, "شمارهٔ شما فراموش شد")
-        assert await w.store.get_test_phone(alice.user_id) is None
+        assert await w.store.get_trial_phone(alice.user_id) is None
         # without a number the test button asks for one and sends nothing
         last = alice.messages()[-1].message_id
         await alice.press(card, TEST)
@@ -258,7 +258,7 @@ async def test_an_approver_only_user_can_neither_register_nor_test(tmp_path: Pat
         assert APPROVER_ONLY in (await bob.reply()).text
         await bob.send_contact(own_e164(bob))
         assert APPROVER_ONLY in (await bob.reply()).text
-        assert await w.store.get_test_phone(bob.user_id) is None
+        assert await w.store.get_trial_phone(bob.user_id) is None
         # a forged press of the test button in bob's chat
         await bob.send("/help")
         help_message = await until_text(w, bob, "نقش شما")
@@ -360,7 +360,7 @@ async def test_a_double_tap_posts_one_test_sms(tmp_path: Path) -> None:
         told = refusal()
         assert told is not None and "چیزی" in told.text and "فرستاده نشد" in told.text
         await w.settle()
-        assert w.sends == 1 and count_rows(w, "test_sends") == 1
+        assert w.sends == 1 and count_rows(w, "trial_sends") == 1
 
 
 async def test_a_copied_draft_does_not_get_three_more_tests(tmp_path: Path) -> None:

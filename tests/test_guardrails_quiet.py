@@ -89,11 +89,11 @@ def test_a_drafts_skip_is_in_its_snapshot_so_the_approver_approves_those_times()
         text="سلام",
         send_at=tehran(4, 20).astimezone(UTC),
         step=Step.REVIEW,
-        gradual={"batch": 10, "every": 60},
+        plan={"batch": 10, "every": 60},
     )
     plain_plan = draft.snapshot().plan
     assert plain_plan is not None and batches_inside(plain_plan, NIGHT, TEHRAN) == 3
-    draft.gradual = {**draft.gradual, **night_setting(NIGHT, TEHRAN, draft.send_at)}
+    draft.plan = {**draft.plan, **night_setting(NIGHT, TEHRAN, draft.send_at)}
     skipped = draft.snapshot().plan
     assert skipped is not None
     assert skipped.batches[2].send_at == tehran(5, 8)

@@ -117,7 +117,7 @@ async def test_sessions_from_the_release_carry_on_after_the_upgrade(tmp_path: Pa
 
         # dave's share-my-number keyboard still refuses a typed number
         await dave.send("09121234567")
-        await until_text(w, dave, fa_prefix("phone_typed"))
+        await until_text(w, dave, fa_prefix("trial_phone_typed"))
 
         # erin's name prompt still saves the text under the name typed
         await erin.send("تخفیف پاییز")
@@ -126,8 +126,8 @@ async def test_sessions_from_the_release_carry_on_after_the_upgrade(tmp_path: Pa
 
         # frank's typed batch size still sets the plan
         await frank.send("700")
-        frank_draft = await eventually(w.store.get_draft, 4, lambda d: d.gradual is not None)
-        assert frank_draft.gradual == {"batch": 700, "every": 30}
+        frank_draft = await eventually(w.store.get_draft, 4, lambda d: d.plan is not None)
+        assert frank_draft.plan == {"batch": 700, "every": 30}
         assert w.app.user_data[1006].awaiting is None
 
         # and what is written back is the typed session's shape

@@ -383,7 +383,7 @@ class Lifecycle(RuleBasedStateMachine):
             fields["send_at"] = now + timedelta(minutes=40)
         if kind == "plan":
             fields["send_at"] = now + timedelta(minutes=15)
-            fields["gradual"] = {"batch": 10, "every": 5}
+            fields["plan"] = {"batch": 10, "every": 5}
         draft = self.run(self.store.create_draft(who, **fields))
         self.drafts.append(draft.id)
         if flow == "tested_then_approved":

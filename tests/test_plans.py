@@ -92,9 +92,9 @@ def test_the_plan_is_in_the_snapshot_and_round_trips() -> None:
         1, 2, sender="+983000505", text="x", selections=[PhonebookSelection("7", "A", 1200)]
     )
     draft.send_at = T0
-    draft.gradual = {"batch": 500, "every": 30}
+    draft.plan = {"batch": 500, "every": 30}
     plan = draft.snapshot().plan
     assert plan is not None and [b.size for b in plan.batches] == [500, 500, 200]
     assert draft.snapshot().plan == plan
-    draft.gradual = None
+    draft.plan = None
     assert "plan" not in draft.snapshot().to_dict()

@@ -33,7 +33,7 @@ GROWING = {
     "approvals",
     "request_messages",
     "drafts",
-    "test_sends",
+    "trial_sends",
     "broadcast_costs",
     "broadcast_outbox",
     "outbox_claims",
@@ -51,7 +51,7 @@ IN_FLIGHT = {
     "requests_one_pending_per_draft",
     "requests_by_expiry",
     "broadcasts_unknown_polled",
-    "test_sends_in_flight",
+    "trial_sends_in_flight",
 }
 # Public methods not called by the tour, and why.
 NOT_TOURED = {
@@ -192,9 +192,9 @@ async def tour(store: Store, clock: Clock) -> None:
     await store.settle_interrupted_trials()
     await store.count_trials(1, "h")
     await store.list_trials(a)
-    await store.set_test_phone(a, "+989121234567")
-    await store.get_test_phone(a)
-    await store.forget_test_phone(a)
+    await store.set_trial_phone(a, "+989121234567")
+    await store.get_trial_phone(a)
+    await store.forget_trial_phone(a)
     await store.save_api_key(a, "k", None)
     await store.get_api_key(a)
     await store.get_key_info(a)

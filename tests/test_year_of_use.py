@@ -60,7 +60,7 @@ async def test_pruning_drops_working_rows_and_keeps_the_record(db_path, fernet):
 
         pruned = await store.prune(clock.now)
 
-        assert (pruned.drafts, pruned.request_messages, pruned.test_sends) == (1, 1, 1)
+        assert (pruned.drafts, pruned.request_messages, pruned.trial_sends) == (1, 1, 1)
         assert await store.get_draft(old_draft.id) is None
         assert await store.get_draft(waiting.id) is not None  # its request is pending
         assert await store.get_draft(new_draft.id) is not None

@@ -54,7 +54,7 @@ class Action(StrEnum):
     SEND_NOW = "send_now"  # "send it now": an approval that never got its row
     INTERRUPT = "interrupt"  # at start-up, a unit left mid-POST
     SETTLE = "settle"  # the provider answered a POST
-    TEST_SEND = "test_send"
+    TRIAL_SEND = "trial_send"
 
 
 class Machine(StrEnum):
@@ -111,7 +111,7 @@ TABLE: dict[Machine, tuple[Move, ...]] = {
         Move("done",     Action.CANCEL_REMAINING,  "halted",  "a person"),
     ),
     Machine.TEST_SMS: (
-        Move(START,      Action.TEST_SEND, "sending", "none in flight; under both limits"),
+        Move(START,      Action.TRIAL_SEND, "sending", "none in flight; under both limits"),
         Move("sending",  Action.SETTLE,    "sent"),
         Move("sending",  Action.SETTLE,    "failed"),
         Move("sending",  Action.SETTLE,    "unknown"),
@@ -283,7 +283,7 @@ def _always(f: Facts) -> Verdict:
     return OK
 
 
-def _test_send(f: Facts) -> Verdict:
+def _trial_send(f: Facts) -> Verdict:
     """A test SMS: none of this person's in flight (limits are counted by the store)."""
     return no("in_flight") if f.unit == "sending" else OK
 
@@ -306,7 +306,7 @@ RULES: dict[Action, Callable[[Facts], Verdict]] = {
     Action.CONFIRM_NOT_SENT: _settle_unknown,
     Action.INTERRUPT: _always,
     Action.SETTLE: _always,
-    Action.TEST_SEND: _test_send,
+    Action.TRIAL_SEND: _trial_send,
 }
 
 

@@ -57,18 +57,16 @@ def missing_step(draft: Draft, now: datetime) -> Step | None:
         return Step.TEXT
     if draft.send_at is not None and draft.send_at < now + MIN_LEAD:
         return Step.TIME
-    if draft.gradual:
+    if draft.plan:
         # gradual sending needs one book (or one slice) and a first send time
         try:
-            plan_for(draft.selections, draft.gradual["batch"], draft.gradual["every"], now)
+            plan_for(draft.selections, draft.plan["batch"], draft.plan["every"], now)
         except PlanError as error:
             return Step.TIME if error.reason == "too_long" else Step.PHONEBOOKS
         if draft.send_at is None:
             return Step.TIME
         try:
-            plan_for(
-                draft.selections, draft.gradual["batch"], draft.gradual["every"], draft.send_at
-            )
+            plan_for(draft.selections, draft.plan["batch"], draft.plan["every"], draft.send_at)
         except PlanError:
             return Step.TIME
     return None

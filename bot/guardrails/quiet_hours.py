@@ -89,7 +89,7 @@ def skip_night(plan: Plan, quiet: QuietHours, tz: tzinfo) -> Plan:
     return Plan(plan.phonebook_id, plan.first_row, plan.rows, plan.batch, plan.every, tuple(moved))
 
 
-# A draft's "skip the night" choice is kept in its ``gradual`` settings as plain numbers
+# A draft's "skip the night" choice is kept in its ``plan`` settings as plain numbers
 # (the window's minutes and the zone's UTC offset at the tap), so the plan a snapshot holds
 # is computed from the draft alone. TIMEZONE is Asia/Tehran in practice, which has had no
 # daylight saving since 2022; a zone with one would shift batches across its change by an hour.
@@ -104,9 +104,9 @@ def night_setting(quiet: QuietHours, tz: tzinfo, at: datetime) -> dict[str, int]
     }
 
 
-def skip_night_of(plan: Plan, gradual: dict[str, int]) -> Plan:
+def skip_night_of(plan: Plan, chosen: dict[str, int]) -> Plan:
     """:func:`skip_night` with the window and zone saved on the draft."""
-    start, end = int(gradual["night_from"]), int(gradual["night_to"])
+    start, end = int(chosen["night_from"]), int(chosen["night_to"])
     quiet = QuietHours(time(start // 60, start % 60), time(end // 60, end % 60))
-    zone = timezone(timedelta(minutes=int(gradual.get("night_utc", 0))))
+    zone = timezone(timedelta(minutes=int(chosen.get("night_utc", 0))))
     return skip_night(plan, quiet, zone)

@@ -1,6 +1,6 @@
 """The review card's "send gradually": batch size and interval, quick choices or typed.
 
-The choice is saved on the draft (``Draft.gradual``); the plan itself is computed into the
+The choice is saved on the draft (``Draft.plan``); the plan itself is computed into the
 snapshot, shown on the review and approval cards, and approved as a whole.
 """
 
@@ -37,7 +37,7 @@ def plan_problem(context: Context, draft: Draft) -> tuple[str, str] | None:
     """What stands in the way of a plan for this draft, (reason, words), or None. Checked
     with the default choices before any is made, so the menu says at once that several
     books or a send "now" cannot go gradually."""
-    g = draft.gradual or {"batch": DEFAULT_BATCH, "every": DEFAULT_EVERY}
+    g = draft.plan or {"batch": DEFAULT_BATCH, "every": DEFAULT_EVERY}
     try:
         plan_for(draft.selections, g["batch"], g["every"], draft.send_at)
     except PlanError as error:
@@ -56,7 +56,7 @@ def _plan_block(context: Context, draft: Draft, problem: tuple[str, str] | None)
     """The plan as it would be approved, or what stands in its way."""
     if problem is not None:
         return problem[1]
-    if not draft.gradual:
+    if not draft.plan:
         return tr(context, "plan_pick")
     snapshot = draft.snapshot(context.services.settings.message_suffix)
     return plan_text(snapshot, context.services.settings.tz, lang_of(context))
@@ -64,7 +64,7 @@ def _plan_block(context: Context, draft: Draft, problem: tuple[str, str] | None)
 
 async def enter_plan(update: Update, context: Context, draft: Draft) -> int:
     lang = lang_of(context)
-    g = draft.gradual or {}
+    g = draft.plan or {}
     batch = tr(context, "plan_batch_n", n=num(g["batch"], lang)) if g else None
     every = tr(context, "plan_every_n", n=num(g["every"], lang)) if g else None
     unset = tr(context, "plan_unset")
@@ -106,9 +106,9 @@ async def enter_plan(update: Update, context: Context, draft: Draft) -> int:
 async def _set(update: Update, context: Context, draft: Draft, **change: int) -> int:
     if update.callback_query is not None and await _chosen_again(update, draft, **change):
         return REVIEW
-    g = dict(draft.gradual or {"batch": DEFAULT_BATCH, "every": DEFAULT_EVERY})
+    g = dict(draft.plan or {"batch": DEFAULT_BATCH, "every": DEFAULT_EVERY})
     g.update(change)
-    draft.gradual = g
+    draft.plan = g
     draft = await save(update, context, draft)
     return await enter_plan(update, context, draft)
 
@@ -117,14 +117,14 @@ async def _set(update: Update, context: Context, draft: Draft, **change: int) ->
 @live
 async def plan_menu_press(update: Update, context: Context, draft: Draft, action: str) -> int:
     """g opens the menu, gr goes back to the review, gx turns gradual sending off."""
-    from handlers.compose.review import enter_review  # lazily: review imports gradual
+    from handlers.compose.review import enter_review  # lazily: review imports this module
 
     if action == "g":
         return await enter_plan(update, context, draft)
     if action == "gr":
         context.user_data.stop_awaiting(PlanValue)
         return await enter_review(update, context, draft)
-    draft.gradual = None
+    draft.plan = None
     draft = await save(update, context, draft)
     return await enter_review(update, context, draft)
 
@@ -138,7 +138,7 @@ async def plan_batch(update: Update, context: Context, draft: Draft, batch: int)
 async def _chosen_again(update: Update, draft: Draft, **change: int) -> bool:
     """The option already chosen: answer the press and change nothing (the same menu
     again would be an edit Telegram refuses, and a save would void a pending request)."""
-    if draft.gradual and all(draft.gradual.get(k) == v for k, v in change.items()):
+    if draft.plan and all(draft.plan.get(k) == v for k, v in change.items()):
         await answer(update)
         return True
     return False

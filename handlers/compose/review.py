@@ -56,7 +56,7 @@ async def enter_review(update: Update, context: Context, draft: Draft) -> int:
         ("btn_save_leave", review("save"), "btn_discard", review("discard")),
     ]
     first = [kb.btn(tr(context, submit), review("submit"))]
-    problem = plan_problem(context, draft) if draft.gradual else None
+    problem = plan_problem(context, draft) if draft.plan else None
     if problem is not None:
         # a gradual choice no plan can be made of (e.g. time "now"): say so, and offer the
         # ways out instead of a submit that could only fail

@@ -30,9 +30,11 @@ from handlers.trial_phone import ask_contact
 def trial_button(context: Context, per: float | None) -> list[kb.Button]:
     """The button, with the price of the one message it sends (shown before the tap)."""
     if per is None:
-        return [kb.btn(tr(context, "btn_test_send_noprice"), cb.TRIAL_SEND.data())]
+        return [kb.btn(tr(context, "btn_trial_send_noprice"), cb.TRIAL_SEND.data())]
     return [
-        kb.btn(tr(context, "btn_test_send", price=num(per, lang_of(context))), cb.TRIAL_SEND.data())
+        kb.btn(
+            tr(context, "btn_trial_send", price=num(per, lang_of(context))), cb.TRIAL_SEND.data()
+        )
     ]
 
 
@@ -40,10 +42,10 @@ async def trial_press(update: Update, context: Context, draft: Draft) -> int:
 
     store = context.services.store
     uid = update.effective_user.id
-    phone = await store.get_test_phone(uid)
+    phone = await store.get_trial_phone(uid)
     if phone is None:
         await answer(update)
-        await ask_contact(update, context, "phone_ask_for_test")
+        await ask_contact(update, context, "trial_phone_ask_for_trial")
         return REVIEW
     message = draft.snapshot(context.services.settings.message_suffix).message
     limit = num(TRIAL_LIMIT, lang_of(context))

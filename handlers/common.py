@@ -1,4 +1,4 @@
-"""Helpers every handler shares: services, language, replies, safe edits, API calls."""
+"""Helpers every handler shares: language, replies, safe edits, API calls."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from bot import provider_words as words
 from bot.domain import Profile
 from bot.ippanel import AuthError, IPPanelError, TransportError, ValidationError
 from bot.render import fit, person
-from bot.services import Services
 from bot.texts import t
 from handlers.session import CustomContext
 from storage import KeyIntegrityError
@@ -28,11 +27,6 @@ T = TypeVar("T")
 TYPING_AFTER = 0.3  # seconds a provider call may take before "typing…" is shown
 ANSWER_AFTER = 0.3  # seconds a step may take to give its own alert before a blank answer
 Context = CustomContext  # the typed context (handlers.session): context.services, a Session
-
-
-def services(context: Context) -> Services:
-    """Kept for branches written before ``context.services``; new code uses that."""
-    return context.services
 
 
 def lang_of(context: Context) -> str:

@@ -330,11 +330,10 @@ async def cancel_send(update: Update, context: Context, broadcast_id: int) -> No
     elif result.kind == "no_key":
         await say(update, context, tr(context, "cancel_refused", reason=tr(context, "key_missing")))
     else:
-        await say(
-            update,
-            context,
-            tr(context, "cancel_refused", reason=esc(result.message or result.kind)),
-        )
+        # the provider's refusal in the words every provider error uses, in the reader's language
+        lang = lang_of(context)
+        reason = words.explain(lang, result.error) if result.error else esc(result.kind)
+        await say(update, context, tr(context, "cancel_refused", reason=reason))
 
 
 async def tell_cancelled(context: Context, b: Broadcast, actor: int) -> None:

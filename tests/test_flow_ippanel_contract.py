@@ -217,6 +217,38 @@ async def test_cancel_the_panel_no_longer_allows_says_so(tmp_path: Path) -> None
         assert len(w.sandbox.state.requests_to("/api/send/cancel")) == 1
 
 
+async def test_a_cancel_the_panel_fails_is_told_in_plain_words(tmp_path: Path) -> None:
+    """A 5xx on cancel used to reach the person as the panel's raw "Server Error"; it reads
+    like every other provider error now, and the send stays scheduled."""
+    async with bot_world(tmp_path) as w:
+        alice, bob = w.admin(0), w.admin(1)
+        await set_key(w, alice)
+        await alice.send("/send")
+        menu = await until_text(w, alice, "خط ارسال")
+        await alice.press(menu, menu.buttons[0][0][0], exact=True)
+        await until_text(w, alice, "دفترچه‌های تلفن")
+        await alice.press(alice.last(), alice.last().buttons[0][0][0], exact=True)
+        await w.until(lambda: "✓" in alice.last().buttons[0][0][0])
+        await alice.press(alice.last(), "ادامه: متن پیام ◀️", exact=True)
+        await until_text(w, alice, "متن پیام")
+        await alice.send("یادآوری")
+        await alice.press(await until_text(w, alice, "پیش‌نمایش پیامک"), "زمان ارسال")
+        await until_text(w, alice, "زمان ارسال")
+        await alice.press(alice.last(), "فردا ساعت ۹")
+        review = await until_text(w, alice, "بازبینی")
+        await alice.press(review, "ارسال برای تأیید")
+        card = await until_text(w, bob, "درخواست ارسال")
+        await bob.press(card, "تأیید و ارسال")
+        done = await until_text(w, alice, "زمان‌بندی شد")
+        w.sandbox.state.fail_next("/api/send/cancel", "500")
+        await alice.press(done, "لغو ارسال")
+        told = await until_text(w, alice, "لغو ممکن نیست")
+        assert "دچار خطای داخلی شد" in told.text
+        b = (await w.store.list_broadcasts(alice.user_id, limit=1))[0]
+        assert b.state == BroadcastState.SENT
+        assert len(w.sandbox.state.requests_to("/api/send/cancel")) == 1
+
+
 async def test_the_service_stores_no_words_and_an_english_reader_reads_english(
     tmp_path: Path,
 ) -> None:

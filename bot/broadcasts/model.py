@@ -288,6 +288,7 @@ class CancelResult:
     ]
     broadcast: Broadcast | None = None
     message: str | None = None  # the provider's own text (Persian): for the audit only
+    error: IPPanelError | None = None  # for "refused" and "partial": handlers word it
 
 
 @dataclass(frozen=True)

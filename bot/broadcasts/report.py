@@ -87,7 +87,7 @@ class Reports:
         await self._deps.audit(
             actor_id, "cancel_refused", subject, {"error": refusal, "cancelled": done}
         )
-        return CancelResult(cancel_refusal_kind(errors, done), b, refusal)
+        return CancelResult(cancel_refusal_kind(errors, done), b, refusal, errors[-1])
 
     async def delivery_report(self, broadcast_id: int, actor_id: int) -> DeliveryReport:
         b = await self._deps.store.get_broadcast(broadcast_id)

@@ -4,6 +4,7 @@ requests and direct sends: at most one POST per approved unit."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
@@ -139,6 +140,19 @@ async def test_direct_send_after_a_certain_failure_may_go_again(
     assert (await service.send_direct(draft, REQUESTER)).kind == "sent"
     assert (await service.send_direct(draft, REQUESTER)).kind == "duplicate"
     assert posts(sandbox) == 2
+
+
+async def test_direct_send_goes_through_the_lifecycle_a_removed_admin_posts_nothing(
+    store: Store, client: IPPanelClient, sandbox: RunningSandbox, clock: Clock
+) -> None:
+    """Approvals off: the lifecycle judges the direct send in the store's CAS, as every
+    other POST; a requester no longer in ADMIN_IDS gets no row and no POST."""
+    policy = replace(make_policy(required=False), requesters=frozenset({ALI}))
+    service = BroadcastService(store, client, policy, clock)
+    draft = await make_draft(store)
+    assert (await service.send_direct(draft, REQUESTER)).kind == "requester_removed"
+    assert await store.get_broadcast_by_direct_key(f"{draft.id}:{draft.version}") is None
+    assert posts(sandbox) == 0
 
 
 # ------------------------------------------------------ approved, never started

@@ -124,21 +124,30 @@ class Sender:
         # One send per draft version, kept in the store: a second tap, even after a
         # restart, finds the first row. Editing the draft makes a new version.
         key = f"{draft.id}:{draft.version}"
+        send_at = parse_send_at(snapshot)
+        # the lifecycle judges a direct send too (requester an admin, time ahead), in the CAS
         broadcast = await self._deps.store.start_broadcast(
             request_id=None,
             requester_id=requester_id,
             approver_id=None,
             snapshot=snapshot,
             direct_key=key,
+            check=self._gate(Action.SEND, requester_id, send_at),
         )
-        assert not isinstance(broadcast, Refused)  # no check was asked for: never refused
+        if isinstance(broadcast, Refused):
+            return SendOutcome(REFUSED_AS.get(broadcast.reason, "not_allowed"))
         if broadcast is None:
             earlier = await self._deps.store.get_broadcast_by_direct_key(key)
             if earlier is None or earlier.state != BroadcastState.FAILED:
                 return SendOutcome("duplicate", earlier)
             # a certain failure sent nothing: the same single-winner CAS as a retry
-            broadcast = await self._deps.store.retry_broadcast(earlier.id)
-            if not isinstance(broadcast, Broadcast):
+            broadcast = await self._deps.store.retry_broadcast(
+                earlier.id, check=self._gate(Action.RETRY, requester_id, send_at)
+            )
+            if isinstance(broadcast, Refused):
+                kind = REFUSED_AS.get(broadcast.reason, "not_allowed")
+                return SendOutcome(kind, await self._deps.store.get_broadcast(earlier.id))
+            if broadcast is None:
                 return SendOutcome("duplicate", await self._deps.store.get_broadcast(earlier.id))
             await self._deps.audit(
                 requester_id, "retry", f"broadcast:{earlier.id}", {"attempt": broadcast.attempts}

@@ -11,6 +11,7 @@ from bot.domain import BroadcastState
 from bot.jalali import persian_digits
 from handlers import jobs
 from handlers.session import CustomContext
+from tests.fakes.telegram_api import BotMessage, FakeUser
 from tests.harness import World, bot_world, compose_to_review, fa_prefix, set_key, until_text
 from tests.sandbox_fixtures import SANDBOX_KEY, SANDBOX_KEY_SHORT, SHORT_SENDER
 
@@ -184,30 +185,35 @@ async def test_send_failed_later_for_credit_is_told_by_the_watch(tmp_path: Path)
 # ------------------------------------------------------------ cancel
 
 
+async def scheduled_for_tomorrow(w: World, alice: FakeUser, bob: FakeUser) -> BotMessage:
+    """Alice composes a send for tomorrow 09:00, Bob approves it: her "scheduled" card."""
+    await set_key(w, alice)
+    await alice.send("/send")
+    menu = await until_text(w, alice, "خط ارسال")
+    await alice.press(menu, menu.buttons[0][0][0], exact=True)
+    await until_text(w, alice, "دفترچه‌های تلفن")
+    await alice.press(alice.last(), alice.last().buttons[0][0][0], exact=True)
+    await w.until(lambda: "✓" in alice.last().buttons[0][0][0])
+    await alice.press(alice.last(), "ادامه: متن پیام ◀️", exact=True)
+    await until_text(w, alice, "متن پیام")
+    await alice.send("یادآوری")
+    await alice.press(await until_text(w, alice, "پیش‌نمایش پیامک"), "زمان ارسال")
+    await until_text(w, alice, "زمان ارسال")
+    await alice.press(alice.last(), "فردا ساعت ۹")
+    review = await until_text(w, alice, "بازبینی")
+    await alice.press(review, "ارسال برای تأیید")
+    card = await until_text(w, bob, "درخواست ارسال")
+    await bob.press(card, "تأیید و ارسال")
+    return await until_text(w, alice, "زمان‌بندی شد")
+
+
 async def test_cancel_the_panel_no_longer_allows_says_so(tmp_path: Path) -> None:
     """Our clock allows it, the panel's 404 says "not found or no longer cancellable"."""
     async with bot_world(tmp_path) as w:
         alice, bob = w.admin(0), w.admin(1)
         await bob.send("/start")
         await until_text(w, bob, "نقش شما")
-        await set_key(w, alice)
-        await alice.send("/send")
-        menu = await until_text(w, alice, "خط ارسال")
-        await alice.press(menu, menu.buttons[0][0][0], exact=True)
-        await until_text(w, alice, "دفترچه‌های تلفن")
-        await alice.press(alice.last(), alice.last().buttons[0][0][0], exact=True)
-        await w.until(lambda: "✓" in alice.last().buttons[0][0][0])
-        await alice.press(alice.last(), "ادامه: متن پیام ◀️", exact=True)
-        await until_text(w, alice, "متن پیام")
-        await alice.send("یادآوری")
-        await alice.press(await until_text(w, alice, "پیش‌نمایش پیامک"), "زمان ارسال")
-        await until_text(w, alice, "زمان ارسال")
-        await alice.press(alice.last(), "فردا ساعت ۹")
-        review = await until_text(w, alice, "بازبینی")
-        await alice.press(review, "ارسال برای تأیید")
-        card = await until_text(w, bob, "درخواست ارسال")
-        await bob.press(card, "تأیید و ارسال")
-        done = await until_text(w, alice, "زمان‌بندی شد")
+        done = await scheduled_for_tomorrow(w, alice, bob)
         w.sandbox.state.advance(48 * 3600)  # at the panel, the send has gone out
         await alice.press(done, "لغو ارسال")
         told = await until_text(w, alice, "قابل لغو نیست")
@@ -222,24 +228,7 @@ async def test_a_cancel_the_panel_fails_is_told_in_plain_words(tmp_path: Path) -
     like every other provider error now, and the send stays scheduled."""
     async with bot_world(tmp_path) as w:
         alice, bob = w.admin(0), w.admin(1)
-        await set_key(w, alice)
-        await alice.send("/send")
-        menu = await until_text(w, alice, "خط ارسال")
-        await alice.press(menu, menu.buttons[0][0][0], exact=True)
-        await until_text(w, alice, "دفترچه‌های تلفن")
-        await alice.press(alice.last(), alice.last().buttons[0][0][0], exact=True)
-        await w.until(lambda: "✓" in alice.last().buttons[0][0][0])
-        await alice.press(alice.last(), "ادامه: متن پیام ◀️", exact=True)
-        await until_text(w, alice, "متن پیام")
-        await alice.send("یادآوری")
-        await alice.press(await until_text(w, alice, "پیش‌نمایش پیامک"), "زمان ارسال")
-        await until_text(w, alice, "زمان ارسال")
-        await alice.press(alice.last(), "فردا ساعت ۹")
-        review = await until_text(w, alice, "بازبینی")
-        await alice.press(review, "ارسال برای تأیید")
-        card = await until_text(w, bob, "درخواست ارسال")
-        await bob.press(card, "تأیید و ارسال")
-        done = await until_text(w, alice, "زمان‌بندی شد")
+        done = await scheduled_for_tomorrow(w, alice, bob)
         w.sandbox.state.fail_next("/api/send/cancel", "500")
         await alice.press(done, "لغو ارسال")
         told = await until_text(w, alice, "لغو ممکن نیست")

@@ -172,7 +172,7 @@ class Snapshot:
 
     Stored as JSON (:meth:`to_dict`) and hashed in that form (:func:`content_hash`);
     :meth:`from_dict` reads back exactly what :meth:`to_dict` wrote, so the hash of a
-    stored request verifies after reading it (tests/test_broadcasts_snapshot.py checks
+    stored request verifies after reading it (tests/bot/broadcasts/test_snapshot.py checks
     this on a database written by the release before this type existed).
     """
 

@@ -1,4 +1,4 @@
-"""Shared by the broadcast service tests (tests/test_broadcasts_*.py), whose fixtures are in
+"""Shared by the broadcast service tests (tests/bot/broadcasts/), whose fixtures are in
 conftest.py: real Store (SQLite file), real IPPanelClient, real sandbox over loopback, a
 clock the test moves. The one thing counted everywhere is POSTs to /api/send (:func:`posts`)."""
 

@@ -1,5 +1,5 @@
 """A tiny python-telegram-bot Application run against the fake Telegram Bot API, shared by
-tests/test_fake_telegram_*.py: its handlers, the ``fake`` and ``bot`` fixtures."""
+tests/doubles/test_fake_telegram_*.py: its handlers, the ``fake`` and ``bot`` fixtures."""
 
 from __future__ import annotations
 

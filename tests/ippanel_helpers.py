@@ -1,4 +1,4 @@
-"""Shared by tests/test_ippanel_client_*.py: a whole-phonebook selection and a default send."""
+"""Shared by tests/bot/ippanel/test_client_*.py: a whole-phonebook selection and a default send."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Shared by tests/test_storage_*.py (their fixtures are in conftest.py): sample rows, and
+"""Shared by tests/storage/test_*.py (their fixtures are in conftest.py): sample rows, and
 helpers to look at the file behind the Store's back."""
 
 from __future__ import annotations

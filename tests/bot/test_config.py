@@ -21,7 +21,7 @@ from bot.keyfile import load_fernet
 from bot.logs import SECRETS, setup_logging
 
 TOKEN = "123456789:AAHk-test-token-abcdefghijklmnopqrstuv"
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def settings(tmp_path: Path, **extra: object):

@@ -12,7 +12,7 @@ import pytest
 from bot.texts import EN, FA, t
 from tests.fakes.html_check import parse_html
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def fields(template: str) -> set[str]:

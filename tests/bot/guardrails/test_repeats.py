@@ -8,8 +8,8 @@ from pathlib import Path
 
 from bot.domain import PhonebookSelection, Snapshot
 from bot.guardrails.repeats import Earlier, find_repeats, overlap, text_key
+from tests.handlers.test_flow_plan import plain
 from tests.harness import World, bot_world, set_key, start_all, until_text
-from tests.test_flow_plan import plain
 
 TEXT = "سلام، تخفیف ویژهٔ امروز"
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)

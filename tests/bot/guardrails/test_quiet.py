@@ -18,6 +18,7 @@ from bot.guardrails.quiet_hours import (
 )
 from bot.jalali import format_jalali
 from bot.plans import make_plan
+from tests.handlers.test_flow_plan import plain, plan_review
 from tests.harness import (
     bot_world,
     compose_to_review,
@@ -25,7 +26,6 @@ from tests.harness import (
     start_all,
     until_text,
 )
-from tests.test_flow_plan import plain, plan_review
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 NIGHT = QuietHours(time(22), time(8))

@@ -1,6 +1,6 @@
 """What an admin still tripped over on the phone (issue #21, the screen points), each read
 as the person reads it: end to end through the real PTB stack, the fake Bot API and the
-sandbox panel. Point 10 (a forwarded own contact) is in tests/test_flow_trial.py."""
+sandbox panel. Point 10 (a forwarded own contact) is in tests/handlers/test_flow_trial.py."""
 
 from __future__ import annotations
 

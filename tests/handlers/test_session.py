@@ -34,7 +34,7 @@ from tests.fixtures.make_release_sessions import ADMIN_IDS, APPROVER_IDS, SECRET
 from tests.harness import bot_world, fa_prefix, until_text
 
 T = TypeVar("T")
-FIXTURE = Path(__file__).parent / "fixtures" / "release_sessions.sqlite3"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "release_sessions.sqlite3"
 
 
 def release_rows() -> dict[int, dict]:

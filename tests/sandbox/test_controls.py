@@ -12,7 +12,7 @@ import pytest
 from sandbox import SandboxState
 from tests.sandbox_fixtures import SANDBOX_KEY, SANDBOX_SENDER, running_sandbox, sandbox_client
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_http_fault_controls(sandbox) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bot.app import build_application
 from bot.domain import BroadcastState
+from tests.handlers.test_flow_plan import SEED, approved_plan, plain, until_plain
 from tests.harness import World, restart, start_bot, stop_bot, until_text, world_settings
-from tests.test_flow_plan import SEED, approved_plan, plain, until_plain
 
 STOPPED_AT_2 = "در نوبت ۲ متوقف شد"
 

@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from bot.domain import BroadcastState, RequestState, Snapshot
 from storage import SCHEMA_VERSION, StaleDraftError, Store
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 RACERS = 20
 
 

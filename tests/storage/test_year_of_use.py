@@ -10,9 +10,9 @@ from bot.domain import BroadcastState, RequestState
 from handlers.jobs import maintain_store, reconcile_unknown
 from handlers.session import CustomContext
 from storage import Store
+from tests.handlers.test_flow_money import unknown_send
 from tests.harness import bot_world, count_rows, until_text
 from tests.storage_fixtures import _raw
-from tests.test_flow_money import unknown_send
 
 GIVEN_UP = "ربات دیگر خودش از IPPanel نمی‌پرسد"  # bot/texts.py unknown_given_up
 

@@ -128,7 +128,7 @@ async def test_provider_error_on_batch_2_stops_the_plan_and_tells_both(tmp_path:
         assert w.sends == 2  # batch 1 stands, batch 2 refused, batch 3 never posted
         assert len(w.sandbox.state.sends) == 1
         # a person continues: batch 2 failed, so nothing more is posted; the bot says to
-        # retry batch 2 first (tests/test_flow_lifecycle.py follows that path)
+        # retry batch 2 first (tests/handlers/test_flow_lifecycle.py follows that path)
         await alice.press(told, "ادامهٔ برنامه")
         await until_plain(w, alice, "نخست نوبت ۲", after=told.message_id)
         assert w.sends == 2

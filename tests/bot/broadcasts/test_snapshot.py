@@ -24,7 +24,7 @@ from bot.domain import Draft, PhonebookSelection, RequestState, Snapshot, conten
 from bot.ippanel import IPPanelClient
 from storage import Store
 
-RELEASE_DB = Path(__file__).parent / "fixtures" / "release_1ca610e.sqlite3"
+RELEASE_DB = Path(__file__).resolve().parents[2] / "fixtures" / "release_1ca610e.sqlite3"
 
 
 def _stored_rows(path: Path, table: str) -> list[tuple[int, dict, str | None]]:

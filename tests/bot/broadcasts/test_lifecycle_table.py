@@ -15,7 +15,7 @@ from bot.domain import Snapshot, content_hash
 from storage import MIGRATIONS, Store
 from tests.storage_fixtures import _raw
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 12, 20, 9, 0, tzinfo=UTC)
 
 

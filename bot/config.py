@@ -25,7 +25,7 @@ from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.approval_rules import ApprovalRules, parse_rules, unreachable
-from bot.guardrails.quiet_hours import QuietHours, parse_quiet_hours
+from bot.quiet_hours import QuietHours, parse_quiet_hours
 
 DEFAULT_IPPANEL_BASE_URL = "https://edge.ippanel.com/v1"
 DEFAULT_QUIET_HOURS = "22:00-08:00"

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from bot.plans import Plan, PlanError, plan_for
+from bot.quiet_hours import skip_night_of
 
 SelectionMode = Literal["all", "slice", "contacts"]
 
@@ -138,10 +139,6 @@ class Draft:
                     self.selections, self.plan["batch"], self.plan["every"], self.send_at
                 )
                 if "night_to" in self.plan:  # the requester tapped "skip the night"
-                    # lazily: bot.guardrails sits above the domain (its repeats check uses
-                    # the broadcast service), only this arithmetic of it is needed here
-                    from bot.guardrails.quiet_hours import skip_night_of
-
                     plan = skip_night_of(plan, self.plan)
             except PlanError:
                 plan = None
@@ -334,6 +331,18 @@ class Broadcast:
     def number(self) -> int:
         """The one number people see for this broadcast (its request's number)."""
         return self.public_no or self.id
+
+
+def send_time_of(b: Broadcast) -> datetime | None:
+    """When a broadcast row goes out: its batch's time for a plan's batch, else the
+    snapshot's send_at (None: at once). A batch moved by "continue from now" has its own."""
+    if b.send_at is not None:
+        return b.send_at
+    if b.batch_no:
+        plan = b.snapshot.plan
+        if plan is not None and 0 < b.batch_no <= len(plan.batches):
+            return plan.batches[b.batch_no - 1].send_at
+    return b.snapshot.send_time
 
 
 @dataclass

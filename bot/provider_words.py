@@ -9,6 +9,7 @@ reader's language; the raw text, escaped, is kept only as a small detail line fo
 
 from __future__ import annotations
 
+from bot.broadcasts.model import read_error
 from bot.ippanel import (
     AuthError,
     InsufficientCreditError,
@@ -144,8 +145,6 @@ _ERROR_CLASSES: dict[str, type[IPPanelError]] = {
 def stored_error(lang: str, stored: str | None) -> str:
     """A broadcast row's stored error (a code and figures, see
     ``bot.broadcasts.model.error_code``) as a sentence in the reader's language."""
-    from bot.broadcasts.model import read_error
-
     found = read_error(stored)
     if found is None:
         return "—"

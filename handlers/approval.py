@@ -1,6 +1,6 @@
-"""Approval: submit, approve, reject (with a reason), withdraw, expiry. The approver's
-card is drawn in :mod:`handlers.cards`; what happens after a send (its outcome and the
-result buttons) is in :mod:`handlers.results`.
+"""Approval: approve, reject (with a reason), withdraw, expiry. The review card's submit is
+in :mod:`handlers.compose.submit`; the approver's card is drawn in :mod:`handlers.cards`;
+what happens after a send (its outcome and the result buttons) is in :mod:`handlers.results`.
 
 Each press is one service call; the service's compare-and-set decides, these
 functions only tell everyone involved what happened.
@@ -11,21 +11,19 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.broadcasts import Decision, PlanOutcome, Stranded
-from bot.domain import ApprovalRequest, Draft, RequestState, Snapshot, Step
-from bot.guardrails.lines import millions
+from bot.domain import ApprovalRequest, Draft, RequestState, Snapshot
 from bot.keylike import looks_like_key
-from bot.render import books_list, counted, num
+from bot.render import books_list, num
 from bot.texts import t
 from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.cards import (
     REASON_MAX,
     close_cards,
-    notify_approvers,
     reason_line,
     tell_counted,
 )
@@ -44,118 +42,11 @@ from handlers.gate import refuse_key
 from handlers.plans import report_plan
 from handlers.results import report_outcome, tell_stranded
 from handlers.session import RejectReason
-from handlers.tally import rule_text, rule_words
 
 log = logging.getLogger("handlers.approval")
 
 
-# ---------------------------------------------------------------- submit
-
-
-async def submit(update: Update, context: Context, draft: Draft) -> int:
-    """Review card's submit: ask the other approvers, or send at once when approvals are off."""
-    from handlers.compose import END, STEP_STATE, goto  # lazily: compose imports this module
-
-    service = context.services.broadcasts
-    result = await service.submit(draft, update.effective_user.id)
-    context.user_data.menu = None
-    if result.kind == "incomplete":
-        step = result.missing_step or Step.REVIEW
-        await say(
-            update, context, tr(context, "draft_incomplete", step=tr(context, f"step_{step}"))
-        )
-        await goto(update, context, step)
-        return STEP_STATE.get(step, END)
-    if result.kind == "no_approver":
-        await say(update, context, tr(context, "no_approver"))
-        return END
-    if result.kind == "too_few_approvers" and result.requirement is not None:
-        lang = lang_of(context)
-        requirement = result.requirement
-        text = tr(
-            context,
-            "too_few_approvers",
-            needed=num(requirement.approvals, lang),
-            rule=rule_words(lang, requirement.stored, requirement.cost_unknown),
-            n=num(len(result.approvers), lang),
-        )
-        await say(update, context, text)
-        return END
-    if result.kind == "over_budget" and result.budget is not None:
-        lang = lang_of(context)
-        text = tr(
-            context,
-            "submit_over_budget",
-            over=num(result.budget.over_by, lang),
-            spent=millions(result.budget.spent, lang),
-            budget=millions(result.budget.budget, lang),
-        )
-        await say(update, context, text)
-        return END
-    if result.kind == "no_key":
-        await say(update, context, tr(context, "submit_no_key"))
-        return END
-    if result.kind == "short_credit" and result.money and result.money.known_short is not None:
-        lang = lang_of(context)
-        money = result.money
-        text = tr(
-            context,
-            "submit_short_credit",
-            cost=num(money.cost_low or 0, lang),
-            credit=num(money.credit or 0, lang),
-            missing=num(money.known_short, lang),
-        )
-        await say(update, context, text)
-        return END
-    if result.kind not in ("direct", "pending"):
-        await say(update, context, tr(context, "not_yours"))
-        return END
-    # the draft now belongs to its request (or send): the next /send starts afresh instead
-    # of offering to resume it, which would only void the request
-    context.user_data.draft = None
-    await _close_review(update, context)
-    if result.kind == "direct":
-        await say(update, context, tr(context, "sending_now"))
-        outcome = await service.send_direct(draft, update.effective_user.id)
-        if isinstance(outcome, PlanOutcome):  # gradual sending
-            await report_plan(
-                context, outcome, approver_id=None, requester_id=update.effective_user.id
-            )
-            return END
-        await report_outcome(
-            context, outcome, approver_id=None, requester_id=update.effective_user.id
-        )
-        return END
-    request = result.request
-    assert request is not None
-    reached = await notify_approvers(context, request, result.approvers, result.money)
-    lang = lang_of(context)
-    if reached and request.approvals_needed > 1:
-        text = tr(
-            context,
-            "waiting_approvals",
-            no=request.number,
-            n=counted(lang, reached, "approver"),
-            needed=num(request.approvals_needed, lang),
-            rule=rule_text(lang, request),
-        )
-    elif reached:
-        n = counted(lang, reached, "approver")
-        text = tr(context, "waiting_approval", no=request.number, n=n)
-    else:
-        text = tr(context, "approvers_unreachable", no=request.number)
-    sent = await say(update, context, text, kb.withdraw(lang, request.id))
-    # kept with the approvers' cards, so the decision takes its withdraw button away
-    await context.services.store.add_request_message(request.id, sent.chat_id, sent.message_id)
-    return END
-
-
-async def _close_review(update: Update, context: Context) -> None:
-    """The submitted review card keeps its text and loses its buttons: none means anything
-    any more (an edit would void the request it just made)."""
-    card = update.callback_query.message if update.callback_query else None
-    if isinstance(card, Message) and card.text is not None:
-        await edit(context, card.chat.id, card.message_id, card.text_html, None)
+# ---------------------------------------------------------------- books of a request
 
 
 @cb.REQUEST_BOOKS.handles

@@ -13,10 +13,10 @@ from telegram import InlineKeyboardButton
 from bot.domain import ApprovalRequest, Draft, Snapshot
 from bot.guardrails.budget import check_request, month_of, month_spend
 from bot.guardrails.lines import budget_lines, millions, quiet_line, repeat_lines, window_text
-from bot.guardrails.quiet_hours import batches_inside, night_setting
 from bot.guardrails.repeats import Repeat, earlier_of_request, earlier_of_send, find_repeats
 from bot.jalali import format_jalali
 from bot.plans import PlanError, plan_for
+from bot.quiet_hours import batches_inside, night_setting
 from bot.texts import t
 from handlers import callbacks as cb
 from handlers import keyboards as kb

@@ -1,6 +1,6 @@
 """After a send: its outcome told to both admins, and the result buttons (retry, check
 status, "checked the panel: not sent", start a stranded approval, delivery report,
-cancel, send again, fix the draft).
+cancel; send again and fix the draft open the conversation, :mod:`handlers.compose.reopen`).
 
 Each press is one service call; the service decides.
 """
@@ -12,7 +12,7 @@ from telegram import Update
 
 from bot import provider_words as words
 from bot.broadcasts import PlanOutcome, SendOutcome, Stranded
-from bot.domain import Broadcast, Step
+from bot.domain import Broadcast
 from bot.jalali import format_jalali
 from bot.render import esc, ltr, operator_lines, outbox_text, when_text
 from bot.texts import t
@@ -349,42 +349,3 @@ async def tell_cancelled(context: Context, b: Broadcast, actor: int) -> None:
         await notify(
             context, person, t(lang, "cancelled_by_other", no=b.number, when=when, who=who)
         )
-
-
-@cb.SEND_AGAIN.handles
-async def send_again(update: Update, context: Context, broadcast_id: int) -> int:
-    """A new draft copied from a broadcast; it needs its own approval."""
-    from handlers.compose import END, open_existing  # lazily: compose imports this module
-
-    b = await mine(update, context, broadcast_id)
-    if b is None:
-        return END
-    await answer(update)
-    snap = b.snapshot
-    suffix = context.services.settings.message_suffix.strip()
-    text = snap.message
-    if suffix and text.endswith("\n" + suffix):
-        text = text[: -len(suffix) - 1]
-    draft = await context.services.store.create_draft(
-        update.effective_user.id,
-        sender=snap.sender,
-        sender_label=snap.sender_label,
-        selections=list(snap.selections),
-        text=text,
-        step=Step.TIME,
-    )
-    await say(update, context, tr(context, "again_ready", no=b.number))
-    return await open_existing(update, context, draft, Step.TIME)
-
-
-@cb.FIX.handles
-async def fix_draft(update: Update, context: Context, draft_id: int, step: str) -> int:
-    """The edit button under a refused send: reopen the draft at the step to fix."""
-    from handlers.compose import END, open_existing, stale  # lazily: a circle, see pyproject
-
-    draft = await context.services.store.get_draft(draft_id)
-    if draft is None or draft.owner_id != update.effective_user.id:
-        await stale(update, context)
-        return END
-    await answer(update)
-    return await open_existing(update, context, draft, Step(step))

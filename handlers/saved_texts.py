@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 from telegram.error import TelegramError
 
 from bot.domain import Draft
@@ -60,13 +60,6 @@ async def _text_refused(update: Update, context: Context, checked: Checked) -> N
 
 
 # ---------------------------------------------------------------- text step: use a saved text
-
-
-async def text_step_button(context: Context) -> list[InlineKeyboardButton]:
-    """The text step's "use a saved text" row; empty while nothing is saved."""
-    if await context.services.store.count_saved_texts() == 0:
-        return []
-    return [kb.btn(tr(context, "btn_use_saved"), cb.SAVED.data("l"))]
 
 
 async def show_pick(update: Update, context: Context, page: int) -> int:

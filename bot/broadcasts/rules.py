@@ -12,6 +12,7 @@ from bot.domain import (
     Draft,
     Snapshot,
     Step,
+    send_time_of,
 )
 from bot.ippanel import (
     IPPanelError,
@@ -33,18 +34,6 @@ def recipients_total(snapshot: Snapshot) -> int:
 def parse_send_at(snapshot: Snapshot) -> datetime | None:
     """The approved send time, timezone-aware (a naive one is UTC, like the store's)."""
     return snapshot.send_time
-
-
-def send_time_of(b: Broadcast) -> datetime | None:
-    """When a broadcast row goes out: its batch's time for a plan's batch, else the
-    snapshot's send_at (None: at once). A batch moved by "continue from now" has its own."""
-    if b.send_at is not None:
-        return b.send_at
-    if b.batch_no:
-        plan = b.snapshot.plan
-        if plan is not None and 0 < b.batch_no <= len(plan.batches):
-            return plan.batches[b.batch_no - 1].send_at
-    return parse_send_at(b.snapshot)
 
 
 def missing_step(draft: Draft, now: datetime) -> Step | None:

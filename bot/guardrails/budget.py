@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import jdatetime
 
-from bot.domain import ApprovalRequest, Broadcast, Snapshot
+from bot.domain import ApprovalRequest, Broadcast, Snapshot, send_time_of
 
 if TYPE_CHECKING:
     from storage.guardrails import GuardrailStore
@@ -109,9 +109,6 @@ def spent_items(
     """What was sent or scheduled, each at its send time: broadcast rows (their recorded
     cost, else the estimate at approval; a batch row its share of its plan), and the
     batches of running plans not posted yet (their share of the estimate)."""
-    # imported here: the service's submit step imports this module (the budget check)
-    from bot.broadcasts.rules import send_time_of
-
     items = []
     for b, known, money in rows:
         at = send_time_of(b) or b.created_at

@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.broadcasts.rules import send_time_of
-from bot.domain import Broadcast
+from bot.domain import Broadcast, send_time_of
 from bot.ippanel import BulkReport, OperatorStats
 
 

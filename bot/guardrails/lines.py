@@ -7,9 +7,9 @@ from datetime import datetime, tzinfo
 
 from bot.domain import Snapshot
 from bot.guardrails.budget import BudgetCheck
-from bot.guardrails.quiet_hours import QuietHours, batches_inside
 from bot.guardrails.repeats import Repeat
 from bot.jalali import format_jalali, persian_digits
+from bot.quiet_hours import QuietHours, batches_inside
 from bot.render import ltr, num
 from bot.texts import t
 

@@ -14,8 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bot.broadcasts.rules import parse_send_at, send_time_of
-from bot.domain import ApprovalRequest, Broadcast, BroadcastState, PhonebookSelection, Snapshot
+from bot.domain import (
+    ApprovalRequest,
+    Broadcast,
+    BroadcastState,
+    PhonebookSelection,
+    Snapshot,
+    send_time_of,
+)
 from bot.sms import normalize_text, to_ascii_digits
 
 EarlierState = Literal["sent", "scheduled", "unknown", "pending"]
@@ -106,5 +112,5 @@ def earlier_of_send(b: Broadcast, now: datetime) -> Earlier:
 
 def earlier_of_request(r: ApprovalRequest) -> Earlier:
     """A request still waiting for approval: it may go out any minute."""
-    at = parse_send_at(r.snapshot) or r.created_at
+    at = r.snapshot.send_time or r.created_at
     return Earlier(r.number, r.requester_id, at, "pending", r.snapshot)

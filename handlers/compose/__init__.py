@@ -1,8 +1,11 @@
 """The /send conversation: sender → phonebooks → text → time → review.
 
 One module per step (:mod:`.sender`, :mod:`.books`, :mod:`.text`, :mod:`.schedule`,
-:mod:`.review`) over :mod:`.flow`, which holds the states, the live menu and the moves
-between steps. Every step is saved to the draft store as it happens.
+:mod:`.review`, with :mod:`.plan`, :mod:`.trial` and :mod:`.submit` under the review) over
+:mod:`.flow`, which holds the states, the live menu and the moves between steps; the steps
+register their screens with the flow as they are imported here. :mod:`.reopen` opens a
+stored draft from a button outside the conversation. Every step is saved to the draft
+store as it happens.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from handlers.compose.flow import (
     is_live,
     live,
     load_draft,
+    missing_screens,
     new_draft,
     open_draft,
     open_existing,
@@ -57,6 +61,7 @@ from handlers.compose.flow import (
     with_draft,
 )
 from handlers.compose.plan import PLAN, enter_plan, plan_menu_press, plan_typed
+from handlers.compose.reopen import fix_draft, send_again
 from handlers.compose.review import enter_review, review_press
 from handlers.compose.schedule import enter_time, time_not_text, time_press, time_typed
 from handlers.compose.sender import choose_sender, enter_sender
@@ -70,6 +75,10 @@ from handlers.compose.text import (
     text_typed,
     too_long_text,
 )
+
+# every screen the flow moves to has its step: fail at start, not on a phone
+if missing_screens():
+    raise RuntimeError(f"compose screens without a step: {missing_screens()}")
 
 __all__ = [
     "BOOKS",
@@ -105,6 +114,7 @@ __all__ = [
     "enter_text",
     "enter_time",
     "fetch_price",
+    "fix_draft",
     "goto",
     "is_live",
     "live",
@@ -124,6 +134,7 @@ __all__ = [
     "resume_choice",
     "review_press",
     "save",
+    "send_again",
     "show",
     "slice_typed",
     "stale",

@@ -35,12 +35,14 @@ from handlers.compose.flow import (
     END,
     KEEP_MENU,
     OPTIONS,
+    OPTIONS_SCREEN,
     PAGE_SIZE,
     SLICE,
     after_step,
     chosen,
     live,
     save,
+    screen,
     show,
     stale,
     with_draft,
@@ -49,6 +51,7 @@ from handlers.compose.flow import (
 log = logging.getLogger("handlers.compose")
 
 
+@screen(Step.PHONEBOOKS)
 async def enter_books(
     update: Update, context: Context, draft: Draft, page: int | None = None
 ) -> int | None:
@@ -178,6 +181,7 @@ async def books_search(update: Update, context: Context, draft: Draft) -> int:
     return await enter_books(update, context, draft, page=1)
 
 
+@screen(OPTIONS_SCREEN)
 async def enter_options(update: Update, context: Context, draft: Draft) -> int:
     lang = lang_of(context)
     lines = [tr(context, "options_title"), ""]

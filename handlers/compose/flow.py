@@ -3,6 +3,10 @@ entering it, moving between steps, going back and leaving.
 
 Only the newest menu message is live: a press on any older one (before a restart, a finished
 draft, a forged callback) is answered "this menu is out of date".
+
+The flow imports no step: each step module registers the function that shows its screen
+(``@screen(Step.TEXT)``) and the flow moves between steps through that table, so imports run
+one way, steps on top of the flow.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
@@ -49,6 +53,35 @@ STEP_STATE = {
 }
 PAGE_SIZE = 8
 PRICE_TTL = 120  # seconds a price and credit answer is reused between text and review
+
+Enter = Callable[[Update, Context, Draft], Awaitable[int | None]]
+EnterT = TypeVar("EnterT", bound=Enter)
+# the screens the flow can move to: every Step, and the phonebook options ("options")
+_SCREENS: dict[str, Enter] = {}
+OPTIONS_SCREEN = "options"  # the phonebook's options, where "back" leads from a slice
+
+
+def screen(name: str) -> Callable[[EnterT], EnterT]:
+    """Register a step's screen (a :class:`Step`, or :data:`OPTIONS_SCREEN`) as its module
+    is imported; the package imports every step module before the bot can run."""
+
+    def register(enter: EnterT) -> EnterT:
+        if name in _SCREENS:
+            raise RuntimeError(f"two screens for {name!r}")
+        _SCREENS[name] = enter
+        return enter
+
+    return register
+
+
+def missing_screens() -> list[str]:
+    """Screens the flow can move to that no step registered (checked at import)."""
+    return [name for name in [*Step, OPTIONS_SCREEN] if name not in _SCREENS]
+
+
+async def enter(update: Update, context: Context, draft: Draft, name: str) -> int | None:
+    """Show a step's screen for a loaded draft."""
+    return await _SCREENS[name](update, context, draft)
 
 
 async def show(
@@ -137,7 +170,7 @@ def chosen(draft: Draft, phonebook_id: str) -> PhonebookSelection | None:
     return next((s for s in draft.selections if s.phonebook_id == phonebook_id), None)
 
 
-async def start_send(update: Update, context: Context) -> int:
+async def start_send(update: Update, context: Context) -> int | None:
     """/send: offer to resume an unfinished draft, or start a new one."""
     context.user_data.awaiting = None  # /send: no reason, key or name is awaited any more
     if await api_key(update, context) is None:
@@ -160,7 +193,7 @@ async def start_send(update: Update, context: Context) -> int:
 
 @cb.RESUME.handles
 @live
-async def resume_choice(update: Update, context: Context, draft: Draft, choice: str) -> int:
+async def resume_choice(update: Update, context: Context, draft: Draft, choice: str) -> int | None:
     """Continue the current draft or start afresh (dropping the current one if empty)."""
     if choice == "go":
         return await goto(update, context, draft.step)
@@ -170,12 +203,10 @@ async def resume_choice(update: Update, context: Context, draft: Draft, choice: 
     return await new_draft(update, context)
 
 
-async def new_draft(update: Update, context: Context) -> int:
+async def new_draft(update: Update, context: Context) -> int | None:
     draft = await context.services.store.create_draft(update.effective_user.id, step=Step.SENDER)
     open_draft(context, draft)
-    from handlers.compose.sender import enter_sender  # lazily: the steps import flow
-
-    return await enter_sender(update, context, draft)
+    return await enter(update, context, draft, Step.SENDER)
 
 
 def open_draft(context: Context, draft: Draft) -> None:
@@ -185,39 +216,28 @@ def open_draft(context: Context, draft: Draft) -> None:
     data.draft = draft.id
 
 
-async def open_existing(update: Update, context: Context, draft: Draft, step: Step) -> int:
+async def open_existing(update: Update, context: Context, draft: Draft, step: Step) -> int | None:
     """Resume a stored draft at a step (from /drafts, a fix button, send-again)."""
     open_draft(context, draft)
     context.user_data.menu = None
     return await goto(update, context, step)
 
 
-async def goto(update: Update, context: Context, step: Step) -> int:
-    from handlers.compose import books, review, schedule, sender, text  # lazily: they import flow
-
+async def goto(update: Update, context: Context, step: Step) -> int | None:
+    """Show a step with the draft as stored now."""
     draft = await load_draft(update, context)
     if draft is None:
         return END
-    if step == Step.SENDER:
-        return await sender.enter_sender(update, context, draft)
-    if step == Step.PHONEBOOKS:
-        return await books.enter_books(update, context, draft)
-    if step == Step.TEXT:
-        return await text.enter_text(update, context, draft)
-    if step == Step.TIME:
-        return await schedule.enter_time(update, context, draft)
-    return await review.enter_review(update, context, draft)
+    return await enter(update, context, draft, step)
 
 
-async def after_step(update: Update, context: Context, draft: Draft, next_step: Step) -> int:
+async def after_step(update: Update, context: Context, draft: Draft, next_step: Step) -> int | None:
     """Go on to the next step, or back to the review when editing one step from there."""
     if context.user_data.review_return:
         context.user_data.review_return = False
-        from handlers.compose.review import enter_review  # lazily: review imports flow
-
         draft.step = Step.REVIEW
         draft = await save(update, context, draft)
-        return await enter_review(update, context, draft)
+        return await enter(update, context, draft, Step.REVIEW)
     return await goto(update, context, next_step)
 
 
@@ -225,15 +245,12 @@ def back_to(target: Step | str):
     """A back button handler that leads to a fixed earlier screen."""
 
     @live
-    async def back(update: Update, context: Context, draft: Draft) -> int:
-        from handlers.compose import books, text  # lazily: the steps import flow
-
+    async def back(update: Update, context: Context, draft: Draft) -> int | None:
         context.user_data.review_return = False
-        if target == "options":
-            return await books.enter_options(update, context, draft)
-        if target == Step.TEXT:
-            # from the time step back to the text preview
-            return await text.enter_text(update, context, draft)
+        if target in (OPTIONS_SCREEN, Step.TEXT):
+            # to the phonebook's options, or from the time step back to the text preview:
+            # with the draft just loaded
+            return await enter(update, context, draft, target)
         return await goto(update, context, Step(target))
 
     return back

@@ -25,7 +25,7 @@ from bot.sms import to_ascii_digits
 from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.common import Context, answer, lang_of, say, tr
-from handlers.compose.flow import REVIEW, live, save, show, with_draft
+from handlers.compose.flow import REVIEW, enter, live, save, show, with_draft
 from handlers.session import PlanValue
 
 PLAN = 40  # conversation state: a typed batch size or interval is awaited
@@ -117,16 +117,14 @@ async def _set(update: Update, context: Context, draft: Draft, **change: int) ->
 @live
 async def plan_menu_press(update: Update, context: Context, draft: Draft, action: str) -> int:
     """g opens the menu, gr goes back to the review, gx turns gradual sending off."""
-    from handlers.compose.review import enter_review  # lazily: review imports this module
-
     if action == "g":
         return await enter_plan(update, context, draft)
     if action == "gr":
         context.user_data.stop_awaiting(PlanValue)
-        return await enter_review(update, context, draft)
+        return await enter(update, context, draft, Step.REVIEW)
     draft.plan = None
     draft = await save(update, context, draft)
-    return await enter_review(update, context, draft)
+    return await enter(update, context, draft, Step.REVIEW)
 
 
 @cb.PLAN_BATCH.handles

@@ -25,10 +25,12 @@ from handlers.compose.flow import (
     goto,
     live,
     save,
+    screen,
     show,
     stale,
 )
 from handlers.compose.plan import plan_problem
+from handlers.compose.submit import submit
 from handlers.compose.text import price_lines
 from handlers.compose.trial import trial_button, trial_press
 from handlers.guards import card_guards, move_past_quiet, review_quiet, skip_night
@@ -36,6 +38,7 @@ from handlers.guards import card_guards, move_past_quiet, review_quiet, skip_nig
 log = logging.getLogger("handlers.compose")
 
 
+@screen(Step.REVIEW)
 async def enter_review(update: Update, context: Context, draft: Draft) -> int:
     settings = context.services.settings
     lang = lang_of(context)
@@ -104,7 +107,7 @@ async def review_edit(update: Update, context: Context, draft: Draft, step: str)
 async def review_press(update: Update, context: Context, draft: Draft, action: str) -> int:
     """Submit, save and leave, discard, or move the send out of the night hours."""
     if action == "submit":
-        return await approval.submit(update, context, draft)
+        return await submit(update, context, draft)
     if action in ("quiet", "night", "day"):
         now = datetime.now(UTC)
         moved = (

@@ -22,6 +22,7 @@ from handlers.compose.flow import (
     TIME,
     live,
     save,
+    screen,
     show,
     stale,
     with_draft,
@@ -37,6 +38,7 @@ def _example(context: Context) -> str:
     return format_jalali(example, tz, lang_of(context))
 
 
+@screen(Step.TIME)
 async def enter_time(update: Update, context: Context, draft: Draft) -> int:
     lang = lang_of(context)
     settings = context.services.settings

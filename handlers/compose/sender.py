@@ -24,6 +24,7 @@ from handlers.compose.flow import (
     after_step,
     live,
     save,
+    screen,
     show,
     stale,
 )
@@ -31,6 +32,7 @@ from handlers.compose.flow import (
 log = logging.getLogger("handlers.compose")
 
 
+@screen(Step.SENDER)
 async def enter_sender(update: Update, context: Context, draft: Draft) -> int | None:
     key = await api_key(update, context)
     if key is None:

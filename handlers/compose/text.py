@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 
-from telegram import Update
+from telegram import InlineKeyboardButton, Update
 
 from bot import provider_words as words
 from bot.domain import Draft, Step, full_message, line_and_text_hash
@@ -28,8 +28,10 @@ from handlers.compose.flow import (
     PRICE_TTL,
     TEXT,
     after_step,
+    enter,
     live,
     save,
+    screen,
     show,
     with_draft,
 )
@@ -38,17 +40,24 @@ from handlers.session import PriceQuote
 log = logging.getLogger("handlers.compose")
 
 
+@screen(Step.TEXT)
 async def enter_text(update: Update, context: Context, draft: Draft) -> int:
     suffix = context.services.settings.message_suffix.strip()
     note = tr(context, "text_suffix_note", suffix=esc(suffix)) if suffix else ""
     if draft.text:
         return await preview_text(update, context, draft)
-    from handlers.saved_texts import text_step_button  # team rules; lazily: it imports compose
-
-    markup = kb.markup([await text_step_button(context), kb.back(lang_of(context))])
+    markup = kb.markup([await saved_text_button(context), kb.back(lang_of(context))])
     text = tr(context, "text_ask", reused=reused_line(context, draft), suffix_note=note)
     await show(update, context, text, markup)
     return TEXT
+
+
+async def saved_text_button(context: Context) -> list[InlineKeyboardButton]:
+    """The text step's "use a saved text" row (team rules, :mod:`handlers.saved_texts`);
+    empty while nothing is saved."""
+    if await context.services.store.count_saved_texts() == 0:
+        return []
+    return [kb.btn(tr(context, "btn_use_saved"), cb.SAVED.data("l"))]
 
 
 REUSED_TITLES = 3  # book titles named on the text step's one line; more are counted
@@ -174,9 +183,7 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
     # opened from the review's "✏️ text": say that typing replaces it, and lead back there
     editing = bool(context.user_data.review_return)
     ok = tr(context, "btn_back_to_review" if editing else "btn_text_ok")
-    from handlers.saved_texts import text_step_button  # team rules; lazily: it imports compose
-
-    saved_row = await text_step_button(context)
+    saved_row = await saved_text_button(context)
     rows = [saved_row, kb.nav_row(lang, kb.back(lang), [kb.btn(ok, cb.TEXT_DONE.data("ok"))])]
     if not editing:  # the usual choice, one tap: send as soon as it is approved
         rows.insert(1, [kb.btn(tr(context, "btn_text_now"), cb.TEXT_DONE.data("now"))])
@@ -210,13 +217,11 @@ async def text_done(update: Update, context: Context, draft: Draft, action: str)
         await answer(update, tr(context, "text_empty"), alert=True)
         return TEXT
     if action == "now":
-        from handlers.compose.review import enter_review  # lazily: review imports text
-
         draft.send_at = None
         draft.step = Step.REVIEW
         draft = await save(update, context, draft)
         context.user_data.review_return = False
-        return await enter_review(update, context, draft)
+        return await enter(update, context, draft, Step.REVIEW)
     draft.step = Step.TIME
     draft = await save(update, context, draft)
     return await after_step(update, context, draft, Step.TIME)

@@ -16,9 +16,9 @@ from cryptography.fernet import Fernet
 
 from bot.approval_rules import ApprovalRule, ApprovalRules
 from bot.config import ConfigError, load_settings
-from bot.guardrails.quiet_hours import QuietHours
 from bot.keyfile import load_fernet
 from bot.logs import SECRETS, setup_logging
+from bot.quiet_hours import QuietHours
 
 TOKEN = "123456789:AAHk-test-token-abcdefghijklmnopqrstuv"
 REPO = Path(__file__).resolve().parents[2]

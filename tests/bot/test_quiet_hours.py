@@ -9,15 +9,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain import Draft, PhonebookSelection, Step
-from bot.guardrails.quiet_hours import (
+from bot.jalali import format_jalali
+from bot.plans import make_plan
+from bot.quiet_hours import (
     QuietHours,
     batches_inside,
     night_setting,
     parse_quiet_hours,
     skip_night,
 )
-from bot.jalali import format_jalali
-from bot.plans import make_plan
 from tests.handlers.test_flow_plan import plain, plan_review
 from tests.harness import (
     bot_world,

@@ -30,12 +30,15 @@ from handlers.cards import (
 from handlers.common import (
     Context,
     answer,
+    card_of,
+    chat_id_of,
     edit,
     lang_of,
     notify,
     person_label,
     say,
     tr,
+    user_id_of,
     user_lang,
 )
 from handlers.gate import refuse_key
@@ -52,7 +55,7 @@ log = logging.getLogger("handlers.approval")
 @cb.REQUEST_BOOKS.handles
 async def request_books(update: Update, context: Context, request_id: int) -> None:
     """The button under a summarised book list of a request (its requester, its approvers)."""
-    user_id = update.effective_user.id
+    user_id = user_id_of(update)
     request = await context.services.store.get_request(request_id)
     if request and user_id in {request.requester_id, *context.services.settings.approvers}:
         await _books_list(update, context, request.snapshot, f"#{request.number}")
@@ -64,7 +67,7 @@ async def request_books(update: Update, context: Context, request_id: int) -> No
 async def draft_books(update: Update, context: Context, draft_id: int) -> None:
     """The same under a draft's review card, for its owner."""
     draft = await context.services.store.get_draft(draft_id)
-    if draft and draft.owner_id == update.effective_user.id:
+    if draft and draft.owner_id == user_id_of(update):
         snapshot = draft.snapshot(context.services.settings.message_suffix)
         # drafts have no number of their own
         await _books_list(update, context, snapshot, tr(context, "draft_ref"))
@@ -125,7 +128,7 @@ async def _refusal(update: Update, context: Context, decision: Decision, request
     """A press that changed nothing: a short alert to the presser, and an audit row."""
     await answer(update, refusal_text(context, decision), alert=True)
     await context.services.store.audit(
-        update.effective_user.id, f"refused_{decision.kind}", f"request:{request_id}"
+        user_id_of(update), f"refused_{decision.kind}", f"request:{request_id}"
     )
 
 
@@ -133,7 +136,7 @@ async def _refusal(update: Update, context: Context, decision: Decision, request
 async def approve(update: Update, context: Context, request_id: int) -> None:
     """Approve and send: only the single winner of the compare-and-set sends."""
     service = context.services.broadcasts
-    approver = update.effective_user.id
+    approver = user_id_of(update)
     decision = await service.approve(request_id, approver)
     if decision.kind == "approval_counted":
         lang = lang_of(context)
@@ -175,7 +178,7 @@ async def _send_and_report(context: Context, request: ApprovalRequest, approver:
 @cb.REJECT.handles
 async def reject(update: Update, context: Context, request_id: int) -> None:
     """Reject: ask for an optional reason (typed next, or a button for none)."""
-    checked = await context.services.broadcasts.decidable(request_id, update.effective_user.id)
+    checked = await context.services.broadcasts.decidable(request_id, user_id_of(update))
     if isinstance(checked, Decision):
         await _refusal(update, context, checked, request_id)
         if checked.kind == "requester_removed" and checked.request:
@@ -208,11 +211,11 @@ async def reject_keep(update: Update, context: Context, request_id: int) -> None
     await answer(update)
     context.user_data.stop_awaiting(RejectReason)
     request = await context.services.store.get_request(request_id)
-    if update.effective_user.id not in context.services.settings.approvers:
+    if user_id_of(update) not in context.services.settings.approvers:
         request = None  # only approvers see requests
-    if update.callback_query.message:
-        message_id = update.callback_query.message.message_id
-        await edit(context, update.effective_chat.id, message_id, kept_text(context, request))
+    card = card_of(update)
+    if card:
+        await edit(context, chat_id_of(update), card.message_id, kept_text(context, request))
 
 
 def kept_text(context: Context, request: ApprovalRequest | None) -> str:
@@ -251,7 +254,7 @@ async def reason_typed(update: Update, context: Context) -> None:
 
 async def _do_reject(update: Update, context: Context, request_id: int, reason: str | None) -> None:
     context.user_data.stop_awaiting(RejectReason)
-    approver = update.effective_user.id
+    approver = user_id_of(update)
     decision = await context.services.broadcasts.reject(request_id, approver, reason)
     if decision.kind != "rejected" or decision.request is None:
         await say(update, context, refusal_text(context, decision))
@@ -275,7 +278,7 @@ async def _do_reject(update: Update, context: Context, request_id: int, reason: 
 @cb.WITHDRAW.handles
 async def withdraw(update: Update, context: Context, request_id: int) -> None:
     """The requester takes a pending request back."""
-    decision = await context.services.broadcasts.withdraw(request_id, update.effective_user.id)
+    decision = await context.services.broadcasts.withdraw(request_id, user_id_of(update))
     if decision.kind != "withdrawn" or decision.request is None:
         if decision.kind == "not_allowed":
             await answer(update, tr(context, "decision_not_requester"), alert=True)
@@ -284,7 +287,7 @@ async def withdraw(update: Update, context: Context, request_id: int) -> None:
         return
     await answer(update)
     await close_cards(context, decision.request, "decided_withdrawn")
-    message = update.callback_query.message
+    message = card_of(update)
     if message:
         await edit(
             context,

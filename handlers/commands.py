@@ -20,6 +20,7 @@ from handlers.common import (
     Context,
     answer,
     api_key,
+    card_of,
     edit,
     lang_of,
     person_label,
@@ -27,6 +28,7 @@ from handlers.common import (
     say,
     tr,
     typing,
+    user_id_of,
 )
 from handlers.compose import END, open_existing, stale
 from handlers.credit_watch import credit_extra, team_credit
@@ -40,7 +42,7 @@ DRAFTS_PAGE = 10
 async def help_command(update: Update, context: Context) -> None:
     """/start and /help: what the bot does, the admin's role, the key's state, the commands."""
     settings = context.services.settings
-    uid = update.effective_user.id
+    uid = user_id_of(update)
     is_admin, is_approver = uid in settings.admin_ids, uid in settings.approvers
     role = (
         "role_both" if is_admin and is_approver else "role_admin" if is_admin else "role_approver"
@@ -64,7 +66,7 @@ async def show_drafts(
     """/drafts: the admin's drafts to resume, copy or delete, DRAFTS_PAGE per page, and one
     button that deletes every empty draft (the current compose draft excepted)."""
     store = context.services.store
-    uid = update.effective_user.id
+    uid = user_id_of(update)
     total = await store.count_drafts(uid)
     if not total:
         await _put(update, context, tr(context, "drafts_none"), None, edit_message)
@@ -122,7 +124,7 @@ async def drafts_page(update: Update, context: Context, page: int) -> None:
 @cb.DRAFTS_PURGE.handles
 async def drafts_purge(update: Update, context: Context) -> None:
     await answer(update)
-    uid = update.effective_user.id
+    uid = user_id_of(update)
     gone = await context.services.store.delete_empty_drafts(uid, keep=context.user_data.draft)
     await show_drafts(update, context, 1, edit_message=True)
     key = "drafts_purged" if gone else "drafts_purged_none"
@@ -132,9 +134,9 @@ async def drafts_purge(update: Update, context: Context) -> None:
 @cb.DRAFT_DELETE_ANSWER.handles
 async def draft_delete_answer(update: Update, context: Context, action: str, draft_id: int) -> None:
     store = context.services.store
-    uid = update.effective_user.id
+    uid = user_id_of(update)
     draft = await store.get_draft(draft_id)
-    message = update.callback_query.message
+    message = card_of(update)
     if draft is None or draft.owner_id != uid:
         await answer(update, tr(context, "stale_menu"), alert=True)
         return
@@ -166,12 +168,12 @@ def draft_summary(context: Context, draft: Draft) -> str:
 
 
 @cb.DRAFT.handles
-async def draft_press(update: Update, context: Context, action: str, draft_id: int) -> int:
+async def draft_press(update: Update, context: Context, action: str, draft_id: int) -> int | None:
     """Open or copy a draft (entering the conversation) or delete it; a draft with a pending
     request is deleted only after the admin confirms."""
     store = context.services.store
     draft = await store.get_draft(draft_id)
-    if draft is None or draft.owner_id != update.effective_user.id:
+    if draft is None or draft.owner_id != user_id_of(update):
         await stale(update, context)
         return END
     await answer(update)
@@ -215,7 +217,7 @@ async def show_history(update: Update, context: Context, page: int) -> None:
     """/history: recent broadcasts (requested or approved), paged; approvers' decisions too."""
     store = context.services.store
     settings = context.services.settings
-    uid = update.effective_user.id
+    uid = user_id_of(update)
     lang = lang_of(context)
     total = await store.count_broadcasts(uid, plans_once=True)
     pages = max(1, math.ceil(total / HISTORY_PAGE))
@@ -385,7 +387,7 @@ def history_state(b: Broadcast) -> str:
 async def credit_command(update: Update, context: Context) -> None:
     """/credit: the account credit through the admin's own key; an approver without one
     sees the keys whose low-credit alerts they get."""
-    uid = update.effective_user.id
+    uid = user_id_of(update)
     if await context.services.store.get_key_info(uid) is None:
         async with typing(update, context):
             team = await team_credit(context, uid)
@@ -404,7 +406,7 @@ async def credit_command(update: Update, context: Context) -> None:
     lang = lang_of(context)
     gift = tr(context, "credit_gift", gift=num(credit.gift, lang)) if credit.gift else ""
     text = tr(context, "credit", credit=num(credit.credit, lang), gift=gift)
-    extra = await credit_extra(context, update.effective_user.id, key, credit.credit)
+    extra = await credit_extra(context, user_id_of(update), key, credit.credit)
     month = await month_line(context, lang)  # the team's spend this Jalali month (#22)
     await say(update, context, "\n".join(part for part in (text, extra, month) if part))
 
@@ -417,7 +419,7 @@ async def lang_command(update: Update, context: Context) -> None:
 @cb.LANG.handles
 async def lang_press(update: Update, context: Context, lang: str) -> None:
     await answer(update)
-    await context.services.store.set_language(update.effective_user.id, lang)
+    await context.services.store.set_language(user_id_of(update), lang)
     context.user_data.lang = lang
     await say(update, context, tr(context, "lang_set"))
 

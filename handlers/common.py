@@ -10,7 +10,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeVar
 
-from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram import (
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessage,
+    Message,
+    ReplyParameters,
+    Update,
+    User,
+)
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, TelegramError
 
@@ -27,6 +34,63 @@ T = TypeVar("T")
 TYPING_AFTER = 0.3  # seconds a provider call may take before "typing…" is shown
 ANSWER_AFTER = 0.3  # seconds a step may take to give its own alert before a blank answer
 Context = CustomContext  # the typed context (handlers.session): context.services, a Session
+
+
+# ---------------------------------------------------------------- what an update carries
+# PTB types every part of an Update as optional; what a handler reads is there by the way it
+# is reached. The gate (group -2) lets only known users in private chats through, so every
+# later handler has a user and a chat; a MessageHandler's filter (TEXT, CONTACT) guarantees
+# its message. These read that guarantee once; an update that breaks it is a wiring bug,
+# raised to the error handler (logged, the admin told "something went wrong").
+
+
+class NotThere(RuntimeError):
+    """A part the gate or the handler's filter guarantees is missing from an update."""
+
+
+def user_of(update: Update) -> User:
+    """The known user the update comes from (the gate let no other through)."""
+    if update.effective_user is None:
+        raise NotThere("an update without a user passed the gate")
+    return update.effective_user
+
+
+def user_id_of(update: Update) -> int:
+    return user_of(update).id
+
+
+def chat_id_of(update: Update) -> int:
+    """The private chat the update comes from (the gate let no other through)."""
+    if update.effective_chat is None:
+        raise NotThere("an update without a chat passed the gate")
+    return update.effective_chat.id
+
+
+def message_of(update: Update) -> Message:
+    """The message a MessageHandler or a command was given (its filter ensures one)."""
+    if update.message is None:
+        raise NotThere("a message handler got an update without a message")
+    return update.message
+
+
+def typed_text(update: Update) -> str:
+    """The text of a typed message (handlers behind ``filters.TEXT``)."""
+    text = message_of(update).text
+    if text is None:
+        raise NotThere("a text handler got a message without text")
+    return text
+
+
+def card_of(update: Update) -> MaybeInaccessibleMessage | None:
+    """The message a button was pressed on: None when the update is no press, or when
+    Telegram no longer includes the message (too old); the caller then sends anew."""
+    query = update.callback_query
+    return query.message if query is not None else None
+
+
+def people_of(*ids: int | None) -> set[int]:
+    """The distinct people among a row's ids (requester, approver), the absent left out."""
+    return {i for i in ids if i is not None}
 
 
 def lang_of(context: Context) -> str:
@@ -50,9 +114,7 @@ async def say(
     update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> Message:
     """Send a new message to the chat the update came from."""
-    chat = update.effective_chat
-    assert chat is not None
-    return await context.bot.send_message(chat.id, fit(text), reply_markup=markup)
+    return await context.bot.send_message(chat_id_of(update), fit(text), reply_markup=markup)
 
 
 async def notify(
@@ -188,10 +250,8 @@ async def typing(update: Update, context: Context) -> AsyncIterator[None]:
 
 async def api_key(update: Update, context: Context) -> str | None:
     """The admin's stored IPPanel key, or None after telling them how to set one."""
-    user = update.effective_user
-    assert user is not None
     try:
-        key = await context.services.store.get_api_key(user.id)
+        key = await context.services.store.get_api_key(user_id_of(update))
     except KeyIntegrityError:
         await say(update, context, tr(context, "key_broken"))
         return None

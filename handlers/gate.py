@@ -18,7 +18,7 @@ from bot.keylike import looks_like_key
 from bot.logs import SECRETS
 from bot.texts import t
 from handlers import callbacks as cb
-from handlers.common import Context, answer, notify
+from handlers.common import Context, answer, chat_id_of, message_of, notify, typed_text, user_id_of
 from handlers.session import KeyWait, OwnContact, RejectReason, TextName
 
 log = logging.getLogger("handlers.gate")
@@ -126,16 +126,15 @@ async def _not_an_approver(update: Update, context: Context, press: cb.Press) ->
 async def refuse_key(update: Update, context: Context) -> None:
     """A key-shaped message where a reason, a text or a search is expected: it is deleted,
     redacted from logs and stored nowhere (not even in the audit log)."""
-    message, user, chat = update.message, update.effective_user, update.effective_chat
-    assert message is not None and message.text and user is not None and chat is not None
-    SECRETS.add(message.text.strip())
+    message = message_of(update)
+    SECRETS.add(typed_text(update).strip())
     try:
         await message.delete()
     except TelegramError:
         log.warning("could not delete a key-looking message")
-    await context.services.store.audit(user.id, "key_like_refused")
+    await context.services.store.audit(user_id_of(update), "key_like_refused")
     lang = context.user_data.lang or "fa"
     # on the saved-text name prompt the prompt stays: ask again for a short name
     naming = isinstance(context.user_data.awaiting, TextName)
     key = "saved_name_key" if naming else "key_refused_here"
-    await notify(context, chat.id, t(lang, key))
+    await notify(context, chat_id_of(update), t(lang, key))

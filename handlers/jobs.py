@@ -14,7 +14,7 @@ from bot.no_credit import CreditShortfall
 from bot.render import num
 from bot.texts import t
 from handlers.approval import close_cards, tell_expired
-from handlers.common import notify, user_lang
+from handlers.common import notify, people_of, user_lang
 from handlers.plans import batch_heading, report_plan, unit_markup
 from handlers.results import tell_reconciled, tell_stranded, unknown_howto
 from handlers.session import CustomContext
@@ -28,7 +28,7 @@ async def recover_interrupted_sends(app: Application) -> None:
     for b in await context.services.broadcasts.recover_after_restart():
         log.warning("broadcast %s was interrupted mid-send; marked unknown", b.id)
         tz = context.services.settings.tz
-        for person in {b.requester_id, b.approver_id} - {None}:
+        for person in people_of(b.requester_id, b.approver_id):
             lang = await user_lang(context, person)
             markup = await unit_markup(
                 context, lang, b, person, state="unknown", scheduled=b.snapshot.send_at is not None
@@ -100,7 +100,7 @@ async def reconcile_unknown(context: CustomContext) -> None:
 
 async def tell_given_up(context: CustomContext, b: Broadcast) -> None:
     tz = context.services.settings.tz
-    for person in {b.requester_id, b.approver_id} - {None}:
+    for person in people_of(b.requester_id, b.approver_id):
         lang = await user_lang(context, person)
         markup = await unit_markup(
             context, lang, b, person, state="unknown", scheduled=b.snapshot.send_at is not None
@@ -134,7 +134,7 @@ async def tell_credit_ran_out(
     context: CustomContext, b: Broadcast, shortfall: CreditShortfall
 ) -> None:
     tz = context.services.settings.tz
-    for person in {b.requester_id, b.approver_id} - {None}:
+    for person in people_of(b.requester_id, b.approver_id):
         lang = await user_lang(context, person)
         markup = await unit_markup(context, lang, b, person, state=str(b.state), scheduled=False)
         said = words.shortfall_text(lang, "credit_ran_out", shortfall, no=b.number)

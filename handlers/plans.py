@@ -29,10 +29,12 @@ from handlers import keyboards as kb
 from handlers.common import (
     Context,
     answer,
+    card_of,
     edit,
     notify,
     say,
     tr,
+    user_id_of,
     user_lang,
 )
 
@@ -270,8 +272,7 @@ async def plan_from_now_press(update: Update, context: Context, bid: int, stamp:
 async def _plan_press(
     update: Update, context: Context, kind: str, bid: int, stamp: int = 0
 ) -> None:
-    query = update.callback_query
-    uid = update.effective_user.id
+    uid = user_id_of(update)
     service = context.services.broadcasts
     b = await context.services.store.get_broadcast(bid) if bid else None
     if b is None or b.plan_key is None or uid not in (b.requester_id, b.approver_id):
@@ -301,7 +302,7 @@ async def _plan_press(
     lang = await user_lang(context, uid)
     text = plan_message(lang, status, context.services.settings.tz, now)
     markup = plan_markup(lang, status, now)
-    message = query.message
+    message = card_of(update)
     # #21 point 18: progress edits the card it was pressed on, not a new copy
     edited = message is not None and await edit(
         context, message.chat.id, message.message_id, text, markup
@@ -315,7 +316,7 @@ async def _continue(
 ) -> None:
     """The plan runs again: say so at once, post in the background. Or say exactly what
     must be done first, with that button."""
-    lang = await user_lang(context, update.effective_user.id)
+    lang = await user_lang(context, user_id_of(update))
     now = datetime.now(UTC)
     if started is None or started.kind == "not_allowed":
         await say(update, context, tr(context, "plan_gone"))
@@ -349,20 +350,20 @@ async def _post_rest(context: Context, plan_key: str, b: Broadcast) -> None:
 
 async def ask_from_now(update: Update, context: Context, b: Broadcast) -> None:
     """ "Continue from now" for the presser: the new times, or why not."""
-    uid = update.effective_user.id
+    uid = user_id_of(update)
     await _ask_from_now(update, context, b, await context.services.broadcasts.from_now(b.id, uid))
 
 
 async def _ask_from_now(update: Update, context: Context, b: Broadcast, ask: FromNow) -> None:
     """Show the new times of the batches still to post; they are posted only once confirmed."""
-    lang = await user_lang(context, update.effective_user.id)
+    lang = await user_lang(context, user_id_of(update))
     rows = await context.services.store.list_plan_batches(b.plan_key or "")
     ref = plan_ref(rows)
     if ask.kind != "ask":
         if ask.reason == "done":
             await say(update, context, t(lang, "plan_nothing_left", ref=ref))
             return
-        status = await context.services.broadcasts.plan_status(b.id, update.effective_user.id)
+        status = await context.services.broadcasts.plan_status(b.id, user_id_of(update))
         if status is None:
             await say(update, context, tr(context, "plan_gone"))
             return

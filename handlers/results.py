@@ -24,9 +24,11 @@ from handlers.common import (
     answer,
     lang_of,
     notify,
+    people_of,
     person_label,
     say,
     tr,
+    user_id_of,
     user_lang,
 )
 from handlers.plans import ask_from_now, report_batch, report_plan, tell_batch_cancelled
@@ -95,7 +97,7 @@ async def report_outcome(
     if b is None:
         # nothing was sent now: a repeated press, or a draft that is not ready
         key = "send_duplicate" if outcome.kind == "duplicate" else "send_not_started"
-        for person in {requester_id, approver_id} - {None}:
+        for person in people_of(requester_id, approver_id):
             await notify(context, person, t(await user_lang(context, person), key))
         return
     draft_id = b.snapshot.draft_id
@@ -124,7 +126,7 @@ async def report_outcome(
 
 async def mine(update: Update, context: Context, broadcast_id: int) -> Broadcast | None:
     b = await context.services.store.get_broadcast(broadcast_id) if broadcast_id else None
-    uid = update.effective_user.id
+    uid = user_id_of(update)
     if b is None or uid not in (b.requester_id, b.approver_id):
         await answer(update, tr(context, "not_yours"), alert=True)
         return None
@@ -138,7 +140,7 @@ async def retry(update: Update, context: Context, broadcast_id: int) -> None:
     if b is None:
         return
     await answer(update)
-    outcome = await context.services.broadcasts.retry(b.id, update.effective_user.id)
+    outcome = await context.services.broadcasts.retry(b.id, user_id_of(update))
     if outcome.kind in REFUSAL_KEYS:
         ref = f"#{b.number}"
         await say(update, context, tr(context, REFUSAL_KEYS[outcome.kind], ref=ref))
@@ -161,9 +163,7 @@ async def check_status(update: Update, context: Context, broadcast_id: int) -> N
         return
     await answer(update)
     result = await context.services.broadcasts.reconcile(b.id)
-    await tell_reconciled(
-        context, result.kind, result.broadcast or b, only=update.effective_user.id
-    )
+    await tell_reconciled(context, result.kind, result.broadcast or b, only=user_id_of(update))
 
 
 async def tell_reconciled(
@@ -228,7 +228,7 @@ async def start_stranded(update: Update, context: Context, request_id: int) -> N
     """One tap sends an approved request that never started, through the single-winner path."""
     await answer(update)
     service = context.services.broadcasts
-    outcome = await service.start_stranded(request_id, update.effective_user.id)
+    outcome = await service.start_stranded(request_id, user_id_of(update))
     if isinstance(outcome, PlanOutcome):  # gradual sending
         if outcome.kind in ("refused", "late") and not outcome.batches:  # nothing posted
             request = await context.services.store.get_request(request_id)
@@ -241,7 +241,7 @@ async def start_stranded(update: Update, context: Context, request_id: int) -> N
             return
 
         request = await context.services.store.get_request(request_id)
-        requester = request.requester_id if request else update.effective_user.id
+        requester = request.requester_id if request else user_id_of(update)
         approver = request.decided_by if request else None
         await report_plan(context, outcome, approver_id=approver, requester_id=requester)
         return
@@ -280,7 +280,7 @@ async def delivery_report(update: Update, context: Context, broadcast_id: int) -
     if b is None:
         return
     await answer(update)
-    report = await context.services.broadcasts.delivery_report(b.id, update.effective_user.id)
+    report = await context.services.broadcasts.delivery_report(b.id, user_id_of(update))
     if report.kind != "ok":
         lang = lang_of(context)
         reason = (
@@ -303,7 +303,7 @@ async def cancel_send(update: Update, context: Context, broadcast_id: int) -> No
     if b is None:
         return
     await answer(update)
-    actor = update.effective_user.id
+    actor = user_id_of(update)
     result = await context.services.broadcasts.cancel(b.id, actor)
     fresh = result.broadcast or b
     no = b.number

@@ -25,7 +25,18 @@ from bot.saved_texts import NAME_MAX, Checked, check_name, check_text, strip_suf
 from handlers import callbacks as cb
 from handlers import compose
 from handlers import keyboards as kb
-from handlers.common import Context, answer, edit, lang_of, say, tr
+from handlers.common import (
+    Context,
+    answer,
+    card_of,
+    edit,
+    lang_of,
+    message_of,
+    say,
+    tr,
+    user_id_of,
+    user_of,
+)
 from handlers.session import TextName
 from storage.saved_texts import SavedText
 
@@ -146,7 +157,7 @@ async def result_save(update: Update, context: Context, bid: int) -> int | None:
     b = await context.services.store.get_broadcast(bid) if bid else None
     if b is None:
         return await compose.stale(update, context)
-    if update.effective_user.id not in (b.requester_id, b.approver_id):
+    if user_id_of(update) not in (b.requester_id, b.approver_id):
         await answer(update, tr(context, "not_yours"), alert=True)
         return None
     message = strip_suffix(b.snapshot.message, _suffix(context))
@@ -178,7 +189,7 @@ async def rename_press(update: Update, context: Context, text_id: int) -> int | 
 
 async def name_typed(update: Update, context: Context) -> int | None:
     """The name: a key-like one is deleted and refused; a taken one asks again."""
-    message = update.message
+    message = message_of(update)
     raw = message.text or ""
     checked = check_name(raw)
     if checked.problem == "key":
@@ -200,7 +211,7 @@ async def name_typed(update: Update, context: Context) -> int | None:
         return NAME
     name = checked.value
     store = context.services.store
-    user = update.effective_user
+    user = user_of(update)
     if pending.kind == "rename":
         old = await store.get_saved_text(pending.text_id or 0)
         done = await store.rename_saved_text(old.id, name) if old else False
@@ -239,8 +250,8 @@ async def _leave_prompt(update: Update, context: Context, pending: TextName | No
 @cb.NAME_CANCEL.handles
 async def name_cancel(update: Update, context: Context) -> int | None:
     """The prompt's cancel button; only the live prompt counts."""
-    query = update.callback_query
-    if not (query.message and context.user_data.menu == query.message.message_id):
+    card = card_of(update)
+    if not (card and context.user_data.menu == card.message_id):
         return await compose.stale(update, context)
     await answer(update)
     pending = context.user_data.awaiting
@@ -248,9 +259,7 @@ async def name_cancel(update: Update, context: Context) -> int | None:
     if isinstance(pending, TextName) and pending.back == "review":
         return await _leave_prompt(update, context, pending)
     context.user_data.menu = None
-    await edit(
-        context, query.message.chat.id, query.message.message_id, tr(context, "saved_not_saved")
-    )
+    await edit(context, card.chat.id, card.message_id, tr(context, "saved_not_saved"))
     return END
 
 
@@ -319,7 +328,7 @@ async def list_press(update: Update, context: Context, action: str, text_id: int
         await answer(update, tr(context, "saved_gone"), alert=True)
         return
     await answer(update)
-    message = update.callback_query.message
+    message = card_of(update)
     if action == "d":
         if message:
             confirm = tr(
@@ -330,6 +339,6 @@ async def list_press(update: Update, context: Context, action: str, text_id: int
         return
     if await store.delete_saved_text(saved.id):
         await store.audit(
-            update.effective_user.id, "text_deleted", f"saved_text:{saved.id}", {"name": saved.name}
+            user_id_of(update), "text_deleted", f"saved_text:{saved.id}", {"name": saved.name}
         )
     await show_list(update, context, 1, note=tr(context, "saved_deleted", name=esc(saved.name)))

@@ -17,7 +17,7 @@ from bot import provider_words as words
 from bot.ippanel import AuthError, IPPanelError, TransportError, ValidationError
 from bot.logs import SECRETS
 from bot.render import esc
-from handlers.common import Context, lang_of, say, tr, typing
+from handlers.common import Context, lang_of, message_of, say, tr, typing, user_of
 from handlers.session import KeyWait
 
 log = logging.getLogger("handlers.token")
@@ -29,8 +29,7 @@ async def ask_key(update: Update, context: Context) -> int:
     """/token: ask for the key (or take it from the same message, then delete that)."""
     context.user_data.menu = None
     context.user_data.awaiting = KeyWait()  # a pending reject reason never gets the key
-    assert update.message is not None  # a command
-    text = update.message.text or ""
+    text = message_of(update).text or ""
     _, _, inline_key = text.partition(" ")
     if inline_key.strip():
         return await key_typed(update, context, inline_key.strip())
@@ -40,8 +39,7 @@ async def ask_key(update: Update, context: Context) -> int:
 
 async def key_typed(update: Update, context: Context, key: str | None = None) -> int:
     """The key: delete its message, check it, store it encrypted."""
-    message, user = update.message, update.effective_user
-    assert message is not None and user is not None  # a typed message
+    message, user = message_of(update), user_of(update)
     raw = (key or message.text or "").strip()
     if not context.user_data.stop_awaiting(KeyWait):
         # the wait was ended by a press elsewhere: this text is not taken as a key
@@ -90,8 +88,7 @@ async def key_not_text(update: Update, context: Context) -> int:
 
 async def logout(update: Update, context: Context) -> None:
     """/logout: forget the stored key."""
-    store, user = context.services.store, update.effective_user
-    assert user is not None  # a command
+    store, user = context.services.store, user_of(update)
     removed = await store.delete_api_key(user.id)
     if removed:
         await store.audit(user.id, "key_deleted")

@@ -23,7 +23,19 @@ from bot.render import fit, ltr
 from bot.texts import LANGUAGES, t
 from handlers import callbacks as cb
 from handlers import keyboards as kb
-from handlers.common import Context, answer, edit, say, tr
+from handlers.common import (
+    Context,
+    NotThere,
+    answer,
+    card_of,
+    chat_id_of,
+    edit,
+    message_of,
+    say,
+    tr,
+    user_id_of,
+    user_of,
+)
 from handlers.session import OwnContact
 
 log = logging.getLogger("handlers.trial_phone")
@@ -46,7 +58,7 @@ async def _send(
     text: str,
     markup: ReplyKeyboardMarkup | ReplyKeyboardRemove,
 ) -> None:
-    await context.bot.send_message(update.effective_chat.id, fit(text), reply_markup=markup)
+    await context.bot.send_message(chat_id_of(update), fit(text), reply_markup=markup)
 
 
 async def ask_contact(update: Update, context: Context, key: str = "trial_phone_ask") -> None:
@@ -58,7 +70,7 @@ async def ask_contact(update: Update, context: Context, key: str = "trial_phone_
 
 async def trial_phone_command(update: Update, context: Context) -> None:
     """/phone: the registered number with "forget" and "new number", or the request."""
-    phone = await context.services.store.get_trial_phone(update.effective_user.id)
+    phone = await context.services.store.get_trial_phone(user_id_of(update))
     if phone is None:
         await ask_contact(update, context)
         return
@@ -74,12 +86,11 @@ async def trial_phone_command(update: Update, context: Context) -> None:
 @cb.TRIAL_PHONE.handles
 async def trial_phone_press(update: Update, context: Context, action: str) -> None:
     """f forgets the number, c asks for a new one."""
-    query = update.callback_query
     if action == "c":
         await answer(update)
         await ask_contact(update, context)
         return
-    uid = update.effective_user.id
+    uid = user_id_of(update)
     store = context.services.store
     forgotten = await store.forget_trial_phone(uid)
     await answer(update)
@@ -88,17 +99,18 @@ async def trial_phone_press(update: Update, context: Context, action: str) -> No
         # the append-only log carry them, and one action keeps one name across releases
         await store.audit(uid, "test_phone_forgotten")
     text = tr(context, "trial_phone_forgotten" if forgotten else "trial_phone_none")
-    if query.message is None or not await edit(
-        context, query.message.chat.id, query.message.message_id, text
-    ):
+    card = card_of(update)
+    if card is None or not await edit(context, card.chat.id, card.message_id, text):
         await say(update, context, text)
 
 
 async def contact_shared(update: Update, context: Context) -> None:
     """A shared contact: registered only when it is the sender's own (Telegram's word)."""
-    message = update.message
+    message = message_of(update)
     contact = message.contact
-    user = update.effective_user
+    if contact is None:  # the handler's filter (filters.CONTACT) lets only contacts in
+        raise NotThere("a contact handler got a message without a contact")
+    user = user_of(update)
     store = context.services.store
     button = tr(context, "btn_trial_phone_share")
     own = contact.user_id is not None and contact.user_id == user.id

@@ -18,12 +18,14 @@ from handlers import keyboards as kb
 from handlers.common import (
     Context,
     answer,
+    card_of,
     edit,
     lang_of,
     notify,
     person_label,
     say,
     tr,
+    user_id_of,
     user_lang,
 )
 from handlers.plans import batch_heading, batch_markup
@@ -65,9 +67,9 @@ async def confirm_not_sent(update: Update, context: Context, broadcast_id: int) 
     if b is None:
         return
     await answer(update)
-    actor = update.effective_user.id
+    actor = user_id_of(update)
     result = await context.services.broadcasts.confirm_not_sent(b.id, actor)
-    message = update.callback_query.message
+    message = card_of(update)
     if result.kind != "confirmed" or result.broadcast is None:
         fresh = result.broadcast or b
         state = tr(context, f"state_{fresh.state}")
@@ -103,7 +105,7 @@ async def confirm_not_sent(update: Update, context: Context, broadcast_id: int) 
 @cb.NOT_SENT_KEEP.handles
 async def confirm_not_sent_keep(update: Update, context: Context, broadcast_id: int) -> None:
     await answer(update)
-    message = update.callback_query.message
+    message = card_of(update)
     b = await context.services.store.get_broadcast(broadcast_id)
     if message and b is not None:
         text = tr(context, "confirm_not_sent_kept", no=b.number)

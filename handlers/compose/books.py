@@ -28,6 +28,7 @@ from handlers.common import (
     lang_of,
     say,
     tr,
+    typed_text,
 )
 from handlers.compose.flow import (
     BOOKS,
@@ -115,7 +116,7 @@ async def render_books(update: Update, context: Context, draft: Draft) -> None:
 
 @cb.BOOK.handles
 @live
-async def book_press(update: Update, context: Context, draft: Draft, pid: str) -> int:
+async def book_press(update: Update, context: Context, draft: Draft, pid: str) -> int | None:
     """Toggle a phonebook of the page on screen."""
     view = {row[0]: row for row in context.user_data.books_view}
     if pid not in view:
@@ -173,11 +174,11 @@ def last_time_fits(profile: Profile, draft: Draft) -> bool:
 
 
 @with_draft
-async def books_search(update: Update, context: Context, draft: Draft) -> int:
+async def books_search(update: Update, context: Context, draft: Draft) -> int | None:
     """Typed text on the phonebook step filters by title, through the provider."""
     # the results come as a new message under the typed text (show() sends one for a
     # message); the old menu stays live until then, so a provider error strands nothing
-    context.user_data.books_filter = normalize_text(update.message.text)[:50]
+    context.user_data.books_filter = normalize_text(typed_text(update))[:50]
     return await enter_books(update, context, draft, page=1)
 
 
@@ -279,7 +280,7 @@ async def slice_typed(update: Update, context: Context, draft: Draft) -> int:
     if sel is None:
         return await enter_options(update, context, draft)
     try:
-        rows = parse_slice(update.message.text, sel.count)
+        rows = parse_slice(typed_text(update), sel.count)
     except SliceError as err:
         lang = lang_of(context)
         # "only 1 contact" names the noun; the other texts use the bare row number
@@ -360,7 +361,10 @@ async def contact_press(update: Update, context: Context, draft: Draft, cid: str
     else:
         sel.contact_ids.append(cid)
     draft = await save(update, context, draft)
-    await render_contacts(update, context, chosen(draft, sel.phonebook_id))
+    saved = chosen(draft, sel.phonebook_id)
+    if saved is None:  # the save keeps every selection: only a draft changed meanwhile
+        return await stale(update, context)
+    await render_contacts(update, context, saved)
     return CONTACTS
 
 
@@ -391,7 +395,7 @@ async def contacts_press(update: Update, context: Context, draft: Draft, action:
 
 
 @with_draft
-async def contacts_search(update: Update, context: Context, draft: Draft) -> int:
+async def contacts_search(update: Update, context: Context, draft: Draft) -> int | None:
     """Typed text on the contact list filters by number.
 
     The panel matches the whole number in E.164 only, so what was typed is
@@ -400,7 +404,7 @@ async def contacts_search(update: Update, context: Context, draft: Draft) -> int
     sel = chosen(draft, context.user_data.book or "")
     if sel is None:
         return await enter_options(update, context, draft)
-    query = normalize_mobile(update.message.text[:40])
+    query = normalize_mobile(typed_text(update)[:40])
     if query.e164 is None:
         await say(update, context, tr(context, "contacts_need_whole_number"))
         return CONTACTS  # the list shown so far stays live

@@ -33,6 +33,7 @@ from handlers.common import (
     edit,
     say,
     tr,
+    user_id_of,
 )
 from handlers.session import KeyWait
 
@@ -177,7 +178,7 @@ async def start_send(update: Update, context: Context) -> int | None:
         return END
     draft_id = context.user_data.draft
     draft = await context.services.store.get_draft(draft_id) if draft_id else None
-    if draft is not None and draft.owner_id == update.effective_user.id:
+    if draft is not None and draft.owner_id == user_id_of(update):
         summary = esc(draft.text[:30]) or tr(context, "draft_summary_empty")
         menu = kb.markup(
             [
@@ -204,7 +205,7 @@ async def resume_choice(update: Update, context: Context, draft: Draft, choice: 
 
 
 async def new_draft(update: Update, context: Context) -> int | None:
-    draft = await context.services.store.create_draft(update.effective_user.id, step=Step.SENDER)
+    draft = await context.services.store.create_draft(user_id_of(update), step=Step.SENDER)
     open_draft(context, draft)
     return await enter(update, context, draft, Step.SENDER)
 
@@ -265,7 +266,7 @@ async def cancel(update: Update, context: Context) -> int:
         return END
     draft_id = context.user_data.draft
     draft = await context.services.store.get_draft(draft_id) if draft_id else None
-    mine = draft is not None and draft.owner_id == update.effective_user.id
+    mine = draft is not None and draft.owner_id == user_id_of(update)
     await say(update, context, tr(context, "cancelled" if mine else "left_no_draft"))
     return END
 

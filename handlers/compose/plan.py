@@ -24,7 +24,7 @@ from bot.render import num, plan_text
 from bot.sms import to_ascii_digits
 from handlers import callbacks as cb
 from handlers import keyboards as kb
-from handlers.common import Context, answer, lang_of, say, tr
+from handlers.common import Context, answer, lang_of, message_of, say, tr
 from handlers.compose.flow import REVIEW, enter, live, save, show, with_draft
 from handlers.session import PlanValue
 
@@ -115,7 +115,9 @@ async def _set(update: Update, context: Context, draft: Draft, **change: int) ->
 
 @cb.PLAN_MENU.handles
 @live
-async def plan_menu_press(update: Update, context: Context, draft: Draft, action: str) -> int:
+async def plan_menu_press(
+    update: Update, context: Context, draft: Draft, action: str
+) -> int | None:
     """g opens the menu, gr goes back to the review, gx turns gradual sending off."""
     if action == "g":
         return await enter_plan(update, context, draft)
@@ -177,7 +179,7 @@ async def plan_typed(update: Update, context: Context, draft: Draft) -> int:
     kind = awaiting.which if isinstance(awaiting, PlanValue) else None
     lang = lang_of(context)
     low, high = (MIN_BATCH, MAX_BATCH) if kind == "b" else (MIN_EVERY, MAX_EVERY)
-    raw = to_ascii_digits(update.message.text or "").strip().replace(",", "").replace("٬", "")
+    raw = to_ascii_digits(message_of(update).text or "").strip().replace(",", "").replace("٬", "")
     if kind not in ("b", "i") or not raw.isascii() or not raw.isdigit() or len(raw) > 9:
         value = None
     else:

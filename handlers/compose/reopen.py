@@ -7,13 +7,13 @@ from telegram import Update
 
 from bot.domain import Step
 from handlers import callbacks as cb
-from handlers.common import Context, answer, say, tr
+from handlers.common import Context, answer, say, tr, user_id_of
 from handlers.compose.flow import END, open_existing, stale
 from handlers.results import mine
 
 
 @cb.SEND_AGAIN.handles
-async def send_again(update: Update, context: Context, broadcast_id: int) -> int:
+async def send_again(update: Update, context: Context, broadcast_id: int) -> int | None:
     """A new draft copied from a broadcast; it needs its own approval."""
     b = await mine(update, context, broadcast_id)
     if b is None:
@@ -25,7 +25,7 @@ async def send_again(update: Update, context: Context, broadcast_id: int) -> int
     if suffix and text.endswith("\n" + suffix):
         text = text[: -len(suffix) - 1]
     draft = await context.services.store.create_draft(
-        update.effective_user.id,
+        user_id_of(update),
         sender=snap.sender,
         sender_label=snap.sender_label,
         selections=list(snap.selections),
@@ -37,10 +37,10 @@ async def send_again(update: Update, context: Context, broadcast_id: int) -> int
 
 
 @cb.FIX.handles
-async def fix_draft(update: Update, context: Context, draft_id: int, step: str) -> int:
+async def fix_draft(update: Update, context: Context, draft_id: int, step: str) -> int | None:
     """The edit button under a refused send: reopen the draft at the step to fix."""
     draft = await context.services.store.get_draft(draft_id)
-    if draft is None or draft.owner_id != update.effective_user.id:
+    if draft is None or draft.owner_id != user_id_of(update):
         await stale(update, context)
         return END
     await answer(update)

@@ -96,7 +96,7 @@ async def trial_send(update: Update, context: Context, draft: Draft) -> int:
 
 @cb.REVIEW_EDIT.handles
 @live
-async def review_edit(update: Update, context: Context, draft: Draft, step: str) -> int:
+async def review_edit(update: Update, context: Context, draft: Draft, step: str) -> int | None:
     """Edit one step, then come back to the review."""
     context.user_data.review_return = True
     return await goto(update, context, Step(step))
@@ -104,7 +104,7 @@ async def review_edit(update: Update, context: Context, draft: Draft, step: str)
 
 @cb.REVIEW.handles
 @live
-async def review_press(update: Update, context: Context, draft: Draft, action: str) -> int:
+async def review_press(update: Update, context: Context, draft: Draft, action: str) -> int | None:
     """Submit, save and leave, discard, or move the send out of the night hours."""
     if action == "submit":
         return await submit(update, context, draft)

@@ -17,6 +17,7 @@ from handlers.common import (
     lang_of,
     say,
     tr,
+    typed_text,
 )
 from handlers.compose.flow import (
     TIME,
@@ -57,7 +58,7 @@ async def enter_time(update: Update, context: Context, draft: Draft) -> int:
 
 @cb.TIME.handles
 @live
-async def time_press(update: Update, context: Context, draft: Draft, choice: str) -> int:
+async def time_press(update: Update, context: Context, draft: Draft, choice: str) -> int | None:
     """Now, or a quick choice computed afresh at the moment of the press."""
     if choice == "now":
         draft.send_at = None
@@ -77,7 +78,7 @@ async def time_typed(update: Update, context: Context, draft: Draft) -> int:
     """A typed Jalali date and time in the configured zone."""
     tz = context.services.settings.tz
     try:
-        draft.send_at = parse_jalali(update.message.text, now=datetime.now(UTC), tz=tz)
+        draft.send_at = parse_jalali(typed_text(update), now=datetime.now(UTC), tz=tz)
     except TimeError as err:
         await say(update, context, tr(context, f"time_{err.reason}", example=_example(context)))
         return TIME

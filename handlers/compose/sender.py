@@ -73,7 +73,7 @@ async def enter_sender(update: Update, context: Context, draft: Draft) -> int | 
 
 @cb.SENDER_LAST.handles
 @live
-async def choose_last(update: Update, context: Context, draft: Draft) -> int:
+async def choose_last(update: Update, context: Context, draft: Draft) -> int | None:
     """ "Same as last time": sender and phonebooks of the previous send."""
     offered = context.user_data.senders or []
     profile = await context.services.store.get_profile(draft.owner_id)
@@ -88,7 +88,7 @@ async def choose_last(update: Update, context: Context, draft: Draft) -> int:
 
 @cb.SENDER.handles
 @live
-async def choose_sender(update: Update, context: Context, draft: Draft, index: int) -> int:
+async def choose_sender(update: Update, context: Context, draft: Draft, index: int) -> int | None:
     """A sender line, by its position in the list offered."""
     offered = context.user_data.senders or []
     if index >= len(offered):

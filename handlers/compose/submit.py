@@ -14,7 +14,7 @@ from bot.guardrails.lines import millions
 from bot.render import counted, num
 from handlers import keyboards as kb
 from handlers.cards import notify_approvers
-from handlers.common import Context, edit, lang_of, say, tr
+from handlers.common import Context, card_of, edit, lang_of, say, tr, user_id_of
 from handlers.compose.flow import END, STEP_STATE, goto
 from handlers.plans import report_plan
 from handlers.results import report_outcome
@@ -24,7 +24,7 @@ from handlers.tally import rule_text, rule_words
 async def submit(update: Update, context: Context, draft: Draft) -> int:
     """Review card's submit: ask the other approvers, or send at once when approvals are off."""
     service = context.services.broadcasts
-    result = await service.submit(draft, update.effective_user.id)
+    result = await service.submit(draft, user_id_of(update))
     context.user_data.menu = None
     if result.kind == "incomplete":
         step = result.missing_step or Step.REVIEW
@@ -62,9 +62,9 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
     if result.kind == "no_key":
         await say(update, context, tr(context, "submit_no_key"))
         return END
-    if result.kind == "short_credit" and result.money and result.money.known_short is not None:
+    money = result.money
+    if result.kind == "short_credit" and money and money.known_short is not None:
         lang = lang_of(context)
-        money = result.money
         text = tr(
             context,
             "submit_short_credit",
@@ -83,15 +83,11 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
     await _close_review(update, context)
     if result.kind == "direct":
         await say(update, context, tr(context, "sending_now"))
-        outcome = await service.send_direct(draft, update.effective_user.id)
+        outcome = await service.send_direct(draft, user_id_of(update))
         if isinstance(outcome, PlanOutcome):  # gradual sending
-            await report_plan(
-                context, outcome, approver_id=None, requester_id=update.effective_user.id
-            )
+            await report_plan(context, outcome, approver_id=None, requester_id=user_id_of(update))
             return END
-        await report_outcome(
-            context, outcome, approver_id=None, requester_id=update.effective_user.id
-        )
+        await report_outcome(context, outcome, approver_id=None, requester_id=user_id_of(update))
         return END
     request = result.request
     assert request is not None
@@ -120,6 +116,6 @@ async def submit(update: Update, context: Context, draft: Draft) -> int:
 async def _close_review(update: Update, context: Context) -> None:
     """The submitted review card keeps its text and loses its buttons: none means anything
     any more (an edit would void the request it just made)."""
-    card = update.callback_query.message if update.callback_query else None
+    card = card_of(update)
     if isinstance(card, Message) and card.text is not None:
         await edit(context, card.chat.id, card.message_id, card.text_html, None)

@@ -18,8 +18,10 @@ from handlers import keyboards as kb
 from handlers.common import (
     Context,
     answer,
+    chat_id_of,
     edit,
     lang_of,
+    message_of,
     say,
     tr,
     typing,
@@ -83,7 +85,7 @@ def reused_line(context: Context, draft: Draft) -> str:
 @with_draft
 async def text_typed(update: Update, context: Context, draft: Draft) -> int:
     """The SMS text: normalised, measured, priced; the admin stays here on any problem."""
-    text = normalize_text(update.message.text or "")
+    text = normalize_text(message_of(update).text or "")
     if not text:
         await say(update, context, tr(context, "text_empty"))
         return TEXT
@@ -205,13 +207,13 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
     menu = context.user_data.menu
     price, _, _ = await price_lines(update, context, draft, message)
     if menu is not None:
-        await edit(context, update.effective_chat.id, menu, render(price), markup)
+        await edit(context, chat_id_of(update), menu, render(price), markup)
     return TEXT
 
 
 @cb.TEXT_DONE.handles
 @live
-async def text_done(update: Update, context: Context, draft: Draft, action: str) -> int:
+async def text_done(update: Update, context: Context, draft: Draft, action: str) -> int | None:
     """On to the send time, or straight to the review with "now"."""
     if not draft.text:
         await answer(update, tr(context, "text_empty"), alert=True)

@@ -17,11 +17,13 @@ from handlers.common import (
     Context,
     answer,
     api_key,
+    card_of,
     lang_of,
     notify,
     say,
     tr,
     typing,
+    user_id_of,
 )
 from handlers.compose.flow import REVIEW
 from handlers.trial_phone import ask_contact
@@ -41,7 +43,7 @@ def trial_button(context: Context, per: float | None) -> list[kb.Button]:
 async def trial_press(update: Update, context: Context, draft: Draft) -> int:
 
     store = context.services.store
-    uid = update.effective_user.id
+    uid = user_id_of(update)
     phone = await store.get_trial_phone(uid)
     if phone is None:
         await answer(update)
@@ -68,7 +70,7 @@ async def trial_press(update: Update, context: Context, draft: Draft) -> int:
             daily_cap=context.services.settings.test_sms_daily_cap,
         )
     text = result_text(context, outcome, draft, phone)
-    card = update.callback_query.message
+    card = card_of(update)
     if card is None or not await notify(context, card.chat.id, text, reply_to=card.message_id):
         await say(update, context, text)
     return REVIEW

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
@@ -129,7 +130,9 @@ class IPPanelClient:
         deadline: float = 30.0,
         max_connections: int = 20,
         transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
+        """``verify``: a TLS context to share with other clients (True: httpx makes one)."""
         self.base_url = base_url.rstrip("/")
         self.deadline = deadline
         self._http = httpx.AsyncClient(
@@ -147,6 +150,7 @@ class IPPanelClient:
             transport=transport,
             headers={"Accept": "application/json", "User-Agent": "ippanel-broadcast-bot"},
             follow_redirects=False,
+            verify=verify,
         )
 
     async def aclose(self) -> None:

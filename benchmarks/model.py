@@ -12,6 +12,7 @@ from benchmarks.taps import TapCounts
 class Config:
     startup_runs: int = 3
     echo_latency_samples: int = 40
+    echo_latency_drafts: int = 5  # 40 presses, 10 more texts
     bot_latency_drafts: int = 8
     users: int = 50  # throughput: concurrent admins / echo users
     drafts_per_admin: int = 1

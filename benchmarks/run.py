@@ -25,7 +25,14 @@ from benchmarks.hang import run_hang
 from benchmarks.model import ADMIN_BASE, Config, Results
 from benchmarks.phases import scale_phase, send_path_phase
 from benchmarks.report import table
-from benchmarks.steps import bot_draft, bot_env, echo_round, measure_startup, set_key
+from benchmarks.steps import (
+    bot_draft,
+    bot_env,
+    echo_draft,
+    echo_round,
+    measure_startup,
+    set_key,
+)
 from benchmarks.taps import count_taps, tap_rows
 from sandbox import RunningSandbox, SandboxState, start_sandbox
 
@@ -58,12 +65,23 @@ async def run_echo(cfg: Config, res: Results, tmp: Path) -> None:
         await measure_startup(fake, proc, cfg.startup_runs, res.startup["echo"])
         one = Driver(fake, fake.user(ADMIN_BASE), cfg.pace, cfg.step_timeout)
         await echo_round(one, 3)  # warm-up
+        await echo_draft(one)
         await echo_round(one, cfg.echo_latency_samples, res.latency["echo"]["reply"])
+        for _ in range(cfg.echo_latency_drafts):  # presses, and a few more texts
+            await echo_draft(one, res.latency["echo"])
         drivers = [
             Driver(fake, fake.user(ADMIN_BASE + i), 0.0, cfg.step_timeout) for i in range(cfg.users)
         ]
         per_user = 10 * cfg.drafts_per_admin  # the bot's updates per draft
-        await throughput("echo", proc, drivers, lambda d: echo_round(d, per_user), res)
+        # the old baseline, texts only (info): one Bot API call per update
+        await throughput("echo text", proc, drivers, lambda d: echo_round(d, per_user), res)
+
+        async def drafts(d: Driver) -> None:
+            for _ in range(cfg.drafts_per_admin):
+                await echo_draft(d)
+
+        # the baseline: the bot's kinds of update, so the same Bot API calls per update
+        await throughput("echo", proc, drivers, drafts, res)
     finally:
         await proc.stop()
         await fake.stop()
@@ -80,8 +98,12 @@ async def run_plain_echo(cfg: Config, res: Results, tmp: Path) -> None:
         drivers = [
             Driver(fake, fake.user(ADMIN_BASE + i), 0.0, cfg.step_timeout) for i in range(cfg.users)
         ]
-        per_user = 10 * cfg.drafts_per_admin
-        await throughput("plain", proc, drivers, lambda d: echo_round(d, per_user), res)
+
+        async def drafts(d: Driver) -> None:
+            for _ in range(cfg.drafts_per_admin):
+                await echo_draft(d)
+
+        await throughput("plain", proc, drivers, drafts, res)
     finally:
         await proc.stop()
         await fake.stop()

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from functools import partial
 from pathlib import Path
 
 from cryptography.fernet import Fernet
 
 from benchmarks.core import BenchFake, BotProcess
 from benchmarks.driver import Driver
+from benchmarks.echo_bot import BUTTON
 from benchmarks.model import KEY
 
 
@@ -101,6 +103,39 @@ async def bot_draft(
             d.rendered("برای تأیید فرستاده شد", mark),
             s("submit"),
         )
+
+
+# The kinds of update of one bot_draft, in its order: /send, the sender, a book, a page turn,
+# books done (and the "new draft" press when a draft was left open), the text, the time,
+# "now", save. The echo's draft makes the same kinds, so its Bot API calls match.
+ECHO_DRAFT = (
+    "text",
+    "press",
+    "press",
+    "press",
+    "press",
+    "press",
+    "text",
+    "press",
+    "press",
+    "press",
+)
+
+
+async def echo_draft(d: Driver, samples: dict[str, list] | None = None) -> None:
+    """The echo's counterpart of :func:`bot_draft`: a text is echoed with a button, a press
+    is answered and its message edited; ``samples`` gets "reply" and "press" timings."""
+
+    def done(n0: int) -> bool:
+        return d.renders_since(n0) >= 1
+
+    for i, kind in enumerate(ECHO_DRAFT):
+        got = None if samples is None else samples["reply" if kind == "text" else "press"]
+        if kind == "text":
+            await d.act(partial(d.user.send, f"پیام آزمایشی {d.chat} شماره {i}"), done, got)
+        else:
+            message = d.fake.latest(d.chat)
+            await d.act(partial(d.user.press, message, BUTTON, exact=True), done, got)
 
 
 async def echo_round(d: Driver, count: int, samples: list | None = None) -> None:

@@ -35,6 +35,7 @@ RETRY_FIRST_SECONDS = float(os.environ.get("BOT_STARTUP_RETRY_FIRST_SECONDS", "2
 RETRY_MAX_SECONDS = float(os.environ.get("BOT_STARTUP_RETRY_MAX_SECONDS", "60"))
 
 EXIT_CONFIG = 2
+COLLECT_AFTER = 1.0  # seconds after polling began: start-up's garbage collected, the rest frozen
 
 
 class StartupFailed(Exception):
@@ -134,7 +135,8 @@ async def serve(app: BroadcastApplication, settings: Settings) -> int:
         if not await _start_updates(app, settings, attempts):
             return 0
         await app.start()
-        _collect_from_now()
+        # once the first getUpdates is on its way: a collection would hold it up
+        loop.call_later(COLLECT_AFTER, _collect_from_now)
         # healthy from now, not 30 s later at the first job; before the log line, so that
         # whoever reads "started" finds the heartbeat there
         touch_heartbeat(settings.data_dir)
@@ -150,7 +152,7 @@ async def serve(app: BroadcastApplication, settings: Settings) -> int:
 
 def _collect_from_now() -> None:
     """Garbage collection back on (``python -m bot`` starts with it off): start-up's garbage
-    collected once (~30 ms, after polling has begun), what it built frozen: modules, classes
+    collected once (~30 ms), what it built frozen: modules, classes
     and handlers live as long as the process, and a full collection need not walk them again
     and again while updates are handled."""
     gc.collect()

@@ -454,11 +454,12 @@ def batch_heading(lang: str, b: Broadcast, tz: tzinfo) -> str:
 
 
 async def unit_markup(
-    context: Context, lang: str, b: Broadcast, person: int, **single: object
+    context: Context, lang: str, b: Broadcast, person: int, *, state: str, scheduled: bool
 ) -> InlineKeyboardMarkup | None:
-    """A batch's own buttons (and its plan's); a single send's result buttons otherwise."""
+    """A batch's own buttons (and its plan's); a single send's result buttons otherwise
+    (``state`` and ``scheduled`` as :func:`handlers.keyboards.result` takes them)."""
     if b.plan_key is None:
-        return kb.result(lang, b.id, **single)  # type: ignore[arg-type]  # callers pass kb.result's keyword arguments
+        return kb.result(lang, b.id, state=state, scheduled=scheduled)
     status = await context.services.broadcasts.plan_status(b.id, person)
     return batch_markup(lang, b, status, datetime.now(UTC))
 

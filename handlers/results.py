@@ -6,12 +6,12 @@ Each press is one service call; the service decides.
 """
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from telegram import Update
 
 from bot import provider_words as words
-from bot.broadcasts import PlanOutcome, SendOutcome, Stranded
+from bot.broadcasts import PlanOutcome, SendKind, SendOutcome, Stranded
 from bot.domain import Broadcast
 from bot.jalali import format_jalali
 from bot.render import esc, ltr, operator_lines, outbox_text, when_text
@@ -51,7 +51,7 @@ def scheduled_for(b: Broadcast) -> datetime | None:
     return b.snapshot.send_time
 
 
-def outcome_message(lang: str, outcome: SendOutcome, tz) -> str:
+def outcome_message(lang: str, outcome: SendOutcome, tz: tzinfo) -> str:
     """One send's outcome in plain words, with what to do next. A scheduled send that
     IPPanel accepted is told as scheduled, not as done: nothing has gone out yet."""
     b = outcome.broadcast
@@ -166,12 +166,16 @@ async def check_status(update: Update, context: Context, broadcast_id: int) -> N
     await tell_reconciled(context, result.kind, result.broadcast or b, only=user_id_of(update))
 
 
+# what a reconcile found, as the outcome a batch's card reports
+_SETTLED: dict[str, SendKind] = {"sent": "sent", "not_sent": "failed"}
+
+
 async def tell_reconciled(
     context: Context, kind: str, b: Broadcast, only: int | None = None
 ) -> None:
     if b.plan_key is not None:  # one batch of a plan: a batch's card
-        settled = {"sent": "sent", "not_sent": "failed"}.get(kind, "unknown")
-        await report_batch(context, SendOutcome(settled, b), only=only)  # type: ignore[arg-type]  # settled is a SendOutcome kind
+        settled: SendKind = _SETTLED.get(kind, "unknown")
+        await report_batch(context, SendOutcome(settled, b), only=only)
         return
     key = {"sent": "reconciled_sent", "not_sent": "reconciled_not_sent"}.get(
         kind, "reconciled_unknown"
@@ -197,7 +201,7 @@ async def tell_reconciled(
         await notify(context, person, text, markup)
 
 
-def unknown_howto(lang: str, b: Broadcast, tz) -> str:
+def unknown_howto(lang: str, b: Broadcast, tz: tzinfo) -> str:
     """How a person checks an unknown send in the IPPanel panel's outbox."""
     return t(
         lang,

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
@@ -57,6 +57,7 @@ PRICE_TTL = 120  # seconds a price and credit answer is reused between text and 
 
 Enter = Callable[[Update, Context, Draft], Awaitable[int | None]]
 EnterT = TypeVar("EnterT", bound=Enter)
+P = ParamSpec("P")
 # the screens the flow can move to: every Step, and the phonebook options ("options")
 _SCREENS: dict[str, Enter] = {}
 OPTIONS_SCREEN = "options"  # the phonebook's options, where "back" leads from a slice
@@ -115,31 +116,40 @@ async def stale(update: Update, context: Context) -> int | None:
     return None
 
 
-def with_draft(step: Callable[..., Awaitable[int | None]]):
+# A step handed its draft, and the (update, context, *args) handler it becomes.
+DraftStep = Callable[Concatenate[Update, Context, Draft, P], Awaitable[int | None]]
+StepHandler = Callable[Concatenate[Update, Context, P], Coroutine[Any, Any, int | None]]
+
+
+def with_draft(step: DraftStep[P]) -> StepHandler[P]:
     """Hand a step its admin's current draft; end the conversation when the draft is gone.
     A button's parsed arguments (see :mod:`handlers.callbacks`) follow the draft."""
 
     @functools.wraps(step)
-    async def wrapper(update: Update, context: Context, *args: Any) -> int | None:
+    async def wrapper(
+        update: Update, context: Context, *args: P.args, **kwargs: P.kwargs
+    ) -> int | None:
         draft = await load_draft(update, context)
         if draft is None:
             return END
-        return await step(update, context, draft, *args)
+        return await step(update, context, draft, *args, **kwargs)
 
     return wrapper
 
 
-def live(step: Callable[..., Awaitable[int | None]]):
+def live(step: DraftStep[P]) -> StepHandler[P]:
     """For button steps: refuse presses that are not on the live menu, then load the draft."""
     loaded = with_draft(step)
 
     @functools.wraps(step)
-    async def wrapper(update: Update, context: Context, *args: Any) -> int | None:
+    async def wrapper(
+        update: Update, context: Context, *args: P.args, **kwargs: P.kwargs
+    ) -> int | None:
         if not is_live(update, context):
             return await stale(update, context)
         # No blank answer up front: the step may still refuse the press with an alert.
         async with answering(update):
-            return await loaded(update, context, *args)
+            return await loaded(update, context, *args, **kwargs)
 
     return wrapper
 
@@ -242,7 +252,7 @@ async def after_step(update: Update, context: Context, draft: Draft, next_step: 
     return await goto(update, context, next_step)
 
 
-def back_to(target: Step | str):
+def back_to(target: Step | str) -> StepHandler[[]]:
     """A back button handler that leads to a fixed earlier screen."""
 
     @live

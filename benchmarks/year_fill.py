@@ -159,7 +159,7 @@ async def fill(
         clock.now += timedelta(minutes=rng.randrange(1, 120))
         await store.add_approval(request.id, approver, now=clock.now)
         await store.audit(approver, "approved", f"request:{request.id}")
-        batches = range(1, len(snapshot.plan["batches"]) + 1) if plan else (0,)
+        batches = range(1, len(snapshot.plan.batches) + 1) if snapshot.plan else (0,)
         for no in batches:
             b = await store.start_broadcast(
                 request_id=request.id,

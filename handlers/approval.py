@@ -8,8 +8,12 @@ functions only tell everyone involved what happened.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+from asyncio import FIRST_COMPLETED
+from collections.abc import Callable
+from typing import Any
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
@@ -47,6 +51,8 @@ from handlers.results import report_outcome, tell_stranded
 from handlers.session import RejectReason
 
 log = logging.getLogger("handlers.approval")
+
+POST_WAIT = 1.0  # seconds an approve press waits for its POST to leave before answering
 
 
 # ---------------------------------------------------------------- books of a request
@@ -153,16 +159,36 @@ async def approve(update: Update, context: Context, request_id: int) -> None:
         return
     request = decision.request
     assert request is not None
-    # Start the POST first: answering the press and closing every approver's card are
-    # rate-limited Bot API calls (~1.6 s for 49 approvers) and must not delay the send.
-    # The POST may take seconds; it runs beside the update loop so others are not blocked.
-    context.application.create_task(_send_and_report(context, request, approver), update=update)
+    # The POST first: answering the press and closing every approver's card are Bot API
+    # calls (rate-limited, ~1.6 s for 49 approvers) whose work would run ahead of it on
+    # this event loop, so they wait until the POST has left (or the send ended without
+    # one). The POST may take seconds; it runs beside the update loop.
+    left = asyncio.Event()
+    sending = context.application.create_task(
+        _send_and_report(context, decision, approver, left.set), update=update
+    )
+    await _until_left(left, sending)
     await answer(update)
     await close_cards(context, request, "decided_approved", who=approver)
 
 
-async def _send_and_report(context: Context, request: ApprovalRequest, approver: int) -> None:
-    outcome = await context.services.broadcasts.send_approved(request, approver)
+async def _until_left(left: asyncio.Event, sending: asyncio.Future[None]) -> None:
+    """Until the POST has been written, the send is over, or ``POST_WAIT`` passed (a
+    connection that hangs must not keep the press unanswered)."""
+    posted = asyncio.ensure_future(left.wait())
+    watched: set[asyncio.Future[Any]] = {posted, sending}
+    try:
+        await asyncio.wait(watched, timeout=POST_WAIT, return_when=FIRST_COMPLETED)
+    finally:
+        posted.cancel()
+
+
+async def _send_and_report(
+    context: Context, decision: Decision, approver: int, on_wire: Callable[[], None]
+) -> None:
+    request = decision.request
+    assert request is not None
+    outcome = await context.services.broadcasts.send_decision(decision, on_wire)
     if isinstance(outcome, PlanOutcome):  # gradual sending: one card for the whole plan
         await report_plan(context, outcome, approver_id=approver, requester_id=request.requester_id)
         return

@@ -35,6 +35,11 @@ class ApiKeyStore(StoreBase):
             return None
         return self._cipher.decrypt(user_id, row["token"])
 
+    def open_api_key(self, user_id: int, token: str) -> str:
+        """A sealed key read with other rows (the approve press reads it in its own
+        transaction): decrypted and checked as :meth:`get_api_key` does."""
+        return self._cipher.decrypt(user_id, token)
+
     async def get_key_info(self, user_id: int) -> KeyInfo | None:
         row = await self._db.fetchone(
             "SELECT hint, account_name, updated_at FROM api_keys WHERE user_id = ?", (user_id,)

@@ -21,6 +21,23 @@ class AuditEntry:
     detail: dict[str, Any] | None = field(default=None, hash=False)
 
 
+INSERT_AUDIT = (
+    "INSERT INTO audit_log (at, actor_id, action, subject, detail) VALUES (?, ?, ?, ?, ?)"
+)
+
+
+def audit_params(
+    at: str,
+    actor_id: int | None,
+    action: str,
+    subject: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> tuple[object, ...]:
+    """The parameters of :data:`INSERT_AUDIT` (also written inside other transactions,
+    with the state change a row describes)."""
+    return (at, actor_id, action, subject, None if detail is None else dump_json(detail))
+
+
 def _entry(row: sqlite3.Row) -> AuditEntry:
     return AuditEntry(
         id=row["id"],
@@ -41,14 +58,7 @@ class AuditStore(StoreBase):
         detail: dict[str, Any] | None = None,
     ) -> None:
         await self._db.execute(
-            "INSERT INTO audit_log (at, actor_id, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-            (
-                self._stamp(),
-                actor_id,
-                action,
-                subject,
-                None if detail is None else dump_json(detail),
-            ),
+            INSERT_AUDIT, audit_params(self._stamp(), actor_id, action, subject, detail)
         )
 
     async def last_audit(self, subject: str, action: str) -> AuditEntry | None:

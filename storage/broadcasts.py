@@ -14,7 +14,7 @@ from .errors import StoreError
 from .plans import Check, Refused, read_gate, settle_plan
 
 
-def _broadcast(row: sqlite3.Row) -> Broadcast:
+def broadcast_of(row: sqlite3.Row) -> Broadcast:
     return Broadcast(
         id=row["id"],
         request_id=row["request_id"],
@@ -31,6 +31,51 @@ def _broadcast(row: sqlite3.Row) -> Broadcast:
         batch_no=row["batch_no"],
         plan_key=row["plan_key"],
         send_at=from_db_time(row["send_at"]),
+    )
+
+
+# A send unit's row in state ``sending`` (attempts=1), written before the POST; nothing
+# when its request, direct key or plan batch already has one (RETURNING no row).
+INSERT_SENDING = (
+    "INSERT INTO broadcasts (request_id, requester_id, approver_id, snapshot, "
+    "state, outbox_ids, attempts, created_at, updated_at, direct_key, batch_no, "
+    "plan_key, send_at, public_no) "
+    "VALUES (?, ?, ?, ?, 'sending', '[]', 1, ?, ?, ?, ?, ?, ?, "
+    # a request's broadcast carries its request's number, a plan's batches
+    # share their plan's, and a direct single send gets its own
+    "COALESCE((SELECT public_no FROM approval_requests WHERE id = ?), "
+    "(SELECT public_no FROM broadcasts WHERE plan_key = ? LIMIT 1), "
+    f"{NEXT_PUBLIC_NO})) "
+    "ON CONFLICT DO NOTHING RETURNING *"
+)
+
+
+def sending_params(
+    now: str,
+    *,
+    request_id: int | None,
+    requester_id: int,
+    approver_id: int | None,
+    snapshot: Snapshot,
+    direct_key: str | None = None,
+    batch_no: int = 0,
+    plan_key: str | None = None,
+    send_at: datetime | None = None,
+) -> tuple[object, ...]:
+    """The parameters of :data:`INSERT_SENDING`."""
+    return (
+        request_id,
+        requester_id,
+        approver_id,
+        dump_json(snapshot.to_dict()),
+        now,
+        now,
+        direct_key,
+        batch_no,
+        plan_key,
+        None if send_at is None else to_db_time(send_at),
+        request_id,
+        plan_key,
     )
 
 
@@ -74,29 +119,17 @@ class BroadcastStore(StoreBase):
                 )
             try:
                 row = await tx.fetchone(
-                    "INSERT INTO broadcasts (request_id, requester_id, approver_id, snapshot, "
-                    "state, outbox_ids, attempts, created_at, updated_at, direct_key, batch_no, "
-                    "plan_key, send_at, public_no) "
-                    "VALUES (?, ?, ?, ?, 'sending', '[]', 1, ?, ?, ?, ?, ?, ?, "
-                    # a request's broadcast carries its request's number, a plan's batches
-                    # share their plan's, and a direct single send gets its own
-                    "COALESCE((SELECT public_no FROM approval_requests WHERE id = ?), "
-                    "(SELECT public_no FROM broadcasts WHERE plan_key = ? LIMIT 1), "
-                    f"{NEXT_PUBLIC_NO})) "
-                    "ON CONFLICT DO NOTHING RETURNING *",
-                    (
-                        request_id,
-                        requester_id,
-                        approver_id,
-                        dump_json(snapshot.to_dict()),
+                    INSERT_SENDING,
+                    sending_params(
                         now,
-                        now,
-                        direct_key,
-                        batch_no,
-                        plan_key,
-                        None if send_at is None else to_db_time(send_at),
-                        request_id,
-                        plan_key,
+                        request_id=request_id,
+                        requester_id=requester_id,
+                        approver_id=approver_id,
+                        snapshot=snapshot,
+                        direct_key=direct_key,
+                        batch_no=batch_no,
+                        plan_key=plan_key,
+                        send_at=send_at,
                     ),
                 )
             except sqlite3.IntegrityError as exc:
@@ -105,7 +138,7 @@ class BroadcastStore(StoreBase):
                 raise StoreError(
                     f"cannot start a broadcast for request {request_id}: {exc}"
                 ) from exc
-        return _broadcast(row) if row else None
+        return broadcast_of(row) if row else None
 
     async def finish_broadcast(
         self,
@@ -166,7 +199,7 @@ class BroadcastStore(StoreBase):
                 "WHERE id = ? AND state = 'failed' RETURNING *",
                 (None if send_at is None else to_db_time(send_at), self._stamp(), broadcast_id),
             )
-        return _broadcast(row) if row else None
+        return broadcast_of(row) if row else None
 
     async def transition_broadcast(
         self,
@@ -196,21 +229,21 @@ class BroadcastStore(StoreBase):
 
     async def get_broadcast(self, broadcast_id: int) -> Broadcast | None:
         row = await self._db.fetchone("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
-        return _broadcast(row) if row else None
+        return broadcast_of(row) if row else None
 
     async def get_broadcast_for_request(self, request_id: int) -> Broadcast | None:
         row = await self._db.fetchone(
             "SELECT * FROM broadcasts WHERE request_id = ? ORDER BY batch_no LIMIT 1",
             (request_id,),
         )
-        return _broadcast(row) if row else None
+        return broadcast_of(row) if row else None
 
     async def list_plan_batches(self, plan_key: str) -> list[Broadcast]:
         """A gradual plan's batch rows, in batch order (posted or being posted)."""
         rows = await self._db.fetchall(
             "SELECT * FROM broadcasts WHERE plan_key = ? ORDER BY batch_no", (plan_key,)
         )
-        return [_broadcast(r) for r in rows]
+        return [broadcast_of(r) for r in rows]
 
     async def list_plan_keys(self, state: str | None = None) -> list[str]:
         """Every plan that has at least one batch row (only those in ``state``, when
@@ -228,7 +261,7 @@ class BroadcastStore(StoreBase):
         row = await self._db.fetchone(
             "SELECT * FROM broadcasts WHERE direct_key = ?", (direct_key,)
         )
-        return _broadcast(row) if row else None
+        return broadcast_of(row) if row else None
 
     async def owned_outbox_ids(self, candidates: list[int]) -> set[int]:
         """Which of ``candidates`` the bot already holds: returned by a send (a broadcast,
@@ -311,7 +344,7 @@ class BroadcastStore(StoreBase):
             )
             for key in dict.fromkeys(r["plan_key"] for r in rows if r["plan_key"]):
                 await settle_plan(tx, key)  # its plan stops there: a person decides
-        return sorted((_broadcast(r) for r in rows), key=lambda b: b.id)
+        return sorted((broadcast_of(r) for r in rows), key=lambda b: b.id)
 
     async def list_broadcasts(
         self,
@@ -334,7 +367,7 @@ class BroadcastStore(StoreBase):
             "JOIN broadcasts b ON b.id = p.id ORDER BY p.created_at DESC, p.id DESC",
             (*params, limit, offset),
         )
-        return [_broadcast(r) for r in rows]
+        return [broadcast_of(r) for r in rows]
 
     async def count_broadcasts(self, user_id: int, *, plans_once: bool = False) -> int:
         page, params = _history_ids(user_id, plans_once, None)
@@ -350,7 +383,7 @@ class BroadcastStore(StoreBase):
             "WHERE state = 'unknown' AND created_at >= ? AND given_up_at IS NULL ORDER BY id",
             ("" if since is None else to_db_time(since),),
         )
-        return [_broadcast(r) for r in rows]
+        return [broadcast_of(r) for r in rows]
 
     async def give_up_unknown(self, before: datetime) -> list[Broadcast]:
         """Unknown sends created before ``before`` are no longer asked about: they stay
@@ -360,7 +393,7 @@ class BroadcastStore(StoreBase):
             "WHERE state = 'unknown' AND created_at < ? AND given_up_at IS NULL RETURNING *",
             (self._stamp(), to_db_time(before)),
         )
-        return sorted((_broadcast(r) for r in rows), key=lambda b: b.id)
+        return sorted((broadcast_of(r) for r in rows), key=lambda b: b.id)
 
     async def list_given_up_unknown(self, user_id: int, limit: int = 5) -> list[Broadcast]:
         """An admin's unknown sends nobody asks the panel about any more, newest first."""
@@ -369,7 +402,7 @@ class BroadcastStore(StoreBase):
             "AND (requester_id = ? OR approver_id = ?) ORDER BY created_at DESC, id DESC LIMIT ?",
             (user_id, user_id, limit),
         )
-        return [_broadcast(r) for r in rows]
+        return [broadcast_of(r) for r in rows]
 
 
 def _history_ids(

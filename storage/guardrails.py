@@ -9,7 +9,7 @@ from bot.domain import ApprovalRequest, Broadcast
 
 from ._base import StoreBase, load_json
 from .approvals import _request
-from .broadcasts import _broadcast
+from .broadcasts import broadcast_of
 from .db import to_db_time
 
 # A send scheduled this long ago may still be ahead: the same horizon as a scheduled send.
@@ -27,7 +27,7 @@ class GuardrailStore(StoreBase):
             "OR json_extract(snapshot, '$.send_at') IS NOT NULL))) ORDER BY id",
             (to_db_time(since), to_db_time(since - _SCHEDULE_HORIZON)),
         )
-        return [_broadcast(r) for r in rows]
+        return [broadcast_of(r) for r in rows]
 
     async def spend_rows(
         self, since: datetime
@@ -45,7 +45,9 @@ class GuardrailStore(StoreBase):
             "OR json_extract(b.snapshot, '$.send_at') IS NOT NULL))) ORDER BY b.id",
             (to_db_time(since), to_db_time(since - _SCHEDULE_HORIZON)),
         )
-        return [(_broadcast(r), r["known_cost"], load_json(r["request_money"], None)) for r in rows]
+        return [
+            (broadcast_of(r), r["known_cost"], load_json(r["request_money"], None)) for r in rows
+        ]
 
     async def unposted_plan_batches(
         self, since: datetime

@@ -11,6 +11,7 @@ from cryptography.fernet import MultiFernet
 
 from .api_keys import ApiKeyStore
 from .approvals import ApprovalStore
+from .approve_send import ApproveSendStore
 from .audit import AuditStore
 from .broadcasts import BroadcastStore
 from .credit_watch import CreditWatchStore
@@ -33,6 +34,7 @@ class Store(
     DraftStore,
     ApprovalStore,
     BroadcastStore,
+    ApproveSendStore,  # the approve press: approval and its send's row in one transaction
     PlanStore,  # a gradual plan's state, with its batches
     AuditStore,
     KeyValueStore,

@@ -66,12 +66,12 @@ async def press_approve(
 ) -> tuple[Decision, SendOutcome | PlanOutcome | None]:
     """What the approve button does in production (``handlers.approval.approve``): count
     the approval; only the press that completes it starts the send, and that send is the
-    service call the handler schedules (``send_approved``, in ``_send_and_report``)."""
+    service call the handler schedules (``send_decision``, in ``_send_and_report``)."""
     decision = await service.approve(request_id, approver)
     if decision.kind != "approved":
         return decision, None
     assert decision.request is not None
-    return decision, await service.send_approved(decision.request, approver)
+    return decision, await service.send_decision(decision)
 
 
 def posts(sandbox: RunningSandbox) -> int:

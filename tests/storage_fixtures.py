@@ -58,3 +58,17 @@ async def _approved_request(store, owner=1):
     req = await store.create_request(draft, owner, draft.snapshot(), _in(1))
     assert await store.decide_request(req.id, to_state=RequestState.APPROVED, decided_by=99)
     return req
+
+
+async def break_broadcast_rows(store, error: str = "disk I/O error") -> None:
+    """From now on no broadcast row can be written: a TEMP trigger on the store's own
+    connection makes every INSERT fail, as a failing disk would, inside whichever
+    transaction writes it (the approve press's own, or a plan batch's)."""
+    await store._db.execute(
+        "CREATE TEMP TRIGGER broken_broadcast_rows BEFORE INSERT ON broadcasts "
+        f"BEGIN SELECT RAISE(ABORT, '{error}'); END"
+    )
+
+
+async def mend_broadcast_rows(store) -> None:
+    await store._db.execute("DROP TRIGGER IF EXISTS temp.broken_broadcast_rows")

@@ -143,6 +143,11 @@ class BroadcastService:
     ) -> SendOutcome | PlanOutcome:
         return await self.sender.send_approved(request, approver_id)
 
+    async def send_decision(
+        self, decision: Decision, on_wire: Callable[[], None] | None = None
+    ) -> SendOutcome | PlanOutcome:
+        return await self.sender.send_decision(decision, on_wire)
+
     async def send_direct(self, draft: Draft, requester_id: int) -> SendOutcome | PlanOutcome:
         return await self.sender.send_direct(draft, requester_id)
 

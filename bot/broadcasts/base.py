@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.broadcasts import lifecycle as lc
+from bot.broadcasts.lifecycle import Action
 from bot.broadcasts.model import Policy, utcnow
 from bot.domain import Broadcast, RequestState, content_hash
 from bot.ippanel import IPPanelClient
 from storage import KeyIntegrityError, Store
+from storage.plans import Check
 
 log = logging.getLogger("bot.broadcasts")
 
@@ -37,6 +40,27 @@ class Deps:
         except KeyIntegrityError:
             log.warning("user %s: stored API key failed its integrity check", user_id)
             return None
+
+    def open_key(self, user_id: int, token: str | None) -> str | None:
+        """A sealed key read with other rows; None when missing or failing its check."""
+        if token is None:
+            return None
+        try:
+            return self.store.open_api_key(user_id, token)
+        except KeyIntegrityError:
+            log.warning("user %s: stored API key failed its integrity check", user_id)
+            return None
+
+    def gate(self, action: Action, requester_id: int, send_at: datetime | None, **kw: Any) -> Check:
+        """The store's ``check`` for ``action`` (lifecycle's gate) with the roles as of now."""
+        return lc.gate(
+            action,
+            now=self.clock(),
+            approvers=self.policy.approvers,
+            requester_admin=self.policy.may_request(requester_id),
+            send_at=send_at,
+            **kw,
+        )
 
     async def key_or_none(self, user_id: int) -> str | None:
         try:

@@ -28,6 +28,9 @@ class Decider:
         The store counts and flips in one transaction (see ``add_approval``), so with two
         approvals needed and two approvers pressing at once exactly one wins and sends.
         Approvals count only from people who are approvers as of this press."""
+        at_once = await self._approve_at_once(request_id, approver_id)
+        if at_once is not None:
+            return at_once
         checked = await self.decidable(request_id, approver_id)
         if isinstance(checked, Decision):
             return checked
@@ -77,6 +80,42 @@ class Decider:
             return Decision("self_approval", request, request.state)
         return await self._lost_race(request.id)
 
+    async def _approve_at_once(self, request_id: int, approver_id: int) -> Decision | None:
+        """The press as one store transaction: the approval, its count, the flip to
+        approved, their audit rows, and the send's row ``sending`` when the lifecycle's gate
+        allows it (see ``Store.approve_and_start``). None when the rules refuse the press
+        (nothing written): :meth:`approve` then decides it the usual way, with its
+        side effects (expiry, voiding, the tamper audit)."""
+        deps = self._deps
+        if approver_id not in deps.policy.approvers:
+            return None
+        done = await deps.store.approve_and_start(
+            request_id,
+            approver_id,
+            now=deps.clock(),
+            eligible=deps.policy.approvers,
+            may_decide=lambda r: self._refusal(r, approver_id) is None,
+            check=lambda r: deps.gate(lc.Action.SEND, r.requester_id, parse_send_at(r.snapshot)),
+        )
+        if done is None:
+            return None
+        tally, request = done.tally, done.request
+        kinds: dict[str, DecisionKind] = {
+            "approved": "approved",
+            "counted": "approval_counted",
+            "repeat": "approval_repeat",
+        }
+        approved = tally.kind == "approved"
+        return Decision(
+            kinds[tally.kind],
+            request,
+            RequestState.APPROVED if approved else RequestState.PENDING,
+            approver_id if approved else None,
+            approved_by=tally.approved_by,
+            needed=tally.needed,
+            started=done if approved else None,
+        )
+
     async def reject(self, request_id: int, approver_id: int, reason: str | None) -> Decision:
         checked = await self.decidable(request_id, approver_id)
         if isinstance(checked, Decision):
@@ -101,6 +140,24 @@ class Decider:
         request = await self._deps.store.get_request(request_id)
         if request is None:
             return Decision("not_found")
+        refusal = self._refusal(request, approver_id)
+        if refusal in ("not_allowed", "self_approval"):
+            return Decision(refusal, request, request.state)
+        if refusal == "already_decided":
+            return Decision("already_decided", request, request.state, request.decided_by)
+        if refusal == "requester_removed":
+            return await self.void_removed(request)
+        if refusal == "expired":
+            return await self._expire(request)
+        if refusal == "tampered":
+            log.error("request %s: snapshot does not match its content hash", request.id)
+            await self._deps.audit(approver_id, "tampered", f"request:{request.id}")
+            return Decision("tampered", request, request.state)
+        return request
+
+    def _refusal(self, request: ApprovalRequest, approver_id: int) -> DecisionKind | None:
+        """Why this approver may not decide ``request`` now (None: they may), in the
+        order the rules give; pure, so the store may ask it inside its transaction."""
         policy = self._deps.policy  # roles as of this click
         facts = lc.Facts(
             now=self._deps.clock(),
@@ -110,20 +167,18 @@ class Decider:
         )
         verdict = lc.allowed(lc.Action.APPROVE, facts)  # approve and reject share one rule
         if verdict.reason == "not_allowed":
-            return Decision("not_allowed", request, request.state)
+            return "not_allowed"
         if approver_id == request.requester_id:
-            return Decision("self_approval", request, request.state)
+            return "self_approval"
         if verdict.reason == "already_decided":
-            return Decision("already_decided", request, request.state, request.decided_by)
+            return "already_decided"
         if verdict.reason == "requester_removed":
-            return await self.void_removed(request)
+            return "requester_removed"
         if self._is_expired(request):
-            return await self._expire(request)
+            return "expired"
         if content_hash(request.snapshot) != request.content_hash:
-            log.error("request %s: snapshot does not match its content hash", request.id)
-            await self._deps.audit(approver_id, "tampered", f"request:{request.id}")
-            return Decision("tampered", request, request.state)
-        return request
+            return "tampered"
+        return None
 
     def _is_expired(self, request: ApprovalRequest) -> bool:
         now = self._deps.clock()

@@ -318,11 +318,17 @@ def allowed(action: Action, facts: Facts) -> Verdict:
 class Stored(Protocol):
     """What the store reads inside the move's transaction (``storage.plans.Gate``)."""
 
-    unit: str | None
-    plan: str | None
-    request: str | None
-    approvers: tuple[int, ...]
-    needed: int
+    # read-only: the store's record is frozen
+    @property
+    def unit(self) -> str | None: ...
+    @property
+    def plan(self) -> str | None: ...
+    @property
+    def request(self) -> str | None: ...
+    @property
+    def approvers(self) -> tuple[int, ...]: ...
+    @property
+    def needed(self) -> int: ...
 
 
 def gate(

@@ -22,6 +22,7 @@ from bot.ippanel import (
     ValidationError,
 )
 from bot.no_credit import CreditShortfall
+from storage.approve_send import ApprovedSend
 
 if TYPE_CHECKING:  # the budget rule reads broadcasts (rules), which read this module
     from bot.guardrails.budget import BudgetCheck
@@ -205,6 +206,8 @@ class Decision:
     decided_by: int | None = None  # for "already_decided"
     approved_by: tuple[int, ...] = ()  # approvals counted so far (approve presses)
     needed: int = 1  # approvals the request needs
+    # "approved" in the press's own transaction: the send unit it started (or why not)
+    started: ApprovedSend | None = field(default=None, compare=False, repr=False)
 
     @property
     def missing(self) -> int:

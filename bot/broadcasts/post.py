@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from bot.broadcasts.base import Deps
 from bot.broadcasts.model import (
@@ -33,12 +34,21 @@ class Poster:
         self._deps = deps
         self._reports = reports
 
-    async def post(self, broadcast: Broadcast) -> SendOutcome:
-        """One POST for a row already in state ``sending``, then record what happened."""
+    async def post(
+        self,
+        broadcast: Broadcast,
+        *,
+        api_key: str | None = None,
+        on_wire: Callable[[], None] | None = None,
+    ) -> SendOutcome:
+        """One POST for a row already in state ``sending``, then record what happened.
+        ``api_key``: the requester's key when already read (else it is read here);
+        ``on_wire``: called once the request has been handed to the connection."""
         b = broadcast
         subject = f"broadcast:{b.id}"
         try:
-            api_key = await self._deps.key(b.requester_id)
+            if api_key is None:
+                api_key = await self._deps.key(b.requester_id)
             snap = b.snapshot
             plan = snap.plan if b.batch_no else None
             if plan is not None:  # a gradual plan's batch: its own rows and its own time
@@ -62,6 +72,7 @@ class Poster:
                     message=snap.message,
                     params=params,
                     send_at=send_at,
+                    on_wire=on_wire,
                 )
             finally:
                 # written after the request so that it never delays the POST; the row in

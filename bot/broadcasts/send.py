@@ -6,13 +6,15 @@ recovery of sends cut off by a restart and of approvals that never started.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
-from bot.broadcasts import lifecycle as lc
 from bot.broadcasts.base import Deps
 from bot.broadcasts.decide import Decider
 from bot.broadcasts.lifecycle import Action
 from bot.broadcasts.model import (
     STRANDED_WINDOW,
+    Decision,
     SendKind,
     SendOutcome,
     Stranded,
@@ -29,7 +31,7 @@ from bot.domain import (
     RequestState,
     content_hash,
 )
-from storage.plans import Refused
+from storage.plans import Check, Refused
 
 log = logging.getLogger("bot.broadcasts")
 
@@ -58,15 +60,28 @@ class Sender:
         self._decider = decider
         self._submitter = submitter
 
-    def _gate(self, action: Action, requester_id: int, send_at, **kw):
-        return lc.gate(
-            action,
-            now=self._deps.clock(),
-            approvers=self._deps.policy.approvers,
-            requester_admin=self._deps.policy.may_request(requester_id),
-            send_at=send_at,
-            **kw,
-        )
+    def _gate(self, action: Action, requester_id: int, send_at: datetime | None) -> Check:
+        return self._deps.gate(action, requester_id, send_at)
+
+    async def send_decision(
+        self, decision: Decision, on_wire: Callable[[], None] | None = None
+    ) -> SendOutcome | PlanOutcome:
+        """The send of an "approved" press: the unit its own transaction wrote ``sending``
+        goes to the provider (``on_wire``: called once the POST has left). A gradual plan,
+        or an approval decided the slow way, is sent as :meth:`send_approved` sends."""
+        request, started = decision.request, decision.started
+        if request is None or decision.kind != "approved" or decision.decided_by is None:
+            return SendOutcome("not_allowed")
+        if started is None or (started.unit is None and not started.not_started):
+            return await self.send_approved(request, decision.decided_by)
+        if started.not_started:
+            return SendOutcome("not_started")
+        unit = started.unit
+        if isinstance(unit, Refused):
+            return SendOutcome(REFUSED_AS.get(unit.reason, "not_allowed"))
+        assert unit is not None
+        key = self._deps.open_key(unit.requester_id, started.token)
+        return await self._poster.post(unit, api_key=key, on_wire=on_wire)
 
     async def send_approved(
         self, request: ApprovalRequest, approver_id: int, action: Action = Action.SEND

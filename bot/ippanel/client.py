@@ -114,6 +114,16 @@ def _bounded(
     return wrap
 
 
+def _wire_trace(on_wire: Callable[[], None]) -> Callable[[str, Any], Awaitable[None]]:
+    """An httpcore ``trace`` callback calling ``on_wire`` when the body has been sent."""
+
+    async def trace(event: str, info: Any) -> None:
+        if event.endswith("send_request_body.complete"):
+            on_wire()
+
+    return trace
+
+
 class IPPanelClient:
     """Async IPPanel Edge client; safe to share between tasks.
 
@@ -181,15 +191,18 @@ class IPPanelClient:
         message: str,
         params: list[dict[str, Any]],
         send_at: datetime | None = None,
+        on_wire: Callable[[], None] | None = None,
     ) -> SendResult:
         """Send ``message`` to phonebooks (whole, slices, or picked contacts). Never retried.
 
         On failure the raised :class:`IPPanelError` says, through
-        ``outcome_unknown``, whether the broadcast may have gone out anyway.
+        ``outcome_unknown``, whether the broadcast may have gone out anyway. ``on_wire``
+        is called once the request's body has been written to the connection (httpcore's
+        ``trace`` extension), so a caller can hold other work until the POST has left.
         """
         check_key(api_key)
         body = build_send_body(sender=sender, message=message, params=params, send_at=send_at)
-        return await self._send(api_key, body)
+        return await self._send(api_key, body, on_wire)
 
     @_bounded(send=True)
     async def send_to_numbers(
@@ -201,8 +214,10 @@ class IPPanelClient:
         body = build_webservice_body(sender=sender, message=message, recipients=recipients)
         return await self._send(api_key, body)
 
-    async def _send(self, api_key: str, body: dict[str, Any]) -> SendResult:
-        data = await self._call("POST", "/api/send", api_key, json=body, send=True)
+    async def _send(
+        self, api_key: str, body: dict[str, Any], on_wire: Callable[[], None] | None = None
+    ) -> SendResult:
+        data = await self._call("POST", "/api/send", api_key, json=body, send=True, on_wire=on_wire)
         result = SendResult.from_api(data) if isinstance(data, Mapping) else None
         if result is None or not result.outbox_ids:
             # The provider said OK but gave no outbox id: it may well have queued it.
@@ -425,13 +440,21 @@ class IPPanelClient:
         send: bool = False,
         retry: bool | None = None,
         meta_out: dict[str, Any] | None = None,
+        on_wire: Callable[[], None] | None = None,
     ) -> Any:
         check_key(api_key)
         attempts = 1 if send or retry is False else 2
         for attempt in range(1, attempts + 1):
             try:
                 return await self._once(
-                    method, path, api_key, params=params, json=json, send=send, meta_out=meta_out
+                    method,
+                    path,
+                    api_key,
+                    params=params,
+                    json=json,
+                    send=send,
+                    meta_out=meta_out,
+                    on_wire=on_wire,
                 )
             except TransportError as exc:
                 if attempt >= attempts:
@@ -455,13 +478,20 @@ class IPPanelClient:
         json: Any,
         send: bool,
         meta_out: dict[str, Any] | None,
+        on_wire: Callable[[], None] | None = None,
     ) -> Any:
         url = path.lstrip("/")
         started = time.monotonic()
         error: TransportError | None = None
+        extensions = {"trace": _wire_trace(on_wire)} if on_wire is not None else None
         try:
             response = await self._http.request(
-                method, url, params=params, json=json, headers={"Authorization": api_key}
+                method,
+                url,
+                params=params,
+                json=json,
+                headers={"Authorization": api_key},
+                extensions=extensions,
             )
         except httpx.HTTPError as exc:
             error = transport_error(exc, send)

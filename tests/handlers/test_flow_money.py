@@ -21,6 +21,7 @@ from tests.harness import (
     submit_request,
     until_text,
 )
+from tests.storage_fixtures import break_broadcast_rows, mend_broadcast_rows
 
 STRANDED = fa_prefix("stranded")
 NO_SMS = "هیچ پیامکی فرستاده نشده است"
@@ -230,16 +231,12 @@ async def test_store_error_after_approval_tells_both_and_one_tap_sends_once(
         alice, bob = w.admin(0), w.admin(1)
         request, cards = await submit_request(w, alice, (bob,))
         store = w.store
-        real = store.start_broadcast
-
-        async def broken(**kwargs):
-            store.start_broadcast = real  # fails once, like a transient "database is locked"
-            raise RuntimeError("database is locked")
-
-        store.start_broadcast = broken
+        # the row fails once, like a transient "database is locked"
+        await break_broadcast_rows(store, "database is locked")
         await bob.press(cards[bob.user_id], "تأیید و ارسال")
         told_alice = await until_text(w, alice, STRANDED)
         await until_text(w, bob, STRANDED)
+        await mend_broadcast_rows(store)
         assert NO_SMS in told_alice.text
         assert (await store.get_request(request.id)).state == RequestState.APPROVED
         assert w.sends == 0 and count_rows(w, "broadcasts") == 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import pytest
 from benchmarks.year_fill import Clock, admins, fill, now_utc
 from bot.domain import BroadcastState, RequestState, Snapshot, TrialSend
 from storage import Store
-from storage.db import Transaction
+from storage.db import Database, Transaction
 from storage.persistence import SQLitePersistence
 
 # Tables that grow with every broadcast, forever (or until pruning, for the dated ones).
@@ -81,6 +82,23 @@ async def recorded(tmp_path: Path, fernet, monkeypatch):
 
     monkeypatch.setattr(Transaction, "execute", rec_execute)
     monkeypatch.setattr(Transaction, "fetchall", rec_fetchall)
+
+    class Recording:
+        """The connection a one-trip transaction's work is given, recording too."""
+
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self._conn = conn
+
+        def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+            record(sql, params)
+            return self._conn.execute(sql, params)
+
+    in_one_trip = Database.in_one_trip
+
+    async def rec_in_one_trip(self, work):
+        return await in_one_trip(self, lambda conn: work(Recording(conn)))
+
+    monkeypatch.setattr(Database, "in_one_trip", rec_in_one_trip)
     clock = Clock(now_utc())
     store = Store(tmp_path / "year.sqlite3", fernet, clock=clock)
     await store.open()
@@ -148,6 +166,16 @@ async def tour(store: Store, clock: Clock) -> None:
     await store.expire_requests(now)
     await store.list_decided_requests(b, limit=5, offset=0)
     await store.list_approved_without_broadcast(now - timedelta(days=30))
+    pressed = await store.create_request(draft, a, draft.snapshot(), now + timedelta(hours=1))
+    started = await store.approve_and_start(
+        pressed.id,
+        b,
+        now=now,
+        eligible={b},
+        may_decide=lambda r: True,
+        check=lambda r: lambda gate: None,
+    )
+    assert started is not None and started.unit is not None  # every statement of it ran
     await store.delete_draft(draft.id, a)
     await store.get_plan("r1")
     await store.plan_halted("r1")

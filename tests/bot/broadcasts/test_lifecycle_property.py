@@ -174,7 +174,9 @@ class Panel:
             raise TransportError("timed out", outcome_unknown=True)
         return SendResult([row.outbox_id])
 
-    async def send_to_phonebooks(self, api_key, *, sender, message, params, send_at=None):
+    async def send_to_phonebooks(
+        self, api_key, *, sender, message, params, send_at=None, on_wire=None
+    ):
         unit = unit_key(message, params, send_at)
         if self.on_post is not None:
             await self.on_post(unit, message, params, send_at)
@@ -445,7 +447,7 @@ class Lifecycle(RuleBasedStateMachine):
             decision = await self.service.approve(request_id, approver)
             await self._agrees(decision)
             if decision.kind == "approved" and decision.request is not None:
-                await self._agrees(await self.service.send_approved(decision.request, approver))
+                await self._agrees(await self.service.send_decision(decision))
 
         self.run(go())
 

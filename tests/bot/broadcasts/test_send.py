@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from bot.broadcasts import BroadcastService, read_error
-from bot.domain import BroadcastState, PhonebookSelection, Step
+from bot.domain import BroadcastState, PhonebookSelection, RequestState, Step
 from bot.ippanel import AuthError, IPPanelClient
 from sandbox import RunningSandbox
 from storage import Store
@@ -26,6 +26,7 @@ from tests.broadcast_fixtures import (
     submit,
 )
 from tests.sandbox_fixtures import SANDBOX_KEY, closed_port_url, sandbox_client
+from tests.storage_fixtures import break_broadcast_rows, mend_broadcast_rows
 
 pytestmark = REQUESTER_KEY
 
@@ -159,17 +160,15 @@ async def test_direct_send_goes_through_the_lifecycle_a_removed_admin_posts_noth
 
 
 async def test_store_error_after_approval_is_not_started_then_one_tap_sends_once(
-    service: BroadcastService, store: Store, sandbox: RunningSandbox, monkeypatch
+    service: BroadcastService, store: Store, sandbox: RunningSandbox
 ) -> None:
     request = await submit(service, store)
 
-    async def broken(**_: object) -> None:
-        raise RuntimeError("disk I/O error")
-
-    monkeypatch.setattr(store, "start_broadcast", broken)
+    await break_broadcast_rows(store)  # the approval's own transaction cannot write the row
     decision, outcome = await press_approve(service, request.id, ALI)
     assert decision.kind == "approved" and outcome.kind == "not_started"
-    monkeypatch.undo()
+    assert (await store.get_request(request.id)).state == RequestState.APPROVED
+    await mend_broadcast_rows(store)
 
     stranded = await service.stranded_approvals()
     assert [(s.request.id, s.voided) for s in stranded] == [(request.id, False)]

@@ -270,7 +270,7 @@ FA: dict[str, str] = {
     "again_ready": "پیش‌نویس تازه‌ای از روی ارسال #{no} ساخته شد؛ به تأیید جداگانه نیاز دارد.",
     "not_yours": "این مورد به شما مربوط نیست.",
     # history / credit / lang
-    "history_title": "<b>سابقهٔ ارسال‌ها</b> (صفحهٔ {page} از {pages})",
+    "history_title": "<b>سابقهٔ ارسال‌ها</b> (صفحهٔ {page})",
     "history_none": "هنوز ارسالی ثبت نشده است.",
     "history_item": "#{no} · {state} · زمان ارسال: {when}\nدرخواست: {requester} · تأیید: {approver}\n"
     "گیرندگان: {recipients} · شناسه‌ها: {outbox}",
@@ -894,7 +894,7 @@ EN: dict[str, str] = {
     "cancel_too_late": "Less than 5 minutes remain before broadcast #{no} goes out; IPPanel no longer accepts a cancel.",
     "again_ready": "A new draft was made from broadcast #{no}; it needs its own approval.",
     "not_yours": "This is not yours.",
-    "history_title": "<b>Past broadcasts</b> (page {page} of {pages})",
+    "history_title": "<b>Past broadcasts</b> (page {page})",
     "history_none": "No broadcast yet.",
     "history_item": "#{no} · {state} · send time: {when}\nRequester: {requester} · approved by: {approver}\n"
     "Recipients: {recipients} · outbox ids: {outbox}",

@@ -256,7 +256,13 @@ PLAN_CARD = _kind("PLAN_CARD", "pl", Word(("v", "c", "g", "n")), Id(), who=KNOWN
 # ... the new times confirmed: the first one in whole minutes since the epoch, as shown
 MINUTE = Int(10, sample=29_000_000)
 PLAN_FROM_NOW = _kind("PLAN_FROM_NOW", "pl:N", Id(), MINUTE, who=KNOWN, scope="global")
+# /history pages by keyset (#23): the page number shown and the cursor row, the last row of
+# the page before (older) or the first row of the page after (newer); a cursor that names no
+# row of the presser's history opens the first page. "hs:<page>" buttons from before the
+# keyset pages, still on screens, open the first page too.
 HISTORY_PAGE = _kind("HISTORY_PAGE", "hs", Page(), who=KNOWN, scope="global")
+HISTORY_OLDER = _kind("HISTORY_OLDER", "hs:o", Page(), Id(), who=KNOWN, scope="global")
+HISTORY_NEWER = _kind("HISTORY_NEWER", "hs:n", Page(), Id(), who=KNOWN, scope="global")
 LANG = _kind("LANG", "lg", Word(tuple(LANGUAGES)), who=KNOWN, scope="global")
 TRIAL_PHONE = _kind(
     "TRIAL_PHONE", "ph", Word(("f", "c")), scope="global"

@@ -6,12 +6,13 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.domain import ApprovalRequest, Broadcast, Draft, Step
 from bot.ippanel import IPPanelError
 from bot.jalali import format_jalali
 from bot.render import esc, fit, ltr, num, outbox_text
+from bot.texts import t
 from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers import plans
@@ -204,27 +205,56 @@ async def draft_press(update: Update, context: Context, action: str, draft_id: i
 
 
 async def history_command(update: Update, context: Context) -> None:
-    await show_history(update, context, page=1)
+    await show_history(update, context)
 
 
 @cb.HISTORY_PAGE.handles
 async def history_press(update: Update, context: Context, page: int) -> None:
+    """A page button from before the keyset pages: the first page."""
     await answer(update)
-    await show_history(update, context, page=page)
+    await show_history(update, context)
 
 
-async def show_history(update: Update, context: Context, page: int) -> None:
-    """/history: recent broadcasts (requested or approved), paged; approvers' decisions too."""
+@cb.HISTORY_OLDER.handles
+async def history_older(update: Update, context: Context, page: int, cursor: int) -> None:
+    await answer(update)
+    await show_history(update, context, page, older_than=cursor)
+
+
+@cb.HISTORY_NEWER.handles
+async def history_newer(update: Update, context: Context, page: int, cursor: int) -> None:
+    await answer(update)
+    await show_history(update, context, page, newer_than=cursor)
+
+
+async def show_history(
+    update: Update,
+    context: Context,
+    page: int = 1,
+    *,
+    older_than: int | None = None,
+    newer_than: int | None = None,
+) -> None:
+    """/history: recent broadcasts (requested or approved), paged by keyset (the rows
+    just older or newer than a cursor row, never an offset into the whole history);
+    approvers' decisions too."""
     store = context.services.store
     settings = context.services.settings
     uid = user_id_of(update)
     lang = lang_of(context)
-    total = await store.count_broadcasts(uid, plans_once=True)
-    pages = max(1, math.ceil(total / HISTORY_PAGE))
-    page = min(max(page, 1), pages)
-    items = await store.list_broadcasts(
-        uid, limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE, plans_once=True
+    # one row more than a page tells whether there is a page beyond it
+    items = await store.history_page(
+        uid, HISTORY_PAGE + 1, older_than=older_than, newer_than=newer_than
     )
+    if newer_than is not None:
+        if len(items) <= HISTORY_PAGE:  # back at the newest rows: the first page
+            return await show_history(update, context)
+        items, older = items[-HISTORY_PAGE:], True
+    else:
+        if older_than is not None and not items:  # a cursor that is no row of this history
+            return await show_history(update, context)
+        items, older = items[:HISTORY_PAGE], len(items) > HISTORY_PAGE
+    page = page if older_than is not None or newer_than is not None else 1
     # every approver of a request that needed several, in the order they approved
     requests = {
         b.id: r
@@ -238,7 +268,7 @@ async def show_history(update: Update, context: Context, page: int) -> None:
     known = context.application.user_data
     unseen = [p for p in people if p not in known or not known[p].name]
     profiles = await store.get_profiles(unseen)
-    lines = [tr(context, "history_title", page=num(page, lang), pages=num(pages, lang))]
+    lines = [tr(context, "history_title", page=num(page, lang))]
     lines.extend(_pending_lines(context, pending, profiles))
     if not items and not pending:
         lines.append(tr(context, "history_none"))
@@ -277,7 +307,7 @@ async def show_history(update: Update, context: Context, page: int) -> None:
                         when=when,
                     )
                 )
-    markup = kb.markup([kb.pager(lang, cb.HISTORY_PAGE, page, pages)])
+    markup = kb.markup([_history_pager(lang, page, items, older)])
     query = update.callback_query
     if query and query.message:
         await edit(
@@ -289,6 +319,17 @@ async def show_history(update: Update, context: Context, page: int) -> None:
         )
     else:
         await say(update, context, fit("\n\n".join(lines)), markup)
+
+
+def _history_pager(
+    lang: str, page: int, items: list[Broadcast], older: bool
+) -> list[InlineKeyboardButton]:
+    """Newer and older pages, each by its cursor row; only the arrows that lead somewhere."""
+    if not items:
+        return []
+    newer = [kb.btn(t(lang, "btn_prev"), cb.HISTORY_NEWER.data(page - 1, items[0].id))]
+    beyond = [kb.btn(t(lang, "btn_next"), cb.HISTORY_OLDER.data(page + 1, items[-1].id))]
+    return kb.nav_row(lang, newer if page > 1 else [], beyond if older else [])
 
 
 def sent_at(b: Broadcast) -> datetime:

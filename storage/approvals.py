@@ -276,18 +276,16 @@ class ApprovalStore(StoreBase):
     ) -> list[ApprovalRequest]:
         """Approved requests that never got a broadcast row: certainly nothing was sent
         (the row is written before any POST). Call at start-up, when no send is starting.
-        ``since``: only those approved then or later (start-up does not read a year of
-        approvals to find the one cut off yesterday)."""
-        # by the decided_at index: the planner would rather walk every request in id order
-        by, recent = "", ""
-        params: tuple[str, ...] = ()
-        if since is not None:
-            by, recent = " INDEXED BY requests_by_decided_at", " AND r.decided_at >= ?"
-            params = (to_db_time(since),)
+        ``since``: only those approved then or later. Read from the partial index of the
+        approved requests never started (``started`` is set by a trigger when a request's
+        first row is written, migration 16): start-up reads those few, not a month of
+        approvals."""
+        recent, params = (
+            ("", ()) if since is None else (" AND decided_at >= ?", (to_db_time(since),))
+        )
         rows = await self._db.fetchall(
-            f"SELECT r.* FROM approval_requests r{by} LEFT JOIN broadcasts b "
-            f"ON b.request_id = r.id WHERE r.state = 'approved'{recent} AND b.id IS NULL "
-            "ORDER BY r.id",
+            "SELECT * FROM approval_requests INDEXED BY requests_approved_unstarted "
+            f"WHERE state = 'approved' AND started = 0{recent} ORDER BY id",
             params,
         )
         return [_request(r) for r in rows]

@@ -18,32 +18,33 @@ _SCHEDULE_HORIZON = timedelta(days=366)
 
 class GuardrailStore(StoreBase):
     async def sends_since(self, since: datetime) -> list[Broadcast]:
-        """Broadcast rows that went out, may have, or are scheduled to, created since
-        ``since`` or scheduled (a plan's batches included) before it for a later time.
-        The caller reads each row's send time; certainly failed or cancelled rows are left out."""
+        """Broadcast rows that went out, may have, or are scheduled to, going out (or gone
+        out) since ``since``: a plan's batches at their own times, a scheduled send at its
+        time, anything else when it was written. Read from the send-time index (migration
+        16), so a card reads the rows of its window, never a year of scheduled ones. The
+        caller reads each row's send time (the index keeps whole seconds); certainly failed
+        or cancelled rows are left out."""
         rows = await self._db.fetchall(
-            "SELECT * FROM broadcasts WHERE state IN ('sent', 'unknown', 'sending') AND "
-            "(created_at >= ? OR (created_at >= ? AND (batch_no > 0 OR send_at IS NOT NULL "
-            "OR json_extract(snapshot, '$.send_at') IS NOT NULL))) ORDER BY id",
-            (to_db_time(since), to_db_time(since - _SCHEDULE_HORIZON)),
+            "SELECT * FROM broadcasts INDEXED BY broadcasts_by_goes_at "
+            "WHERE goes_at >= unixepoch(?) AND state IN ('sent', 'unknown', 'sending') "
+            "ORDER BY id",
+            (to_db_time(since),),
         )
         return [broadcast_of(r) for r in rows]
 
     async def spend_rows(
         self, since: datetime
     ) -> list[tuple[Broadcast, float | None, dict[str, Any] | None]]:
-        """Broadcast rows that went out, may have, or are scheduled to, created since
-        ``since`` or scheduled earlier (within a year) for a later time: each with its
-        recorded cost (None: not recorded) and its request's money check at submit (None:
-        sent without a request). The caller reads each row's send time."""
+        """The rows of :meth:`sends_since`, each with its recorded cost (None: not
+        recorded) and its request's money check at submit (None: sent without a request)."""
         rows = await self._db.fetchall(
-            "SELECT b.*, c.cost AS known_cost, r.money AS request_money FROM broadcasts b "
+            "SELECT b.*, c.cost AS known_cost, r.money AS request_money "
+            "FROM broadcasts b INDEXED BY broadcasts_by_goes_at "
             "LEFT JOIN broadcast_costs c ON c.broadcast_id = b.id "
             "LEFT JOIN approval_requests r ON r.id = b.request_id "
-            "WHERE b.state IN ('sent', 'unknown', 'sending') AND (b.created_at >= ? OR "
-            "(b.created_at >= ? AND (b.batch_no > 0 OR b.send_at IS NOT NULL "
-            "OR json_extract(b.snapshot, '$.send_at') IS NOT NULL))) ORDER BY b.id",
-            (to_db_time(since), to_db_time(since - _SCHEDULE_HORIZON)),
+            "WHERE b.goes_at >= unixepoch(?) AND b.state IN ('sent', 'unknown', 'sending') "
+            "ORDER BY b.id",
+            (to_db_time(since),),
         )
         return [
             (broadcast_of(r), r["known_cost"], load_json(r["request_money"], None)) for r in rows
@@ -53,16 +54,22 @@ class GuardrailStore(StoreBase):
         self, since: datetime
     ) -> list[tuple[ApprovalRequest, set[int]]]:
         """Approved gradual plans still running (or not started), created since ``since``,
-        each with the batch numbers that already have a broadcast row."""
+        each with the batch numbers that already have a broadcast row. Read from the
+        running plans and the approved requests never started (migration 16), never
+        from a year of approvals."""
+        after = to_db_time(since - _SCHEDULE_HORIZON)
         rows = await self._db.fetchall(
-            "SELECT r.* FROM approval_requests r INDEXED BY requests_by_decided_at "
-            "LEFT JOIN plans p ON p.plan_key = 'r' || r.id "
-            "WHERE r.state = 'approved' AND json_extract(r.snapshot, '$.plan') IS NOT NULL "
-            # decided_at >= created_at for every approved request: the same rows, read from
-            # the decided_at index instead of the whole table (#23)
-            "AND r.created_at >= ? AND r.decided_at >= ? "
-            "AND COALESCE(p.state, 'running') = 'running' ORDER BY r.id",
-            (to_db_time(since - _SCHEDULE_HORIZON), to_db_time(since - _SCHEDULE_HORIZON)),
+            "SELECT r.* FROM approval_requests r INDEXED BY requests_approved_unstarted "
+            "LEFT JOIN plans p ON p.plan_key = 'r' || r.id "  # halted before its first batch
+            "WHERE r.state = 'approved' AND r.started = 0 AND r.created_at >= ? "
+            "AND json_extract(r.snapshot, '$.plan') IS NOT NULL "
+            "AND COALESCE(p.state, 'running') = 'running' "
+            "UNION ALL SELECT r.* FROM plans p JOIN approval_requests r "
+            "ON r.id = CAST(substr(p.plan_key, 2) AS INTEGER) "
+            "WHERE p.state = 'running' AND p.plan_key = 'r' || r.id AND r.state = 'approved' "
+            "AND r.created_at >= ? AND json_extract(r.snapshot, '$.plan') IS NOT NULL "
+            "ORDER BY 1",
+            (after, after),
         )
         found = []
         for row in rows:

@@ -518,6 +518,40 @@ CREATE INDEX trial_sends_by_state ON trial_sends (state);
 CREATE INDEX trial_sends_by_line_text ON trial_sends (content_hash, created_at);
 """
 
+# a year of use, part two (#23): what the bot reads on every approver's card and at
+# start-up walks what is going out or still in flight, never the year behind it.
+# ``goes_at``: when a row goes (or went) out, in Unix seconds and never before it was
+# written: its own time (a moved batch), else its batch's or its snapshot's time, else its
+# creation; the guardrails ask for the rows going out since a moment. ``started``: the
+# request has a broadcast row (kept by a trigger), so "approved but never started" is
+# read from a partial index of those alone.
+_V16_SEND_TIMES = """
+ALTER TABLE broadcasts ADD COLUMN goes_at INTEGER GENERATED ALWAYS AS (
+    MAX(unixepoch(created_at), COALESCE(
+        unixepoch(send_at),
+        CASE WHEN json_valid(snapshot) THEN unixepoch(COALESCE(
+            CASE WHEN batch_no > 0
+                THEN json_extract(snapshot, '$.plan.batches[' || (batch_no - 1) || '].send_at')
+            END,
+            json_extract(snapshot, '$.send_at')
+        )) END,
+        0
+    ))
+) VIRTUAL;
+CREATE INDEX broadcasts_by_goes_at ON broadcasts (goes_at);
+
+ALTER TABLE approval_requests ADD COLUMN started INTEGER NOT NULL DEFAULT 0;
+UPDATE approval_requests SET started = 1
+WHERE id IN (SELECT request_id FROM broadcasts WHERE request_id IS NOT NULL);
+CREATE TRIGGER broadcasts_start_request AFTER INSERT ON broadcasts
+WHEN NEW.request_id IS NOT NULL
+BEGIN
+    UPDATE approval_requests SET started = 1 WHERE id = NEW.request_id AND started = 0;
+END;
+CREATE INDEX requests_approved_unstarted ON approval_requests (id)
+    WHERE state = 'approved' AND started = 0;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables and append-only audit log", _V1_CORE_TABLES),
     Migration(
@@ -570,6 +604,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         15,
         "one name per feature: trial_sends, profiles.trial_phone, drafts.plan",
         _V15_ONE_NAME_PER_FEATURE,
+    ),
+    Migration(
+        16,
+        "a year of use: send times by index, approved requests never started",
+        _V16_SEND_TIMES,
     ),
 )
 

@@ -53,6 +53,9 @@ IN_FLIGHT = {
     "requests_by_expiry",
     "broadcasts_unknown_polled",
     "trial_sends_in_flight",
+    # approved requests with no broadcast row: a plan before its first batch, an approval
+    # stranded by a failing store or refused by the lifecycle (a handful, ever)
+    "requests_approved_unstarted",
 }
 # Public methods not called by the tour, and why.
 NOT_TOURED = {
@@ -127,7 +130,9 @@ async def tour(store: Store, clock: Clock) -> None:
     newest = (await store.list_broadcasts(a, limit=1))[0]
     await store.list_broadcasts(a, limit=5, offset=40, plans_once=True)
     await store.list_broadcasts(a, limit=20, since=now - timedelta(hours=6))
-    await store.count_broadcasts(a, plans_once=True)
+    first = await store.history_page(a, 6)
+    await store.history_page(a, 6, older_than=first[-1].id)
+    await store.history_page(a, 6, newer_than=first[-1].id)
     await store.get_broadcast(newest.id)
     await store.get_broadcast_for_request(newest.request_id or 0)
     await store.get_broadcast_by_direct_key("d1:1")

@@ -57,7 +57,6 @@ PRICE_TTL = 120  # seconds a price and credit answer is reused between text and 
 
 Enter = Callable[[Update, Context, Draft], Awaitable[int | None]]
 EnterT = TypeVar("EnterT", bound=Enter)
-P = ParamSpec("P")
 # the screens the flow can move to: every Step, and the phonebook options ("options")
 _SCREENS: dict[str, Enter] = {}
 OPTIONS_SCREEN = "options"  # the phonebook's options, where "back" leads from a slice
@@ -117,6 +116,7 @@ async def stale(update: Update, context: Context) -> int | None:
 
 
 # A step handed its draft, and the (update, context, *args) handler it becomes.
+P = ParamSpec("P")  # a button's parsed arguments
 DraftStep = Callable[Concatenate[Update, Context, Draft, P], Awaitable[int | None]]
 StepHandler = Callable[Concatenate[Update, Context, P], Coroutine[Any, Any, int | None]]
 

@@ -284,8 +284,14 @@ async def cancel(update: Update, context: Context) -> int:
 async def persist_now(update: Update, context: Context) -> None:
     """After every update an admin sends: write the conversation state and the live menu id
     now. PTB writes them only on its persistence tick, so a crash within that tick would
-    leave the menu on screen answering "out of date". Unchanged rows are not rewritten."""
+    leave the menu on screen answering "out of date". Unchanged rows are not rewritten.
+    PTB marks the user's data for writing only once every handler group is done, after this
+    one: marked here, or a new menu id would wait for the tick when the last tick was before
+    this update."""
     if update.effective_chat is not None and update.effective_chat.type == "private":
+        user = update.effective_user
+        if user is not None:
+            context.application.mark_data_for_update_persistence(user_ids=user.id)
         await context.application.update_persistence()
 
 

@@ -221,8 +221,9 @@ async def test_sigkill_right_after_approval_never_sends_twice(tmp_path: Path) ->
 
 
 async def test_sigkill_right_after_a_step_leaves_the_newest_menu_live(tmp_path: Path) -> None:
-    """PTB writes conversation states on its persistence tick; the bot writes them after every
-    step too, so a crash within that tick still leaves the menu on screen pressable."""
+    """PTB writes conversation states and user data on its persistence tick; the bot writes
+    them after every step too, so a crash within that tick still leaves the menu on screen
+    pressable, also when the step came after a pause (the tick had nothing left to write)."""
     fake = FakeTelegram()
     await fake.start()
     sandbox = await start_sandbox(SandboxState())
@@ -258,6 +259,9 @@ async def test_sigkill_right_after_a_step_leaves_the_newest_menu_live(tmp_path: 
 
         await alice.press(options, "متن پیام")
         await until_text(w, alice, "متن پیام")  # type: ignore[arg-type]
+        # a pause longer than PTB's tick: it has written everything, so only the bot's own
+        # write after the step can save the new menu (a new message: its id is new)
+        await asyncio.sleep(1.5)
         await alice.send(TEXT)
         preview = await until_text(w, alice, "پیش‌نمایش پیامک")  # type: ignore[arg-type]
         proc = await crash_and_restart()

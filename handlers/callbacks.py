@@ -222,6 +222,14 @@ def parse(data: str | None) -> Press | None:
     more than 64 bytes. The longest declared prefix is tried first."""
     if not data or not data.isascii() or len(data) > MAX_DATA:
         return None
+    return _parse(data)
+
+
+# Every route's pattern parses the press (PTB tries the routes in turn: dozens per press) and
+# so do the gate and the dispatcher; the answer depends on the data alone (the kinds are
+# fixed at import, a Press is immutable), so recent answers are kept.
+@functools.lru_cache(maxsize=1024)
+def _parse(data: str) -> Press | None:
     parts = data.split(":")
     for n in range(len(parts), 0, -1):
         for kind in _BY_PREFIX.get(":".join(parts[:n]), ()):

@@ -10,6 +10,7 @@ real stack (PTB, fake Bot API, sandbox panel, SQLite).
 from __future__ import annotations
 
 import asyncio
+import copy
 import shutil
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -72,6 +73,25 @@ def test_every_release_session_loads_typed() -> None:
 def test_a_session_survives_its_own_round_trip(uid: int) -> None:
     session = Session.from_dict(release_rows()[uid])
     assert Session.from_dict(codec.loads(codec.dumps(session.to_dict()))) == session
+
+
+@pytest.mark.parametrize("uid", [1001, 1002, 1003, 1004, 1005, 1006])
+def test_a_deep_copy_is_equal_and_shares_nothing_mutable(uid: int) -> None:
+    """PTB writes a deep copy of the session: later changes must not reach the copy."""
+    session = Session.from_dict(release_rows()[uid])
+    session.senders.append(("+98100", None))  # every list field holds something
+    session.books_view.append(("1", "a", 1))
+    session.contacts_view.append(("1", "+98912", "b"))
+    copied = copy.deepcopy(session)
+    assert copied == session and copied.to_dict() == session.to_dict()
+    session.books_view.append(("2", "b", 2))
+    session.senders.clear()
+    session.contacts_view[0] = ("9", "+98913", "c")
+    session.menu = (session.menu or 0) + 1
+    assert copied != session
+    assert copied == Session.from_dict(codec.loads(codec.dumps(copied.to_dict())))
+    assert len(copied.books_view) == len(session.books_view) - 1 and copied.senders
+    assert copied.contacts_view[0] != ("9", "+98913", "c")
 
 
 def test_a_fresh_session_writes_nothing_and_odd_values_are_dropped() -> None:

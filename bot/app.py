@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import cast
@@ -44,6 +45,7 @@ EXPIRY_INTERVAL = timedelta(seconds=60)
 RECONCILE_INTERVAL = timedelta(minutes=2)
 HEARTBEAT_INTERVAL = timedelta(seconds=30)
 MAINTENANCE_INTERVAL = timedelta(hours=1)  # pruning, a vacuum step, a WAL checkpoint
+_BACKGROUND: set[asyncio.Task[None]] = set()  # start-up work left running (a reference each)
 
 
 # PTB's builder makes these two requests by default; made here to share one TLS context
@@ -120,11 +122,10 @@ def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastAppli
 async def _post_init(app: Application) -> None:
     services = services_of(app)
     await services.store.ensure_open()
-    try:
-        await _register_commands(app)
-    except TelegramError as exc:
-        # getMe worked a moment ago; the menu is cosmetic, the previous one stays in place
-        log.warning("could not register the command menu (%s); continuing", exc.message)
+    # the menu is cosmetic: set while polling starts, not before (two round trips)
+    task = asyncio.create_task(_register_commands_quietly(app), name="register commands")
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
 
     await _rotate_api_keys(services)
     await jobs.recover_interrupted_sends(app)
@@ -158,6 +159,14 @@ async def _rotate_api_keys(services: Services) -> None:
         "the other keys can now be removed from SECRET_KEY",
         rotated,
     )
+
+
+async def _register_commands_quietly(app: Application) -> None:
+    try:
+        await _register_commands(app)
+    except TelegramError as exc:
+        # getMe worked a moment ago; the menu is cosmetic, the previous one stays in place
+        log.warning("could not register the command menu (%s); continuing", exc.message)
 
 
 async def _register_commands(app: Application) -> None:

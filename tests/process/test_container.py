@@ -54,7 +54,7 @@ async def test_a_leftover_heartbeat_is_removed_before_telegram_is_reached(tmp_pa
         assert check.returncode == 1 and "no heartbeat yet" in check.stderr
         await fake.start(port=port)
         try:
-            await bot.wait_for("started", timeout=30)
+            await bot.wait_for("bot: started", timeout=30)
             # touched right after "started", not at the first 30-second job
             check = health(tmp_path)
             assert check.returncode == 0 and "healthy" in check.stdout, check.stderr
@@ -70,7 +70,7 @@ async def test_the_first_heartbeat_comes_right_after_started(tmp_path: Path) -> 
     env = process_env(fake, tmp_path, ADMIN_IDS="1001")
     try:
         async with bot_process(env, tmp_path) as bot:
-            await bot.wait_for("started", timeout=30)
+            await bot.wait_for("bot: started", timeout=30)
             # there as soon as "started" is logged, not at the first 30-second job
             beat = tmp_path / HEARTBEAT_NAME
             assert beat.exists(), bot.output
@@ -90,7 +90,7 @@ async def test_a_refused_second_process_leaves_the_first_ones_heartbeat(tmp_path
     env = process_env(fake, tmp_path, ADMIN_IDS="1001")
     try:
         async with bot_process(env, tmp_path, "first") as first:
-            await first.wait_for("started", timeout=30)
+            await first.wait_for("bot: started", timeout=30)
             await fake.wait_until(lambda: (tmp_path / HEARTBEAT_NAME).exists(), timeout=5)
             async with bot_process(env, tmp_path, "second") as second:
                 assert await second.exit_code() == 2

@@ -10,18 +10,21 @@ would fill it in a year (benchmarks/year_fill.py, through the store's own API). 
   page and a deep page, an approval end to end (approve press to the POST at the panel);
 * the database file's size, empty and filled, and the size per broadcast.
 
-Targets (#23): each latency and job within 1.2x, start-up within +10 %, of the same bot on
-the last 90 days alone (every window the bot reads holds the same rows: only the history
-differs); the empty store is shown beside it. Exit status 1 on a MISS. The fill takes
-about 4 minutes at ``--scale 1`` on the 2-core development machine; ``--scale 0.1`` keeps
-every ratio of the year (a tenth of each count).
+Targets (#23): each latency and each job within 1.2x of the empty store, start-up within
++10 %, and the file's size per broadcast documented (README) and within its bound. The
+last 90 days alone are shown beside (info): every window the bot reads holds the same rows
+there as in the year, so year / 90 days is what the history alone costs. Exit status 1 on
+a MISS. The fill takes about 2 minutes at ``--scale 1`` on the 2-core development machine;
+``--scale 0.1`` keeps every ratio of the year (a tenth of each count).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -45,10 +48,11 @@ from storage import Store
 
 LATENCY_RATIO = 1.2
 STARTUP_RATIO = 1.1
+KIB_PER_BROADCAST = 16.0  # README: ~12 KiB, nearly all of it the audit rows kept forever
 JOB_RUNS = 15
-# The baseline: the last 90 days alone. Every window the bot reads (the credit watch's 6
-# hours, stranded approvals' 30 days, drafts' and test SMS' 90 days) then holds the same
-# rows as in the year; what differs is only the history older than that.
+# Beside the empty store (the targets): the last 90 days alone. Every window the bot reads
+# (the credit watch's 6 hours, stranded approvals' 30 days, drafts' and test SMS' 90 days)
+# then holds the same rows as in the year; what differs is only the history before that.
 QUARTER = timedelta(days=90)
 SAMPLES = 9
 STARTUPS = 7
@@ -114,6 +118,10 @@ async def store_jobs(path: Path, secret: str, out: Timings) -> None:
                 await store.largest_cost_since(uid, now - timedelta(hours=6))
                 await store.unpriced_broadcasts_since(uid, now - timedelta(hours=6), 20)
 
+        async def follow_ups() -> None:  # every 30 s
+            await store.sends_to_follow_up(now - timedelta(days=2))
+            await store.due_follow_ups(now)
+
         async def maintenance() -> None:  # hourly
             await store.prune(now)
             await store.vacuum_step()
@@ -135,6 +143,7 @@ async def store_jobs(path: Path, secret: str, out: Timings) -> None:
             "job: reconcile unknown (2 min)": reconcile,
             "job: credit ran out (2 min)": credit_ran_out,
             "job: credit watch sweep (6 h)": credit_sweep,
+            "job: follow-ups after a send (30 s)": follow_ups,
             "job: prune, vacuum step, checkpoint (1 h)": maintenance,
             "start-up store calls": start_up,
             "last audit row of a subject": last_audit,
@@ -162,6 +171,7 @@ class Side:
         self.proc: BotProcess | None = None
         self.times: Timings = defaultdict(list)
         self.res = Results()
+        self.deep_cursor = deep_cursor(data_dir / "bot.sqlite3", admins()[0])
 
     async def start(self) -> None:
         await self.fake.start()
@@ -201,12 +211,26 @@ async def history(side: Side, deep: bool) -> float:
     page = side.fake.find(d.chat, HISTORY_TITLE, mark)
     assert page is not None
     samples.clear()
+    # the deepest page: the one older than the admin's sixth-oldest row (as the arrows of
+    # the pages before it would carry it); the empty store has no such row (its first page)
+    deepest = cb.HISTORY_OLDER.data(99, side.deep_cursor)
     await d.act(
-        lambda: d.user.press_data(page.message_id, cb.HISTORY_PAGE.data(99_999), chat_id=d.chat),
+        lambda: d.user.press_data(page.message_id, deepest, chat_id=d.chat),
         lambda n0: d.renders_since(n0) >= 1,
         samples,
     )
     return samples[0][1]
+
+
+def deep_cursor(path: Path, admin: int) -> int:
+    """The admin's sixth-oldest history row (1 when there is none)."""
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        row = conn.execute(
+            "SELECT id FROM broadcasts WHERE (requester_id = ? OR approver_id = ?) "
+            "AND batch_no <= 1 ORDER BY created_at, id LIMIT 1 OFFSET 5",
+            (admin, admin),
+        ).fetchone()
+    return int(row[0]) if row else 1
 
 
 async def measure_bots(tmp: Path, secret: str) -> dict[str, Timings]:
@@ -247,12 +271,11 @@ def file_size(data_dir: Path) -> int:
 def report(
     times: dict[str, Timings], sizes: dict[str, int], filled: dict[str, Filled], scale: float
 ) -> tuple[str, bool]:
-    """Each figure of a year against the same recent work without the history (90 days),
-    which is what the targets are about: nothing may grow with the store's age. Against
-    the empty store too (info for jobs, which have no work at all there)."""
+    """Each figure of a year against the empty store, which is what the targets are about
+    (#23), with the last 90 days alone beside it (info: what the history alone costs)."""
     head = (
         f"{'measure (median)':42} | {'empty':>9} | {'90 days':>9} | {'a year':>9} | "
-        f"{'yr/empty':>8} | {'yr/90d':>7} | target  |"
+        f"{'yr/empty':>8} | {'yr/90d':>7} | target          |"
     )
     lines = [head, "-" * len(head)]
     ok_all = True
@@ -261,22 +284,29 @@ def report(
         e, w, y = (statistics.median(t[name]) for t in (empty, quarter, year))
         limit = STARTUP_RATIO if name.startswith("start-up to") else LATENCY_RATIO
         # under 50 µs the clock's own jitter decides a ratio: judged against 50 µs
-        ok = y <= limit * max(w, 50e-6)
+        ok = y <= limit * max(e, 50e-6)
         ok_all &= ok
+        target = f"<= {limit:.1f}x empty"
         lines.append(
             f"{name:42} | {e * 1000:7.2f}ms | {w * 1000:7.2f}ms | {y * 1000:7.2f}ms | "
-            f"{y / e:7.2f}x | {y / w:6.2f}x | <= {limit:.1f}x | {'PASS' if ok else 'MISS'}"
+            f"{y / e:7.2f}x | {y / w:6.2f}x | {target:15} | {'PASS' if ok else 'MISS'}"
         )
     f = filled["year"]
-    per = (sizes["year"] - sizes["empty"]) / max(1, f.requests)
+    per = (sizes["year"] - sizes["empty"]) / max(1, f.requests) / 1024
+    ok = per <= KIB_PER_BROADCAST
+    ok_all &= ok
+    size = (
+        f"{sizes['empty'] / 1024:7.0f}KiB | {sizes['quarter'] / 2**20:7.1f}MiB | "
+        f"{sizes['year'] / 2**20:7.1f}MiB"
+    )
     lines += [
+        f"{'database file (size per broadcast)':42} | {size} | {per:6.1f} KiB per broadcast "
+        f"| <= {KIB_PER_BROADCAST:.0f} KiB/bc | {'PASS' if ok else 'MISS'}",
         "",
         f"a year (scale {scale:g}): {f.requests:,} requests, {f.broadcasts:,} broadcast rows "
         f"(plans' batches included), {f.audit:,} audit rows, {f.drafts:,} drafts, "
-        f"{f.trials:,} test SMS, {ADMINS} admins; pruned as the hourly job does",
-        f"database file: empty {sizes['empty'] / 1024:.0f} KiB, 90 days "
-        f"{sizes['quarter'] / 2**20:.1f} MiB, a year {sizes['year'] / 2**20:.1f} MiB: "
-        f"{per / 1024:.1f} KiB per broadcast (info; ~100 audit rows per broadcast are most of it)",
+        f"{f.trials:,} test SMS, {ADMINS} admins; pruned as the hourly job does. Size per "
+        "broadcast: ~100 audit rows per broadcast (kept forever) are most of it (README)",
         "spread over the samples, a year (min-max ms): "
         + ", ".join(
             f"{name} {min(v) * 1000:.1f}-{max(v) * 1000:.1f}"

@@ -183,6 +183,10 @@ async def fill(
             if state == BroadcastState.SENT:
                 await store.record_cost(b.id, requester, 1.5, snapshot.recipients, clock.now)
             done.broadcasts += 1
+        if fate <= 0.98:  # sent: its follow-up, scheduled and told as the 30 s job does
+            key = f"r{request.id}" if plan else f"b{b.id}"
+            await store.schedule_follow_up(key, b.number, clock.now + timedelta(hours=1))
+            await store.settle_follow_up(key, "sent")
         # the rest of the audit: refused presses, saved texts, key and phone changes...
         for k in range(audit_per - 4):
             await store.audit(

@@ -256,11 +256,8 @@ async def show_history(
         items, older = items[:HISTORY_PAGE], len(items) > HISTORY_PAGE
     page = page if older_than is not None or newer_than is not None else 1
     # every approver of a request that needed several, in the order they approved
-    requests = {
-        b.id: r
-        for b in items
-        if b.request_id is not None and (r := await store.get_request(b.request_id)) is not None
-    }
+    found = await store.get_requests([b.request_id for b in items if b.request_id is not None])
+    requests = {b.id: r for b in items if (r := found.get(b.request_id or 0)) is not None}
     pending = await _pending_for(context, uid) if page == 1 else []
     people = {p for b in items for p in (b.requester_id, b.approver_id) if p is not None}
     people |= {p for r in requests.values() for p in r.approved_by}

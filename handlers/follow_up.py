@@ -63,7 +63,7 @@ async def run_follow_ups(app: Application, now: datetime | None = None) -> int:
 async def _schedule_new(context: Context, now: datetime) -> None:
     settings, store = context.services.settings, context.services.store
     minutes = settings.follow_up_minutes
-    rows = await store.sends_since(now - LOOK_BACK)
+    rows = await store.sends_to_follow_up(now - LOOK_BACK)  # the ones not scheduled yet
     for b in rows:
         if b.plan_key is None and b.state == BroadcastState.SENT and b.outbox_ids:
             due = due_at([b], minutes)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain import Broadcast
+
 from ._base import StoreBase
+from .broadcasts import broadcast_of
 from .db import parse_db_time, to_db_time
 
 
@@ -27,6 +30,22 @@ class FollowUpStore(StoreBase):
                 (send_key, public_no, to_db_time(due_at)),
             )
         )
+
+    async def sends_to_follow_up(self, since: datetime) -> list[Broadcast]:
+        """Rows going out since ``since`` (by the send-time index) whose send has no
+        follow-up yet: a sent single send with its outbox ids, or a batch of a plan (its
+        plan's follow-up comes when the plan is done). Each tick of the job reads the sends
+        still to schedule, not two days of sends scheduled long ago."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM broadcasts b INDEXED BY broadcasts_by_goes_at "
+            "WHERE b.goes_at >= unixepoch(?) AND (b.plan_key IS NOT NULL "
+            "OR (b.state = 'sent' AND b.outbox_ids <> '[]')) "
+            # the send's key: a plan's, else "b<id>" (bot/guardrails/follow_up.py single_key)
+            "AND NOT EXISTS (SELECT 1 FROM follow_ups f "
+            "WHERE f.send_key = COALESCE(b.plan_key, 'b' || b.id)) ORDER BY b.id",
+            (to_db_time(since),),
+        )
+        return [broadcast_of(r) for r in rows]
 
     async def due_follow_ups(self, now: datetime) -> list[FollowUp]:
         rows = await self._db.fetchall(

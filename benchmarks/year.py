@@ -50,6 +50,7 @@ LATENCY_RATIO = 1.2
 STARTUP_RATIO = 1.1
 KIB_PER_BROADCAST = 16.0  # README: ~12 KiB, nearly all of it the audit rows kept forever
 JOB_RUNS = 15
+JOB_ROUNDS = 5  # each store's jobs on a fresh copy, the stores in turn
 # Beside the empty store (the targets): the last 90 days alone. Every window the bot reads
 # (the credit watch's 6 hours, stranded approvals' 30 days, drafts' and test SMS' 90 days)
 # then holds the same rows as in the year; what differs is only the history before that.
@@ -325,7 +326,7 @@ async def main(scale: float) -> tuple[str, bool]:
         print(f"filled a year (scale {scale:g}) in {took:.0f} s", file=sys.stderr)
         sizes = {name: file_size(tmp / name) for name in STORES}
         times: dict[str, Timings] = {name: defaultdict(list) for name in STORES}
-        for _ in range(2):  # alternating
+        for _ in range(JOB_ROUNDS):  # alternating: the machine's load hits every store alike
             for name in STORES:
                 copy = tmp / f"{name}-jobs"
                 shutil.copytree(tmp / name, copy, dirs_exist_ok=True)

@@ -118,7 +118,7 @@ class ApproveSendStore(StoreBase):
             refusal = check(request)(gate)
             if refusal is not None:
                 return ApprovedSend(tally, request, Refused(refusal))
-            return _start(conn, stamp, request, approver_id, tally)
+            return _start(conn, stamp, request, row["snapshot"], approver_id, tally)
 
         return await self._db.in_one_trip(work)
 
@@ -127,16 +127,18 @@ def _start(
     conn: sqlite3.Connection,
     stamp: str,
     request: ApprovalRequest,
+    stored: str,
     approver_id: int,
     tally: ApprovalTally,
 ) -> ApprovedSend:
-    """The approved request's broadcast row, ``sending``, and the requester's sealed key."""
+    """The approved request's broadcast row, ``sending``, with the snapshot exactly as the
+    request stored it (``stored``), and the requester's sealed key."""
     params = sending_params(
         stamp,
         request_id=request.id,
         requester_id=request.requester_id,
         approver_id=approver_id,
-        snapshot=request.snapshot,
+        snapshot=stored,
     )
     conn.execute("SAVEPOINT unit")
     try:
@@ -154,4 +156,4 @@ def _start(
         "SELECT token FROM api_keys WHERE user_id = ?", (request.requester_id,)
     ).fetchall()
     token = sealed[0][0] if sealed else None
-    return ApprovedSend(tally, request, broadcast_of(rows[0]), token=token)
+    return ApprovedSend(tally, request, broadcast_of(rows[0], request.snapshot), token=token)

@@ -14,13 +14,14 @@ from .errors import StoreError
 from .plans import Check, Refused, read_gate, settle_plan
 
 
-def broadcast_of(row: sqlite3.Row) -> Broadcast:
+def broadcast_of(row: sqlite3.Row, snapshot: Snapshot | None = None) -> Broadcast:
+    """A row as a record; ``snapshot``: the row's snapshot already read (not parsed again)."""
     return Broadcast(
         id=row["id"],
         request_id=row["request_id"],
         requester_id=row["requester_id"],
         approver_id=row["approver_id"],
-        snapshot=Snapshot.from_dict(load_json(row["snapshot"], {})),
+        snapshot=snapshot or Snapshot.from_dict(load_json(row["snapshot"], {})),
         state=BroadcastState(row["state"]),
         created_at=parse_db_time(row["created_at"]),
         updated_at=parse_db_time(row["updated_at"]),
@@ -56,18 +57,19 @@ def sending_params(
     request_id: int | None,
     requester_id: int,
     approver_id: int | None,
-    snapshot: Snapshot,
+    snapshot: Snapshot | str,
     direct_key: str | None = None,
     batch_no: int = 0,
     plan_key: str | None = None,
     send_at: datetime | None = None,
 ) -> tuple[object, ...]:
-    """The parameters of :data:`INSERT_SENDING`."""
+    """The parameters of :data:`INSERT_SENDING`; ``snapshot`` as stored (JSON text) when
+    it is copied from the request that approved it."""
     return (
         request_id,
         requester_id,
         approver_id,
-        dump_json(snapshot.to_dict()),
+        snapshot if isinstance(snapshot, str) else dump_json(snapshot.to_dict()),
         now,
         now,
         direct_key,

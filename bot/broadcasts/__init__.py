@@ -6,8 +6,10 @@ call one method and turn its named result into a Persian message.
 Money rules this module enforces:
 
 * At most one POST per approval: the approval is a single-winner CAS in the
-  store, and ``store.start_broadcast`` (UNIQUE per request) writes the row in
-  state ``sending`` BEFORE the HTTP call, so a second caller gets "duplicate".
+  store, and the row in state ``sending`` (UNIQUE per request) is written BEFORE the
+  HTTP call, in the approval's own transaction for an approve press
+  (``store.approve_and_start``), else by ``store.start_broadcast``; a second caller
+  gets "duplicate".
 * A send whose outcome is unknown is never resent automatically: it becomes
   ``unknown``. ``reconcile`` (which never sends) moves it to ``sent`` only on positive
   evidence, a provider row claimed one-to-one; absence of a row proves nothing. Only a

@@ -25,9 +25,10 @@ class Decider:
     async def approve(self, request_id: int, approver_id: int) -> Decision:
         """Count this approval; only the press that completes the count is "approved".
 
-        The store counts and flips in one transaction (see ``add_approval``), so with two
-        approvals needed and two approvers pressing at once exactly one wins and sends.
-        Approvals count only from people who are approvers as of this press."""
+        The store counts and flips in one transaction (``approve_and_start``, which also
+        writes the send's row; ``add_approval`` when the rules refused it at first), so
+        with two approvals needed and two approvers pressing at once exactly one wins and
+        sends. Approvals count only from people who are approvers as of this press."""
         at_once = await self._approve_at_once(request_id, approver_id)
         if at_once is not None:
             return at_once

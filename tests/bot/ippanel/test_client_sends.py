@@ -3,6 +3,8 @@ their cancellation, the send list, validation errors."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,11 +16,18 @@ from bot.ippanel import (
     NotCancellableError,
     NotFoundError,
     SendRecord,
+    TransportError,
     ValidationError,
 )
 from sandbox import RunningSandbox
 from tests.ippanel_helpers import FIRST_BOOK, TEHRAN, send, whole
-from tests.sandbox_fixtures import SANDBOX_KEY, SANDBOX_KEY_2, SANDBOX_SENDER, closed_port_url
+from tests.sandbox_fixtures import (
+    SANDBOX_KEY,
+    SANDBOX_KEY_2,
+    SANDBOX_SENDER,
+    closed_port_url,
+    sandbox_client,
+)
 
 # -------------------------------------------------------------------- sends
 
@@ -121,3 +130,22 @@ async def test_async_with_closes() -> None:
     async with IPPanelClient(closed_port_url()) as client:
         assert "IPPanelClient" in repr(client)
     assert client._http.is_closed
+
+
+async def test_on_wire_is_called_once_the_post_has_left(
+    ippanel: IPPanelClient, sandbox: RunningSandbox
+) -> None:
+    """An approve press is answered once its POST has been written (handlers/approval.py):
+    the client says so while the panel still holds the request, and once per send."""
+    sandbox.state.fail_next("/api/send", "hang", delay=5)
+    left = asyncio.Event()
+    async with sandbox_client(sandbox, read_timeout=10) as client:
+        sending = asyncio.create_task(send(client, on_wire=left.set))
+        await asyncio.wait_for(left.wait(), 2)
+        assert not sending.done() and sandbox.state.send_post_count == 1
+        sending.cancel()
+        with contextlib.suppress(asyncio.CancelledError, TransportError):
+            await sending
+    calls: list[str] = []
+    result = await send(ippanel, on_wire=lambda: calls.append("left"))
+    assert len(result.outbox_ids) == 1 and calls == ["left"]  # once, before the answer

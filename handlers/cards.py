@@ -128,9 +128,10 @@ async def notify_approvers(
 ) -> int:
     """Send each approver the full card; a blocked bot skips that one. Returns how many got it."""
     reached = 0
+    read: dict[str, str] = {}
     for approver in approvers:
         lang = await user_lang(context, approver)
-        guards = await request_guards(context, request, lang)
+        guards = await _guards(context, request, lang, read)
         card = approval_card(context, request, lang, money, guards=guards)
         reply_to = None
         if card.message_apart:
@@ -151,6 +152,16 @@ async def notify_approvers(
     return reached
 
 
+async def _guards(
+    context: Context, request: ApprovalRequest, lang: str, read: dict[str, str]
+) -> str:
+    """A request's guardrail lines, read once per language for all its cards: they read the
+    month's sends and the repeats' window, the same for every approver."""
+    if lang not in read:
+        read[lang] = await request_guards(context, request, lang)
+    return read[lang]
+
+
 def reason_line(lang: str, reason: str | None) -> str:
     return t(lang, "reason_line", reason=esc(reason)) if reason else ""
 
@@ -169,6 +180,7 @@ async def close_cards(
     tz = context.services.settings.tz
     now = datetime.now(UTC)
     store = context.services.store
+    read: dict[str, str] = {}
     async with card_lock(request.id):
         # re-read under the lock: the approvals so far, as the store has them now
         request = await store.get_request(request.id) or request
@@ -189,7 +201,7 @@ async def close_cards(
                 when=format_jalali(now, tz, lang),
                 reason=reason_line(lang, reason),
             )
-            guards = await request_guards(context, request, lang)
+            guards = await _guards(context, request, lang, read)
             card = approval_card(context, request, lang, status=status, guards=guards)
             markup = card_markup(lang, request, card, pending=False)
             await edit(context, chat_id, message_id, card.text, markup)
@@ -198,6 +210,7 @@ async def close_cards(
 async def refresh_cards(context: Context, request_id: int) -> None:
     """Redraw every approver's card of a still pending request after a partial approval."""
     store = context.services.store
+    read: dict[str, str] = {}
     async with card_lock(request_id):
         request = await store.get_request(request_id)
         if request is None or request.state != RequestState.PENDING:
@@ -210,7 +223,7 @@ async def refresh_cards(context: Context, request_id: int) -> None:
             lang = await user_lang(context, chat_id)
             approved = chat_id in got
             status = t(lang, "approval_you_approved", n=num(missing, lang)) if approved else ""
-            guards = await request_guards(context, request, lang)
+            guards = await _guards(context, request, lang, read)
             card = approval_card(
                 context, request, lang, money_of(request), status=status, guards=guards
             )

@@ -38,7 +38,7 @@ class FollowUpStore(StoreBase):
         still to schedule, not two days of sends scheduled long ago."""
         rows = await self._db.fetchall(
             "SELECT * FROM broadcasts b INDEXED BY broadcasts_by_goes_at "
-            "WHERE b.goes_at >= unixepoch(?) AND (b.plan_key IS NOT NULL "
+            "WHERE b.goes_at >= CAST(strftime('%s', ?) AS INTEGER) AND (b.plan_key IS NOT NULL "
             "OR (b.state = 'sent' AND b.outbox_ids <> '[]')) "
             # the send's key: a plan's, else "b<id>" (bot/guardrails/follow_up.py single_key)
             "AND NOT EXISTS (SELECT 1 FROM follow_ups f "

@@ -26,7 +26,8 @@ class GuardrailStore(StoreBase):
         or cancelled rows are left out."""
         rows = await self._db.fetchall(
             "SELECT * FROM broadcasts INDEXED BY broadcasts_by_goes_at "
-            "WHERE goes_at >= unixepoch(?) AND state IN ('sent', 'unknown', 'sending') "
+            "WHERE goes_at >= CAST(strftime('%s', ?) AS INTEGER) "
+            "AND state IN ('sent', 'unknown', 'sending') "
             "ORDER BY id",
             (to_db_time(since),),
         )
@@ -42,7 +43,8 @@ class GuardrailStore(StoreBase):
             "FROM broadcasts b INDEXED BY broadcasts_by_goes_at "
             "LEFT JOIN broadcast_costs c ON c.broadcast_id = b.id "
             "LEFT JOIN approval_requests r ON r.id = b.request_id "
-            "WHERE b.goes_at >= unixepoch(?) AND b.state IN ('sent', 'unknown', 'sending') "
+            "WHERE b.goes_at >= CAST(strftime('%s', ?) AS INTEGER) "
+            "AND b.state IN ('sent', 'unknown', 'sending') "
             "ORDER BY b.id",
             (to_db_time(since),),
         )

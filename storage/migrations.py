@@ -524,17 +524,18 @@ CREATE INDEX trial_sends_by_line_text ON trial_sends (content_hash, created_at);
 # written: its own time (a moved batch), else its batch's or its snapshot's time, else its
 # creation; the guardrails ask for the rows going out since a moment. ``started``: the
 # request has a broadcast row (kept by a trigger), so "approved but never started" is
-# read from a partial index of those alone.
+# read from a partial index of those alone. Seconds are read with strftime('%s', …), not
+# unixepoch(), which needs SQLite 3.38 (Ubuntu 22.04's Python has 3.37).
 _V16_SEND_TIMES = """
 ALTER TABLE broadcasts ADD COLUMN goes_at INTEGER GENERATED ALWAYS AS (
-    MAX(unixepoch(created_at), COALESCE(
-        unixepoch(send_at),
-        CASE WHEN json_valid(snapshot) THEN unixepoch(COALESCE(
+    MAX(CAST(strftime('%s', created_at) AS INTEGER), COALESCE(
+        CAST(strftime('%s', send_at) AS INTEGER),
+        CASE WHEN json_valid(snapshot) THEN CAST(strftime('%s', COALESCE(
             CASE WHEN batch_no > 0
                 THEN json_extract(snapshot, '$.plan.batches[' || (batch_no - 1) || '].send_at')
             END,
             json_extract(snapshot, '$.send_at')
-        )) END,
+        )) AS INTEGER) END,
         0
     ))
 ) VIRTUAL;

@@ -111,6 +111,9 @@ class Attempts:
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
                 log.warning(self._unreachable(method, exc.message, wait))
                 log.debug("%s failed", method, exc_info=True)
+            # python -m bot starts with collection off until polling runs; a start-up that
+            # waits for Telegram (maybe for hours) collects its failed attempts' garbage
+            gc.enable()
             try:
                 await asyncio.wait_for(self._stop.wait(), timeout=wait)
             except TimeoutError:

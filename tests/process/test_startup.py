@@ -318,3 +318,28 @@ async def test_network_errors_back_off_and_a_proxy_is_named(
 
     with pytest.raises(StartupFailed, match=r"^TELEGRAM_BOT_TOKEN was rejected"):
         await steps.run("getMe", rejected)
+
+
+async def test_a_start_up_waiting_for_telegram_collects_its_garbage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``python -m bot`` imports with garbage collection off and turns it on once polling
+    runs; a start-up that keeps retrying (Telegram out of reach for hours) must not keep
+    every failed attempt's garbage until then."""
+    import gc
+
+    import bot.startup
+
+    monkeypatch.setattr(bot.startup, "RETRY_FIRST_SECONDS", 0.01)
+    failures = [NetworkError("httpx.ConnectError: [Errno 111] Connection refused")]
+
+    async def flaky() -> None:
+        if failures:
+            raise failures.pop(0)
+
+    gc.disable()
+    try:
+        assert await attempts(tmp_path).run("getMe", flaky) is True
+        assert gc.isenabled()
+    finally:
+        gc.enable()

@@ -17,7 +17,7 @@ from bot.config import ConfigError
 from bot.domain import Draft, PhonebookSelection, RequestState
 from storage import Store
 from storage.db import migrate
-from tests.bot.test_config import TOKEN, run_bot, settings
+from tests.bot.config_helpers import TOKEN, run_bot, settings
 
 # ------------------------------------------------------------------ parsing
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import stat
-import subprocess
-import sys
 from datetime import time
 from pathlib import Path
 
@@ -19,20 +16,7 @@ from bot.config import ConfigError, load_settings
 from bot.keyfile import load_fernet
 from bot.logs import SECRETS, setup_logging
 from bot.quiet_hours import QuietHours
-
-TOKEN = "123456789:AAHk-test-token-abcdefghijklmnopqrstuv"
-REPO = Path(__file__).resolve().parents[2]
-
-
-def settings(tmp_path: Path, **extra: object):
-    values: dict[str, object] = {
-        "telegram_bot_token": TOKEN,
-        "admin_ids": "11, 22",
-        "data_dir": tmp_path,
-        "_env_file": None,
-    }
-    values.update(extra)
-    return load_settings(**values)
+from tests.bot.config_helpers import TOKEN, run_bot, settings
 
 
 def test_defaults(tmp_path: Path) -> None:
@@ -149,18 +133,6 @@ def test_log_lines_hide_the_token_and_registered_keys() -> None:
     assert "[REDACTED]" in text
     assert "getUpdates result" not in text
     assert logging.getLogger("httpx").level == logging.WARNING
-
-
-def run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "ADMIN_IDS")}
-    return subprocess.run(
-        [sys.executable, "-m", "bot"],
-        env={**base, "PYTHONPATH": str(REPO), **env},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_python_m_bot_without_configuration_exits_2(tmp_path: Path) -> None:

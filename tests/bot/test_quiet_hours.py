@@ -18,7 +18,7 @@ from bot.quiet_hours import (
     parse_quiet_hours,
     skip_night,
 )
-from tests.handlers.test_flow_plan import plain, plan_review
+from tests.flows import plain, plan_review
 from tests.harness import (
     bot_world,
     compose_to_review,

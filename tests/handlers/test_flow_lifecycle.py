@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.app import build_application
 from bot.domain import BroadcastState
-from tests.handlers.test_flow_plan import SEED, approved_plan, plain, until_plain
+from tests.flows import SEED, approved_plan, plain, until_plain
 from tests.harness import World, restart, start_bot, stop_bot, until_text, world_settings
 
 STOPPED_AT_2 = "در نوبت ۲ متوقف شد"

@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.domain import BroadcastState, RequestState
 from handlers.jobs import reconcile_unknown
 from handlers.session import CustomContext
+from tests.flows import unknown_send
 from tests.harness import (
     World,
     bot_world,
@@ -25,18 +26,6 @@ from tests.storage_fixtures import break_broadcast_rows, mend_broadcast_rows
 
 STRANDED = fa_prefix("stranded")
 NO_SMS = "هیچ پیامکی فرستاده نشده است"
-
-
-async def unknown_send(w: World):
-    """Alice's request, approved by Bob, answered with a 500: outcome unknown, 1 POST."""
-    alice, bob = w.admin(0), w.admin(1)
-    _, cards = await submit_request(w, alice, (bob,))
-    w.sandbox.state.fail_next("/api/send", "500")  # refused before the sandbox queued it
-    await bob.press(cards[bob.user_id], "تأیید و ارسال")
-    told = await until_text(w, alice, "نامعلوم")
-    await until_text(w, bob, "نامعلوم")
-    assert w.sends == 1
-    return alice, bob, told
 
 
 async def test_unknown_stays_unknown_until_a_person_confirms_then_retry_sends_once(

@@ -8,67 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.domain import BroadcastState
+from tests.flows import SEED, approved_plan, plain, plan_review, until_plain
 from tests.harness import (
-    World,
     bot_world,
-    compose_to_review,
     restart,
     set_key,
-    start_all,
     until_text,
 )
-
-SEED = {"contacts_per_book": 25}
-ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
-
-
-def plain(text: str | None) -> str:
-    """Visible text without the bidi isolates numbers are wrapped in."""
-    return (text or "").translate(ISOLATES)
-
-
-async def until_plain(w: World, user, needle: str, *, after: int = 0):
-    """until_text, matching the visible text (numbers are isolated in the real one)."""
-
-    def found():
-        for message in reversed(user.messages()):
-            if message.message_id > after and needle in plain(message.text):
-                return message
-        return None
-
-    await w.fake.wait_until(lambda: found() is not None, timeout=8.0)
-    return found()
-
-
-async def plan_review(w: World, user, *, batch: str = "10", every: str = "۱۵ دقیقه"):
-    """Compose to review, then "send gradually": batch typed, interval picked, first batch
-    in one hour. Returns the review card."""
-    review = await compose_to_review(w, user)
-    await user.press(review, "ارسال تدریجی")
-    menu = await until_text(w, user, "اندازهٔ هر نوبت")
-    await user.press(menu, "اندازهٔ دیگر")
-    await until_text(w, user, "اندازهٔ هر نوبت را بنویسید")
-    await user.send("عدد")  # not a number: told, draft intact
-    refused = await until_text(w, user, "این عدد پذیرفته نیست")
-    await user.send(batch)
-    # "now" has no plan (said as soon as the menu opened, and again on the new menu)
-    menu = await until_text(w, user, "زمان نوبت اول", after=refused.message_id)
-    await user.press(user.last(), every, exact=True)
-    await w.until(lambda: "✓ " + every in str(user.last().button_texts))
-    await user.press(user.last(), "زمان")
-    await until_text(w, user, "زمان ارسال")
-    await user.press(user.last(), "یک ساعت دیگر")
-    return await until_text(w, user, "بازبینی")
-
-
-async def approved_plan(w: World, **kw):
-    alice, bob = w.admin(0), w.admin(1)
-    await start_all(w, bob)
-    await set_key(w, alice)
-    review = await plan_review(w, alice, **kw)
-    await alice.press(review, "ارسال برای تأیید")
-    card = await until_text(w, bob, "درخواست ارسال")
-    return alice, bob, review, card
 
 
 async def test_plan_is_shown_approved_once_and_posted_one_post_per_batch(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.domain import BroadcastState, RequestState
 from tests.fakes.telegram_api import FakeUser
-from tests.handlers.test_flow_plan import SEED, approved_plan, plain, until_plain
+from tests.flows import SEED, approved_plan, plain, until_plain
 from tests.harness import (
     World,
     bot_world,

@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.health import HEARTBEAT_NAME
 from tests.fakes import FakeTelegram
 from tests.harness import process_env
-from tests.process.test_startup import FAST_RETRY, bot_process, free_port
+from tests.process.processes import FAST_RETRY, bot_process, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 

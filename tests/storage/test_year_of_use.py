@@ -11,7 +11,7 @@ from bot.domain import Broadcast, BroadcastState, PhonebookSelection, RequestSta
 from handlers.jobs import maintain_store, reconcile_unknown
 from handlers.session import CustomContext
 from storage import MIGRATIONS, SCHEMA_VERSION, Store
-from tests.handlers.test_flow_money import unknown_send
+from tests.flows import unknown_send
 from tests.harness import bot_world, count_rows, until_text
 from tests.storage_fixtures import _raw
 

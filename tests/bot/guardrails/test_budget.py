@@ -20,8 +20,7 @@ from bot.guardrails.budget import (
 )
 from bot.guardrails.lines import budget_lines, millions
 from bot.plans import make_plan
-from tests.bot.guardrails.test_repeats import compose
-from tests.handlers.test_flow_plan import plain
+from tests.flows import compose, plain
 from tests.harness import bot_world, set_key, start_all, until_text
 
 TEHRAN = ZoneInfo("Asia/Tehran")

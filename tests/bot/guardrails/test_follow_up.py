@@ -9,8 +9,7 @@ from pathlib import Path
 from bot.guardrails.follow_up import summarize
 from bot.ippanel import BulkReport, OperatorStats
 from handlers.follow_up import run_follow_ups
-from tests.bot.guardrails.test_repeats import compose
-from tests.handlers.test_flow_plan import approved_plan, plain, until_plain
+from tests.flows import approved_plan, compose, plain, until_plain
 from tests.harness import World, bot_world, count_rows, restart, set_key, start_all, until_text
 
 # the sandbox reports 40 % of every operator's numbers failed: 60 % delivered

@@ -8,10 +8,9 @@ from pathlib import Path
 
 from bot.domain import PhonebookSelection, Snapshot
 from bot.guardrails.repeats import Earlier, find_repeats, overlap, text_key
-from tests.handlers.test_flow_plan import plain
-from tests.harness import World, bot_world, set_key, start_all, until_text
+from tests.flows import TEXT, compose, plain
+from tests.harness import bot_world, set_key, start_all, until_text
 
-TEXT = "سلام، تخفیف ویژهٔ امروز"
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
 
 
@@ -57,23 +56,6 @@ def test_same_text_first_then_a_different_text_to_the_same_book() -> None:
 
 
 # ------------------------------------------------------------------ end to end
-
-
-async def compose(w: World, user, *, book_index: int = 0, text: str = TEXT):
-    """/send → the first line → one phonebook → text → now → the review card."""
-    before = max((m.message_id for m in user.messages()), default=0)
-    await user.send("/send")
-    menu = await until_text(w, user, "خط ارسال", after=before)
-    await user.press(menu, "خط خدماتی")  # not "same as last time": pick the book below
-    menu = await until_text(w, user, "دفترچه‌های تلفن", after=before)
-    await user.press(menu, menu.buttons[book_index][0][0], exact=True)
-    await w.until(lambda: "✓" in user.last().buttons[book_index][0][0])
-    await user.press(user.last(), "ادامه: متن پیام ◀️", exact=True)
-    await until_text(w, user, "متن پیام", after=before)
-    await user.send(text)
-    preview = await until_text(w, user, "پیش‌نمایش پیامک", after=before)
-    await user.press(preview, "زمان: همین حالا ◀️", exact=True)
-    return await until_text(w, user, "بازبینی", after=before)
 
 
 async def test_the_same_text_to_the_same_book_twice_names_the_first_on_both_cards(

@@ -345,6 +345,19 @@ def send_time_of(b: Broadcast) -> datetime | None:
     return b.snapshot.send_time
 
 
+@dataclass(frozen=True)
+class SpendRow:
+    """What the month's budget reads of a broadcast row (#22): read without its snapshot,
+    which the budget does not need whole (a month of rows parsed on every card)."""
+
+    broadcast_id: int
+    request_id: int | None
+    at: datetime  # when it goes (or went) out: as :func:`send_time_of`, else its creation
+    known_cost: float | None  # the provider's recorded cost of its whole snapshot
+    request_money: dict[str, Any] | None  # its request's money check at submit
+    share: float  # a plan batch's share of its plan's rows (1 for a single send)
+
+
 @dataclass
 class Profile:
     user_id: int

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
-from typing import Any
 
-from bot.domain import ApprovalRequest, Broadcast
+from bot.domain import ApprovalRequest, Broadcast, SpendRow
 
 from ._base import StoreBase, load_json
 from .approvals import _request
 from .broadcasts import broadcast_of
-from .db import to_db_time
+from .db import parse_db_time, to_db_time
 
 # A send scheduled this long ago may still be ahead: the same horizon as a scheduled send.
 _SCHEDULE_HORIZON = timedelta(days=366)
@@ -33,13 +33,21 @@ class GuardrailStore(StoreBase):
         )
         return [broadcast_of(r) for r in rows]
 
-    async def spend_rows(
-        self, since: datetime
-    ) -> list[tuple[Broadcast, float | None, dict[str, Any] | None]]:
-        """The rows of :meth:`sends_since`, each with its recorded cost (None: not
-        recorded) and its request's money check at submit (None: sent without a request)."""
+    async def spend_rows(self, since: datetime) -> list[SpendRow]:
+        """The rows of :meth:`sends_since` as the budget reads them: each row's send time,
+        recorded cost (None: not recorded), its request's money check at submit (None: sent
+        without a request) and a plan batch's share of its plan. The few snapshot fields
+        needed are read in SQL: parsing a month of snapshots in the event loop took ~47 ms
+        per card on a year-old store."""
         rows = await self._db.fetchall(
-            "SELECT b.*, c.cost AS known_cost, r.money AS request_money "
+            "SELECT b.id, b.request_id, b.batch_no, b.send_at, b.created_at, "
+            "c.cost AS known_cost, r.money AS request_money, "
+            "json_extract(b.snapshot, '$.send_at') AS snapshot_at, "
+            "json_extract(b.snapshot, '$.plan.rows') AS plan_rows, "
+            "CASE WHEN b.batch_no > 0 THEN json_extract(b.snapshot, "
+            "'$.plan.batches[' || (b.batch_no - 1) || '].send_at') END AS batch_at, "
+            "CASE WHEN b.batch_no > 0 THEN json_extract(b.snapshot, "
+            "'$.plan.batches[' || (b.batch_no - 1) || '].size') END AS batch_size "
             "FROM broadcasts b INDEXED BY broadcasts_by_goes_at "
             "LEFT JOIN broadcast_costs c ON c.broadcast_id = b.id "
             "LEFT JOIN approval_requests r ON r.id = b.request_id "
@@ -48,9 +56,7 @@ class GuardrailStore(StoreBase):
             "ORDER BY b.id",
             (to_db_time(since),),
         )
-        return [
-            (broadcast_of(r), r["known_cost"], load_json(r["request_money"], None)) for r in rows
-        ]
+        return [_spend_row(r) for r in rows]
 
     async def unposted_plan_batches(
         self, since: datetime
@@ -80,3 +86,19 @@ class GuardrailStore(StoreBase):
             )
             found.append((_request(row), {int(p["batch_no"]) for p in posted}))
         return found
+
+
+def _spend_row(row: sqlite3.Row) -> SpendRow:
+    """As :func:`bot.domain.send_time_of` reads a row's time (its own, its batch's, its
+    snapshot's; else when it was written) and the budget a batch's share of its plan."""
+    at = row["send_at"] or row["batch_at"] or row["snapshot_at"] or row["created_at"]
+    rows, size = row["plan_rows"], row["batch_size"]
+    share = size / rows if isinstance(rows, int) and rows > 0 and size is not None else 1.0
+    return SpendRow(
+        broadcast_id=row["id"],
+        request_id=row["request_id"],
+        at=parse_db_time(str(at)),
+        known_cost=row["known_cost"],
+        request_money=load_json(row["request_money"], None),
+        share=share,
+    )

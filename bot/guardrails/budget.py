@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import jdatetime
 
-from bot.domain import ApprovalRequest, Broadcast, Snapshot, send_time_of
+from bot.domain import ApprovalRequest, Snapshot, SpendRow
 
 if TYPE_CHECKING:
     from storage.guardrails import GuardrailStore
@@ -94,28 +94,16 @@ def _estimate(money: dict[str, Any] | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _share(snapshot: Snapshot, batch_no: int) -> float:
-    """A plan batch's share of its plan's rows (1 for a single send)."""
-    plan = snapshot.plan
-    if not batch_no or plan is None or plan.rows <= 0 or batch_no > len(plan.batches):
-        return 1.0
-    return plan.batches[batch_no - 1].size / plan.rows
-
-
-def spent_items(
-    rows: list[tuple[Broadcast, float | None, dict[str, Any] | None]],
-    plans: list[tuple[ApprovalRequest, set[int]]],
-) -> list[Spend]:
+def spent_items(rows: list[SpendRow], plans: list[tuple[ApprovalRequest, set[int]]]) -> list[Spend]:
     """What was sent or scheduled, each at its send time: broadcast rows (their recorded
     cost, else the estimate at approval; a batch row its share of its plan), and the
     batches of running plans not posted yet (their share of the estimate)."""
     items = []
-    for b, known, money in rows:
-        at = send_time_of(b) or b.created_at
+    for row in rows:
         # a recorded cost covers the snapshot's recipients: a plan's whole rows
-        cost = known if known is not None else _estimate(money)
+        cost = row.known_cost if row.known_cost is not None else _estimate(row.request_money)
         if cost is not None:
-            items.append(Spend(at, cost * _share(b.snapshot, b.batch_no)))
+            items.append(Spend(row.at, cost * row.share))
     for request, posted in plans:
         cost, plan = _estimate(request.money), request.snapshot.plan
         if cost is None or plan is None or plan.rows <= 0:
@@ -134,9 +122,7 @@ async def month_spend(
     """Everything sent or scheduled that may fall in this Jalali month (or later);
     ``leave_out`` is a request whose own sends are not counted (its card adds it itself)."""
     since = month_start(now, tz)
-    rows = [
-        r for r in await store.spend_rows(since) if r[0].request_id != leave_out or not leave_out
-    ]
+    rows = [r for r in await store.spend_rows(since) if r.request_id != leave_out or not leave_out]
     plans = [p for p in await store.unposted_plan_batches(since) if p[0].id != leave_out]
     return [s for s in spent_items(rows, plans) if s.at >= since]
 

@@ -7,7 +7,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.domain import Broadcast, BroadcastState, PhonebookSelection, RequestState
+from bot.domain import (
+    Broadcast,
+    BroadcastState,
+    PhonebookSelection,
+    RequestState,
+    send_time_of,
+)
 from handlers.jobs import maintain_store, reconcile_unknown
 from handlers.session import CustomContext
 from storage import MIGRATIONS, SCHEMA_VERSION, Store
@@ -216,8 +222,18 @@ async def test_sends_since_reads_the_rows_going_out_in_the_window(db_path, ferne
         again = await store.retry_broadcast(moved.id, send_at=start + 41 * day)
         assert isinstance(again, Broadcast)
         assert await ids(start + 38 * day) == [ahead.id, batch.id, moved.id]
-        spent = [b.id for b, *_ in await store.spend_rows(start + 38 * day)]
+        spent = [r.broadcast_id for r in await store.spend_rows(start + 38 * day)]
         assert spent == [ahead.id, batch.id, moved.id]
+        # the budget's reading of each row, from a few snapshot fields in SQL, is what the
+        # whole row says: its send time (else its creation) and a batch's share of its plan
+        full = {b.id: b for b in await store.sends_since(start - day)}
+        rows = await store.spend_rows(start - day)
+        assert [r.broadcast_id for r in rows] == [old.id, ahead.id, batch.id, recent.id, moved.id]
+        for r in rows:
+            b = full[r.broadcast_id]
+            assert r.at == (send_time_of(b) or b.created_at)
+        assert [r.share for r in rows] == [1.0, 1.0, 400 / 2000, 1.0, 1.0]
+        assert rows[2].at == snapshot.plan.batches[4].send_at != snapshot.send_time
 
 
 async def test_version_15_database_upgrades_with_send_times_and_started_requests(db_path, fernet):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import jdatetime
 
-from bot.domain import Broadcast, BroadcastState, Snapshot
+from bot.domain import Snapshot, SpendRow
 from bot.guardrails.budget import (
     Spend,
     check_budget,
@@ -69,20 +69,11 @@ def test_a_plan_counts_each_batch_in_the_month_it_is_scheduled() -> None:
     # this month's check sees only Azar's half of the plan
     check = check_budget(20 * MILLION, [], items, jalali(1405, 9, 29, 8), TEHRAN)
     assert check.adding == 4 * MILLION
-    # a stored plan batch row counts its own share, at its own time
-    row = Broadcast(
-        id=1,
-        request_id=1,
-        requester_id=7,
-        approver_id=8,
-        snapshot=Snapshot.from_dict({"plan": plan.to_dict(), "recipients": 400}),
-        state=BroadcastState.SENT,
-        created_at=plan.first_at,
-        updated_at=plan.first_at,
-        batch_no=3,
-        plan_key="r1",
-    )
-    [spend] = spent_items([(row, None, {"cost_high": 8 * MILLION})], [])
+    # a stored plan batch row counts its own share, at its own time (the store reads both:
+    # tests/storage/test_year_of_use.py)
+    batch = plan.batches[2]
+    row = SpendRow(1, 1, batch.send_at, None, {"cost_high": 8 * MILLION}, batch.size / plan.rows)
+    [spend] = spent_items([row], [])
     assert spend.cost == 2 * MILLION and month_of(spend.at, TEHRAN) == (1405, 10)
 
 

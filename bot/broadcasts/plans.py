@@ -132,16 +132,6 @@ class Plans:
         self._poster = poster
         self._reports = reports
 
-    def _gate(self, action: Action, requester_id: int, send_at: datetime | None, **kw):
-        return lc.gate(
-            action,
-            now=self._deps.clock(),
-            approvers=self._deps.policy.approvers,
-            requester_admin=self._deps.policy.may_request(requester_id),
-            send_at=send_at,
-            **kw,
-        )
-
     async def post_plan(
         self,
         plan_key: str,
@@ -175,7 +165,7 @@ class Plans:
                     await store.stop_plan(plan_key, batch.no, "late")
                     return await self._outcome("late", plan_key, plan, at=batch.no)
                 again = await store.retry_broadcast(
-                    row.id, check=self._gate(Action.RETRY, requester_id, when), send_at=when
+                    row.id, check=self._deps.gate(Action.RETRY, requester_id, when), send_at=when
                 )
                 if isinstance(again, Refused):
                     return await self._refused(plan_key, plan, batch.no, action, again.reason)
@@ -200,7 +190,7 @@ class Plans:
                 batch_no=batch.no,
                 plan_key=plan_key,
                 send_at=when if shift else None,
-                check=self._gate(action, requester_id, when),
+                check=self._deps.gate(action, requester_id, when),
             )
             if isinstance(started, Refused):
                 return await self._refused(plan_key, plan, batch.no, action, started.reason)
@@ -353,7 +343,7 @@ class Plans:
                 when = new_first
         restarted = await self._deps.store.restart_plan(
             b.plan_key,
-            self._gate(action, b.requester_id, when, unit_late=unit_late),
+            self._deps.gate(action, b.requester_id, when, unit_late=unit_late),
             request_id=b.request_id,
             shift_s=shift_s,
         )

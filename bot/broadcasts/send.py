@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 
 from bot.broadcasts.base import Deps
 from bot.broadcasts.decide import Decider
@@ -31,7 +30,7 @@ from bot.domain import (
     RequestState,
     content_hash,
 )
-from storage.plans import Check, Refused
+from storage.plans import Refused
 
 log = logging.getLogger("bot.broadcasts")
 
@@ -59,9 +58,6 @@ class Sender:
         self._plans = plans
         self._decider = decider
         self._submitter = submitter
-
-    def _gate(self, action: Action, requester_id: int, send_at: datetime | None) -> Check:
-        return self._deps.gate(action, requester_id, send_at)
 
     async def send_decision(
         self, decision: Decision, on_wire: Callable[[], None] | None = None
@@ -107,7 +103,7 @@ class Sender:
                 requester_id=fresh.requester_id,
                 approver_id=approver_id,
                 snapshot=fresh.snapshot,
-                check=self._gate(action, fresh.requester_id, parse_send_at(fresh.snapshot)),
+                check=self._deps.gate(action, fresh.requester_id, parse_send_at(fresh.snapshot)),
             )
         except Exception:
             # the INSERT did not commit, so no row and no POST: certainly nothing was sent
@@ -147,7 +143,7 @@ class Sender:
             approver_id=None,
             snapshot=snapshot,
             direct_key=key,
-            check=self._gate(Action.SEND, requester_id, send_at),
+            check=self._deps.gate(Action.SEND, requester_id, send_at),
         )
         if isinstance(broadcast, Refused):
             return SendOutcome(REFUSED_AS.get(broadcast.reason, "not_allowed"))
@@ -157,7 +153,7 @@ class Sender:
                 return SendOutcome("duplicate", earlier)
             # a certain failure sent nothing: the same single-winner CAS as a retry
             broadcast = await self._deps.store.retry_broadcast(
-                earlier.id, check=self._gate(Action.RETRY, requester_id, send_at)
+                earlier.id, check=self._deps.gate(Action.RETRY, requester_id, send_at)
             )
             if isinstance(broadcast, Refused):
                 kind = REFUSED_AS.get(broadcast.reason, "not_allowed")
@@ -183,7 +179,7 @@ class Sender:
         if not await self._deps.still_as_approved(b):
             return SendOutcome("not_allowed", b)
         again = await self._deps.store.retry_broadcast(
-            b.id, check=self._gate(Action.RETRY, b.requester_id, send_time_of(b))
+            b.id, check=self._deps.gate(Action.RETRY, b.requester_id, send_time_of(b))
         )
         if isinstance(again, Refused):
             kind = REFUSED_AS.get(again.reason, "not_allowed")

@@ -38,11 +38,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def to_db_time(value: datetime) -> str:
-    """Aware datetime -> fixed-width ISO-8601 UTC text (sorts and compares as text)."""
+def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("naive datetime: pass a timezone-aware datetime")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+    return value
+
+
+def to_db_time(value: datetime) -> str:
+    """Aware datetime -> fixed-width ISO-8601 UTC text (sorts and compares as text)."""
+    return _aware(value).astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def to_epoch(value: datetime) -> int:
+    """Aware datetime -> whole Unix seconds, as ``broadcasts.goes_at`` keeps send times."""
+    return int(_aware(value).timestamp())
 
 
 def from_db_time(value: str | None) -> datetime | None:

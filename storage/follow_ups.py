@@ -9,7 +9,7 @@ from bot.domain import Broadcast
 
 from ._base import StoreBase
 from .broadcasts import broadcast_of
-from .db import parse_db_time, to_db_time
+from .db import parse_db_time, to_db_time, to_epoch
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,12 @@ class FollowUpStore(StoreBase):
         still to schedule, not two days of sends scheduled long ago."""
         rows = await self._db.fetchall(
             "SELECT * FROM broadcasts b INDEXED BY broadcasts_by_goes_at "
-            "WHERE b.goes_at >= CAST(strftime('%s', ?) AS INTEGER) AND (b.plan_key IS NOT NULL "
+            "WHERE b.goes_at >= ? AND (b.plan_key IS NOT NULL "
             "OR (b.state = 'sent' AND b.outbox_ids <> '[]')) "
             # the send's key: a plan's, else "b<id>" (bot/guardrails/follow_up.py single_key)
             "AND NOT EXISTS (SELECT 1 FROM follow_ups f "
             "WHERE f.send_key = COALESCE(b.plan_key, 'b' || b.id)) ORDER BY b.id",
-            (to_db_time(since),),
+            (to_epoch(since),),
         )
         return [broadcast_of(r) for r in rows]
 

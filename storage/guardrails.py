@@ -10,7 +10,7 @@ from bot.domain import ApprovalRequest, Broadcast, SpendRow
 from ._base import StoreBase, load_json
 from .approvals import _request
 from .broadcasts import broadcast_of
-from .db import parse_db_time, to_db_time
+from .db import parse_db_time, to_db_time, to_epoch
 
 # A send scheduled this long ago may still be ahead: the same horizon as a scheduled send.
 _SCHEDULE_HORIZON = timedelta(days=366)
@@ -26,10 +26,10 @@ class GuardrailStore(StoreBase):
         or cancelled rows are left out."""
         rows = await self._db.fetchall(
             "SELECT * FROM broadcasts INDEXED BY broadcasts_by_goes_at "
-            "WHERE goes_at >= CAST(strftime('%s', ?) AS INTEGER) "
+            "WHERE goes_at >= ? "
             "AND state IN ('sent', 'unknown', 'sending') "
             "ORDER BY id",
-            (to_db_time(since),),
+            (to_epoch(since),),
         )
         return [broadcast_of(r) for r in rows]
 
@@ -51,10 +51,10 @@ class GuardrailStore(StoreBase):
             "FROM broadcasts b INDEXED BY broadcasts_by_goes_at "
             "LEFT JOIN broadcast_costs c ON c.broadcast_id = b.id "
             "LEFT JOIN approval_requests r ON r.id = b.request_id "
-            "WHERE b.goes_at >= CAST(strftime('%s', ?) AS INTEGER) "
+            "WHERE b.goes_at >= ? "
             "AND b.state IN ('sent', 'unknown', 'sending') "
             "ORDER BY b.id",
-            (to_db_time(since),),
+            (to_epoch(since),),
         )
         return [_spend_row(r) for r in rows]
 

@@ -97,3 +97,23 @@ async def unknown_send(w: World):
     await until_text(w, bob, "نامعلوم")
     assert w.sends == 1
     return alice, bob, told
+
+
+async def approve_plan_killed_after_batch_1(w: World, approver, card) -> None:
+    """``approver`` approves the plan on ``card`` and the process "dies" right before batch
+    2's row is written (its ``start_broadcast`` raises): batch 1 is posted, nothing else."""
+    store = w.app.services.store
+    real = store.start_broadcast
+    calls = 0
+
+    async def dies_before_second_row(**kw):
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("killed between two batches")
+        return await real(**kw)
+
+    store.start_broadcast = dies_before_second_row
+    await approver.press(card, "تأیید و ارسال")
+    await w.until(lambda: calls == 2)
+    assert w.sends == 1

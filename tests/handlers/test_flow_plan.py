@@ -8,7 +8,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.domain import BroadcastState
-from tests.flows import SEED, approved_plan, plain, plan_review, until_plain
+from tests.flows import (
+    SEED,
+    approve_plan_killed_after_batch_1,
+    approved_plan,
+    plain,
+    plan_review,
+    until_plain,
+)
 from tests.harness import (
     bot_world,
     restart,
@@ -140,21 +147,7 @@ async def test_restart_between_batches_resumes_by_itself(tmp_path: Path) -> None
     async with bot_world(tmp_path, sandbox_seed=SEED) as w:
         alice, bob, _, card = await approved_plan(w)
         request = (await w.store.list_pending_requests())[-1]
-        store = w.app.services.broadcasts.deps.store
-        real = store.start_broadcast
-        calls = 0
-
-        async def stuck_before_second_row(**kw):
-            nonlocal calls
-            calls += 1
-            if calls == 2:  # the process dies here: between batch 1 and batch 2's row
-                raise RuntimeError("killed between two batches")
-            return await real(**kw)
-
-        store.start_broadcast = stuck_before_second_row
-        await bob.press(card, "تأیید و ارسال")
-        await w.until(lambda: calls == 2)
-        assert w.sends == 1
+        await approve_plan_killed_after_batch_1(w, bob, card)
         await restart(w)
         await until_plain(w, alice, "هر ۳ نوبت")
         await until_plain(w, bob, "هر ۳ نوبت")

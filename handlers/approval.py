@@ -98,9 +98,18 @@ async def void_pending_requests(
 ) -> list[int]:
     """Editing or discarding a draft voids its pending request; approvers are told.
     ``tell=False``: the caller tells the requester itself, in one message (a deletion)."""
+    withdrawn = await context.services.store.withdraw_requests_for_draft(draft.id)
+    return await tell_voided(update, context, withdrawn, tell=tell)
+
+
+async def tell_voided(
+    update: Update, context: Context, request_ids: list[int], *, tell: bool = True
+) -> list[int]:
+    """Requests a draft's edit has withdrawn: their approvers' cards are closed and (unless
+    ``tell=False``) the requester is told; returns their numbers."""
     store = context.services.store
     voided = []
-    for request_id in await store.withdraw_requests_for_draft(draft.id):
+    for request_id in request_ids:
         request = await store.get_request(request_id)
         if request is None:
             continue

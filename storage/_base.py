@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from .db import Database, to_db_time
 from .keys import KeyCipher
+from .recent import Recent
 
 
 class StoreBase:
     _db: Database
     _cipher: KeyCipher
     _clock: Callable[[], datetime]
+    # rows remembered between reads (see :mod:`storage.recent`)
+    _draft_rows: Recent[int, sqlite3.Row]  # draft id -> its row
+    _saved_text_count: int | None  # the team's saved texts (None: not read yet)
 
     def _now(self) -> datetime:
         return self._clock()

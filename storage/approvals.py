@@ -61,6 +61,14 @@ NEXT_PUBLIC_NO = (
 )
 
 
+# A draft that changed (or went) voids its pending requests: (decided_at, draft id).
+WITHDRAW_FOR_DRAFT = (
+    "UPDATE approval_requests SET state = 'withdrawn', decided_at = ?, "
+    "reason = COALESCE(reason, 'draft changed') "
+    "WHERE draft_id = ? AND state = 'pending' RETURNING id"
+)
+
+
 class ApprovalStore(StoreBase):
     async def create_request(
         self,
@@ -233,12 +241,7 @@ class ApprovalStore(StoreBase):
         return _request(row) if row else None
 
     async def withdraw_requests_for_draft(self, draft_id: int) -> list[int]:
-        rows = await self._db.fetchall(
-            "UPDATE approval_requests SET state = 'withdrawn', decided_at = ?, "
-            "reason = COALESCE(reason, 'draft changed') "
-            "WHERE draft_id = ? AND state = 'pending' RETURNING id",
-            (self._stamp(), draft_id),
-        )
+        rows = await self._db.fetchall(WITHDRAW_FOR_DRAFT, (self._stamp(), draft_id))
         return sorted(r["id"] for r in rows)
 
     async def expire_requests(self, now: datetime) -> list[ApprovalRequest]:

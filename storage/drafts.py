@@ -9,6 +9,7 @@ from typing import Any
 from bot.domain import Draft, PhonebookSelection, Step
 
 from ._base import StoreBase, dump_json, load_json
+from .approvals import WITHDRAW_FOR_DRAFT
 from .db import from_db_time, to_db_time
 from .errors import StaleDraftError, StoreError
 
@@ -63,6 +64,13 @@ _EMPTY = (
 )
 
 
+_SAVE = (
+    "UPDATE drafts SET sender = ?, sender_label = ?, selections = ?, text = ?, "
+    "send_at = ?, step = ?, plan = ?, version = version + 1, updated_at = ? "
+    "WHERE id = ? AND owner_id = ? AND version = ? RETURNING *"
+)
+
+
 class DraftStore(StoreBase):
     async def create_draft(self, owner_id: int, **fields: Any) -> Draft:
         unknown = set(fields) - set(_EDITABLE)
@@ -80,11 +88,19 @@ class DraftStore(StoreBase):
         )
         if row is None:  # INSERT … RETURNING always yields the row
             raise StoreError("insert returned no row")
+        self._draft_rows.put(row["id"], row)
         return _draft(row)
 
     async def get_draft(self, draft_id: int) -> Draft | None:
-        row = await self._db.fetchone("SELECT * FROM drafts WHERE id = ?", (draft_id,))
-        return _draft(row) if row else None
+        """The draft as last written: every compose step reads it, so the row this process
+        wrote or read last is answered from memory (see :mod:`storage.recent`)."""
+        row = self._draft_rows.get(draft_id)
+        if row is None:
+            row = await self._db.fetchone("SELECT * FROM drafts WHERE id = ?", (draft_id,))
+            if row is None:
+                return None
+            self._draft_rows.put(draft_id, row)
+        return _draft(row)
 
     async def list_drafts(self, owner_id: int, limit: int = 20, offset: int = 0) -> list[Draft]:
         rows = await self._db.fetchall(
@@ -114,11 +130,14 @@ class DraftStore(StoreBase):
         """Delete an owner's empty drafts (see :meth:`count_empty_drafts`), or just the draft
         ``only`` if it is empty; returns how many went. Checked in the same statement, so a
         draft that gained a text or a request meanwhile stays."""
-        return await self._db.execute(
+        rows = await self._db.fetchall(
             f"DELETE FROM drafts WHERE owner_id = ? AND id IS NOT ? AND {_EMPTY} "
-            "AND (? IS NULL OR id = ?)",
+            "AND (? IS NULL OR id = ?) RETURNING id",
             (owner_id, keep, only, only),
         )
+        for row in rows:
+            self._draft_rows.forget(row["id"])
+        return len(rows)
 
     async def save_draft(self, draft: Draft) -> Draft:
         """Write every editable field if nobody saved since ``draft.version`` was read.
@@ -127,23 +146,37 @@ class DraftStore(StoreBase):
         argument is not modified. Raises :class:`StaleDraftError` if the version moved or
         the draft is gone.
         """
+        row = await self._db.fetchone(_SAVE, self._save_params(draft))
+        return self._saved(draft, row)
+
+    async def save_draft_voiding(self, draft: Draft) -> tuple[Draft, list[int]]:
+        """:meth:`save_draft`, and withdraw the draft's pending approval requests in the same
+        transaction (an edit voids them), in one trip to SQLite's thread: a compose step's
+        save. Returns the stored draft and the withdrawn requests' ids."""
+        draft_params = self._save_params(draft)
+        withdraw_params = (self._stamp(), draft.id)
+
+        def work(conn: sqlite3.Connection) -> tuple[sqlite3.Row | None, list[int]]:
+            row = conn.execute(_SAVE, draft_params).fetchone()
+            if row is None:
+                return None, []  # nothing written: the caller raises
+            withdrawn = conn.execute(WITHDRAW_FOR_DRAFT, withdraw_params).fetchall()
+            return row, sorted(r["id"] for r in withdrawn)
+
+        row, withdrawn = await self._db.in_one_trip(work)
+        return self._saved(draft, row), withdrawn
+
+    def _save_params(self, draft: Draft) -> tuple[Any, ...]:
         values = {name: getattr(draft, name) for name in _EDITABLE}
-        row = await self._db.fetchone(
-            "UPDATE drafts SET sender = ?, sender_label = ?, selections = ?, text = ?, "
-            "send_at = ?, step = ?, plan = ?, version = version + 1, updated_at = ? "
-            "WHERE id = ? AND owner_id = ? AND version = ? RETURNING *",
-            (
-                *_columns(values),
-                self._stamp(),
-                draft.id,
-                draft.owner_id,
-                draft.version,
-            ),
-        )
+        return (*_columns(values), self._stamp(), draft.id, draft.owner_id, draft.version)
+
+    def _saved(self, draft: Draft, row: sqlite3.Row | None) -> Draft:
         if row is None:
+            self._draft_rows.forget(draft.id)  # the next read sees what is stored
             raise StaleDraftError(
                 f"draft {draft.id} was changed elsewhere or deleted (had version {draft.version})"
             )
+        self._draft_rows.put(draft.id, row)
         return _draft(row)
 
     async def delete_draft(self, draft_id: int, owner_id: int) -> bool:
@@ -159,4 +192,5 @@ class DraftStore(StoreBase):
                     "reason = 'draft deleted' WHERE draft_id = ? AND state = 'pending'",
                     (now, draft_id),
                 )
+        self._draft_rows.forget(draft_id)
         return deleted > 0

@@ -65,6 +65,8 @@ class MaintenanceStore(StoreBase):
             "approval_requests r WHERE r.draft_id = drafts.id AND r.state = 'pending')",
             (to_db_time(now - policy.drafts),),
         )
+        if drafts:
+            self._draft_rows.clear()  # which ones went is not returned: read them anew
         # Card message ids of requests and plans settled before ``cards``: only those settled
         # since the last run's cut-off (less a day, for a clock that stepped back) are
         # looked at, so an hourly run reads an hour of requests, not a year of them.

@@ -54,6 +54,7 @@ class SavedTextStore(StoreBase):
             "RETURNING *",
             (name, name_key(name), text, saved_by, saved_name, now, now),
         )
+        self._saved_text_count = None
         return _saved(row) if row else None
 
     async def get_saved_text(self, text_id: int) -> SavedText | None:
@@ -68,8 +69,12 @@ class SavedTextStore(StoreBase):
         return [_saved(r) for r in rows]
 
     async def count_saved_texts(self) -> int:
-        row = await self._db.fetchone("SELECT COUNT(*) AS n FROM saved_texts")
-        return int(row["n"]) if row else 0
+        """Read at every text step (is there a saved text to offer?): counted once, then
+        kept until a text is saved or deleted (see :mod:`storage.recent`)."""
+        if self._saved_text_count is None:
+            row = await self._db.fetchone("SELECT COUNT(*) AS n FROM saved_texts")
+            self._saved_text_count = int(row["n"]) if row else 0
+        return self._saved_text_count
 
     async def rename_saved_text(self, text_id: int, name: str) -> bool | None:
         """True when renamed, False when the text is gone, None when the name is taken."""
@@ -83,4 +88,6 @@ class SavedTextStore(StoreBase):
         return changed > 0
 
     async def delete_saved_text(self, text_id: int) -> bool:
-        return await self._db.execute("DELETE FROM saved_texts WHERE id = ?", (text_id,)) > 0
+        deleted = await self._db.execute("DELETE FROM saved_texts WHERE id = ?", (text_id,))
+        self._saved_text_count = None
+        return deleted > 0

@@ -24,8 +24,12 @@ from .kv import KeyValueStore
 from .maintenance import MaintenanceStore
 from .plans import PlanStore
 from .profiles import ProfileStore
+from .recent import Recent
 from .saved_texts import SavedTextStore
 from .trial_sends import TrialSendStore
+
+# Drafts remembered (storage.recent): a team's admins at work fit many times over.
+REMEMBERED_DRAFTS = 512
 
 
 class Store(
@@ -62,6 +66,9 @@ class Store(
         self._db = Database(Path(path))
         self._cipher = KeyCipher(fernet)
         self._clock = clock
+        # hot reads answered from memory; sound while this process is the only writer
+        self._draft_rows = Recent(REMEMBERED_DRAFTS)
+        self._saved_text_count = None
 
     @property
     def path(self) -> Path:
@@ -73,6 +80,7 @@ class Store(
 
     async def open(self) -> None:
         """Create the file if needed, set the pragmas and run pending migrations."""
+        self._forget_all()
         await self._db.open()
 
     async def ensure_open(self) -> None:
@@ -82,6 +90,11 @@ class Store(
     async def close(self) -> None:
         """Checkpoint the WAL into the database file and close the connection."""
         await self._db.close()
+        self._forget_all()  # another process may write the file before it is opened again
+
+    def _forget_all(self) -> None:
+        self._draft_rows.clear()
+        self._saved_text_count = None
 
     async def __aenter__(self) -> Store:
         await self.open()

@@ -172,8 +172,8 @@ async def save(update: Update, context: Context, draft: Draft) -> Draft:
     store = context.services.store
     # A version conflict (StaleDraftError) reaches the error handler: the admin is told
     # and the stored draft is left as it was, rather than silently overwritten.
-    saved = await store.save_draft(draft)
-    await approval.void_pending_requests(update, context, saved)
+    saved, withdrawn = await store.save_draft_voiding(draft)
+    await approval.tell_voided(update, context, withdrawn)
     return saved
 
 

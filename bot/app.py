@@ -45,6 +45,7 @@ EXPIRY_INTERVAL = timedelta(seconds=60)
 RECONCILE_INTERVAL = timedelta(minutes=2)
 HEARTBEAT_INTERVAL = timedelta(seconds=30)
 MAINTENANCE_INTERVAL = timedelta(hours=1)  # pruning, a vacuum step, a WAL checkpoint
+COMMANDS_AFTER = 1.0  # seconds after start-up: the command menu, once polling runs
 _BACKGROUND: set[asyncio.Task[None]] = set()  # start-up work left running (a reference each)
 
 
@@ -122,7 +123,6 @@ def build_application(settings: Settings, fernet: MultiFernet) -> BroadcastAppli
 async def _post_init(app: Application) -> None:
     services = services_of(app)
     await services.store.ensure_open()
-    # the menu is cosmetic: set while polling starts, not before (two round trips)
     task = asyncio.create_task(_register_commands_quietly(app), name="register commands")
     _BACKGROUND.add(task)
     task.add_done_callback(_BACKGROUND.discard)
@@ -162,6 +162,9 @@ async def _rotate_api_keys(services: Services) -> None:
 
 
 async def _register_commands_quietly(app: Application) -> None:
+    # the menu is cosmetic: set once polling runs, not before the first getUpdates (its two
+    # round trips would delay it)
+    await asyncio.sleep(COMMANDS_AFTER)
     try:
         await _register_commands(app)
     except TelegramError as exc:

@@ -24,7 +24,7 @@ from telegram.error import BadRequest, InvalidToken, RetryAfter, TelegramError
 
 from bot.config import Settings
 from bot.health import touch as touch_heartbeat
-from bot.services import BroadcastApplication
+from bot.services import BroadcastApplication, services_of
 
 log = logging.getLogger("bot")
 
@@ -128,9 +128,19 @@ async def serve(app: BroadcastApplication, settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     attempts = Attempts(settings, stop)
+    # the store opens (in its own thread) while getMe is on its way: app.initialize, right
+    # after, reads the saved conversations from it
+    opening = asyncio.create_task(services_of(app).store.ensure_open(), name="open the store")
     try:
         # bot.initialize is getMe: the only network call in app.initialize
-        if not await attempts.run("getMe", app.bot.initialize):
+        try:
+            reached = await attempts.run("getMe", app.bot.initialize)
+        except BaseException:
+            opening.cancel()
+            await asyncio.gather(opening, return_exceptions=True)
+            raise
+        await opening  # a store that cannot open fails here, as app.initialize did
+        if not reached:
             return 0
         await app.initialize()
         if app.post_init is not None:

@@ -566,7 +566,7 @@ async def history_line(context: Context, b: Broadcast, lang: str) -> str | None:
     if b.plan_key is None:
         return None
     service = context.services.broadcasts
-    status = await service.plan_status(b.id, b.requester_id)
+    status = await service.plan_status_of(b, b.requester_id)
     if status is None or status.plan is None:
         return None
     tz = context.services.settings.tz

@@ -169,6 +169,9 @@ class BroadcastService:
     async def plan_status(self, broadcast_id: int, actor_id: int) -> PlanOutcome | None:
         return await self.plans.plan_status(broadcast_id, actor_id)
 
+    async def plan_status_of(self, b: Broadcast, actor_id: int) -> PlanOutcome | None:
+        return await self.plans.status_of(b, actor_id)
+
     async def continue_plan(self, broadcast_id: int, actor_id: int) -> PlanOutcome | None:
         return await self.plans.continue_plan(broadcast_id, actor_id)
 

@@ -276,7 +276,11 @@ class Plans:
     async def plan_status(self, broadcast_id: int, actor_id: int) -> PlanOutcome | None:
         """The plan a batch row belongs to, as the store has it; None when not a plan or
         not theirs."""
-        b = await self._deps.store.get_broadcast(broadcast_id)
+        return await self.status_of(await self._deps.store.get_broadcast(broadcast_id), actor_id)
+
+    async def status_of(self, b: Broadcast | None, actor_id: int) -> PlanOutcome | None:
+        """:meth:`plan_status` of a batch row the caller has just read (``/history``'s page
+        has it: no second read and parse of its snapshot)."""
         if b is None or b.plan_key is None or not self._deps.may_act(b, actor_id):
             return None
         plan = b.snapshot.plan

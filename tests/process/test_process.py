@@ -34,7 +34,8 @@ async def test_process_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> N
         try:
             alice = fake.user(1001)
             await fake.wait_until(lambda: fake.polling, timeout=30)
-            await fake.wait_until(lambda: fake.commands_for("all_private_chats"), timeout=15)
+            # the menus are set a second after polling starts, Persian first (bot/app.py)
+            await fake.wait_until(lambda: fake.commands_for("all_private_chats", "en"), timeout=15)
             menu = dict(fake.commands_for("all_private_chats"))  # Persian is the default menu
             assert menu["send"] == "ارسال پیامک تازه" and "cancel" in menu
             assert dict(fake.commands_for("all_private_chats", "en"))["send"] == "New SMS broadcast"

@@ -23,6 +23,7 @@ from handlers import keyboards as kb
 from handlers.common import (
     Context,
     answer,
+    answer_before_work,
     api_key,
     call_api,
     lang_of,
@@ -57,6 +58,7 @@ async def enter_books(
     update: Update, context: Context, draft: Draft, page: int | None = None
 ) -> int | None:
     """One provider call per page view: the page asked for, with the title filter."""
+    await answer_before_work(update)  # what can go wrong below is told in a message
     key = await api_key(update, context)
     if key is None:
         return END
@@ -301,6 +303,7 @@ async def slice_typed(update: Update, context: Context, draft: Draft) -> int:
 async def enter_contacts(
     update: Update, context: Context, draft: Draft, sel: PhonebookSelection, page: int
 ) -> int | None:
+    await answer_before_work(update)  # what can go wrong below is told in a message
     key = await api_key(update, context)
     if key is None:
         return END

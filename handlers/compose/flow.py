@@ -177,6 +177,23 @@ async def save(update: Update, context: Context, draft: Draft) -> Draft:
     return saved
 
 
+async def stored(
+    update: Update, context: Context, writing: Awaitable[tuple[Draft, list[int]]]
+) -> Draft:
+    """A typed step's save, run right after its reply went out: the reply is the first thing
+    the admin waits for, and a trip to SQLite's thread before it would wait behind the next
+    getUpdates for the event loop. The new screen is live only if the save went through: on
+    a version conflict it shows what was not stored, so its buttons answer "out of date"
+    and the error handler tells the admin."""
+    try:
+        saved, withdrawn = await writing
+    except BaseException:
+        context.user_data.menu = None
+        raise
+    await approval.tell_voided(update, context, withdrawn)
+    return saved
+
+
 def chosen(draft: Draft, phonebook_id: str) -> PhonebookSelection | None:
     return next((s for s in draft.selections if s.phonebook_id == phonebook_id), None)
 

@@ -12,6 +12,7 @@ from handlers import callbacks as cb
 from handlers import keyboards as kb
 from handlers.common import (
     Context,
+    answer_before_work,
     api_key,
     call_api,
     say,
@@ -34,6 +35,7 @@ log = logging.getLogger("handlers.compose")
 
 @screen(Step.SENDER)
 async def enter_sender(update: Update, context: Context, draft: Draft) -> int | None:
+    await answer_before_work(update)  # what can go wrong below is told in a message
     key = await api_key(update, context)
     if key is None:
         return END

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable
 
 from telegram import InlineKeyboardButton, Update
 
@@ -35,6 +36,7 @@ from handlers.compose.flow import (
     save,
     screen,
     show,
+    stored,
     with_draft,
 )
 from handlers.session import PriceQuote
@@ -94,9 +96,11 @@ async def text_typed(update: Update, context: Context, draft: Draft) -> int:
         await say(update, context, too_long_text(context, text, length))
         return TEXT
     draft.text = text
-    draft = await save(update, context, draft)
     context.user_data.menu = None
-    return await preview_text(update, context, draft)
+    # stored as soon as the preview is out, not before it (see flow.stored)
+    return await preview_text(
+        update, context, draft, context.services.store.save_draft_voiding(draft)
+    )
 
 
 def too_long_text(context: Context, text: str, length: SmsLength) -> str:
@@ -177,8 +181,14 @@ async def price_lines(
     return line, per, credit
 
 
-async def preview_text(update: Update, context: Context, draft: Draft) -> int:
-    """Show the preview at once, then fill in the cost when the provider has answered."""
+async def preview_text(
+    update: Update,
+    context: Context,
+    draft: Draft,
+    writing: Awaitable[tuple[Draft, list[int]]] | None = None,
+) -> int:
+    """Show the preview at once, then fill in the cost when the provider has answered.
+    ``writing``: the typed text's save, run once the preview is out (or failed to go)."""
     lang = lang_of(context)
     message = _full(context, draft.text)
     length = measure(message)
@@ -203,7 +213,11 @@ async def preview_text(update: Update, context: Context, draft: Draft) -> int:
         )
         return f"{text}\n\n{tr(context, 'text_replace_note')}" if editing else text
 
-    await show(update, context, render(tr(context, "price_pending")), markup)
+    try:
+        await show(update, context, render(tr(context, "price_pending")), markup)
+    finally:
+        if writing is not None:
+            draft = await stored(update, context, writing)
     menu = context.user_data.menu
     price, _, _ = await price_lines(update, context, draft, message)
     if menu is not None:

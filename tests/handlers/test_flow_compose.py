@@ -294,6 +294,7 @@ async def test_resume_after_restart_at_the_same_step(tmp_path: Path) -> None:
         await alice.send("پس از راه‌اندازی دوباره")  # typed straight into the text step
         preview = await until_text(w, alice, "پیش‌نمایش پیامک")
         assert "پس از راه‌اندازی دوباره" in preview.text
+        await w.settle()  # the text is stored right after the preview goes out
         draft = await current_draft(w, alice)
         assert draft.text == "پس از راه‌اندازی دوباره" and len(draft.selections) == 1
 

@@ -109,6 +109,7 @@ async def test_saved_on_review_used_by_a_colleague_and_still_editable(tmp_path: 
         # still editable: a typed text replaces it before continuing
         await bob.send("حراج یلدا: ۴۰٪ تخفیف")
         await until_text(w, bob, "۴۰٪", after=preview.message_id)
+        await w.settle()  # the text is stored right after the preview goes out
         [bob_draft] = await w.store.list_drafts(bob.user_id)
         assert bob_draft.text == "حراج یلدا: ۴۰٪ تخفیف"
         # the saved text itself is unchanged

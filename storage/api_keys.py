@@ -27,6 +27,7 @@ class ApiKeyStore(StoreBase):
             "account_name = excluded.account_name, updated_at = excluded.updated_at",
             (user_id, token, hint, account_name, now),
         )
+        self._has_key.put(user_id, True)
         return KeyInfo(hint=hint, account_name=account_name, updated_at=parse_db_time(now))
 
     async def get_api_key(self, user_id: int) -> str | None:
@@ -34,6 +35,17 @@ class ApiKeyStore(StoreBase):
         if row is None:
             return None
         return self._cipher.decrypt(user_id, row["token"])
+
+    async def has_api_key(self, user_id: int) -> bool:
+        """Whether the user has stored a key (/send asks before its first reply): read once,
+        then kept with every save and delete (see :mod:`storage.recent`). The key itself is
+        read and checked at each use (:meth:`get_api_key`)."""
+        known = self._has_key.get(user_id)
+        if known is None:
+            row = await self._db.fetchone("SELECT 1 FROM api_keys WHERE user_id = ?", (user_id,))
+            known = row is not None
+            self._has_key.put(user_id, known)
+        return known
 
     def open_api_key(self, user_id: int, token: str) -> str:
         """A sealed key read with other rows (the approve press reads it in its own
@@ -53,7 +65,9 @@ class ApiKeyStore(StoreBase):
         )
 
     async def delete_api_key(self, user_id: int) -> bool:
-        return await self._db.execute("DELETE FROM api_keys WHERE user_id = ?", (user_id,)) > 0
+        deleted = await self._db.execute("DELETE FROM api_keys WHERE user_id = ?", (user_id,))
+        self._has_key.put(user_id, False)
+        return deleted > 0
 
     async def rotate_keys(self) -> int:
         """Re-encrypt every stored key under the MultiFernet's primary key, all or nothing.

@@ -8,8 +8,9 @@ outside anyway is caught by its version when saved, never overwritten. What it r
 what the database returned (rows), never decoded objects: each read builds fresh ones, so a
 caller that changes what it got cannot change the memory.
 
-API keys are not remembered: each use reads and checks the sealed key, so a key row changed
-under the running bot is refused at once (tests/storage/test_keys.py).
+API keys are not remembered, only whether a user has one: each use reads and checks the
+sealed key, so a key row changed under the running bot is refused at once
+(tests/storage/test_keys.py).
 """
 
 from __future__ import annotations

@@ -29,7 +29,6 @@ from handlers.common import (
     answer,
     answer_before_work,
     answering,
-    api_key,
     edit,
     say,
     tr,
@@ -201,7 +200,9 @@ def chosen(draft: Draft, phonebook_id: str) -> PhonebookSelection | None:
 async def start_send(update: Update, context: Context) -> int | None:
     """/send: offer to resume an unfinished draft, or start a new one."""
     context.user_data.awaiting = None  # /send: no reason, key or name is awaited any more
-    if await api_key(update, context) is None:
+    # whether a key is stored, from the store's memory: the steps that use it read it
+    if not await context.services.store.has_api_key(user_id_of(update)):
+        await say(update, context, tr(context, "need_key"))
         return END
     draft_id = context.user_data.draft
     draft = await context.services.store.get_draft(draft_id) if draft_id else None

@@ -153,6 +153,8 @@ async def tour(store: Store, clock: Clock) -> None:
     await store.count_strangers({(5, now.date().isoformat()): (1, "message")})
     await store.stranger_count(5, now.date().isoformat())
     draft = await store.create_draft(a, text="x")
+    store._forget_all()  # the reads below are answered by SQLite, not the store's memory
+    await store.has_api_key(a)
     draft = await store.save_draft(draft)
     draft, _ = await store.save_draft_voiding(draft)
     store._forget_all()  # the read below is answered by SQLite, not the store's memory

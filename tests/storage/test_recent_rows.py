@@ -1,7 +1,7 @@
-"""Rows the store remembers between reads (storage.recent): a draft and the team's
-saved-text count are answered from memory, and never differ from the database after
-any sequence of the store's own writes; a write from elsewhere is caught by the draft's
-version, never silently overwritten."""
+"""Rows the store remembers between reads (storage.recent): a draft, whether a user has a
+key, and the team's saved-text count are answered from memory, and never differ from the
+database after any sequence of the store's own writes; a write from elsewhere is caught by
+the draft's version, never silently overwritten."""
 
 from __future__ import annotations
 
@@ -80,6 +80,36 @@ async def _run_drafts(ops: list[tuple[str, int, int]], directory: Path) -> None:
 def test_a_remembered_draft_is_always_the_stored_one(ops):
     with tempfile.TemporaryDirectory() as raw:
         asyncio.run(_run_drafts(ops, Path(raw)))
+
+
+key_ops = st.lists(
+    st.tuples(st.sampled_from(["save", "delete", "read"]), st.integers(1, 3)),
+    min_size=1,
+    max_size=15,
+)
+
+
+async def _run_keys(ops: list[tuple[str, int]], directory: Path) -> None:
+    fernet = MultiFernet([Fernet(Fernet.generate_key())])
+    path = directory / "bot.sqlite3"
+    async with Store(path, fernet) as store, Store(path, fernet) as reader:
+        for i, (name, user) in enumerate(ops):
+            if name == "save":
+                await store.save_api_key(user, f"key-{i}-{user}", None)
+            elif name == "delete":
+                await store.delete_api_key(user)
+            for u in (1, 2, 3):
+                reader._forget_all()
+                stored = await reader.get_api_key(u)
+                assert await store.has_api_key(u) == (stored is not None)
+                assert await store.get_api_key(u) == stored
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(key_ops)
+def test_whether_a_user_has_a_key_is_always_what_is_stored(ops):
+    with tempfile.TemporaryDirectory() as raw:
+        asyncio.run(_run_keys(ops, Path(raw)))
 
 
 async def test_a_draft_changed_elsewhere_is_refused_then_read_anew(store, db_path, fernet):

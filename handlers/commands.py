@@ -256,11 +256,11 @@ async def show_history(
         items, older = items[:HISTORY_PAGE], len(items) > HISTORY_PAGE
     page = page if older_than is not None or newer_than is not None else 1
     # every approver of a request that needed several, in the order they approved
-    found = await store.get_requests([b.request_id for b in items if b.request_id is not None])
-    requests = {b.id: r for b in items if (r := found.get(b.request_id or 0)) is not None}
+    found = await store.approvers_of([b.request_id for b in items if b.request_id is not None])
+    approved_by = {b.id: found.get(b.request_id or 0, []) for b in items}
     pending = await _pending_for(context, uid) if page == 1 else []
     people = {p for b in items for p in (b.requester_id, b.approver_id) if p is not None}
-    people |= {p for r in requests.values() for p in r.approved_by}
+    people |= {p for ids in approved_by.values() for p in ids}
     people |= {r.requester_id for r in pending}
     known = context.application.user_data
     unseen = [p for p in people if p not in known or not known[p].name]
@@ -282,7 +282,7 @@ async def show_history(
                 state=tr(context, f"state_{history_state(b)}"),
                 when=format_jalali(sent_at(b), settings.tz, lang),
                 requester=person_label(context, b.requester_id, profiles.get(b.requester_id)),
-                approver=_approvers(context, b, requests.get(b.id), profiles),
+                approver=_approvers(context, b, approved_by[b.id], profiles),
                 recipients=num(b.snapshot.recipients, lang),
                 outbox=outbox_text(b.outbox_ids),
             )
@@ -334,11 +334,8 @@ def sent_at(b: Broadcast) -> datetime:
     return b.snapshot.send_time or b.created_at
 
 
-def _approvers(
-    context: Context, b: Broadcast, request: ApprovalRequest | None, profiles: dict
-) -> str:
+def _approvers(context: Context, b: Broadcast, people: list[int], profiles: dict) -> str:
     """Everyone whose approval sent it (one name when one approval was needed)."""
-    people = request.approved_by if request and request.approved_by else ()
     if not people:
         return person_label(context, b.approver_id, profiles.get(b.approver_id or 0))
     sep = tr(context, "approvals_sep")

@@ -290,23 +290,28 @@ class Plans:
         return await self._status(b.plan_key, plan, record)
 
     async def _status(self, plan_key: str, plan: Plan, record: PlanRecord | None) -> PlanOutcome:
+        """What the store holds of a plan, read once: its record (given) and its batch rows
+        (a status changes nothing, so nothing is read twice; /history shows one per plan)."""
+        rows = await self._deps.store.list_plan_batches(plan_key)
+        shift = record.shift_s if record else 0
+
+        def outcome(kind: PlanKind, at: int | None = None, reason: str = "") -> PlanOutcome:
+            return PlanOutcome(kind, plan_key, plan, rows, at, reason=reason, shift_s=shift)
+
         state = record.state if record else "running"
         if state == "halted":
-            return await self._outcome("halted", plan_key, plan)
+            return outcome("halted")
         if state == "done":
-            return await self._outcome("posted", plan_key, plan)
+            return outcome("posted")
         if state == "stopped" and record is not None:
             if record.reason == "late":
-                return await self._outcome("late", plan_key, plan, at=record.at_batch)
+                return outcome("late", at=record.at_batch)
             if record.reason in ("approvals_lost", "requester_removed", "not_approved"):
-                return await self._outcome(
-                    "refused", plan_key, plan, at=record.at_batch, reason=record.reason
-                )
-            return await self._outcome("stopped", plan_key, plan, at=record.at_batch)
-        rows = await self._deps.store.list_plan_batches(plan_key)
+                return outcome("refused", at=record.at_batch, reason=record.reason)
+            return outcome("stopped", at=record.at_batch)
         if len(rows) < len(plan.batches):
-            return await self._outcome("busy", plan_key, plan, at=len(rows) + 1)
-        return await self._outcome("posted", plan_key, plan)
+            return outcome("busy", at=len(rows) + 1)
+        return outcome("posted")
 
     async def begin_continue(
         self, broadcast_id: int, actor_id: int, *, from_now_stamp: int | None = None

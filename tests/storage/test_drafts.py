@@ -127,3 +127,17 @@ async def test_deleting_a_draft_withdraws_its_pending_request(store):
     req = await store.create_request(draft, 1, Snapshot.from_dict({"draft_id": 1}), _in(1))
     assert await store.delete_draft(draft.id, owner_id=1)
     assert (await store.get_request(req.id)).state == RequestState.WITHDRAWN
+
+
+async def test_approvers_of_lists_who_approved_in_order(store):
+    draft = await store.create_draft(1, text="hello", selections=_selections())
+    first = await store.create_request(draft, 1, draft.snapshot(), _in(24), approvals_needed=3)
+    other = await store.create_draft(1, text="other", selections=_selections())
+    second = await store.create_request(other, 1, other.snapshot(), _in(24))
+    await store.add_approval(first.id, 7, now=_in(0.2))
+    await store.add_approval(first.id, 5, now=_in(0.1))
+    await store.add_approval(second.id, 9, now=_in(0.1))
+    found = await store.approvers_of([first.id, second.id, 999])
+    assert found == {first.id: [7, 5], second.id: [9]}  # nobody approved 999: left out
+    assert found[first.id] == list((await store.get_request(first.id)).approved_by)
+    assert await store.approvers_of([]) == {}

@@ -165,7 +165,7 @@ async def tour(store: Store, clock: Clock) -> None:
     await store.delete_empty_drafts(a, keep=draft.id)
     request = await store.create_request(draft, a, draft.snapshot(), now + timedelta(hours=1))
     await store.get_request(request.id)
-    await store.get_requests([request.id, newest.request_id or 0])
+    await store.approvers_of([request.id, newest.request_id or 0])
     await store.pending_request_for_draft(draft.id)
     await store.add_request_message(request.id, b, 5)
     await store.list_request_messages(request.id)

@@ -6,7 +6,9 @@ Sound because this process is the only writer: ``DATA_DIR`` is locked to one bot
 store method that updates or forgets the memory in the same call; a draft changed from
 outside anyway is caught by its version when saved, never overwritten. What it remembers is
 what the database returned (rows), never decoded objects: each read builds fresh ones, so a
-caller that changes what it got cannot change the memory.
+caller that changes what it got cannot change the memory. A read that misses goes to
+SQLite under the store's lock (storage/db.py) and is remembered before any other task runs,
+so no write can fall between a read and its remembering.
 
 API keys are not remembered, only whether a user has one: each use reads and checks the
 sealed key, so a key row changed under the running bot is refused at once

@@ -162,10 +162,8 @@ async def until_text(
     return result
 
 
-async def compose_to_review(
-    world: World, user: FakeUser, *, text: str = "سلام، تخفیف ویژهٔ امروز", books: int = 1
-) -> BotMessage:
-    """Drive /send through sender, phonebooks, text and time ("now") to the review card."""
+async def to_text_prompt(world: World, user: FakeUser, *, books: int = 1) -> BotMessage:
+    """Drive /send through the sender and the first ``books`` phonebooks to the text prompt."""
     await user.send("/send")
     menu = await until_text(world, user, "خط ارسال")
     if menu.buttons:
@@ -176,7 +174,14 @@ async def compose_to_review(
         await user.press(menu, menu.buttons[i][0][0], exact=True)
         await world.until(lambda i=i: "✓" in user.last().buttons[i][0][0])
     await user.press(user.last(), "ادامه: متن پیام ◀️", exact=True)
-    await until_text(world, user, "متن پیام")
+    return await until_text(world, user, "متن پیام")
+
+
+async def compose_to_review(
+    world: World, user: FakeUser, *, text: str = "سلام، تخفیف ویژهٔ امروز", books: int = 1
+) -> BotMessage:
+    """Drive /send through sender, phonebooks, text and time ("now") to the review card."""
+    await to_text_prompt(world, user, books=books)
     await user.send(text)
     preview = await until_text(world, user, "پیش‌نمایش پیامک")
     await user.press(preview, "زمان: همین حالا ◀️", exact=True)

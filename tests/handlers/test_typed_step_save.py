@@ -9,25 +9,14 @@ from pathlib import Path
 from cryptography.fernet import Fernet, MultiFernet
 
 from storage import Store
-from tests.harness import bot_world, fa_prefix, set_key, until_text
-
-
-async def _at_text_step(w, alice) -> None:
-    await alice.send("/send")
-    menu = await until_text(w, alice, "خط ارسال")
-    await alice.press(menu, menu.buttons[0][0][0], exact=True)
-    menu = await until_text(w, alice, "دفترچه‌های تلفن")
-    await alice.press(menu, menu.buttons[0][0][0], exact=True)
-    await w.until(lambda: "✓" in alice.last().buttons[0][0][0])
-    await alice.press(alice.last(), "ادامه: متن پیام ◀️", exact=True)
-    await until_text(w, alice, "متن پیام")
+from tests.harness import bot_world, fa_prefix, set_key, to_text_prompt, until_text
 
 
 async def test_the_preview_shows_the_stored_text_and_goes_on(tmp_path: Path) -> None:
     async with bot_world(tmp_path) as w:
         alice = w.admin(0)
         await set_key(w, alice)
-        await _at_text_step(w, alice)
+        await to_text_prompt(w, alice)
         await alice.send("تخفیف ویژهٔ امروز")
         preview = await until_text(w, alice, "پیش‌نمایش پیامک")
         # the press waits for the text step to end (one admin's updates run in order)
@@ -42,7 +31,7 @@ async def test_a_text_whose_save_is_refused_leaves_no_live_preview(tmp_path: Pat
     async with bot_world(tmp_path) as w:
         alice = w.admin(0)
         await set_key(w, alice)
-        await _at_text_step(w, alice)
+        await to_text_prompt(w, alice)
         # another writer changes the same draft (DATA_DIR is locked to one bot process, so
         # this stands for any write the bot did not make): its version moves on
         (draft,) = await w.store.list_drafts(alice.user_id)

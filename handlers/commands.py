@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.domain import ApprovalRequest, Broadcast, Draft, Step
+from bot.domain import ApprovalRequest, Broadcast, Draft, Step, TrialSend
 from bot.ippanel import IPPanelError
 from bot.jalali import format_jalali
 from bot.render import esc, fit, ltr, num, outbox_text
@@ -242,10 +242,18 @@ async def show_history(
     settings = context.services.settings
     uid = user_id_of(update)
     lang = lang_of(context)
-    # one row more than a page tells whether there is a page beyond it
-    items = await store.history_page(
-        uid, HISTORY_PAGE + 1, older_than=older_than, newer_than=newer_than
+    page = page if older_than is not None or newer_than is not None else 1
+    # one row more than a page tells whether there is a page beyond it; the first page
+    # also shows pending requests, test SMS and an approver's decisions
+    view = await store.history_view(
+        uid,
+        HISTORY_PAGE + 1,
+        older_than=older_than,
+        newer_than=newer_than,
+        first_page=page == 1,
+        approver=uid in settings.approvers,
     )
+    items = view.items
     if newer_than is not None:
         if len(items) <= HISTORY_PAGE:  # back at the newest rows: the first page
             return await show_history(update, context)
@@ -254,23 +262,19 @@ async def show_history(
         if older_than is not None and not items:  # a cursor that is no row of this history
             return await show_history(update, context)
         items, older = items[:HISTORY_PAGE], len(items) > HISTORY_PAGE
-    page = page if older_than is not None or newer_than is not None else 1
     # every approver of a request that needed several, in the order they approved
-    found = await store.approvers_of([b.request_id for b in items if b.request_id is not None])
-    approved_by = {b.id: found.get(b.request_id or 0, []) for b in items}
-    pending = await _pending_for(context, uid) if page == 1 else []
-    people = {p for b in items for p in (b.requester_id, b.approver_id) if p is not None}
-    people |= {p for ids in approved_by.values() for p in ids}
-    people |= {r.requester_id for r in pending}
-    known = context.application.user_data
-    unseen = [p for p in people if p not in known or not known[p].name]
-    profiles = await store.get_profiles(unseen)
+    approved_by = {b.id: view.approvers.get(b.request_id or 0, []) for b in items}
+    # pending requests this person asked for, or may still decide (oldest first: the
+    # nearest to expiring)
+    pending = [r for r in view.pending if r.requester_id == uid or uid in settings.approvers]
+    profiles = view.profiles
     lines = [tr(context, "history_title", page=num(page, lang))]
     lines.extend(_pending_lines(context, pending, profiles))
     if not items and not pending:
         lines.append(tr(context, "history_none"))
     for b in items:
-        plan_line = await plans.history_line(context, b, lang)  # gradual sending: one line
+        # gradual sending: one line
+        plan_line = plans.history_line(context, b, lang, view.plans.get(b.plan_key or ""))
         if plan_line is not None:
             lines.append(plan_line)
             continue
@@ -287,23 +291,20 @@ async def show_history(
                 outbox=outbox_text(b.outbox_ids),
             )
         )
-    if page == 1:
-        lines.extend(await trial_lines(context, uid))  # test SMS, marked as tests
-    if page == 1 and uid in settings.approvers:
-        decided = await store.list_decided_requests(uid, limit=5, offset=0)
-        if decided:
-            lines.append("\n" + tr(context, "history_decided"))
-            for r in decided:
-                when = format_jalali(r.decided_at or r.created_at, settings.tz, lang)
-                lines.append(
-                    tr(
-                        context,
-                        "history_decided_item",
-                        no=r.number,
-                        state=tr(context, f"state_{r.state}"),
-                        when=when,
-                    )
+    lines.extend(trial_lines(context, view.trials))  # test SMS, marked as tests
+    if view.decided:
+        lines.append("\n" + tr(context, "history_decided"))
+        for r in view.decided:
+            when = format_jalali(r.decided_at or r.created_at, settings.tz, lang)
+            lines.append(
+                tr(
+                    context,
+                    "history_decided_item",
+                    no=r.number,
+                    state=tr(context, f"state_{r.state}"),
+                    when=when,
                 )
+            )
     markup = kb.markup([_history_pager(lang, page, items, older)])
     query = update.callback_query
     if query and query.message:
@@ -342,17 +343,6 @@ def _approvers(context: Context, b: Broadcast, people: list[int], profiles: dict
     return sep.join(person_label(context, p, profiles.get(p)) for p in people)
 
 
-async def _pending_for(context: Context, uid: int) -> list[ApprovalRequest]:
-    """Pending requests this person asked for, or may still decide (oldest first: the
-    nearest to expiring)."""
-    approvers = context.services.settings.approvers
-    return [
-        r
-        for r in await context.services.store.list_pending_requests()
-        if r.requester_id == uid or uid in approvers
-    ]
-
-
 def _pending_lines(context: Context, pending: list[ApprovalRequest], profiles: dict) -> list[str]:
     if not pending:
         return []
@@ -388,9 +378,8 @@ def _pending_lines(context: Context, pending: list[ApprovalRequest], profiles: d
     return lines
 
 
-async def trial_lines(context: Context, uid: int) -> list[str]:
+def trial_lines(context: Context, trials: list[TrialSend]) -> list[str]:
     """The latest test SMS to the admin's own phone, each marked as a test."""
-    trials = await context.services.store.list_trials(uid, limit=5)
     if not trials:
         return []
     settings = context.services.settings

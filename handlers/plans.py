@@ -37,6 +37,7 @@ from handlers.common import (
     user_id_of,
     user_lang,
 )
+from storage.history import PlanRows
 
 log = logging.getLogger("handlers.plans")
 LISTED = 12  # batch lines on a card; the counts line covers the rest
@@ -561,12 +562,13 @@ def _batch_time(b: Broadcast) -> datetime | None:
     return plan.batches[b.batch_no - 1].send_at
 
 
-async def history_line(context: Context, b: Broadcast, lang: str) -> str | None:
-    """/history: a plan is one line with its progress (shown at its first batch)."""
-    if b.plan_key is None:
+def history_line(context: Context, b: Broadcast, lang: str, rows: PlanRows | None) -> str | None:
+    """/history: a plan is one line with its progress (shown at its first batch), from
+    the plan's ``rows`` read with the page."""
+    if b.plan_key is None or rows is None:
         return None
     service = context.services.broadcasts
-    status = await service.plan_status_of(b, b.requester_id)
+    status = service.plan_status_from(b, b.requester_id, rows.record, rows.batches)
     if status is None or status.plan is None:
         return None
     tz = context.services.settings.tz

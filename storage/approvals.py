@@ -52,6 +52,44 @@ def _request(row: sqlite3.Row) -> ApprovalRequest:
     )
 
 
+def read_approvers_of(
+    conn: sqlite3.Connection, request_ids: Collection[int]
+) -> dict[int, list[int]]:
+    """Who approved each of these requests, in the order they approved (requests nobody
+    approved are left out): what /history shows of them, without their snapshots."""
+    ids = sorted(set(request_ids))
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    rows = conn.execute(
+        f"SELECT request_id, approver_id FROM approvals WHERE request_id IN ({marks}) "
+        "ORDER BY request_id, at, approver_id",
+        ids,
+    )
+    found: dict[int, list[int]] = {}
+    for row in rows:
+        found.setdefault(row["request_id"], []).append(row["approver_id"])
+    return found
+
+
+def read_pending_requests(conn: sqlite3.Connection) -> list[ApprovalRequest]:
+    rows = conn.execute(
+        f"{_WITH_APPROVERS} WHERE r.state = 'pending' ORDER BY r.created_at, r.id"
+    ).fetchall()
+    return [_request(r) for r in rows]
+
+
+def read_decided_requests(
+    conn: sqlite3.Connection, decided_by: int, limit: int, offset: int
+) -> list[ApprovalRequest]:
+    rows = conn.execute(
+        "SELECT * FROM approval_requests WHERE decided_by = ? "
+        "ORDER BY decided_at DESC, id DESC LIMIT ? OFFSET ?",
+        (decided_by, limit, offset),
+    ).fetchall()
+    return [_request(r) for r in rows]
+
+
 # The next public number: past every request's and every direct broadcast's. One statement
 # under SQLite's write lock, so two submits never get the same number (and the UNIQUE index
 # on approval_requests.public_no would refuse it anyway).
@@ -126,21 +164,8 @@ class ApprovalStore(StoreBase):
         return _request(row) if row else None
 
     async def approvers_of(self, request_ids: Collection[int]) -> dict[int, list[int]]:
-        """Who approved each of these requests, in the order they approved (requests nobody
-        approved are left out): what /history shows of them, without their snapshots."""
-        ids = sorted(set(request_ids))
-        if not ids:
-            return {}
-        marks = ", ".join("?" * len(ids))
-        rows = await self._db.fetchall(
-            f"SELECT request_id, approver_id FROM approvals WHERE request_id IN ({marks}) "
-            "ORDER BY request_id, at, approver_id",
-            ids,
-        )
-        found: dict[int, list[int]] = {}
-        for row in rows:
-            found.setdefault(row["request_id"], []).append(row["approver_id"])
-        return found
+        """:func:`read_approvers_of` (see there)."""
+        return await self._db.read(read_approvers_of, request_ids)
 
     async def add_approval(
         self,
@@ -261,10 +286,7 @@ class ApprovalStore(StoreBase):
         return sorted((_request(r) for r in rows), key=lambda r: r.id)
 
     async def list_pending_requests(self) -> list[ApprovalRequest]:
-        rows = await self._db.fetchall(
-            f"{_WITH_APPROVERS} WHERE r.state = 'pending' ORDER BY r.created_at, r.id"
-        )
-        return [_request(r) for r in rows]
+        return await self._db.read(read_pending_requests)
 
     async def add_request_message(self, request_id: int, chat_id: int, message_id: int) -> None:
         await self._db.execute(
@@ -284,12 +306,7 @@ class ApprovalStore(StoreBase):
     async def list_decided_requests(
         self, decided_by: int, limit: int, offset: int
     ) -> list[ApprovalRequest]:
-        rows = await self._db.fetchall(
-            "SELECT * FROM approval_requests WHERE decided_by = ? "
-            "ORDER BY decided_at DESC, id DESC LIMIT ? OFFSET ?",
-            (decided_by, limit, offset),
-        )
-        return [_request(r) for r in rows]
+        return await self._db.read(read_decided_requests, decided_by, limit, offset)
 
     async def list_approved_without_broadcast(
         self, since: datetime | None = None

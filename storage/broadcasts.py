@@ -81,6 +81,50 @@ def sending_params(
     )
 
 
+def read_history_page(
+    conn: sqlite3.Connection,
+    user_id: int,
+    limit: int,
+    older_than: int | None = None,
+    newer_than: int | None = None,
+) -> list[Broadcast]:
+    """A page of an admin's history (requester or approver; a gradual plan once, by its
+    first batch), newest first, found by keyset: the ``limit`` rows just older than the
+    row ``older_than`` (the first page without it), or just newer than ``newer_than``.
+    A cursor row that does not exist gives an empty page.
+
+    Each side (as requester, as approver) walks its own covering index from the cursor
+    and stops after ``limit`` entries, so a deep page costs what the first one costs."""
+    newer = newer_than is not None
+    cursor = newer_than if newer else older_than
+    where, params = "", tuple[int, ...]()
+    if cursor is not None:
+        at = "(SELECT created_at FROM broadcasts WHERE id = ?)"
+        op = ">" if newer else "<"
+        where = f" AND created_at {op}= {at} AND (created_at {op} {at} OR id {op} ?)"
+        params = (cursor, cursor, cursor)
+    way = "ASC" if newer else "DESC"
+    side = (
+        "SELECT * FROM (SELECT id, created_at FROM broadcasts WHERE {who} = ? "
+        f"AND batch_no <= 1{where} ORDER BY created_at {way}, id {way} LIMIT ?)"
+    )
+    rows = conn.execute(
+        f"SELECT b.* FROM ({side.format(who='requester_id')} UNION "
+        f"{side.format(who='approver_id')} ORDER BY created_at {way}, id {way} LIMIT ?) p "
+        f"JOIN broadcasts b ON b.id = p.id ORDER BY p.created_at {way}, p.id {way}",
+        (user_id, *params, limit, user_id, *params, limit, limit),
+    ).fetchall()
+    page = [broadcast_of(r) for r in rows]
+    return page[::-1] if newer else page
+
+
+def read_plan_batches(conn: sqlite3.Connection, plan_key: str) -> list[Broadcast]:
+    rows = conn.execute(
+        "SELECT * FROM broadcasts WHERE plan_key = ? ORDER BY batch_no", (plan_key,)
+    ).fetchall()
+    return [broadcast_of(r) for r in rows]
+
+
 class BroadcastStore(StoreBase):
     async def start_broadcast(
         self,
@@ -242,10 +286,7 @@ class BroadcastStore(StoreBase):
 
     async def list_plan_batches(self, plan_key: str) -> list[Broadcast]:
         """A gradual plan's batch rows, in batch order (posted or being posted)."""
-        rows = await self._db.fetchall(
-            "SELECT * FROM broadcasts WHERE plan_key = ? ORDER BY batch_no", (plan_key,)
-        )
-        return [broadcast_of(r) for r in rows]
+        return await self._db.read(read_plan_batches, plan_key)
 
     async def list_plan_keys(self, state: str | None = None) -> list[str]:
         """Every plan that has at least one batch row (only those in ``state``, when
@@ -379,34 +420,8 @@ class BroadcastStore(StoreBase):
         older_than: int | None = None,
         newer_than: int | None = None,
     ) -> list[Broadcast]:
-        """A page of an admin's history (requester or approver; a gradual plan once, by its
-        first batch), newest first, found by keyset: the ``limit`` rows just older than the
-        row ``older_than`` (the first page without it), or just newer than ``newer_than``.
-        A cursor row that does not exist gives an empty page.
-
-        Each side (as requester, as approver) walks its own covering index from the cursor
-        and stops after ``limit`` entries, so a deep page costs what the first one costs."""
-        newer = newer_than is not None
-        cursor = newer_than if newer else older_than
-        where, params = "", tuple[int, ...]()
-        if cursor is not None:
-            at = "(SELECT created_at FROM broadcasts WHERE id = ?)"
-            op = ">" if newer else "<"
-            where = f" AND created_at {op}= {at} AND (created_at {op} {at} OR id {op} ?)"
-            params = (cursor, cursor, cursor)
-        way = "ASC" if newer else "DESC"
-        side = (
-            "SELECT * FROM (SELECT id, created_at FROM broadcasts WHERE {who} = ? "
-            f"AND batch_no <= 1{where} ORDER BY created_at {way}, id {way} LIMIT ?)"
-        )
-        rows = await self._db.fetchall(
-            f"SELECT b.* FROM ({side.format(who='requester_id')} UNION "
-            f"{side.format(who='approver_id')} ORDER BY created_at {way}, id {way} LIMIT ?) p "
-            f"JOIN broadcasts b ON b.id = p.id ORDER BY p.created_at {way}, p.id {way}",
-            (user_id, *params, limit, user_id, *params, limit, limit),
-        )
-        page = [broadcast_of(r) for r in rows]
-        return page[::-1] if newer else page
+        """:func:`read_history_page` (see there)."""
+        return await self._db.read(read_history_page, user_id, limit, older_than, newer_than)
 
     async def list_unknown_broadcasts(self, *, since: datetime | None = None) -> list[Broadcast]:
         """Unknown sends still being asked about (not given up), created ``since`` or later."""

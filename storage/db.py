@@ -107,6 +107,16 @@ def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection
     return result
 
 
+def _in_read_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """In the connection's thread: ``work`` inside ``BEGIN … COMMIT`` (deferred: its
+    reads see one snapshot of the file and take no write lock)."""
+    conn.execute("BEGIN")
+    try:
+        return work(conn)
+    finally:
+        conn.commit()
+
+
 def split_sql(script: str) -> list[str]:
     """Split a migration script into complete statements (trigger bodies stay whole)."""
     statements: list[str] = []
@@ -285,6 +295,21 @@ class Database:
         async with self.lock:
             conn = self.conn
             return await conn._execute(_in_transaction, conn._conn, work)
+
+    async def read(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(conn, *args)``, a read of one statement, in one trip under the lock: the
+        store's reads that a page also makes together (:meth:`read_in_one_trip`)."""
+        async with self.lock:
+            conn = self.conn
+            return await conn._execute(work, conn._conn, *args)
+
+    async def read_in_one_trip(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Several reads, ``work(conn)``, in one trip to the connection's thread, under the
+        lock, seeing one snapshot of the file (a page that shows rows of five tables
+        waited for five thread hand-offs)."""
+        async with self.lock:
+            conn = self.conn
+            return await conn._execute(_in_read_transaction, conn._conn, work)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

@@ -140,10 +140,14 @@ async def _set_state(
     )
 
 
+def plan_record(conn: sqlite3.Connection, plan_key: str) -> PlanRecord | None:
+    row = conn.execute("SELECT * FROM plans WHERE plan_key = ?", (plan_key,)).fetchone()
+    return _plan(row) if row else None
+
+
 class PlanStore(StoreBase):
     async def get_plan(self, plan_key: str) -> PlanRecord | None:
-        row = await self._db.fetchone("SELECT * FROM plans WHERE plan_key = ?", (plan_key,))
-        return _plan(row) if row else None
+        return await self._db.read(plan_record, plan_key)
 
     async def halt_plan(self, plan_key: str, actor_id: int | None) -> bool:
         """A person cancelled the rest: no batch of it is ever posted again. True for the

@@ -4,6 +4,7 @@ and @username Telegram last showed."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 
 from bot.domain import PhonebookSelection, Profile
 
@@ -23,6 +24,15 @@ def _profile(row: sqlite3.Row) -> Profile:
         username=row["username"],
         trial_phone=row["trial_phone"],
     )
+
+
+def read_profiles(conn: sqlite3.Connection, user_ids: Collection[int]) -> dict[int, Profile]:
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    rows = conn.execute(f"SELECT * FROM profiles WHERE user_id IN ({marks})", ids)
+    return {row["user_id"]: _profile(row) for row in rows}
 
 
 class ProfileStore(StoreBase):
@@ -51,11 +61,7 @@ class ProfileStore(StoreBase):
         """The stored profiles of these users (those without a row are left out)."""
         if not user_ids:
             return {}
-        marks = ", ".join("?" * len(user_ids))
-        rows = await self._db.fetchall(
-            f"SELECT * FROM profiles WHERE user_id IN ({marks})", tuple(user_ids)
-        )
-        return {row["user_id"]: _profile(row) for row in rows}
+        return await self._db.read(read_profiles, user_ids)
 
     async def set_last_used(
         self,

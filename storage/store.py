@@ -19,6 +19,7 @@ from .db import Database, utcnow
 from .drafts import DraftStore
 from .follow_ups import FollowUpStore
 from .guardrails import GuardrailStore
+from .history import HistoryStore
 from .keys import KeyCipher
 from .kv import KeyValueStore
 from .maintenance import MaintenanceStore
@@ -39,6 +40,7 @@ class Store(
     DraftStore,
     ApprovalStore,
     BroadcastStore,
+    HistoryStore,  # /history: a page and what it shows, in one trip
     ApproveSendStore,  # the approve press: approval and its send's row in one transaction
     PlanStore,  # a gradual plan's state, with its batches
     AuditStore,

@@ -60,6 +60,15 @@ def _trial(row: sqlite3.Row) -> TrialSend:
     )
 
 
+def read_trials(conn: sqlite3.Connection, owner_id: int, limit: int) -> list[TrialSend]:
+    """The owner's latest test sends, newest first."""
+    rows = conn.execute(
+        "SELECT * FROM trial_sends WHERE owner_id = ? ORDER BY id DESC LIMIT ?",
+        (owner_id, limit),
+    ).fetchall()
+    return [_trial(r) for r in rows]
+
+
 class TrialSendStore(StoreBase):
     # ------------------------------------------------------------- the number
 
@@ -219,8 +228,4 @@ class TrialSendStore(StoreBase):
         return int(row["n"]) if row else 0
 
     async def list_trials(self, owner_id: int, limit: int = 5) -> list[TrialSend]:
-        rows = await self._db.fetchall(
-            "SELECT * FROM trial_sends WHERE owner_id = ? ORDER BY id DESC LIMIT ?",
-            (owner_id, limit),
-        )
-        return [_trial(r) for r in rows]
+        return await self._db.read(read_trials, owner_id, limit)

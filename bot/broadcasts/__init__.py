@@ -91,6 +91,7 @@ from bot.domain import ApprovalRequest, Broadcast, Draft
 from bot.ippanel import Credit, IPPanelClient
 from bot.no_credit import CreditShortfall
 from storage import Store
+from storage.plans import PlanRecord
 
 
 class BroadcastService:
@@ -169,8 +170,10 @@ class BroadcastService:
     async def plan_status(self, broadcast_id: int, actor_id: int) -> PlanOutcome | None:
         return await self.plans.plan_status(broadcast_id, actor_id)
 
-    async def plan_status_of(self, b: Broadcast, actor_id: int) -> PlanOutcome | None:
-        return await self.plans.status_of(b, actor_id)
+    def plan_status_from(
+        self, b: Broadcast, actor_id: int, record: PlanRecord | None, rows: list[Broadcast]
+    ) -> PlanOutcome | None:
+        return self.plans.status_from(b, actor_id, record, rows)
 
     async def continue_plan(self, broadcast_id: int, actor_id: int) -> PlanOutcome | None:
         return await self.plans.continue_plan(broadcast_id, actor_id)

@@ -289,29 +289,19 @@ class Plans:
         record = await self._deps.store.get_plan(b.plan_key)
         return await self._status(b.plan_key, plan, record)
 
+    def status_from(
+        self, b: Broadcast, actor_id: int, record: PlanRecord | None, rows: list[Broadcast]
+    ) -> PlanOutcome | None:
+        """:meth:`status_of` from the plan's record and batch rows the caller read with
+        ``b`` (/history reads a page and its plans in one trip)."""
+        if b.plan_key is None or not self._deps.may_act(b, actor_id) or b.snapshot.plan is None:
+            return None
+        return _outcome(b.plan_key, b.snapshot.plan, record, rows)
+
     async def _status(self, plan_key: str, plan: Plan, record: PlanRecord | None) -> PlanOutcome:
         """What the store holds of a plan, read once: its record (given) and its batch rows
-        (a status changes nothing, so nothing is read twice; /history shows one per plan)."""
-        rows = await self._deps.store.list_plan_batches(plan_key)
-        shift = record.shift_s if record else 0
-
-        def outcome(kind: PlanKind, at: int | None = None, reason: str = "") -> PlanOutcome:
-            return PlanOutcome(kind, plan_key, plan, rows, at, reason=reason, shift_s=shift)
-
-        state = record.state if record else "running"
-        if state == "halted":
-            return outcome("halted")
-        if state == "done":
-            return outcome("posted")
-        if state == "stopped" and record is not None:
-            if record.reason == "late":
-                return outcome("late", at=record.at_batch)
-            if record.reason in ("approvals_lost", "requester_removed", "not_approved"):
-                return outcome("refused", at=record.at_batch, reason=record.reason)
-            return outcome("stopped", at=record.at_batch)
-        if len(rows) < len(plan.batches):
-            return outcome("busy", at=len(rows) + 1)
-        return outcome("posted")
+        (a status changes nothing, so nothing is read twice)."""
+        return _outcome(plan_key, plan, record, await self._deps.store.list_plan_batches(plan_key))
 
     async def begin_continue(
         self, broadcast_id: int, actor_id: int, *, from_now_stamp: int | None = None
@@ -516,3 +506,28 @@ class Plans:
             else:
                 done.refused.append((batch.no, result.kind))
         return done
+
+
+def _outcome(
+    plan_key: str, plan: Plan, record: PlanRecord | None, rows: list[Broadcast]
+) -> PlanOutcome:
+    """A plan's status from its record and batch rows."""
+    shift = record.shift_s if record else 0
+
+    def outcome(kind: PlanKind, at: int | None = None, reason: str = "") -> PlanOutcome:
+        return PlanOutcome(kind, plan_key, plan, rows, at, reason=reason, shift_s=shift)
+
+    state = record.state if record else "running"
+    if state == "halted":
+        return outcome("halted")
+    if state == "done":
+        return outcome("posted")
+    if state == "stopped" and record is not None:
+        if record.reason == "late":
+            return outcome("late", at=record.at_batch)
+        if record.reason in ("approvals_lost", "requester_removed", "not_approved"):
+            return outcome("refused", at=record.at_batch, reason=record.reason)
+        return outcome("stopped", at=record.at_batch)
+    if len(rows) < len(plan.batches):
+        return outcome("busy", at=len(rows) + 1)
+    return outcome("posted")

@@ -96,12 +96,24 @@ async def recorded(tmp_path: Path, fernet, monkeypatch):
             record(sql, params)
             return self._conn.execute(sql, params)
 
-    in_one_trip = Database.in_one_trip
+    in_one_trip, read_in_one_trip, read = (
+        Database.in_one_trip,
+        Database.read_in_one_trip,
+        Database.read,
+    )
 
     async def rec_in_one_trip(self, work):
         return await in_one_trip(self, lambda conn: work(Recording(conn)))
 
+    async def rec_read_in_one_trip(self, work):
+        return await read_in_one_trip(self, lambda conn: work(Recording(conn)))
+
+    async def rec_read(self, work, *args):
+        return await read(self, lambda conn, *a: work(Recording(conn), *a), *args)
+
     monkeypatch.setattr(Database, "in_one_trip", rec_in_one_trip)
+    monkeypatch.setattr(Database, "read_in_one_trip", rec_read_in_one_trip)
+    monkeypatch.setattr(Database, "read", rec_read)
     clock = Clock(now_utc())
     store = Store(tmp_path / "year.sqlite3", fernet, clock=clock)
     await store.open()
@@ -133,6 +145,8 @@ async def tour(store: Store, clock: Clock) -> None:
     first = await store.history_page(a, 6)
     await store.history_page(a, 6, older_than=first[-1].id)
     await store.history_page(a, 6, newer_than=first[-1].id)
+    await store.history_view(a, 6, first_page=True, approver=True)
+    await store.history_view(a, 6, older_than=first[-1].id)
     await store.get_broadcast(newest.id)
     await store.get_broadcast_for_request(newest.request_id or 0)
     await store.get_broadcast_by_direct_key("d1:1")

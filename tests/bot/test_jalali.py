@@ -1,7 +1,10 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import jdatetime
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.jalali import TimeError, format_jalali, parse_jalali, quick_choices
 
@@ -69,3 +72,17 @@ def test_quick_choices_drop_tonight_when_it_has_passed() -> None:
     assert "tonight" not in quick_choices(late, TEHRAN)
     early = quick_choices(NOW, TEHRAN)
     assert early["tonight"].hour == 20 and early["tomorrow"].hour == 9
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    when=st.datetimes(
+        min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)
+    ),
+    zone=st.sampled_from(["Asia/Tehran", "UTC", "America/Los_Angeles", "Asia/Kabul"]),
+)
+def test_format_jalali_reads_as_jdatetime_formats_it(when: datetime, zone: str) -> None:
+    """The date and time shown are jdatetime's own ``%Y/%m/%d %H:%M`` of the local time."""
+    local = when.astimezone(ZoneInfo(zone))
+    expected = jdatetime.datetime.fromgregorian(datetime=local).strftime("%Y/%m/%d %H:%M")
+    assert format_jalali(when, ZoneInfo(zone), "en") == expected

@@ -4,6 +4,9 @@ Everything runs on loopback: the fake Telegram Bot API and the IPPanel sandbox l
 process; each bot runs as its own subprocess (``python -m benchmarks.echo_bot``, then
 ``python -m bot``) so that start-up, CPU time and peak memory are the bot's alone.
 
+The echo and the bot run side by side for start-up and the step latencies, their samples
+taken in turn (the machine's speed drifts during a run); each one's load runs alone.
+
 The rest lives next door: knobs and results in :mod:`benchmarks.model`, what a user does in
 :mod:`benchmarks.steps`, the scale and send-path phases in :mod:`benchmarks.phases`, the
 stranger flood in :mod:`benchmarks.flood`, the table in :mod:`benchmarks.report`.
@@ -16,6 +19,7 @@ import os
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.core import BenchFake, BotProcess, python_argv
@@ -56,35 +60,82 @@ async def throughput(
     res.vmhwm_kb[name] = proc.status_kb("VmHWM")
 
 
-async def run_echo(cfg: Config, res: Results, tmp: Path) -> None:
+@dataclass
+class Side:
+    """A benchmarked bot: its own fake Bot API and its process."""
+
+    fake: BenchFake
+    proc: BotProcess
+    closed: bool = False
+
+    async def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            await self.proc.stop()
+            await self.fake.stop()
+
+
+async def start_echo(tmp: Path) -> Side:
     fake = BenchFake()
     await fake.start()
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url}
-    proc = BotProcess("echo", python_argv("benchmarks.echo_bot"), env, tmp / "echo.log")
-    try:
-        await measure_startup(fake, proc, cfg.startup_runs, res.startup["echo"])
-        one = Driver(fake, fake.user(ADMIN_BASE), cfg.pace, cfg.step_timeout)
-        await echo_round(one, 3)  # warm-up
-        await echo_draft(one)
-        await echo_round(one, cfg.echo_latency_samples, res.latency["echo"]["reply"])
-        for _ in range(cfg.echo_latency_drafts):  # presses, and a few more texts
-            await echo_draft(one, res.latency["echo"])
-        drivers = [
-            Driver(fake, fake.user(ADMIN_BASE + i), 0.0, cfg.step_timeout) for i in range(cfg.users)
-        ]
-        per_user = 10 * cfg.drafts_per_admin  # the bot's updates per draft
-        # the old baseline, texts only (info): one Bot API call per update
-        await throughput("echo text", proc, drivers, lambda d: echo_round(d, per_user), res)
+    return Side(fake, BotProcess("echo", python_argv("benchmarks.echo_bot"), env, tmp / "echo.log"))
 
-        async def drafts(d: Driver) -> None:
-            for _ in range(cfg.drafts_per_admin):
-                await echo_draft(d)
 
-        # the baseline: the bot's kinds of update, so the same Bot API calls per update
-        await throughput("echo", proc, drivers, drafts, res)
-    finally:
-        await proc.stop()
-        await fake.stop()
+async def start_bot(cfg: Config, tmp: Path, sandbox: RunningSandbox) -> tuple[Side, list[int]]:
+    fake = BenchFake()
+    await fake.start()
+    # two admins beyond cfg.users only count taps: after their sends /send offers them
+    # "same as last time" first, so they cannot make the throughput drafts
+    admins = [ADMIN_BASE + i for i in range(cfg.users + 2)]
+    data_dir = tmp / "bot-data"
+    data_dir.mkdir()
+    env = bot_env(fake, sandbox.base_url, admins, data_dir)
+    return Side(fake, BotProcess("bot", python_argv("bot"), env, tmp / "bot.log")), admins
+
+
+async def startups(cfg: Config, res: Results, echo: Side, bot: Side) -> None:
+    """Start-up of each, in turn (echo, bot, echo, ...): a machine that slows down or
+    speeds up during the run moves both alike. The last ones are left running."""
+    for _ in range(cfg.startup_runs):
+        for name, side in (("echo", echo), ("bot", bot)):
+            if side.proc.alive():
+                await side.proc.stop()
+            await measure_startup(side.fake, side.proc, 1, res.startup[name])
+
+
+async def latency(cfg: Config, res: Results, echo: Driver, bot: Driver) -> None:
+    """Each step's latency, one admin, paced; the echo's and the bot's samples taken in
+    turn, a round of each at a time, for the same reason as :func:`startups` (the echo's
+    own press moved 1.9-3.5 ms between quiet runs made one after the other)."""
+    await echo_round(echo, 3)  # warm-up
+    await echo_draft(echo)
+    await bot_draft(bot, "گرم کردن")
+    rounds = cfg.bot_latency_drafts
+    replies = -(-cfg.echo_latency_samples // rounds)  # ceil: at least the samples asked for
+    for i in range(rounds):
+        await echo_round(echo, replies, res.latency["echo"]["reply"])
+        if i < cfg.echo_latency_drafts:  # presses, and a few more texts
+            await echo_draft(echo, res.latency["echo"])
+        await bot_draft(bot, f"تخفیف ویژه شماره {i}", res.latency["bot"])
+
+
+async def echo_load(cfg: Config, res: Results, echo: Side) -> None:
+    """The echo's throughput, CPU per update and peak memory."""
+    drivers = [
+        Driver(echo.fake, echo.fake.user(ADMIN_BASE + i), 0.0, cfg.step_timeout)
+        for i in range(cfg.users)
+    ]
+    per_user = 10 * cfg.drafts_per_admin  # the bot's updates per draft
+    # the old baseline, texts only (info): one Bot API call per update
+    await throughput("echo text", echo.proc, drivers, lambda d: echo_round(d, per_user), res)
+
+    async def drafts(d: Driver) -> None:
+        for _ in range(cfg.drafts_per_admin):
+            await echo_draft(d)
+
+    # the baseline: the bot's kinds of update, so the same Bot API calls per update
+    await throughput("echo", echo.proc, drivers, drafts, res)
 
 
 async def run_plain_echo(cfg: Config, res: Results, tmp: Path) -> None:
@@ -109,49 +160,58 @@ async def run_plain_echo(cfg: Config, res: Results, tmp: Path) -> None:
         await fake.stop()
 
 
-async def run_bot(cfg: Config, res: Results, tmp: Path, sandbox: RunningSandbox) -> None:
-    fake = BenchFake()
-    await fake.start()
-    # two admins beyond cfg.users only count taps: after their sends /send offers them
-    # "same as last time" first, so they cannot make the throughput drafts
-    admins = [ADMIN_BASE + i for i in range(cfg.users + 2)]
-    data_dir = tmp / "bot-data"
-    data_dir.mkdir()
-    env = bot_env(fake, sandbox.base_url, admins, data_dir)
-    proc = BotProcess("bot", python_argv("bot"), env, tmp / "bot.log")
+async def bot_load(
+    cfg: Config,
+    res: Results,
+    bot: Side,
+    admins: list[int],
+    sandbox: RunningSandbox,
+    one: Driver,
+) -> None:
+    """The bot after the latency rounds: scale, throughput, CPU, memory, send path."""
+    fake, proc = bot.fake, bot.proc
+    drivers = [Driver(fake, fake.user(a), 0.0, cfg.step_timeout) for a in admins[: cfg.users]]
+
+    # 7. scale: pickers over 10,000 phonebooks, sandbox calls per page view
+    await scale_phase(cfg, res, fake, sandbox, one)
+
+    # 3-5. throughput, CPU per update, peak memory
+    fast = [Driver(fake, d.user, 0.0, cfg.step_timeout) for d in drivers]
+
+    async def drafts(d: Driver) -> None:
+        for k in range(cfg.drafts_per_admin):
+            await bot_draft(d, f"پیام مدیر {d.chat} شماره {k}")
+
+    await throughput("bot", proc, fast, drafts, res)
+
+    # 6. send path: approve press -> POST at the sandbox, against a bare POST
+    # (last: after a submitted request, /send reopens that draft at its text step)
+    await send_path_phase(cfg, res, fake, sandbox, drivers[2:], drivers[1])
+
+
+async def run_side_by_side(cfg: Config, res: Results, tmp: Path, sandbox: RunningSandbox) -> None:
+    """The echo and the bot, both running: start-ups and step latencies in turn, then each
+    one's load alone (the echo is stopped before the bot's)."""
+    echo = await start_echo(tmp)
+    bot, admins = await start_bot(cfg, tmp, sandbox)
     try:
-        await measure_startup(fake, proc, cfg.startup_runs, res.startup["bot"])
+        await startups(cfg, res, echo, bot)
+        fake = bot.fake
         drivers = [Driver(fake, fake.user(a), 0.0, cfg.step_timeout) for a in admins]
         await asyncio.gather(*(set_key(d) for d in drivers))
-        drivers, tappers = drivers[: cfg.users], drivers[cfg.users :]
-
         # 1b. tap count: /send to submitted, counted on the running bot
-        res.taps = await count_taps(fake, tappers[0], tappers[1])
-
-        # 2. per-step latency, one admin, paced
+        res.taps = await count_taps(fake, drivers[-2], drivers[-1])
+        # 2. per-step latency, one admin each, paced
+        one_echo = Driver(echo.fake, echo.fake.user(ADMIN_BASE), cfg.pace, cfg.step_timeout)
         one = Driver(fake, drivers[0].user, cfg.pace, cfg.step_timeout)
-        await bot_draft(one, "گرم کردن")  # warm-up
-        for i in range(cfg.bot_latency_drafts):
-            await bot_draft(one, f"تخفیف ویژه شماره {i}", res.latency["bot"])
-
-        # 7. scale: pickers over 10,000 phonebooks, sandbox calls per page view
-        await scale_phase(cfg, res, fake, sandbox, one)
-
-        # 3-5. throughput, CPU per update, peak memory
-        fast = [Driver(fake, d.user, 0.0, cfg.step_timeout) for d in drivers]
-
-        async def drafts(d: Driver) -> None:
-            for k in range(cfg.drafts_per_admin):
-                await bot_draft(d, f"پیام مدیر {d.chat} شماره {k}")
-
-        await throughput("bot", proc, fast, drafts, res)
-
-        # 6. send path: approve press -> POST at the sandbox, against a bare POST
-        # (last: after a submitted request, /send reopens that draft at its text step)
-        await send_path_phase(cfg, res, fake, sandbox, drivers[2:], drivers[1])
+        await latency(cfg, res, one_echo, one)
+        await echo_load(cfg, res, echo)
+        await echo.close()
+        await run_plain_echo(cfg, res, tmp)
+        await bot_load(cfg, res, bot, admins, sandbox, one)
     finally:
-        await proc.stop()
-        await fake.stop()
+        await echo.close()
+        await bot.close()
 
 
 async def main(cfg: Config | None = None) -> tuple[Results, str, bool]:
@@ -160,13 +220,11 @@ async def main(cfg: Config | None = None) -> tuple[Results, str, bool]:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-") as raw:
         tmp = Path(raw)
-        await run_echo(cfg, res, tmp)
-        await run_plain_echo(cfg, res, tmp)
         sandbox = await start_sandbox(
             SandboxState(phonebooks=cfg.phonebooks, contacts_per_book=cfg.contacts_per_book)
         )
         try:
-            await run_bot(cfg, res, tmp, sandbox)
+            await run_side_by_side(cfg, res, tmp, sandbox)
             await run_flood(cfg, res, tmp, sandbox)
             await run_hang(cfg, res, tmp, sandbox)
         except BaseException:

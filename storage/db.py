@@ -112,9 +112,12 @@ def _in_read_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Conne
     reads see one snapshot of the file and take no write lock)."""
     conn.execute("BEGIN")
     try:
-        return work(conn)
-    finally:
-        conn.commit()
+        result = work(conn)
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+    return result
 
 
 def split_sql(script: str) -> list[str]:
@@ -305,8 +308,8 @@ class Database:
 
     async def read_in_one_trip(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Several reads, ``work(conn)``, in one trip to the connection's thread, under the
-        lock, seeing one snapshot of the file (a page that shows rows of five tables
-        waited for five thread hand-offs)."""
+        lock, seeing one snapshot of the file (a page that shows rows of several tables
+        waited for a thread hand-off per table)."""
         async with self.lock:
             conn = self.conn
             return await conn._execute(_in_read_transaction, conn._conn, work)

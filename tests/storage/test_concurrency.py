@@ -250,3 +250,32 @@ async def test_sigkill_mid_writes_loses_nothing_committed(tmp_path):
     async with Store(path, fernet) as store:  # reopens (and recovers the WAL) cleanly
         last = max(v for k, v in reported if k == "draft")
         assert (await store.get_draft(last)).text.startswith("draft")
+
+
+async def test_a_page_read_sees_one_snapshot_and_a_failed_one_leaves_nothing_open(
+    store: Store, tmp_path: Path
+) -> None:
+    """/history's reads run in one read transaction: another connection's commit between
+    two of them is not seen half; a read that fails ends its transaction, so the next
+    write is not refused as "cannot start a transaction within a transaction"."""
+    db = store._db
+    await db.execute("CREATE TABLE t (n INTEGER)")
+    other = sqlite3.connect(tmp_path / "bot.sqlite3", isolation_level=None, check_same_thread=False)
+
+    def two_reads(conn: sqlite3.Connection) -> tuple[int, int]:
+        first = conn.execute("SELECT COUNT(*) FROM t").fetchone()[0]
+        other.execute("INSERT INTO t VALUES (1)")  # committed between the two reads
+        return first, conn.execute("SELECT COUNT(*) FROM t").fetchone()[0]
+
+    try:
+        assert await db.read_in_one_trip(two_reads) == (0, 0)
+
+        def broken(conn: sqlite3.Connection) -> None:
+            conn.execute("SELECT * FROM no_such_table")
+
+        with pytest.raises(sqlite3.OperationalError):
+            await db.read_in_one_trip(broken)
+        await db.execute("INSERT INTO t VALUES (2)")
+        assert _count(tmp_path / "bot.sqlite3", "SELECT COUNT(*) FROM t") == 2
+    finally:
+        other.close()

@@ -60,6 +60,9 @@ async def throughput(
     res.vmhwm_kb[name] = proc.status_kb("VmHWM")
 
 
+STARTUP_SETTLE = 1.5  # s: longer than the bot's work after its first getUpdates
+
+
 @dataclass
 class Side:
     """A benchmarked bot: its own fake Bot API and its process."""
@@ -101,6 +104,9 @@ async def startups(cfg: Config, res: Results, echo: Side, bot: Side) -> None:
         for name, side in (("echo", echo), ("bot", bot)):
             if side.proc.alive():
                 await side.proc.stop()
+            # the other one's start-up has settled (the bot collects its garbage after
+            # its first getUpdates) and this one's exit is written back
+            await asyncio.sleep(STARTUP_SETTLE)
             await measure_startup(side.fake, side.proc, 1, res.startup[name])
 
 

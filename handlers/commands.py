@@ -292,19 +292,7 @@ async def show_history(
             )
         )
     lines.extend(trial_lines(context, view.trials))  # test SMS, marked as tests
-    if view.decided:
-        lines.append("\n" + tr(context, "history_decided"))
-        for r in view.decided:
-            when = format_jalali(r.decided_at or r.created_at, settings.tz, lang)
-            lines.append(
-                tr(
-                    context,
-                    "history_decided_item",
-                    no=r.number,
-                    state=tr(context, f"state_{r.state}"),
-                    when=when,
-                )
-            )
+    lines.extend(_decided_lines(context, view.decided))  # an approver's latest decisions
     markup = kb.markup([_history_pager(lang, page, items, older)])
     query = update.callback_query
     if query and query.message:
@@ -376,6 +364,24 @@ def _pending_lines(context: Context, pending: list[ApprovalRequest], profiles: d
         more = num(len(pending) - PENDING_SHOWN, lang)
         lines.append(tr(context, "history_pending_more", n=more))
     return lines
+
+
+def _decided_lines(context: Context, decided: list[ApprovalRequest]) -> list[str]:
+    if not decided:
+        return []
+    tz = context.services.settings.tz
+    lang = lang_of(context)
+    items = [
+        tr(
+            context,
+            "history_decided_item",
+            no=r.number,
+            state=tr(context, f"state_{r.state}"),
+            when=format_jalali(r.decided_at or r.created_at, tz, lang),
+        )
+        for r in decided
+    ]
+    return ["\n" + tr(context, "history_decided"), *items]
 
 
 def trial_lines(context: Context, trials: list[TrialSend]) -> list[str]:

@@ -15,6 +15,7 @@ stranger flood in :mod:`benchmarks.flood`, the table in :mod:`benchmarks.report`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 import time
@@ -198,9 +199,11 @@ async def bot_load(
 async def run_side_by_side(cfg: Config, res: Results, tmp: Path, sandbox: RunningSandbox) -> None:
     """The echo and the bot, both running: start-ups and step latencies in turn, then each
     one's load alone (the echo is stopped before the bot's)."""
-    echo = await start_echo(tmp)
-    bot, admins = await start_bot(cfg, tmp, sandbox)
-    try:
+    async with contextlib.AsyncExitStack() as stack:
+        echo = await start_echo(tmp)
+        stack.push_async_callback(echo.close)
+        bot, admins = await start_bot(cfg, tmp, sandbox)
+        stack.push_async_callback(bot.close)
         await startups(cfg, res, echo, bot)
         fake = bot.fake
         drivers = [Driver(fake, fake.user(a), 0.0, cfg.step_timeout) for a in admins]
@@ -215,9 +218,6 @@ async def run_side_by_side(cfg: Config, res: Results, tmp: Path, sandbox: Runnin
         await echo.close()
         await run_plain_echo(cfg, res, tmp)
         await bot_load(cfg, res, bot, admins, sandbox, one)
-    finally:
-        await echo.close()
-        await bot.close()
 
 
 async def main(cfg: Config | None = None) -> tuple[Results, str, bool]:

@@ -20,6 +20,7 @@ class StoreBase:
     # rows remembered between reads (see :mod:`storage.recent`)
     _draft_rows: Recent[int, sqlite3.Row]  # draft id -> its row
     _has_key: Recent[int, bool]  # user id -> whether a key row is stored (never the key)
+    _profile_rows: Recent[int, sqlite3.Row | None]  # user id -> their row (None: no row)
     _saved_text_count: int | None  # the team's saved texts (None: not read yet)
 
     def _now(self) -> datetime:

@@ -37,7 +37,13 @@ def read_profiles(conn: sqlite3.Connection, user_ids: Collection[int]) -> dict[i
 
 class ProfileStore(StoreBase):
     async def get_profile(self, user_id: int) -> Profile:
-        row = await self._db.fetchone("SELECT * FROM profiles WHERE user_id = ?", (user_id,))
+        """From the store's memory when read before (compose steps read it at the sender
+        and phonebook screens; storage/recent.py); every write below forgets it."""
+        if user_id in self._profile_rows:
+            row = self._profile_rows.get(user_id)
+        else:
+            row = await self._db.fetchone("SELECT * FROM profiles WHERE user_id = ?", (user_id,))
+            self._profile_rows.put(user_id, row)
         return _profile(row) if row else Profile(user_id=user_id)
 
     async def set_language(self, user_id: int, lang: str) -> None:
@@ -47,6 +53,7 @@ class ProfileStore(StoreBase):
             "updated_at = excluded.updated_at",
             (user_id, lang, self._stamp()),
         )
+        self._profile_rows.forget(user_id)
 
     async def set_identity(self, user_id: int, first_name: str, username: str | None) -> None:
         """Remember how Telegram names a user (first name, @username without the "@")."""
@@ -56,6 +63,7 @@ class ProfileStore(StoreBase):
             "username = excluded.username, updated_at = excluded.updated_at",
             (user_id, first_name, username, self._stamp()),
         )
+        self._profile_rows.forget(user_id)
 
     async def get_profiles(self, user_ids: list[int]) -> dict[int, Profile]:
         """The stored profiles of these users (those without a row are left out)."""
@@ -85,3 +93,4 @@ class ProfileStore(StoreBase):
                 self._stamp(),
             ),
         )
+        self._profile_rows.forget(user_id)

@@ -1,5 +1,6 @@
 """A small bounded memory of rows this process wrote or read, so that a hot read (the
-draft of every compose step) costs no trip to SQLite's thread.
+draft of every compose step, the admin's profile at the sender and phonebook screens)
+costs no trip to SQLite's thread.
 
 Sound because this process is the only writer: ``DATA_DIR`` is locked to one bot process
 (:mod:`bot.lock`), and every statement that changes a remembered table goes through the

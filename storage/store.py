@@ -29,8 +29,8 @@ from .recent import Recent
 from .saved_texts import SavedTextStore
 from .trial_sends import TrialSendStore
 
-# Drafts (and whether a user has a key) remembered (storage.recent): a team's admins at
-# work fit many times over.
+# Drafts, profiles and whether a user has a key, remembered (storage.recent): a team's
+# admins at work fit many times over.
 REMEMBERED_DRAFTS = 512
 
 
@@ -72,6 +72,7 @@ class Store(
         # hot reads answered from memory; sound while this process is the only writer
         self._draft_rows = Recent(REMEMBERED_DRAFTS)
         self._has_key = Recent(REMEMBERED_DRAFTS)
+        self._profile_rows = Recent(REMEMBERED_DRAFTS)
         self._saved_text_count = None
 
     @property
@@ -99,6 +100,7 @@ class Store(
     def _forget_all(self) -> None:
         self._draft_rows.clear()
         self._has_key.clear()
+        self._profile_rows.clear()
         self._saved_text_count = None
 
     async def __aenter__(self) -> Store:

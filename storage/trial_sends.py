@@ -79,6 +79,7 @@ class TrialSendStore(StoreBase):
             "updated_at = excluded.updated_at",
             (user_id, phone, self._stamp()),
         )
+        self._profile_rows.forget(user_id)  # the profile row holds the number
 
     async def forget_trial_phone(self, user_id: int) -> bool:
         """Forget the number; False when none was registered."""
@@ -87,6 +88,7 @@ class TrialSendStore(StoreBase):
             "WHERE user_id = ? AND trial_phone IS NOT NULL",
             (self._stamp(), user_id),
         )
+        self._profile_rows.forget(user_id)
         return changed > 0
 
     async def get_trial_phone(self, user_id: int) -> str | None:

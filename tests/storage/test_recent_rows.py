@@ -1,5 +1,5 @@
-"""Rows the store remembers between reads (storage.recent): a draft, whether a user has a
-key, and the team's saved-text count are answered from memory, and never differ from the
+"""Rows the store remembers between reads (storage.recent): a draft, a profile, whether a
+user has a key, and the team's saved-text count are answered from memory, and never differ from the
 database after any sequence of the store's own writes; a write from elsewhere is caught by
 the draft's version, never silently overwritten."""
 
@@ -110,6 +110,45 @@ async def _run_keys(ops: list[tuple[str, int]], directory: Path) -> None:
 def test_whether_a_user_has_a_key_is_always_what_is_stored(ops):
     with tempfile.TemporaryDirectory() as raw:
         asyncio.run(_run_keys(ops, Path(raw)))
+
+
+profile_ops = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["language", "identity", "last_used", "trial_phone", "forget_phone", "read"]
+        ),
+        st.integers(1, 3),
+    ),
+    min_size=1,
+    max_size=15,
+)
+
+
+async def _run_profiles(ops: list[tuple[str, int]], directory: Path) -> None:
+    fernet = MultiFernet([Fernet(Fernet.generate_key())])
+    path = directory / "bot.sqlite3"
+    async with Store(path, fernet) as store, Store(path, fernet) as reader:
+        for i, (name, user) in enumerate(ops):
+            if name == "language":
+                await store.set_language(user, ("fa", "en")[i % 2])
+            elif name == "identity":
+                await store.set_identity(user, f"name {i}", f"user{i}" if i % 2 else None)
+            elif name == "last_used":
+                await store.set_last_used(user, f"+98{i}", f"line {i}", _selections())
+            elif name == "trial_phone":
+                await store.set_trial_phone(user, f"+98912000000{i % 10}")
+            elif name == "forget_phone":
+                await store.forget_trial_phone(user)
+            for u in (1, 2, 3):
+                reader._forget_all()
+                assert await store.get_profile(u) == await reader.get_profile(u)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profile_ops)
+def test_a_remembered_profile_is_always_the_stored_one(ops):
+    with tempfile.TemporaryDirectory() as raw:
+        asyncio.run(_run_profiles(ops, Path(raw)))
 
 
 async def test_a_draft_changed_elsewhere_is_refused_then_read_anew(store, db_path, fernet):

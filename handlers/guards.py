@@ -84,8 +84,9 @@ async def find_recent_repeats(
     if not settings.repeat_window_hours:
         return []
     since = now - timedelta(hours=settings.repeat_window_hours)
-    earlier = [earlier_of_send(b, now) for b in await store.sends_since(since)]
-    earlier += [earlier_of_request(r) for r in await store.list_pending_requests()]
+    sends, pending = await store.repeat_candidates(since)
+    earlier = [earlier_of_send(b, now) for b in sends]
+    earlier += [earlier_of_request(r) for r in pending]
     draft_id = snapshot.draft_id
     earlier = [
         e

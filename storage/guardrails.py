@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot.domain import ApprovalRequest, Broadcast, SpendRow
 
 from ._base import StoreBase, load_json
-from .approvals import _request
+from .approvals import _request, read_pending_requests
 from .broadcasts import broadcast_of
 from .db import parse_db_time, to_db_time, to_epoch
 
@@ -16,25 +16,35 @@ from .db import parse_db_time, to_db_time, to_epoch
 _SCHEDULE_HORIZON = timedelta(days=366)
 
 
+def read_sends_since(conn: sqlite3.Connection, since: datetime) -> list[Broadcast]:
+    """Broadcast rows that went out, may have, or are scheduled to, going out (or gone
+    out) since ``since``: a plan's batches at their own times, a scheduled send at its
+    time, anything else when it was written. Read from the send-time index (migration
+    16), so a card reads the rows of its window, never a year of scheduled ones. The
+    caller reads each row's send time (the index keeps whole seconds); certainly failed
+    or cancelled rows are left out."""
+    rows = conn.execute(
+        "SELECT * FROM broadcasts INDEXED BY broadcasts_by_goes_at "
+        "WHERE goes_at >= ? "
+        "AND state IN ('sent', 'unknown', 'sending') "
+        "ORDER BY id",
+        (to_epoch(since),),
+    ).fetchall()
+    return [broadcast_of(r) for r in rows]
+
+
 class GuardrailStore(StoreBase):
-    async def sends_since(self, since: datetime) -> list[Broadcast]:
-        """Broadcast rows that went out, may have, or are scheduled to, going out (or gone
-        out) since ``since``: a plan's batches at their own times, a scheduled send at its
-        time, anything else when it was written. Read from the send-time index (migration
-        16), so a card reads the rows of its window, never a year of scheduled ones. The
-        caller reads each row's send time (the index keeps whole seconds); certainly failed
-        or cancelled rows are left out."""
-        rows = await self._db.fetchall(
-            "SELECT * FROM broadcasts INDEXED BY broadcasts_by_goes_at "
-            "WHERE goes_at >= ? "
-            "AND state IN ('sent', 'unknown', 'sending') "
-            "ORDER BY id",
-            (to_epoch(since),),
+    async def repeat_candidates(
+        self, since: datetime
+    ) -> tuple[list[Broadcast], list[ApprovalRequest]]:
+        """What a repeat check compares a campaign with: :func:`read_sends_since` and every
+        pending request, read in one trip (one snapshot of the file)."""
+        return await self._db.read_in_one_trip(
+            lambda conn: (read_sends_since(conn, since), read_pending_requests(conn))
         )
-        return [broadcast_of(r) for r in rows]
 
     async def spend_rows(self, since: datetime) -> list[SpendRow]:
-        """The rows of :meth:`sends_since` as the budget reads them: each row's send time,
+        """The rows of :func:`read_sends_since` as the budget reads them: each row's send time,
         recorded cost (None: not recorded), its request's money check at submit (None: sent
         without a request) and a plan batch's share of its plan. The few snapshot fields
         needed are read in SQL: parsing a month of snapshots in the event loop took ~47 ms

@@ -268,7 +268,7 @@ async def tour(store: Store, clock: Clock) -> None:
     await store.due_follow_ups(now)
     await store.sends_to_follow_up(now - timedelta(days=2))
     await store.settle_follow_up("b1", "sent")
-    await store.sends_since(now - timedelta(days=31))
+    await store.repeat_candidates(now - timedelta(days=1))
     await store.spend_rows(now - timedelta(days=31))
     await store.unposted_plan_batches(now - timedelta(days=31))
     await store.prune(now)

@@ -214,7 +214,7 @@ async def test_sends_since_reads_the_rows_going_out_in_the_window(db_path, ferne
         clock.now = start + 39 * day
 
         async def ids(since: datetime) -> list[int]:
-            return [b.id for b in await store.sends_since(since)]
+            return [b.id for b in (await store.repeat_candidates(since))[0]]
 
         assert await ids(start + 38 * day) == [ahead.id, batch.id]
         assert await ids(start + 29 * day) == [ahead.id, batch.id, recent.id]
@@ -226,7 +226,7 @@ async def test_sends_since_reads_the_rows_going_out_in_the_window(db_path, ferne
         assert spent == [ahead.id, batch.id, moved.id]
         # the budget's reading of each row, from a few snapshot fields in SQL, is what the
         # whole row says: its send time (else its creation) and a batch's share of its plan
-        full = {b.id: b for b in await store.sends_since(start - day)}
+        full = {b.id: b for b in (await store.repeat_candidates(start - day))[0]}
         rows = await store.spend_rows(start - day)
         assert [r.broadcast_id for r in rows] == [old.id, ahead.id, batch.id, recent.id, moved.id]
         for r in rows:

@@ -95,28 +95,19 @@ def _rowcount(conn: sqlite3.Connection, sql: str, params: Params) -> int:
         cursor.close()
 
 
-def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-    """In the connection's thread: ``work`` inside ``BEGIN IMMEDIATE … COMMIT``."""
-    conn.execute("BEGIN IMMEDIATE")
+def _in_transaction(
+    conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T], begin: str
+) -> T:
+    """In the connection's thread: ``work`` between ``begin`` and ``COMMIT``, rolled back
+    on any error. ``BEGIN IMMEDIATE`` for writes; a plain (deferred) ``BEGIN`` for reads,
+    which then see one snapshot of the file and take no write lock."""
+    conn.execute(begin)
     try:
         result = work(conn)
         conn.commit()
     except BaseException:
         conn.rollback()
         raise
-    return result
-
-
-def _in_read_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-    """In the connection's thread: ``work`` inside ``BEGIN … COMMIT`` (deferred: its
-    reads see one snapshot of the file and take no write lock)."""
-    conn.execute("BEGIN")
-    try:
-        result = work(conn)
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
     return result
 
 
@@ -297,7 +288,7 @@ class Database:
         that waits for the event loop, so fifteen of them cost more than the SQL."""
         async with self.lock:
             conn = self.conn
-            return await conn._execute(_in_transaction, conn._conn, work)
+            return await conn._execute(_in_transaction, conn._conn, work, "BEGIN IMMEDIATE")
 
     async def read(self, work: Callable[..., T], *args: Any) -> T:
         """``work(conn, *args)``, a read of one statement, in one trip under the lock: the
@@ -312,7 +303,7 @@ class Database:
         waited for a thread hand-off per table)."""
         async with self.lock:
             conn = self.conn
-            return await conn._execute(_in_read_transaction, conn._conn, work)
+            return await conn._execute(_in_transaction, conn._conn, work, "BEGIN")
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

@@ -242,6 +242,7 @@ async def show_history(
     settings = context.services.settings
     uid = user_id_of(update)
     lang = lang_of(context)
+    approver = uid in settings.approvers
     page = page if older_than is not None or newer_than is not None else 1
     # one row more than a page tells whether there is a page beyond it; the first page
     # also shows pending requests, test SMS and an approver's decisions
@@ -251,7 +252,7 @@ async def show_history(
         older_than=older_than,
         newer_than=newer_than,
         first_page=page == 1,
-        approver=uid in settings.approvers,
+        approver=approver,
     )
     items = view.items
     if newer_than is not None:
@@ -266,7 +267,7 @@ async def show_history(
     approved_by = {b.id: view.approvers.get(b.request_id or 0, []) for b in items}
     # pending requests this person asked for, or may still decide (oldest first: the
     # nearest to expiring)
-    pending = [r for r in view.pending if r.requester_id == uid or uid in settings.approvers]
+    pending = [r for r in view.pending if r.requester_id == uid or approver]
     profiles = view.profiles
     lines = [tr(context, "history_title", page=num(page, lang))]
     lines.extend(_pending_lines(context, pending, profiles))

@@ -279,24 +279,28 @@ class Plans:
         return await self.status_of(await self._deps.store.get_broadcast(broadcast_id), actor_id)
 
     async def status_of(self, b: Broadcast | None, actor_id: int) -> PlanOutcome | None:
-        """:meth:`plan_status` of a batch row the caller has just read (``/history``'s page
-        has it: no second read and parse of its snapshot)."""
-        if b is None or b.plan_key is None or not self._deps.may_act(b, actor_id):
+        """:meth:`plan_status` of a batch row the caller has just read."""
+        found = self._plan_of(b, actor_id)
+        if found is None:
             return None
-        plan = b.snapshot.plan
-        if plan is None:
-            return None
-        record = await self._deps.store.get_plan(b.plan_key)
-        return await self._status(b.plan_key, plan, record)
+        key, plan = found
+        return await self._status(key, plan, await self._deps.store.get_plan(key))
 
     def status_from(
         self, b: Broadcast, actor_id: int, record: PlanRecord | None, rows: list[Broadcast]
     ) -> PlanOutcome | None:
         """:meth:`status_of` from the plan's record and batch rows the caller read with
         ``b`` (/history reads a page and its plans in one trip)."""
-        if b.plan_key is None or not self._deps.may_act(b, actor_id) or b.snapshot.plan is None:
+        found = self._plan_of(b, actor_id)
+        return None if found is None else _outcome(*found, record, rows)
+
+    def _plan_of(self, b: Broadcast | None, actor_id: int) -> tuple[str, Plan] | None:
+        """The plan key and plan of a batch row the actor may act on; None when ``b`` is
+        no batch of a plan, or not theirs."""
+        if b is None or b.plan_key is None or not self._deps.may_act(b, actor_id):
             return None
-        return _outcome(b.plan_key, b.snapshot.plan, record, rows)
+        plan = b.snapshot.plan
+        return None if plan is None else (b.plan_key, plan)
 
     async def _status(self, plan_key: str, plan: Plan, record: PlanRecord | None) -> PlanOutcome:
         """What the store holds of a plan, read once: its record (given) and its batch rows

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -46,9 +46,14 @@ class BroadcastState(StrEnum):
     CANCELLED = "cancelled"
 
 
-@dataclass
+@dataclass(frozen=True)
 class PhonebookSelection:
-    """One chosen phonebook: the whole book, a slice of rows, or picked contacts."""
+    """One chosen phonebook: the whole book, a slice of rows, or picked contacts.
+
+    Frozen, contacts and all: a request's :class:`Snapshot` holds these, and what an
+    approver approved must not change under them. A draft's step makes a changed copy
+    (:meth:`whole`, :meth:`sliced`, :meth:`toggled`) and puts it in the draft
+    (:meth:`Draft.put`)."""
 
     phonebook_id: str
     title: str
@@ -56,7 +61,11 @@ class PhonebookSelection:
     mode: SelectionMode = "all"
     start: int | None = None  # 1-based first row, for mode == "slice"
     size: int | None = None  # rows from start, for mode == "slice"
-    contact_ids: list[str] = field(default_factory=list)  # for mode == "contacts"
+    contact_ids: tuple[str, ...] = ()  # for mode == "contacts", in the order picked
+
+    def __post_init__(self) -> None:
+        # a list given by a caller is copied, so that it cannot change the selection later
+        object.__setattr__(self, "contact_ids", tuple(self.contact_ids))
 
     def recipients(self) -> int:
         if self.mode == "contacts":
@@ -65,8 +74,26 @@ class PhonebookSelection:
             return max(0, min(self.size, self.count - self.start + 1))
         return self.count
 
+    def whole(self) -> PhonebookSelection:
+        """The whole book."""
+        return replace(self, mode="all", start=None, size=None, contact_ids=())
+
+    def sliced(self, start: int, size: int) -> PhonebookSelection:
+        """``size`` rows from row ``start`` (1-based)."""
+        return replace(self, mode="slice", start=start, size=size, contact_ids=())
+
+    def toggled(self, contact_id: str) -> PhonebookSelection:
+        """Hand-picked contacts with ``contact_id`` added, or taken out if it was picked;
+        a whole book or a slice starts an empty pick."""
+        picked = self.contact_ids if self.mode == "contacts" else ()
+        if contact_id in picked:
+            picked = tuple(c for c in picked if c != contact_id)
+        else:
+            picked = (*picked, contact_id)
+        return replace(self, mode="contacts", start=None, size=None, contact_ids=picked)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "contact_ids": list(self.contact_ids)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PhonebookSelection:
@@ -77,7 +104,7 @@ class PhonebookSelection:
             mode=data.get("mode", "all"),
             start=data.get("start"),
             size=data.get("size"),
-            contact_ids=[str(c) for c in data.get("contact_ids", [])],
+            contact_ids=tuple(str(c) for c in data.get("contact_ids", [])),
         )
 
 
@@ -99,7 +126,11 @@ def selections_to_params(selections: list[PhonebookSelection]) -> list[dict[str,
             )
         elif s.mode == "contacts":
             params.append(
-                {"type": "detail", "phonebook_id": s.phonebook_id, "number_ids": s.contact_ids}
+                {
+                    "type": "detail",
+                    "phonebook_id": s.phonebook_id,
+                    "number_ids": list(s.contact_ids),
+                }
             )
     return params
 
@@ -125,6 +156,12 @@ class Draft:
 
     def recipients(self) -> int:
         return sum(s.recipients() for s in self.selections)
+
+    def put(self, selection: PhonebookSelection) -> None:
+        """Put a changed copy of a chosen book in the place of the one it replaces."""
+        self.selections = [
+            selection if s.phonebook_id == selection.phonebook_id else s for s in self.selections
+        ]
 
     def snapshot(self, suffix: str = "") -> Snapshot:
         """What an approver approves and what is sent: immutable once requested.

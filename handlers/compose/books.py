@@ -254,7 +254,7 @@ async def mode_press(update: Update, context: Context, draft: Draft, action: str
     if action == "back":
         return await enter_options(update, context, draft)
     if action == "all":
-        sel.mode, sel.start, sel.size, sel.contact_ids = "all", None, None, []
+        draft.put(sel.whole())
     elif action == "rm":
         draft.selections.remove(sel)
     elif action == "slice":
@@ -294,7 +294,7 @@ async def slice_typed(update: Update, context: Context, draft: Draft) -> int:
         text = tr(context, f"slice_{err.reason}", count=shown, last=sel.count)
         await say(update, context, text)
         return SLICE
-    sel.mode, sel.start, sel.size, sel.contact_ids = "slice", rows.start, rows.size, []
+    draft.put(sel.sliced(rows.start, rows.size))
     draft = await save(update, context, draft)
     context.user_data.menu = None
     return await enter_options(update, context, draft)
@@ -357,12 +357,7 @@ async def contact_press(update: Update, context: Context, draft: Draft, cid: str
     sel = chosen(draft, data.book or "")
     if sel is None or cid not in {row[0] for row in data.contacts_view}:
         return await stale(update, context)
-    if sel.mode != "contacts":
-        sel.mode, sel.start, sel.size, sel.contact_ids = "contacts", None, None, []
-    if cid in sel.contact_ids:
-        sel.contact_ids.remove(cid)
-    else:
-        sel.contact_ids.append(cid)
+    draft.put(sel.toggled(cid))
     draft = await save(update, context, draft)
     saved = chosen(draft, sel.phonebook_id)
     if saved is None:  # the save keeps every selection: only a draft changed meanwhile
@@ -392,7 +387,7 @@ async def contacts_press(update: Update, context: Context, draft: Draft, action:
         return await enter_contacts(update, context, draft, sel, 1)
     if sel.mode == "contacts" and not sel.contact_ids:
         await answer(update, tr(context, "contacts_empty_reverted"), alert=True)
-        sel.mode = "all"
+        draft.put(sel.whole())
         draft = await save(update, context, draft)
     return await enter_options(update, context, draft)
 

@@ -103,3 +103,40 @@ def test_a_snapshot_is_frozen() -> None:
     snap = _draft().snapshot()
     with pytest.raises(dataclasses.FrozenInstanceError):
         snap.message = "changed"  # type: ignore[misc]
+    # and so is every chosen book inside it, contacts and all: what was approved cannot
+    # change under the approver through a selection the draft or a card still holds
+    picked = Draft(8, 1001, selections=[PhonebookSelection("pb-3", "VIP", 9).toggled("c7")])
+    snap = picked.snapshot()
+    book = snap.selections[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        book.mode = "all"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        book.contact_ids.append("c9")  # type: ignore[attr-defined]
+    picked.put(picked.selections[0].toggled("c9"))  # the draft goes on changing
+    assert snap.selections[0].contact_ids == ("c7",) and snap.recipients == 1
+    assert picked.snapshot().selections[0].contact_ids == ("c7", "c9")
+
+
+def test_a_selection_changes_by_copy() -> None:
+    given = ["c1", "c2"]
+    book = PhonebookSelection("pb-1", "A", 50, mode="contacts", contact_ids=given)
+    given.append("c3")  # the caller's list is copied, not kept
+    assert book.recipients() == 2
+    assert book.toggled("c1").contact_ids == ("c2",)
+    assert book.toggled("c3").contact_ids == ("c1", "c2", "c3")
+    assert book.contact_ids == ("c1", "c2")  # each change is a new selection
+    sliced = book.sliced(11, 20)
+    assert (sliced.mode, sliced.start, sliced.size, sliced.contact_ids) == ("slice", 11, 20, ())
+    assert sliced.recipients() == 20
+    # a slice or a whole book starts an empty pick
+    assert sliced.toggled("c9").contact_ids == ("c9",)
+    assert sliced.whole() == PhonebookSelection("pb-1", "A", 50)
+    # stored as JSON lists, read back equal
+    assert book.to_dict()["contact_ids"] == ["c1", "c2"]
+    assert PhonebookSelection.from_dict(json.loads(json.dumps(book.to_dict()))) == book
+    draft = Draft(1, 2, selections=[PhonebookSelection("pb-0", "Z", 5), book])
+    draft.put(book.whole())
+    assert [(s.phonebook_id, s.mode) for s in draft.selections] == [
+        ("pb-0", "all"),
+        ("pb-1", "all"),
+    ]

@@ -16,6 +16,9 @@ class Config:
     bot_latency_drafts: int = 16  # n per step: a p50 of 8 moved ~0.3 ms from run to run
     users: int = 50  # throughput: concurrent admins / echo users
     drafts_per_admin: int = 1
+    # throughput/CPU rounds, the echo's and the bot's in turn: one round's CPU-per-update
+    # ratio moved 1.60-2.02x between quiet runs, a machine that drifts moves both alike
+    load_rounds: int = 3
     scale_page_turns: int = 6
     send_samples: int = 3
     bare_post_samples: int = 10
@@ -44,8 +47,14 @@ class Results:
     )
     throughput: dict[str, float] = field(default_factory=dict)
     cpu_per_update: dict[str, float] = field(default_factory=dict)
+    # each round's CPU per update (s), and the totals the two figures above are made of
+    cpu_rounds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    load_cpu: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    load_time: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    # peak RSS after the first load round (50 admins, as the target is set), and after all
     vmhwm_kb: dict[str, int] = field(default_factory=dict)
-    updates: dict[str, int] = field(default_factory=dict)
+    vmhwm_all_kb: dict[str, int] = field(default_factory=dict)
+    updates: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     send_path: list[float] = field(default_factory=list)
     bare_post: list[float] = field(default_factory=list)
     scale: dict[str, list[tuple[float, int]]] = field(default_factory=lambda: defaultdict(list))

@@ -4,8 +4,9 @@ Everything runs on loopback: the fake Telegram Bot API and the IPPanel sandbox l
 process; each bot runs as its own subprocess (``python -m benchmarks.echo_bot``, then
 ``python -m bot``) so that start-up, CPU time and peak memory are the bot's alone.
 
-The echo and the bot run side by side for start-up and the step latencies, their samples
-taken in turn (the machine's speed drifts during a run); each one's load runs alone.
+The echo and the bot run side by side for start-up, the step latencies and the load rounds,
+their samples taken in turn (the machine's speed drifts during a run); while one is
+measured the other idles.
 
 The rest lives next door: knobs and results in :mod:`benchmarks.model`, what a user does in
 :mod:`benchmarks.steps`, the scale and send-path phases in :mod:`benchmarks.phases`, the
@@ -49,16 +50,21 @@ async def throughput(
     work: Callable[[Driver], Awaitable[None]],
     res: Results,
 ) -> None:
+    """One round of load; the figures are over every round of ``name`` so far."""
     for d in drivers:
         d.updates = 0
     cpu0, t0 = proc.cpu_seconds(), time.monotonic()
     await asyncio.gather(*(work(d) for d in drivers))
-    elapsed, cpu1 = time.monotonic() - t0, proc.cpu_seconds()
+    elapsed, cpu = time.monotonic() - t0, proc.cpu_seconds() - cpu0
     total = sum(d.updates for d in drivers)
-    res.updates[name] = total
-    res.throughput[name] = total / elapsed
-    res.cpu_per_update[name] = (cpu1 - cpu0) / total
-    res.vmhwm_kb[name] = proc.status_kb("VmHWM")
+    res.cpu_rounds[name].append(cpu / total)
+    res.updates[name] += total
+    res.load_cpu[name] += cpu
+    res.load_time[name] += elapsed
+    res.throughput[name] = res.updates[name] / res.load_time[name]
+    res.cpu_per_update[name] = res.load_cpu[name] / res.updates[name]
+    res.vmhwm_all_kb[name] = proc.status_kb("VmHWM")
+    res.vmhwm_kb.setdefault(name, res.vmhwm_all_kb[name])
 
 
 STARTUP_SETTLE = 1.5  # s: longer than the bot's work after its first getUpdates
@@ -89,12 +95,16 @@ async def start_echo(tmp: Path) -> Side:
 async def start_bot(cfg: Config, tmp: Path, sandbox: RunningSandbox) -> tuple[Side, list[int]]:
     fake = BenchFake()
     await fake.start()
-    # two admins beyond cfg.users only count taps: after their sends /send offers them
-    # "same as last time" first, so they cannot make the throughput drafts
-    admins = [ADMIN_BASE + i for i in range(cfg.users + 2)]
+    # cfg.users admins for each load round (a draft left open would change the next
+    # round's updates: /send would offer it first), and two more only count taps: after
+    # their sends /send offers them "same as last time" first
+    admins = [ADMIN_BASE + i for i in range(cfg.users * cfg.load_rounds + 2)]
     data_dir = tmp / "bot-data"
     data_dir.mkdir()
-    env = bot_env(fake, sandbox.base_url, admins, data_dir)
+    # the approvers are the first round's admins and the two others, as many as when there
+    # was one round: each request's cards go to them all
+    approvers = admins[: cfg.users] + admins[-2:]
+    env = bot_env(fake, sandbox.base_url, admins, data_dir, approvers)
     return Side(fake, BotProcess("bot", python_argv("bot"), env, tmp / "bot.log")), admins
 
 
@@ -127,22 +137,38 @@ async def latency(cfg: Config, res: Results, echo: Driver, bot: Driver) -> None:
         await bot_draft(bot, f"تخفیف ویژه شماره {i}", res.latency["bot"])
 
 
-async def echo_load(cfg: Config, res: Results, echo: Side) -> None:
-    """The echo's throughput, CPU per update and peak memory."""
-    drivers = [
+async def loads(cfg: Config, res: Results, echo: Side, bot: Side, admins: list[int]) -> None:
+    """Throughput, CPU per update and peak memory: a round of the echo's load, then one of
+    the bot's, ``cfg.load_rounds`` times; the other one idles meanwhile. Each round of the
+    bot has admins of its own, each making a draft: the same updates every round."""
+    echo_drivers = [
         Driver(echo.fake, echo.fake.user(ADMIN_BASE + i), 0.0, cfg.step_timeout)
         for i in range(cfg.users)
     ]
+    bot_drivers = [
+        Driver(bot.fake, bot.fake.user(a), 0.0, cfg.step_timeout)
+        for a in admins[: cfg.users * cfg.load_rounds]
+    ]
     per_user = 10 * cfg.drafts_per_admin  # the bot's updates per draft
     # the old baseline, texts only (info): one Bot API call per update
-    await throughput("echo text", echo.proc, drivers, lambda d: echo_round(d, per_user), res)
+    await throughput("echo text", echo.proc, echo_drivers, lambda d: echo_round(d, per_user), res)
 
-    async def drafts(d: Driver) -> None:
+    async def echo_drafts(d: Driver) -> None:
         for _ in range(cfg.drafts_per_admin):
             await echo_draft(d)
 
-    # the baseline: the bot's kinds of update, so the same Bot API calls per update
-    await throughput("echo", echo.proc, drivers, drafts, res)
+    def bot_drafts(round_no: int) -> Callable[[Driver], Awaitable[None]]:
+        async def drafts(d: Driver) -> None:
+            for k in range(cfg.drafts_per_admin):
+                await bot_draft(d, f"پیام مدیر {d.chat} شماره {round_no}.{k}")
+
+        return drafts
+
+    for round_no in range(cfg.load_rounds):
+        # the baseline: the bot's kinds of update, so the same Bot API calls per update
+        await throughput("echo", echo.proc, echo_drivers, echo_drafts, res)
+        mine = bot_drivers[round_no * cfg.users : (round_no + 1) * cfg.users]
+        await throughput("bot", bot.proc, mine, bot_drafts(round_no), res)
 
 
 async def run_plain_echo(cfg: Config, res: Results, tmp: Path) -> None:
@@ -167,38 +193,9 @@ async def run_plain_echo(cfg: Config, res: Results, tmp: Path) -> None:
         await fake.stop()
 
 
-async def bot_load(
-    cfg: Config,
-    res: Results,
-    bot: Side,
-    admins: list[int],
-    sandbox: RunningSandbox,
-    one: Driver,
-) -> None:
-    """The bot after the latency rounds: scale, throughput, CPU, memory, send path."""
-    fake, proc = bot.fake, bot.proc
-    drivers = [Driver(fake, fake.user(a), 0.0, cfg.step_timeout) for a in admins[: cfg.users]]
-
-    # 7. scale: pickers over 10,000 phonebooks, sandbox calls per page view
-    await scale_phase(cfg, res, fake, sandbox, one)
-
-    # 3-5. throughput, CPU per update, peak memory
-    fast = [Driver(fake, d.user, 0.0, cfg.step_timeout) for d in drivers]
-
-    async def drafts(d: Driver) -> None:
-        for k in range(cfg.drafts_per_admin):
-            await bot_draft(d, f"پیام مدیر {d.chat} شماره {k}")
-
-    await throughput("bot", proc, fast, drafts, res)
-
-    # 6. send path: approve press -> POST at the sandbox, against a bare POST
-    # (last: after a submitted request, /send reopens that draft at its text step)
-    await send_path_phase(cfg, res, fake, sandbox, drivers[2:], drivers[1])
-
-
 async def run_side_by_side(cfg: Config, res: Results, tmp: Path, sandbox: RunningSandbox) -> None:
-    """The echo and the bot, both running: start-ups and step latencies in turn, then each
-    one's load alone (the echo is stopped before the bot's)."""
+    """The echo and the bot, both running: start-ups, step latencies and load rounds in
+    turn; then the plain echo alone, and the bot's send path."""
     async with contextlib.AsyncExitStack() as stack:
         echo = await start_echo(tmp)
         stack.push_async_callback(echo.close)
@@ -214,10 +211,15 @@ async def run_side_by_side(cfg: Config, res: Results, tmp: Path, sandbox: Runnin
         one_echo = Driver(echo.fake, echo.fake.user(ADMIN_BASE), cfg.pace, cfg.step_timeout)
         one = Driver(fake, drivers[0].user, cfg.pace, cfg.step_timeout)
         await latency(cfg, res, one_echo, one)
-        await echo_load(cfg, res, echo)
+        # 7. scale: pickers over 10,000 phonebooks, sandbox calls per page view
+        await scale_phase(cfg, res, fake, sandbox, one)
+        # 3-5. throughput, CPU per update, peak memory
+        await loads(cfg, res, echo, bot, admins)
         await echo.close()
         await run_plain_echo(cfg, res, tmp)
-        await bot_load(cfg, res, bot, admins, sandbox, one)
+        # 6. send path: approve press -> POST at the sandbox, against a bare POST
+        # (last: after a submitted request, /send reopens that draft at its text step)
+        await send_path_phase(cfg, res, fake, sandbox, drivers[2 : cfg.users], drivers[1])
 
 
 async def main(cfg: Config | None = None) -> tuple[Results, str, bool]:

@@ -165,13 +165,21 @@ async def measure_startup(fake: BenchFake, proc: BotProcess, runs: int, out: lis
     await asyncio.sleep(0.3)  # let post-start work (jobs, first heartbeat) settle
 
 
-def bot_env(fake: BenchFake, ippanel_url: str, admins: list[int], data_dir: Path) -> dict:
+def bot_env(
+    fake: BenchFake,
+    ippanel_url: str,
+    admins: list[int],
+    data_dir: Path,
+    approvers: list[int] | None = None,
+) -> dict:
     """The environment of a benchmarked ``python -m bot``: this machine's, plus the fake
-    Bot API, the sandbox panel, the admins and a fresh data directory and key."""
+    Bot API, the sandbox panel, the admins (approvers too, unless named) and a fresh data
+    directory and key."""
     return {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": fake.token,
         "ADMIN_IDS": ",".join(map(str, admins)),
+        "APPROVER_IDS": ",".join(map(str, admins if approvers is None else approvers)),
         "TELEGRAM_API_BASE_URL": fake.base_url,
         "IPPANEL_BASE_URL": ippanel_url,
         "DATA_DIR": str(data_dir),

@@ -110,8 +110,7 @@ async def store_jobs(path: Path, secret: str, out: Timings) -> None:
             await store.claim_outbox(0, 1)
 
         async def credit_ran_out() -> None:  # every 2 minutes
-            for uid in people:
-                await store.list_broadcasts(uid, limit=20, since=now - timedelta(hours=6))
+            await store.recent_broadcasts_of(people, 20, now - timedelta(hours=6))
 
         async def credit_sweep() -> None:  # every 6 hours
             for uid, stamp in await store.key_owners():

@@ -398,19 +398,20 @@ class BroadcastStore(StoreBase):
         plans_once: bool = False,
         since: datetime | None = None,
     ) -> list[Broadcast]:
-        """Newest first; ``plans_once`` lists a gradual plan once, by its first batch;
-        ``since`` keeps only rows created then or later.
+        """:func:`read_broadcasts` (see there)."""
+        return await self._db.read(read_broadcasts, user_id, limit, offset, plans_once, since)
 
-        The page is found in the two covering indexes (the admin as requester, and as
-        approver) and only its rows are read: a deep page skips index entries, never
-        every row with its snapshot."""
-        page, params = _history_ids(user_id, plans_once, since)
-        rows = await self._db.fetchall(
-            f"SELECT b.* FROM ({page} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?) p "
-            "JOIN broadcasts b ON b.id = p.id ORDER BY p.created_at DESC, p.id DESC",
-            (*params, limit, offset),
-        )
-        return [broadcast_of(r) for r in rows]
+    async def recent_broadcasts_of(
+        self, user_ids: list[int], limit: int, since: datetime
+    ) -> dict[int, list[Broadcast]]:
+        """Each admin's rows created ``since`` or later, at most ``limit`` each, newest
+        first (:func:`read_broadcasts`), all in one trip to SQLite's thread: the
+        two-minute credit job asked once per admin."""
+
+        def work(conn: sqlite3.Connection) -> dict[int, list[Broadcast]]:
+            return {uid: read_broadcasts(conn, uid, limit, 0, False, since) for uid in user_ids}
+
+        return await self._db.read_in_one_trip(work)
 
     async def history_page(
         self,
@@ -452,6 +453,29 @@ class BroadcastStore(StoreBase):
             (user_id, user_id, limit),
         )
         return [broadcast_of(r) for r in rows]
+
+
+def read_broadcasts(
+    conn: sqlite3.Connection,
+    user_id: int,
+    limit: int,
+    offset: int = 0,
+    plans_once: bool = False,
+    since: datetime | None = None,
+) -> list[Broadcast]:
+    """An admin's rows (requester or approver), newest first; ``plans_once`` lists a
+    gradual plan once, by its first batch; ``since`` keeps only rows created then or later.
+
+    The page is found in the two covering indexes (the admin as requester, and as
+    approver) and only its rows are read: a deep page skips index entries, never every
+    row with its snapshot."""
+    page, params = _history_ids(user_id, plans_once, since)
+    rows = conn.execute(
+        f"SELECT b.* FROM ({page} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?) p "
+        "JOIN broadcasts b ON b.id = p.id ORDER BY p.created_at DESC, p.id DESC",
+        (*params, limit, offset),
+    ).fetchall()
+    return [broadcast_of(r) for r in rows]
 
 
 def _history_ids(

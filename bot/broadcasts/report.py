@@ -147,11 +147,11 @@ class Reports:
         now = self._deps.clock()
         seen: set[int] = set()
         found: list[tuple[Broadcast, CreditShortfall]] = []
+        by_admin = await self._deps.store.recent_broadcasts_of(
+            user_ids, CREDIT_WATCH_LIMIT, now - CREDIT_WATCH_WINDOW
+        )
         for user_id in user_ids:
-            recent = await self._deps.store.list_broadcasts(
-                user_id, limit=CREDIT_WATCH_LIMIT, since=now - CREDIT_WATCH_WINDOW
-            )
-            for b in recent:
+            for b in by_admin[user_id]:
                 if b.id in seen or b.id in self._credit_settled:
                     continue
                 seen.add(b.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from bot.domain import BroadcastState, Snapshot
@@ -58,6 +60,16 @@ async def test_broadcasts_without_request_lists_and_counts(store):
     assert len(await store.history_page(2, 10)) == 1
     assert [b.id for b in await store.list_broadcasts(1)] == [other.id, *reversed(ids)]
     assert [b.id for b in await store.list_broadcasts(1, limit=2, offset=2)] == ids[1::-1]
+    # the credit job's read: every admin's newest, in one trip, as list_broadcasts gives them
+    long_ago, later = datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=1)
+    recent = await store.recent_broadcasts_of([1, 2, 3], 2, long_ago)
+    assert {uid: [b.id for b in rows] for uid, rows in recent.items()} == {
+        1: [other.id, ids[2]],  # newest first, at most two; admin 1 approved the other
+        2: [other.id],
+        3: [],
+    }
+    assert recent[1][0] == (await store.list_broadcasts(1, limit=2, since=long_ago))[0]
+    assert await store.recent_broadcasts_of([1, 2], 2, later) == {1: [], 2: []}
     with pytest.raises(StoreError):  # no such request
         await store.start_broadcast(
             request_id=777, requester_id=1, approver_id=2, snapshot=Snapshot.from_dict({})

@@ -142,6 +142,7 @@ async def tour(store: Store, clock: Clock) -> None:
     newest = (await store.list_broadcasts(a, limit=1))[0]
     await store.list_broadcasts(a, limit=5, offset=40, plans_once=True)
     await store.list_broadcasts(a, limit=20, since=now - timedelta(hours=6))
+    await store.recent_broadcasts_of([a, b], 20, now - timedelta(hours=6))
     first = await store.history_page(a, 6)
     await store.history_page(a, 6, older_than=first[-1].id)
     await store.history_page(a, 6, newer_than=first[-1].id)

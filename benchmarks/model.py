@@ -20,7 +20,7 @@ class Config:
     # ratio moved 1.60-2.02x between quiet runs, a machine that drifts moves both alike
     load_rounds: int = 3
     scale_page_turns: int = 6
-    send_samples: int = 9  # a p50 of 3 moved +3.8 to +5.1 ms between runs
+    send_samples: int = 9  # a p50 of 3 moved +3.8 to +5.8 ms between runs
     bare_post_samples: int = 10
     phonebooks: int = 10_000
     contacts_per_book: int = 10

@@ -137,17 +137,16 @@ async def latency(cfg: Config, res: Results, echo: Driver, bot: Driver) -> None:
         await bot_draft(bot, f"تخفیف ویژه شماره {i}", res.latency["bot"])
 
 
-async def loads(cfg: Config, res: Results, echo: Side, bot: Side, admins: list[int]) -> None:
+async def loads(
+    cfg: Config, res: Results, echo: Side, bot: Side, bot_drivers: list[Driver]
+) -> None:
     """Throughput, CPU per update and peak memory: a round of the echo's load, then one of
     the bot's, ``cfg.load_rounds`` times; the other one idles meanwhile. Each round of the
-    bot has admins of its own, each making a draft: the same updates every round."""
+    bot has admins of its own (``cfg.users`` of ``bot_drivers`` each), each making a draft:
+    the same updates every round."""
     echo_drivers = [
         Driver(echo.fake, echo.fake.user(ADMIN_BASE + i), 0.0, cfg.step_timeout)
         for i in range(cfg.users)
-    ]
-    bot_drivers = [
-        Driver(bot.fake, bot.fake.user(a), 0.0, cfg.step_timeout)
-        for a in admins[: cfg.users * cfg.load_rounds]
     ]
     per_user = 10 * cfg.drafts_per_admin  # the bot's updates per draft
     # the old baseline, texts only (info): one Bot API call per update
@@ -220,7 +219,7 @@ async def run_side_by_side(cfg: Config, res: Results, tmp: Path, sandbox: Runnin
         # 7. scale: pickers over 10,000 phonebooks, sandbox calls per page view
         await scale_phase(cfg, res, fake, sandbox, one)
         # 3-5. throughput, CPU per update, peak memory
-        await loads(cfg, res, echo, bot, admins)
+        await loads(cfg, res, echo, bot, drivers)
         await echo.close()
         await run_plain_echo(cfg, res, tmp)
         # 6. send path: approve press -> POST at the sandbox, against a bare POST
